@@ -1,0 +1,29 @@
+/* tpod-helper: the small native steps tpod needs that Node cannot do, chiefly
+ * because Node is multi-threaded and setns(2) into a user namespace needs a
+ * single-threaded caller.
+ *
+ *   tpod-helper pause     create the per-user pause process (user + mount namespace)
+ *   tpod-helper nsexec    join it, optionally mount/unmount, run a command
+ *   tpod-helper whiteouts turn a list of paths into overlay whiteouts / opaque dirs
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      fputs ("usage: tpod-helper pause|nsexec|whiteouts ...\n", stderr);
+      return 125;
+    }
+  if (strcmp (argv[1], "pause") == 0)
+    return cmd_pause (argc - 1, argv + 1);
+  if (strcmp (argv[1], "nsexec") == 0)
+    return cmd_nsexec (argc - 1, argv + 1);
+  if (strcmp (argv[1], "whiteouts") == 0)
+    return cmd_whiteouts (argc - 1, argv + 1);
+  die ("unknown subcommand %s", argv[1]);
+}

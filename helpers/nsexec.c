@@ -1,0 +1,193 @@
+/* Runs a step inside the pause process's namespaces without starting Node there.
+ *
+ *   tpod-helper nsexec [--pid PID] [--chdir DIR]
+ *                      [--overlay OPTIONS@TARGET] [--umount TARGET] [--rmtree PATH]
+ *                      [--after-umount TARGET] [--after-rmtree PATH]
+ *                      [--] [COMMAND ARGS...]
+ *
+ * Steps run in the order given. With a COMMAND and no --after-* steps the helper
+ * becomes the command (exec). With --after-* steps it runs the command as a child,
+ * forwards signals to it, then runs the after-steps and exits with the command's
+ * status (128+N for a signal), so one process covers mount, run and clean up. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_UMOUNT, STEP_RMTREE };
+
+struct step
+{
+  enum step_kind kind;
+  const char *arg;
+  int after;
+};
+
+struct nsexec_ctx
+{
+  pid_t join_pid;
+  struct step steps[64];
+  int nsteps;
+  char **command;
+};
+
+static volatile pid_t forward_to;
+
+static void
+forward_signal (int sig)
+{
+  if (forward_to > 0)
+    kill (forward_to, sig);
+}
+
+static void
+do_overlay (const char *arg)
+{
+  const char *at = strrchr (arg, '@');
+  char *opts;
+  if (at == NULL)
+    die ("--overlay wants OPTIONS@TARGET");
+  opts = strndup (arg, (size_t) (at - arg));
+  if (mount ("overlay", at + 1, "overlay", 0, opts) < 0)
+    die_errno ("mount overlay on %s", at + 1);
+  free (opts);
+}
+
+static void
+run_step (const struct step *s)
+{
+  switch (s->kind)
+    {
+    case STEP_CHDIR:
+      if (chdir (s->arg) < 0)
+        die_errno ("chdir %s", s->arg);
+      break;
+    case STEP_OVERLAY:
+      do_overlay (s->arg);
+      break;
+    case STEP_UMOUNT:
+      /* Lazily, so a busy mount never keeps a container from going away. */
+      if (umount2 (s->arg, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        die_errno ("unmount %s", s->arg);
+      break;
+    case STEP_RMTREE:
+      if (remove_tree (s->arg) < 0)
+        die_errno ("remove %s", s->arg);
+      break;
+    }
+}
+
+/* Returns only on failure, with Podman's codes: 127 not found, 126 cannot run. */
+static int
+exec_command (char **command)
+{
+  int err;
+  execvp (command[0], command);
+  err = errno;
+  fprintf (stderr, "tpod-helper: cannot run %s: %s\n", command[0], strerror (err));
+  return err == ENOENT ? 127 : 126;
+}
+
+static void
+parse_args (struct nsexec_ctx *ctx, int argc, char **argv)
+{
+  int i;
+  for (i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      struct step *s = &ctx->steps[ctx->nsteps];
+      if (strcmp (a, "--") == 0)
+        {
+          i++;
+          break;
+        }
+      if (a[0] != '-')
+        break;
+      if (i + 1 >= argc)
+        die ("nsexec: %s needs an argument", a);
+      if (strcmp (a, "--pid") == 0)
+        {
+          ctx->join_pid = (pid_t) atoi (argv[++i]);
+          continue;
+        }
+      if (ctx->nsteps >= 63)
+        die ("nsexec: too many steps");
+      s->after = strncmp (a, "--after-", 8) == 0;
+      a += s->after ? 8 : 2; /* "--after-umount" and "--umount" both name "umount" */
+      if (strcmp (a, "chdir") == 0)
+        s->kind = STEP_CHDIR;
+      else if (strcmp (a, "overlay") == 0)
+        s->kind = STEP_OVERLAY;
+      else if (strcmp (a, "umount") == 0)
+        s->kind = STEP_UMOUNT;
+      else if (strcmp (a, "rmtree") == 0)
+        s->kind = STEP_RMTREE;
+      else
+        die ("nsexec: unknown option %s", argv[i]);
+      s->arg = argv[++i];
+      ctx->nsteps++;
+    }
+  ctx->command = i < argc ? argv + i : NULL;
+}
+
+int
+cmd_nsexec (int argc, char **argv)
+{
+  struct nsexec_ctx ctx = { 0 };
+  int i, has_after = 0, status = 0, code;
+  pid_t child;
+
+  parse_args (&ctx, argc, argv);
+  if (ctx.join_pid > 0)
+    {
+      join_namespaces (ctx.join_pid);
+      if (chdir ("/") < 0)
+        die_errno ("chdir /");
+    }
+  for (i = 0; i < ctx.nsteps; i++)
+    {
+      if (ctx.steps[i].after)
+        has_after = 1;
+      else
+        run_step (&ctx.steps[i]);
+    }
+  if (ctx.command == NULL)
+    return 0;
+  if (!has_after)
+    {
+      return exec_command (ctx.command);
+    }
+
+  child = fork ();
+  if (child < 0)
+    die_errno ("fork");
+  if (child == 0)
+    {
+      _exit (exec_command (ctx.command));
+    }
+  forward_to = child;
+  {
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    for (i = 0; i < (int) (sizeof sigs / sizeof sigs[0]); i++)
+      sigaction (sigs[i], &sa, NULL);
+  }
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      die_errno ("wait");
+  code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  for (i = 0; i < ctx.nsteps; i++)
+    if (ctx.steps[i].after)
+      run_step (&ctx.steps[i]);
+  return code;
+}

@@ -1,0 +1,26 @@
+/* Shared bits of tpod-helper: error reporting and small syscalls wrappers. */
+#ifndef TPOD_HELPER_UTIL_H
+#define TPOD_HELPER_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Prints "tpod-helper: <msg>[: strerror(errno)]" to stderr and exits with 125. */
+void die (const char *fmt, ...) __attribute__ ((noreturn, format (printf, 1, 2)));
+void die_errno (const char *fmt, ...) __attribute__ ((noreturn, format (printf, 1, 2)));
+
+/* Joins the user and mount namespaces of PID, in that order (the mount namespace is
+ * owned by the user namespace, so it can only be joined from inside it). */
+void join_namespaces (pid_t pid);
+
+/* Writes all of BUF; returns 0 or -1. */
+int write_all (int fd, const void *buf, size_t len);
+
+/* Removes PATH and everything below it without following symlinks. Returns 0 or -1. */
+int remove_tree (const char *path);
+
+int cmd_pause (int argc, char **argv);
+int cmd_nsexec (int argc, char **argv);
+int cmd_whiteouts (int argc, char **argv);
+
+#endif

@@ -1,0 +1,9 @@
+// Every command, registered explicitly (nothing scans directories). One class per file.
+import type { CommandClass } from 'clipanion';
+import { HelpCommand } from './help.js';
+import { VersionCommand } from './version.js';
+
+export const commands: CommandClass[] = [
+  HelpCommand,
+  VersionCommand,
+];

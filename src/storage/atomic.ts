@@ -1,0 +1,41 @@
+// Atomic record writes: write a temp file beside the target, fsync, rename. A reader
+// sees the old record or the new one, never half of one, even after `kill -9`.
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { TpodError, isErrno } from '../errors.js';
+
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+export function writeJsonAtomic(path: string, value: unknown, mode = 0o600): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', mode);
+}
+
+/** Reads a JSON record; returns undefined when it does not exist. A corrupt record is an error naming the file. */
+export function readJson<T>(path: string): T | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new TpodError('ESTORAGE', `corrupt record ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}

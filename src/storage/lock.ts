@@ -1,0 +1,80 @@
+// File locks with flock(2) semantics: the kernel drops them when the holder dies, so a
+// command killed with SIGKILL never leaves a lock that blocks the next one.
+import { openSync, closeSync } from 'node:fs';
+import { helperPath } from '../util/helpers.js';
+import { TpodError } from '../errors.js';
+
+interface FlockModule {
+  flock(fd: number, op: number): number;
+  LOCK_SH: number;
+  LOCK_EX: number;
+  LOCK_NB: number;
+  LOCK_UN: number;
+}
+
+let flockModule: FlockModule | undefined;
+
+function native(): FlockModule {
+  if (!flockModule) {
+    const mod = { exports: {} as FlockModule };
+    try {
+      process.dlopen(mod, helperPath('tpod-flock.node'));
+    } catch (err) {
+      throw new TpodError('EHELPER', `cannot load tpod-flock.node: ${(err as Error).message}`, { cause: err });
+    }
+    flockModule = mod.exports;
+  }
+  return flockModule;
+}
+
+
+const EWOULDBLOCK = 11;
+
+export interface LockOptions {
+  shared?: boolean;
+  /** Give up after this long; default 60 s, as a lock held longer means something is stuck. */
+  timeoutMs?: number;
+}
+
+export class FileLock {
+  private constructor(private fd: number | undefined, readonly path: string) {}
+
+  /** Takes the lock, waiting (without blocking the event loop) while another process holds it. */
+  static async acquire(path: string, opts: LockOptions = {}): Promise<FileLock> {
+    const m = native();
+    const fd = openSync(path, 'a', 0o600);
+    const op = (opts.shared ? m.LOCK_SH : m.LOCK_EX) | m.LOCK_NB;
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    let delay = 1;
+    for (;;) {
+      const rc = m.flock(fd, op);
+      if (rc === 0) return new FileLock(fd, path);
+      if (rc !== EWOULDBLOCK) {
+        closeSync(fd);
+        throw new TpodError('ELOCK', `cannot lock ${path}: errno ${rc}`);
+      }
+      if (Date.now() > deadline) {
+        closeSync(fd);
+        throw new TpodError('ELOCK', `timed out waiting for lock ${path}; another tpod command holds it`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+
+  release(): void {
+    if (this.fd === undefined) return;
+    // Closing the fd drops the lock.
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+export async function withLock<T>(path: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
+  const lock = await FileLock.acquire(path, opts);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
