@@ -1,7 +1,8 @@
 /* Runs a step inside the pause process's namespaces without starting Node there.
  *
  *   tpod-helper nsexec [--pid PID] [--chdir DIR]
- *                      [--overlay OPTIONS@TARGET] [--umount TARGET] [--rmtree PATH]
+ *                      [--overlay OPTIONS@TARGET] [--fuse-overlay OPTIONS@TARGET]
+ *                      [--umount TARGET] [--rmtree PATH]
  *                      [--after-umount TARGET] [--after-rmtree PATH]
  *                      [--] [COMMAND ARGS...]
  *
@@ -21,7 +22,7 @@
 
 #include "util.h"
 
-enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_UMOUNT, STEP_RMTREE };
+enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_UMOUNT, STEP_RMTREE };
 
 struct step
 {
@@ -60,6 +61,34 @@ do_overlay (const char *arg)
   free (opts);
 }
 
+/* fuse-overlayfs mounts, then leaves its daemon behind and exits 0. */
+static void
+do_fuse_overlay (const char *arg)
+{
+  const char *at = strrchr (arg, '@');
+  char *opts;
+  int status;
+  pid_t child;
+  if (at == NULL)
+    die ("--fuse-overlay wants OPTIONS@TARGET");
+  opts = strndup (arg, (size_t) (at - arg));
+  child = fork ();
+  if (child < 0)
+    die_errno ("fork");
+  if (child == 0)
+    {
+      execlp ("fuse-overlayfs", "fuse-overlayfs", "-o", opts, at + 1, (char *) NULL);
+      fprintf (stderr, "tpod-helper: cannot run fuse-overlayfs: %s\n", strerror (errno));
+      _exit (127);
+    }
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      die_errno ("wait for fuse-overlayfs");
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    die ("fuse-overlayfs failed to mount %s", at + 1);
+  free (opts);
+}
+
 static void
 run_step (const struct step *s)
 {
@@ -71,6 +100,9 @@ run_step (const struct step *s)
       break;
     case STEP_OVERLAY:
       do_overlay (s->arg);
+      break;
+    case STEP_FUSE_OVERLAY:
+      do_fuse_overlay (s->arg);
       break;
     case STEP_UMOUNT:
       /* Lazily, so a busy mount never keeps a container from going away. */
@@ -125,6 +157,8 @@ parse_args (struct nsexec_ctx *ctx, int argc, char **argv)
         s->kind = STEP_CHDIR;
       else if (strcmp (a, "overlay") == 0)
         s->kind = STEP_OVERLAY;
+      else if (strcmp (a, "fuse-overlay") == 0)
+        s->kind = STEP_FUSE_OVERLAY;
       else if (strcmp (a, "umount") == 0)
         s->kind = STEP_UMOUNT;
       else if (strcmp (a, "rmtree") == 0)

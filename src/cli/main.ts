@@ -2,7 +2,7 @@
 // run it, and turn every error into `Error: <message>` with Podman's exit codes.
 import { Cli, UsageError as ClipanionUsageError } from 'clipanion';
 import { commands } from './commands/index.js';
-import { leadingGlobals } from './base.js';
+import { leadingGlobals, TpodCommand } from './base.js';
 import { TpodError, EXIT_ENGINE } from '../errors.js';
 import { VERSION } from '../version.js';
 
@@ -93,6 +93,12 @@ export async function main(argv: string[]): Promise<number> {
   };
 
   try {
+    // Heavy, rare commands (load, import, rmi...) run as root of the user namespace.
+    const wantsNamespace = (command.constructor as { inUserNamespace?: boolean }).inUserNamespace === true;
+    if (wantsNamespace && command instanceof TpodCommand) {
+      const { insideNamespace, reexecInNamespace } = await import('../rootless/join.js');
+      if (!insideNamespace()) return await reexecInNamespace(command.ctx, rest);
+    }
     const code = await command.validateAndExecute();
     return typeof code === 'number' ? code : 0;
   } catch (err) {

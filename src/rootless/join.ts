@@ -1,0 +1,122 @@
+// Running things inside the pause process's namespaces: build `tpod-helper nsexec`
+// command lines, run them, and re-execute tpod itself there for heavy, rare work.
+import { spawn, type StdioOptions } from 'node:child_process';
+import type { Context } from '../engine/context.js';
+import { TpodError } from '../errors.js';
+import { helperPath } from '../util/helpers.js';
+import { ensurePause } from './pause.js';
+
+export type NsStepKind = 'chdir' | 'overlay' | 'fuse-overlay' | 'umount' | 'rmtree';
+
+export interface NsStep {
+  kind: NsStepKind;
+  arg: string;
+  /** Run after the command exits (the helper then forks instead of exec'ing). */
+  after?: boolean;
+}
+
+/** Marks a process started by tpod inside the namespace; such a process never re-execs. */
+export const IN_USERNS_ENV = 'TPOD_IN_USERNS';
+
+export function insideNamespace(): boolean {
+  return process.env[IN_USERNS_ENV] === '1';
+}
+
+export function nsexecArgs(pid: number | undefined, steps: NsStep[], command: string[] = []): string[] {
+  const args = ['nsexec'];
+  if (pid !== undefined) args.push('--pid', String(pid));
+  for (const s of steps) args.push(s.after ? `--after-${s.kind}` : `--${s.kind}`, s.arg);
+  if (command.length > 0) args.push('--', ...command);
+  return args;
+}
+
+export interface NsRunOptions {
+  stdio?: StdioOptions;
+  env?: NodeJS.ProcessEnv;
+  /** Collect stdout/stderr instead of passing them through. */
+  capture?: boolean;
+  input?: string | Buffer;
+}
+
+export interface NsRunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Exit statuses of signals, as a shell reports them. */
+function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  return 128 + (signal ? signals[signal] ?? 1 : 1);
+}
+
+/**
+ * Runs steps (and a command) in the namespaces. While it runs, tpod ignores the signals a
+ * terminal sends: the helper is in the same process group and forwards them.
+ */
+export async function runInNamespace(ctx: Context, steps: NsStep[], command: string[] = [], opts: NsRunOptions = {}): Promise<NsRunResult> {
+  const pid = insideNamespace() ? undefined : await ensurePause(ctx);
+  const args = nsexecArgs(pid, steps, command);
+  ctx.log.debug(`tpod-helper ${args.join(' ')}`);
+  const stdio: StdioOptions = opts.capture ? ['pipe', 'pipe', 'pipe'] : opts.stdio ?? 'inherit';
+  const ignore = (): void => {};
+  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(helperPath('tpod-helper'), args, { stdio, env: opts.env ?? process.env });
+    const forward = (sig: NodeJS.Signals): void => {
+      // SIGINT/SIGQUIT from a terminal reach the whole process group already.
+      if (sig === 'SIGTERM' || sig === 'SIGHUP') child.kill(sig);
+    };
+    for (const s of forwarded) process.on(s, s === 'SIGINT' || s === 'SIGQUIT' ? ignore : forward);
+    let stdout = '';
+    let stderr = '';
+    if (opts.capture) {
+      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdin?.end(opts.input ?? '');
+    }
+    const done = (): void => {
+      for (const s of forwarded) {
+        process.removeListener(s, ignore);
+        process.removeListener(s, forward);
+      }
+    };
+    child.on('error', (e) => {
+      done();
+      reject(new TpodError('EHELPER', `cannot start tpod-helper: ${e.message}`, { cause: e }));
+    });
+    child.on('close', (code, signal) => {
+      done();
+      resolve({ code: statusOf(code, signal), stdout, stderr });
+    });
+  });
+}
+
+/** Like runInNamespace with captured output, failing with the helper's message. */
+export async function runInNamespaceChecked(ctx: Context, steps: NsStep[], command: string[] = [], what = 'namespace step', input?: string | Buffer): Promise<string> {
+  const r = await runInNamespace(ctx, steps, command, { capture: true, ...(input !== undefined ? { input } : {}) });
+  if (r.code !== 0) {
+    const detail = r.stderr.trim().replace(/^tpod-helper: /gm, '') || `exit code ${r.code}`;
+    throw new TpodError('EHELPER', `${what}: ${detail}`);
+  }
+  return r.stdout;
+}
+
+/**
+ * Runs this same tpod command again inside the namespace, as namespace root, and returns
+ * its exit code. Paths are passed explicitly: inside, the uid reads 0, which would
+ * otherwise change where the runtime directory falls back to.
+ */
+export async function reexecInNamespace(ctx: Context, argv: string[]): Promise<number> {
+  const script = process.argv[1];
+  if (!script) throw new TpodError('EINTERNAL', 'cannot find the tpod script to re-execute');
+  const g = ctx.globals;
+  const globals = ['--root', ctx.paths.root, '--runroot', ctx.paths.runroot];
+  if (g.logLevel) globals.push('--log-level', g.logLevel);
+  if (g.runtime) globals.push('--runtime', g.runtime);
+  if (g.storageDriver) globals.push('--storage-driver', g.storageDriver);
+  const env = { ...process.env, [IN_USERNS_ENV]: '1' };
+  const r = await runInNamespace(ctx, [], [process.execPath, ...process.execArgv, script, ...globals, ...argv], { env });
+  return r.code;
+}

@@ -1,0 +1,162 @@
+// The pause process holds the user and mount namespaces every tpod command joins. It is
+// created once (under a lock) and its pid recorded in <runroot>/pause.pid; later commands
+// only read that file and check the process is still ours.
+import { readFileSync, statSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import type { Context } from '../engine/context.js';
+import { TpodError } from '../errors.js';
+import { ensurePrivateDir } from '../storage/paths.js';
+import { withLock } from '../storage/lock.js';
+import { writeFileAtomic } from '../storage/atomic.js';
+import { helperPath } from '../util/helpers.js';
+import { parseSubidFile, buildIdMap, idMapArgument, type IdMapEntry } from './subid.js';
+
+export interface HostFiles {
+  subuid: string;
+  subgid: string;
+  proc: string;
+}
+
+const HOST: HostFiles = { subuid: '/etc/subuid', subgid: '/etc/subgid', proc: '/proc' };
+
+export function pausePidFile(ctx: Context): string {
+  return join(ctx.paths.runroot, 'pause.pid');
+}
+
+/** A pid names our pause process when it is alive, called tpod-pause, and ours. */
+export function isPauseProcess(pid: number, uid: number, proc = HOST.proc): boolean {
+  try {
+    if (readFileSync(join(proc, String(pid), 'comm'), 'utf8').trim() !== 'tpod-pause') return false;
+    return statSync(join(proc, String(pid))).uid === uid;
+  } catch {
+    return false;
+  }
+}
+
+export function readPausePid(ctx: Context): number | undefined {
+  try {
+    const pid = Number(readFileSync(pausePidFile(ctx), 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && isPauseProcess(pid, ctx.uid)) return pid;
+  } catch {
+    /* no pause process yet */
+  }
+  return undefined;
+}
+
+export interface Mappings {
+  uidMap: IdMapEntry[];
+  gidMap: IdMapEntry[];
+  /** True when the user has no subordinate ids: only their own id is mapped. */
+  single: boolean;
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export function userMappings(uid: number, gid: number, name: string, files: HostFiles = HOST): Mappings {
+  const uids = parseSubidFile(readOrEmpty(files.subuid), { name, id: uid });
+  const gids = parseSubidFile(readOrEmpty(files.subgid), { name, id: uid });
+  if (uids.length === 0 || gids.length === 0) {
+    return { uidMap: buildIdMap(uid, []), gidMap: buildIdMap(gid, []), single: true };
+  }
+  return { uidMap: buildIdMap(uid, uids), gidMap: buildIdMap(gid, gids), single: false };
+}
+
+/** Finds newuidmap/newgidmap; a missing one is the most common set-up problem. */
+export function findIdMapTools(pathEnv = process.env.PATH ?? '/usr/bin:/bin'): string[] {
+  return ['newuidmap', 'newgidmap'].map((tool) => {
+    const found = pathEnv.split(':').map((d) => join(d || '.', tool)).find((p) => existsSync(p));
+    if (!found) {
+      throw new TpodError('EROOTLESS', `${tool} not found in $PATH: install the "uidmap" package (Debian/Ubuntu) or "shadow-utils" (Fedora)`);
+    }
+    return found;
+  });
+}
+
+/** Said when newuidmap failed: Debian ships it setuid root, Fedora with file capabilities. */
+function idMapToolHint(tools: string[]): string {
+  const plain = tools.filter((t) => {
+    const st = statSync(t);
+    return (st.mode & 0o4000) === 0 || st.uid !== 0;
+  });
+  if (plain.length === 0) return '';
+  return `; ${plain.join(' and ')} ${plain.length > 1 ? 'are' : 'is'} not setuid root: run "sudo chmod u+s ${plain.join(' ')}" or reinstall the uidmap package`;
+}
+
+let mappingsCache: Mappings | undefined;
+export function currentMappings(ctx: Context): Mappings {
+  if (!mappingsCache) mappingsCache = userMappings(ctx.uid, ctx.gid, userInfo().username);
+  return mappingsCache;
+}
+
+function refuseRoot(ctx: Context): void {
+  if (ctx.uid === 0 && !process.env.TPOD_IN_USERNS) {
+    throw new TpodError(
+      'EROOTLESS',
+      'tpod is a rootless engine and does not run containers as root: run it as an unprivileged user (rootful mode is not supported; use podman for that)',
+    );
+  }
+}
+
+/** Returns the pause process's pid, creating the process if needed. */
+export async function ensurePause(ctx: Context): Promise<number> {
+  const existing = readPausePid(ctx);
+  if (existing) return existing;
+  refuseRoot(ctx);
+  if (ctx.paths.runrootFallbackReason) {
+    ctx.log.warnOnce('runroot', `${ctx.paths.runrootFallbackReason}; using ${ctx.paths.runroot} instead`);
+  }
+  ensurePrivateDir(ctx.paths.runroot, ctx.uid);
+  return withLock(join(ctx.paths.runroot, 'pause.lock'), async () => {
+    const again = readPausePid(ctx);
+    if (again) return again;
+    const m = currentMappings(ctx);
+    const args = ['pause'];
+    let tools: string[] = [];
+    if (m.single) {
+      ctx.log.warn(
+        `no subordinate id range for ${userInfo().username} in /etc/subuid or /etc/subgid: using a single-id mapping; ` +
+          'images with files owned by other users will fail to load. Add a range, e.g. "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ' +
+          `${userInfo().username}"`,
+      );
+    } else {
+      tools = findIdMapTools();
+      args.push('--uidmap', idMapArgument(m.uidMap), '--gidmap', idMapArgument(m.gidMap));
+    }
+    let pid: number;
+    try {
+      pid = await spawnPause(args);
+    } catch (err) {
+      if (err instanceof TpodError && /newuidmap|newgidmap/.test(err.message)) {
+        throw new TpodError(err.code, err.message + idMapToolHint(tools), { cause: err });
+      }
+      throw err;
+    }
+    writeFileAtomic(pausePidFile(ctx), `${pid}\n`);
+    return pid;
+  });
+}
+
+function spawnPause(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(helperPath('tpod-helper'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => reject(new TpodError('EHELPER', `cannot start tpod-helper: ${e.message}`, { cause: e })));
+    child.on('close', (code) => {
+      const pid = Number(out.trim());
+      if (code === 0 && Number.isInteger(pid) && pid > 0) return resolve(pid);
+      const detail = err.trim().replace(/^tpod-helper: /gm, '') || `exit code ${code}`;
+      reject(new TpodError('EROOTLESS', `cannot create the user namespace: ${detail}`));
+    });
+  });
+}
