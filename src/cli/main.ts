@@ -1,6 +1,6 @@
 // tpod's entry point: split off leading global options, let clipanion pick the command,
 // run it, and turn every error into `Error: <message>` with Podman's exit codes.
-import { Cli, UsageError as ClipanionUsageError } from 'clipanion';
+import { Cli, UsageError as ClipanionUsageError, type CommandClass } from 'clipanion';
 import { commands } from './commands/index.js';
 import { leadingGlobals, TpodCommand } from './base.js';
 import { TpodError, EXIT_ENGINE } from '../errors.js';
@@ -52,6 +52,18 @@ function usageMessage(err: Error, argv: string[]): string {
   return msg.replace(/^Usage Error: /, '');
 }
 
+/**
+ * Clipanion compiles a parser for every registered command on each start, which grows
+ * with the command count. Only commands whose path starts with the first word can match,
+ * so only those are registered (all of them when there is no match, for help and errors).
+ */
+export function relevantCommands(argv: string[], all: CommandClass[] = commands): CommandClass[] {
+  const first = argv[0];
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') return all;
+  const matching = all.filter((c) => (c.paths ?? []).some((p) => p[0] === first));
+  return matching.length > 0 ? matching : all;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let rest: string[];
   try {
@@ -64,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const cli = new Cli({ binaryLabel: 'tpod', binaryName: 'tpod', binaryVersion: VERSION, enableColors: false });
-  for (const c of commands) cli.register(c);
+  for (const c of relevantCommands(rest)) cli.register(c);
 
   let command;
   try {

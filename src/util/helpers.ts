@@ -1,6 +1,6 @@
 // Finds tpod's native parts (tpod-helper, tpod-flock.node). The installed bundle keeps
 // them beside itself; a source checkout keeps them in helpers/build.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TpodError } from '../errors.js';
@@ -11,8 +11,17 @@ export function helperDir(): string {
   if (cached) return cached;
   const candidates: string[] = [];
   if (process.env.TPOD_HELPER_DIR) candidates.push(process.env.TPOD_HELPER_DIR);
+  // The bundle's entry (through the PREFIX/bin symlink), then this module's own place:
+  // dist/chunks/ in a build, src/util/ in a source checkout.
+  if (process.argv[1]) {
+    try {
+      candidates.push(dirname(realpathSync(process.argv[1])));
+    } catch {
+      /* not a file */
+    }
+  }
   const here = dirname(fileURLToPath(import.meta.url));
-  candidates.push(here, join(here, '..', 'helpers', 'build'), join(here, '..', '..', 'helpers', 'build'));
+  candidates.push(join(here, '..'), join(here, '..', '..', 'helpers', 'build'));
   for (const dir of candidates) {
     if (existsSync(join(dir, 'tpod-helper'))) return (cached = dir);
   }

@@ -2,8 +2,10 @@
 import type { CommandClass } from 'clipanion';
 import { HelpCommand } from './help.js';
 import { VersionCommand } from './version.js';
+import { UnshareCommand } from './unshare.js';
 
 export const commands: CommandClass[] = [
   HelpCommand,
   VersionCommand,
+  UnshareCommand,
 ];

@@ -14,3 +14,19 @@ describe('splitLeadingGlobals', () => {
     expect(() => splitLeadingGlobals(['--root'])).toThrow(/needs an argument/);
   });
 });
+
+describe('relevantCommands', async () => {
+  const { relevantCommands } = await import('../../../src/cli/main.js');
+  const { Command } = await import('clipanion');
+  class A extends Command { static override paths = [['image', 'ls'], ['images']]; async execute() { return 0; } }
+  class B extends Command { static override paths = [['run']]; async execute() { return 0; } }
+  it('registers only the commands whose path starts with the first word', () => {
+    expect(relevantCommands(['images', '-q'], [A, B])).toEqual([A]);
+    expect(relevantCommands(['image', 'ls'], [A, B])).toEqual([A]);
+  });
+  it('registers everything for help and for unknown words, so errors and usage stay complete', () => {
+    expect(relevantCommands(['help'], [A, B])).toEqual([A, B]);
+    expect(relevantCommands(['bogus'], [A, B])).toEqual([A, B]);
+    expect(relevantCommands([], [A, B])).toEqual([A, B]);
+  });
+});

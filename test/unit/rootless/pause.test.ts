@@ -1,0 +1,45 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { userMappings, isPauseProcess, findIdMapTools } from '../../../src/rootless/pause.js';
+
+function hostFiles(subuid: string, subgid: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'subid-'));
+  writeFileSync(join(dir, 'subuid'), subuid);
+  writeFileSync(join(dir, 'subgid'), subgid);
+  return { subuid: join(dir, 'subuid'), subgid: join(dir, 'subgid'), proc: '/proc' };
+}
+
+describe('userMappings', () => {
+  it('uses the ranges of /etc/subuid and /etc/subgid', () => {
+    const m = userMappings(1000, 1001, 'alice', hostFiles('alice:100000:65536\n', 'alice:200000:65536\n'));
+    expect(m.single).toBe(false);
+    expect(m.uidMap[1]).toEqual({ containerId: 1, hostId: 100000, size: 65536 });
+    expect(m.gidMap[0]).toEqual({ containerId: 0, hostId: 1001, size: 1 });
+    expect(m.gidMap[1]).toEqual({ containerId: 1, hostId: 200000, size: 65536 });
+  });
+  it('falls back to a single-id mapping when the user has no range (or the files are missing)', () => {
+    expect(userMappings(1000, 1000, 'alice', hostFiles('bob:1:2\n', 'alice:1:2\n')).single).toBe(true);
+    expect(userMappings(1000, 1000, 'alice', { subuid: '/nonexistent', subgid: '/nonexistent', proc: '/proc' }).single).toBe(true);
+  });
+});
+
+describe('isPauseProcess', () => {
+  it('rejects a pid whose comm is not tpod-pause (pid reuse after a reboot)', () => {
+    const proc = mkdtempSync(join(tmpdir(), 'proc-'));
+    mkdirSync(join(proc, '42'));
+    writeFileSync(join(proc, '42', 'comm'), 'bash\n');
+    expect(isPauseProcess(42, process.getuid!(), proc)).toBe(false);
+    writeFileSync(join(proc, '42', 'comm'), 'tpod-pause\n');
+    expect(isPauseProcess(42, process.getuid!(), proc)).toBe(true);
+    expect(isPauseProcess(42, process.getuid!() + 1, proc)).toBe(false);
+    expect(isPauseProcess(43, process.getuid!(), proc)).toBe(false);
+  });
+});
+
+describe('findIdMapTools', () => {
+  it('names the package to install when newuidmap is missing', () => {
+    expect(() => findIdMapTools('/nonexistent')).toThrow(/install the "uidmap" package/);
+  });
+});
