@@ -2,7 +2,7 @@
  *
  *   tpod-helper nsexec [--pid PID] [--chdir DIR]
  *                      [--overlay OPTIONS@TARGET] [--fuse-overlay OPTIONS@TARGET]
- *                      [--umount TARGET] [--rmtree PATH]
+ *                      [--vfs-apply LAYER@ROOTFS] [--umount TARGET] [--rmtree PATH]
  *                      [--after-umount TARGET] [--after-rmtree PATH]
  *                      [--] [COMMAND ARGS...]
  *
@@ -22,7 +22,7 @@
 
 #include "util.h"
 
-enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_UMOUNT, STEP_RMTREE };
+enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_VFS_APPLY, STEP_UMOUNT, STEP_RMTREE };
 
 struct step
 {
@@ -104,6 +104,9 @@ run_step (const struct step *s)
     case STEP_FUSE_OVERLAY:
       do_fuse_overlay (s->arg);
       break;
+    case STEP_VFS_APPLY:
+      vfs_apply (s->arg);
+      break;
     case STEP_UMOUNT:
       /* Lazily, so a busy mount never keeps a container from going away. */
       if (umount2 (s->arg, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
@@ -159,6 +162,8 @@ parse_args (struct nsexec_ctx *ctx, int argc, char **argv)
         s->kind = STEP_OVERLAY;
       else if (strcmp (a, "fuse-overlay") == 0)
         s->kind = STEP_FUSE_OVERLAY;
+      else if (strcmp (a, "vfs-apply") == 0)
+        s->kind = STEP_VFS_APPLY;
       else if (strcmp (a, "umount") == 0)
         s->kind = STEP_UMOUNT;
       else if (strcmp (a, "rmtree") == 0)

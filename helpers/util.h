@@ -19,6 +19,9 @@ int write_all (int fd, const void *buf, size_t len);
 /* Removes PATH and everything below it without following symlinks. Returns 0 or -1. */
 int remove_tree (const char *path);
 
+/* Copies one layer onto a vfs rootfs, honouring whiteouts and opaque dirs. */
+void vfs_apply (const char *arg);
+
 int cmd_pause (int argc, char **argv);
 int cmd_nsexec (int argc, char **argv);
 int cmd_whiteouts (int argc, char **argv);

@@ -6,7 +6,7 @@ import { TpodError } from '../errors.js';
 import { helperPath } from '../util/helpers.js';
 import { ensurePause } from './pause.js';
 
-export type NsStepKind = 'chdir' | 'overlay' | 'fuse-overlay' | 'umount' | 'rmtree';
+export type NsStepKind = 'chdir' | 'overlay' | 'fuse-overlay' | 'vfs-apply' | 'umount' | 'rmtree';
 
 export interface NsStep {
   kind: NsStepKind;

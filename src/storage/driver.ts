@@ -2,11 +2,11 @@
 // it (Linux >= 5.11 with userxattr), fuse-overlayfs otherwise, vfs (a copy) as the last
 // resort. All three read the same extracted layers; the choice is probed once per boot
 // and kept in the runtime directory.
-import { mkdirSync, mkdtempSync, accessSync, constants, existsSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, accessSync, constants, existsSync, rmSync, readdirSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import { release } from 'node:os';
 import type { Context } from '../engine/context.js';
-import { TpodError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { ensurePrivateDir } from './paths.js';
 import { runInNamespace, type NsStep } from '../rootless/join.js';
@@ -55,6 +55,14 @@ export interface MountSpec {
   layersDir: string;
 }
 
+function dirHasEntries(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 function lowerOption(spec: MountSpec): { chdir?: NsStep; lowerdir: string } {
   // overlay lists the top-most lower dir first.
   const top = [...spec.lowerDirs].reverse();
@@ -65,10 +73,14 @@ function lowerOption(spec: MountSpec): { chdir?: NsStep; lowerdir: string } {
   return { lowerdir: top.join(':') };
 }
 
-/** nsexec steps that mount a container's rootfs at spec.merged. */
+/**
+ * nsexec steps that make a container's rootfs appear at spec.merged. For vfs that is a
+ * copy of the layers, made once: a merged dir that already has content is the copy.
+ */
 export function mountSteps(driver: DriverName, spec: MountSpec): NsStep[] {
   if (driver === 'vfs') {
-    throw new TpodError('ESTORAGE', 'the vfs storage driver is not available yet; use overlay or fuse-overlayfs');
+    if (dirHasEntries(spec.merged)) return [];
+    return spec.lowerDirs.map((d) => ({ kind: 'vfs-apply', arg: `${d}@${spec.merged}` }));
   }
   const { chdir, lowerdir } = lowerOption(spec);
   const opts = `lowerdir=${lowerdir},upperdir=${spec.upper},workdir=${spec.work}`;

@@ -32,3 +32,21 @@ describe('mountSteps', () => {
     expect(isDriverName('btrfs')).toBe(false);
   });
 });
+
+describe('vfs mountSteps', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  it('copies every layer, bottom first, into an empty rootfs, and nothing once it has content', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vfs-'));
+    const merged = join(dir, 'merged');
+    mkdirSync(merged);
+    const spec = { lowerDirs: ['/s/a/diff', '/s/b/diff'], upper: '', work: '', merged, layersDir: '/s' };
+    expect(mountSteps('vfs', spec)).toEqual([
+      { kind: 'vfs-apply', arg: `/s/a/diff@${merged}` },
+      { kind: 'vfs-apply', arg: `/s/b/diff@${merged}` },
+    ]);
+    writeFileSync(join(merged, 'x'), '');
+    expect(mountSteps('vfs', spec)).toEqual([]);
+  });
+});
