@@ -4,17 +4,29 @@ import { VERSION } from '../../version.js';
 
 export class VersionCommand extends TpodCommand {
   static override paths = [['version'], ['--version'], ['-v']];
-  static override usage = Command.Usage({ description: 'Display the tpod version information' });
+  static override usage = Command.Usage({
+    description: 'Display the tpod version information',
+    details: 'Shows the version of tpod and of the Node.js it runs on. `--format` takes `json` or a Go template over `.Client`.',
+    examples: [
+      ['Show the version', '$0 version'],
+      ['Print only the version number', '$0 version --format "{{.Client.Version}}"'],
+    ],
+  });
 
   format = Option.String('-f,--format', { description: 'Change the output format to JSON or a Go template' });
 
   async execute(): Promise<number> {
-    const info = { Client: { Version: VERSION, APIVersion: VERSION, GoVersion: '', OsArch: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`, NodeVersion: process.version } };
-    if (this.format === 'json') {
-      this.print(JSON.stringify(info, null, 4));
-    } else if (this.format) {
-      const { renderTemplate } = await import('../format.js');
-      this.print(renderTemplate(this.format, info));
+    const osArch = `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`;
+    const info = { Client: { APIVersion: VERSION, Version: VERSION, GoVersion: '', NodeVersion: process.version, OsArch: osArch, Os: process.platform } };
+    if (this.format !== undefined && this.format !== '') {
+      const { isJsonFormat, goJson, compileTemplate } = await import('../format.js');
+      // Podman prints version JSON compact, on one line.
+      if (isJsonFormat(this.format)) this.print(goJson(info));
+      else this.print(compileTemplate(this.format, { name: 'version' }).execute(info));
+    } else if (this.path[0] === 'version') {
+      const { formatTable } = await import('../table.js');
+      const rows = [['Client:', 'tpod'], ['Version:', VERSION], ['API Version:', VERSION], ['Node Version:', process.version], ['OS/Arch:', osArch]];
+      this.print(formatTable(null, rows, { minWidth: 0 }));
     } else {
       this.print(`tpod version ${VERSION}`);
     }
