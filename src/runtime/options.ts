@@ -1,0 +1,406 @@
+// `run` / `create` flags, parsed and checked into one typed object before anything is
+// written. Every refusal here is a UsageError with a message that names the bad value.
+// File system access (env files, bind-mount sources) comes in through `HostAccess` so
+// tests can feed anything.
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, posix, resolve } from 'node:path';
+import { UsageError, TpodError, isErrno } from '../errors.js';
+
+/** The flags as the CLI collected them, before any checking. */
+export interface RawRunFlags {
+  image: string;
+  command: string[];
+  name?: string | undefined;
+  rm?: boolean | undefined;
+  interactive?: boolean | undefined;
+  tty?: boolean | undefined;
+  detach?: boolean | undefined;
+  env?: string[] | undefined;
+  envFile?: string[] | undefined;
+  workdir?: string | undefined;
+  user?: string | undefined;
+  entrypoint?: string | undefined;
+  hostname?: string | undefined;
+  capAdd?: string[] | undefined;
+  capDrop?: string[] | undefined;
+  readOnly?: boolean | undefined;
+  tmpfs?: string[] | undefined;
+  securityOpt?: string[] | undefined;
+  userns?: string | undefined;
+  volume?: string[] | undefined;
+  network?: string | undefined;
+  init?: boolean | undefined;
+  memory?: string | undefined;
+  cpus?: string | undefined;
+  pidsLimit?: string | undefined;
+}
+
+export interface BindMount {
+  source: string;
+  destination: string;
+  readOnly: boolean;
+  /** Extra mount options (propagation, nosuid, ...), already checked. */
+  options: string[];
+}
+
+export interface TmpfsMount {
+  destination: string;
+  options: string[];
+}
+
+export type NetworkMode = 'default' | 'none' | 'host';
+export type UsernsMode = 'default' | 'keep-id';
+
+export interface Resources {
+  /** Bytes. */
+  memory?: number;
+  /** CPUs, fractional. */
+  cpus?: number;
+  pidsLimit?: number;
+}
+
+/** Checked `run` / `create` options. */
+export interface RunOptions {
+  image: string;
+  command: string[];
+  name?: string;
+  rm: boolean;
+  interactive: boolean;
+  tty: boolean;
+  /** Variables from --env-file then -e, in order; later ones win. */
+  env: Array<[string, string]>;
+  workdir?: string;
+  user?: string;
+  /** Undefined: the image's entrypoint. Empty: no entrypoint (`--entrypoint ''`). */
+  entrypoint?: string[];
+  hostname?: string;
+  /** Normalised names (CAP_X) or "ALL". */
+  capAdd: string[];
+  capDrop: string[];
+  readOnly: boolean;
+  noNewPrivileges: boolean;
+  tmpfs: TmpfsMount[];
+  volumes: BindMount[];
+  network: NetworkMode;
+  userns: UsernsMode;
+  init: boolean;
+  resources: Resources;
+}
+
+export interface HostAccess {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  readFile(path: string): string;
+  /** Throws an errno error (ENOENT, ...) when the path cannot be used. */
+  stat(path: string): void;
+}
+
+export const realHost = (): HostAccess => ({
+  env: process.env,
+  cwd: process.cwd(),
+  readFile: (p) => readFileSync(p, 'utf8'),
+  stat: (p) => void statSync(p),
+});
+
+/** Podman's rule for container names. */
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function checkContainerName(name: string): void {
+  if (!NAME_RE.test(name) || name.length > 253) {
+    throw new UsageError(`invalid container name "${name}": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+  }
+}
+
+// ---- environment ---------------------------------------------------------------
+
+function checkEnvName(name: string, raw: string): void {
+  if (name === '') throw new UsageError(`invalid environment variable "${raw}": the name is empty`);
+  if (/\s/.test(name)) throw new UsageError(`invalid environment variable "${raw}": the name "${name}" contains white space`);
+}
+
+/**
+ * One `-e` value or env-file line: NAME=VALUE, NAME (the host's value, skipped when the
+ * host has none) or NAME* (every host variable with that prefix), as Podman reads them.
+ */
+export function parseEnvEntry(raw: string, hostEnv: NodeJS.ProcessEnv): Array<[string, string]> {
+  const eq = raw.indexOf('=');
+  if (eq >= 0) {
+    const name = raw.slice(0, eq);
+    checkEnvName(name, raw);
+    return [[name, raw.slice(eq + 1)]];
+  }
+  if (raw.endsWith('*')) {
+    const prefix = raw.slice(0, -1);
+    checkEnvName(prefix || '*', raw);
+    return Object.entries(hostEnv)
+      .filter((e): e is [string, string] => e[0].startsWith(prefix) && e[1] !== undefined)
+      .sort((a, b) => a[0].localeCompare(b[0]));
+  }
+  checkEnvName(raw, raw);
+  const v = hostEnv[raw];
+  return v === undefined ? [] : [[raw, v]];
+}
+
+/** An env file: one entry per line, blank lines and lines starting with # skipped. */
+export function parseEnvFile(text: string, hostEnv: NodeJS.ProcessEnv): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.replace(/\r$/, '').replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    out.push(...parseEnvEntry(line, hostEnv));
+  }
+  return out;
+}
+
+// ---- capabilities --------------------------------------------------------------
+
+/** Linux capability names in bit order (capabilities(7)); index = bit number. */
+export const ALL_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
+  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+] as const;
+
+/** Podman's default set for a container (containers.conf default_capabilities). */
+export const DEFAULT_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_NET_BIND_SERVICE',
+  'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT',
+];
+
+/** "net_admin", "NET_ADMIN", "cap_net_admin" -> "CAP_NET_ADMIN"; "all" -> "ALL". */
+export function normaliseCap(raw: string): string {
+  const up = raw.trim().toUpperCase();
+  if (up === 'ALL') return 'ALL';
+  const name = up.startsWith('CAP_') ? up : `CAP_${up}`;
+  if (!(ALL_CAPS as readonly string[]).includes(name)) {
+    throw new UsageError(`unknown capability "${raw}": use a name from capabilities(7), e.g. NET_ADMIN, or ALL`);
+  }
+  return name;
+}
+
+/** Flags may repeat and each may hold a comma list (`--cap-add a,b`). */
+function splitList(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/**
+ * The bounding set from the defaults and --cap-add/--cap-drop. ALL in --cap-add starts
+ * from every capability the kernel knows (up to capLastCap); ALL in --cap-drop from none.
+ * The same name in both lists is refused.
+ */
+export function computeCaps(capAdd: string[], capDrop: string[], capLastCap = ALL_CAPS.length - 1): string[] {
+  const known = ALL_CAPS.slice(0, capLastCap + 1) as string[];
+  for (const c of capDrop) {
+    if (c !== 'ALL' && capAdd.includes(c)) throw new UsageError(`capability "${c}" cannot be both added and dropped`);
+  }
+  const set = new Set<string>(capAdd.includes('ALL') ? known : capDrop.includes('ALL') ? [] : DEFAULT_CAPS);
+  for (const c of capDrop) if (c !== 'ALL') set.delete(c);
+  if (!capAdd.includes('ALL')) for (const c of capAdd) set.add(c);
+  return known.filter((c) => set.has(c));
+}
+
+// ---- mounts --------------------------------------------------------------------
+
+const PROPAGATION = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable'];
+const FLAG_PAIRS: Record<string, string> = { exec: 'noexec', noexec: 'exec', suid: 'nosuid', nosuid: 'suid', dev: 'nodev', nodev: 'dev' };
+
+function checkDestination(dest: string, what: string): string {
+  if (!isAbsolute(dest)) throw new UsageError(`invalid container path "${dest}" in ${what}: it must be an absolute path`);
+  const norm = posix.normalize(dest);
+  return norm.length > 1 ? norm.replace(/\/$/, '') : norm;
+}
+
+/** `-v HOST:CTR[:OPTS]`; HOST must exist (relative HOST paths start with "." or "/"). */
+export function parseVolume(spec: string, host: HostAccess): BindMount {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p, i) => p === '' && i < 2)) {
+    if (parts.length === 1 && spec.startsWith('/')) {
+      throw new UsageError(`-v ${spec}: anonymous volumes are not supported yet; give HOST-DIR:${spec}`);
+    }
+    throw new UsageError(`invalid volume "${spec}": expected HOST-DIR:CONTAINER-DIR[:OPTIONS]`);
+  }
+  const [src, dst, opts = ''] = parts as [string, string, string?];
+  if (!src.startsWith('/') && !src.startsWith('.')) {
+    throw new UsageError(`-v ${spec}: named volumes are not supported yet; give an absolute host path`);
+  }
+  const source = resolve(host.cwd, src);
+  const destination = checkDestination(dst, `-v ${spec}`);
+  let readOnly = false;
+  let bind = 'rbind';
+  const options: string[] = [];
+  for (const o of opts.split(',').filter((x) => x !== '')) {
+    if (o === 'ro' || o === 'rw') readOnly = o === 'ro';
+    else if (o === 'z' || o === 'Z') continue; // SELinux relabelling: nothing to do without SELinux
+    else if (o === 'bind' || o === 'rbind') bind = o;
+    else if (PROPAGATION.includes(o) || o in FLAG_PAIRS) options.push(o);
+    else throw new UsageError(`-v ${spec}: unknown volume option "${o}" (known: ro, rw, z, Z, bind, rbind, exec, noexec, suid, nosuid, dev, nodev, ${PROPAGATION.join(', ')})`);
+  }
+  try {
+    host.stat(source);
+  } catch (err) {
+    const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : isErrno(err, 'EACCES') ? 'permission denied' : (err as Error).message;
+    throw new TpodError('EUSAGE', `statfs ${source}: ${why}`);
+  }
+  if (!options.some((o) => PROPAGATION.includes(o))) options.push('rprivate');
+  return { source, destination, readOnly, options: [bind, ...options] };
+}
+
+/** `--tmpfs /path[:opts]`, with Podman's defaults rw,noexec,nosuid,nodev unless overridden. */
+export function parseTmpfs(spec: string): TmpfsMount {
+  const colon = spec.indexOf(':');
+  const dst = colon < 0 ? spec : spec.slice(0, colon);
+  const destination = checkDestination(dst, `--tmpfs ${spec}`);
+  const given = colon < 0 ? [] : spec.slice(colon + 1).split(',').filter((o) => o !== '');
+  for (const o of given) {
+    if (!/^[a-z_]+(=[A-Za-z0-9.%+_-]+)?$/.test(o)) throw new UsageError(`--tmpfs ${spec}: invalid option "${o}"`);
+  }
+  const options = [...given];
+  const has = (o: string): boolean => given.includes(o);
+  if (!has('ro') && !has('rw')) options.unshift('rw');
+  for (const [flag, opposite] of [['noexec', 'exec'], ['nosuid', 'suid'], ['nodev', 'dev']] as const) {
+    if (!has(flag) && !has(opposite)) options.push(flag);
+  }
+  return { destination, options };
+}
+
+// ---- sizes and numbers ---------------------------------------------------------
+
+/** "512m", "1g", "1048576", "64kb" -> bytes. */
+export function parseSize(raw: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(raw.trim());
+  if (!m) throw new UsageError(`invalid size "${raw}" for ${flag}: use a number with an optional unit b, k, m, g (e.g. 512m)`);
+  const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+  return Math.floor(Number(m[1]) * mult[m[2]!.toLowerCase()]!);
+}
+
+// ---- entrypoint ----------------------------------------------------------------
+
+/** `--entrypoint` is a command or a JSON array of strings; "" clears the image's. */
+export function parseEntrypoint(raw: string): string[] {
+  if (raw === '') return [];
+  if (raw.trimStart().startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new UsageError(`invalid --entrypoint ${raw}: it starts with "[" but is not a JSON array of strings`);
+    }
+    if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) {
+      throw new UsageError(`invalid --entrypoint ${raw}: expected a JSON array of strings`);
+    }
+    return parsed as string[];
+  }
+  return [raw];
+}
+
+// ---- the whole set -------------------------------------------------------------
+
+function parseSecurityOpts(opts: string[]): { noNewPrivileges: boolean } {
+  let noNewPrivileges = false;
+  for (const raw of opts) {
+    const o = raw.replace(':', '=');
+    if (o === 'no-new-privileges' || o === 'no-new-privileges=true') noNewPrivileges = true;
+    else if (o === 'no-new-privileges=false') noNewPrivileges = false;
+    // No SELinux labels, AppArmor profiles or seccomp filter are applied yet, so asking
+    // for none of them is already satisfied.
+    else if (o === 'label=disable' || o === 'seccomp=unconfined' || o === 'apparmor=unconfined') continue;
+    else throw new UsageError(`unsupported --security-opt "${raw}": tpod supports no-new-privileges, label=disable, seccomp=unconfined, apparmor=unconfined`);
+  }
+  return { noNewPrivileges };
+}
+
+function parseNetwork(raw: string | undefined): NetworkMode {
+  if (raw === undefined || raw === '') return 'default';
+  if (raw === 'none' || raw === 'host') return raw;
+  throw new UsageError(`network mode "${raw}" is not supported yet: use --network none or --network host`);
+}
+
+function parseUserns(raw: string | undefined): UsernsMode {
+  if (raw === undefined || raw === '' || raw === 'host') return 'default';
+  if (raw === 'keep-id') return 'keep-id';
+  throw new UsageError(`unsupported --userns "${raw}": tpod supports keep-id and host`);
+}
+
+function parseResources(raw: RawRunFlags): Resources {
+  const r: Resources = {};
+  if (raw.memory !== undefined) {
+    r.memory = parseSize(raw.memory, '--memory');
+    if (r.memory < 6 * 1024 * 1024) throw new UsageError(`--memory ${raw.memory}: the minimum memory limit allowed is 6MB`);
+  }
+  if (raw.cpus !== undefined) {
+    const n = Number(raw.cpus);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid --cpus "${raw.cpus}": expected a positive number, e.g. 1.5`);
+    r.cpus = n;
+  }
+  if (raw.pidsLimit !== undefined) {
+    const n = Number(raw.pidsLimit);
+    if (!Number.isInteger(n) || n < -1) throw new UsageError(`invalid --pids-limit "${raw.pidsLimit}": expected an integer (-1 or 0 for unlimited)`);
+    if (n > 0) r.pidsLimit = n;
+  }
+  return r;
+}
+
+export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost()): RunOptions {
+  if (raw.detach) {
+    throw new UsageError('detached mode (-d) is not supported yet: it needs the container monitor; run the container attached');
+  }
+  if (raw.image === '') throw new UsageError('an image name is required');
+  if (raw.name !== undefined) checkContainerName(raw.name);
+  if (raw.workdir !== undefined && !isAbsolute(raw.workdir)) {
+    throw new UsageError(`invalid --workdir "${raw.workdir}": it must be an absolute path`);
+  }
+  if (raw.hostname !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})?$/.test(raw.hostname)) {
+    throw new UsageError(`invalid --hostname "${raw.hostname}": use letters, digits, "." and "-", at most 64 characters`);
+  }
+
+  const env: Array<[string, string]> = [];
+  for (const file of raw.envFile ?? []) {
+    let text: string;
+    try {
+      text = host.readFile(resolve(host.cwd, file));
+    } catch (err) {
+      const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
+      throw new TpodError('EUSAGE', `open ${file}: ${why}`);
+    }
+    env.push(...parseEnvFile(text, host.env));
+  }
+  for (const e of raw.env ?? []) env.push(...parseEnvEntry(e, host.env));
+
+  const volumes = (raw.volume ?? []).map((v) => parseVolume(v, host));
+  const tmpfs = (raw.tmpfs ?? []).map(parseTmpfs);
+  const seen = new Set<string>();
+  for (const d of [...volumes.map((v) => v.destination), ...tmpfs.map((t) => t.destination)]) {
+    if (seen.has(d)) throw new UsageError(`${d}: duplicate mount destination`);
+    seen.add(d);
+  }
+
+  const opts: RunOptions = {
+    image: raw.image,
+    command: raw.command,
+    rm: raw.rm ?? false,
+    interactive: raw.interactive ?? false,
+    tty: raw.tty ?? false,
+    env,
+    capAdd: splitList(raw.capAdd).map(normaliseCap),
+    capDrop: splitList(raw.capDrop).map(normaliseCap),
+    readOnly: raw.readOnly ?? false,
+    noNewPrivileges: parseSecurityOpts(raw.securityOpt ?? []).noNewPrivileges,
+    tmpfs,
+    volumes,
+    network: parseNetwork(raw.network),
+    userns: parseUserns(raw.userns),
+    init: raw.init ?? false,
+    resources: parseResources(raw),
+  };
+  if (raw.name !== undefined) opts.name = raw.name;
+  if (raw.workdir !== undefined) opts.workdir = posix.normalize(raw.workdir);
+  if (raw.user !== undefined && raw.user !== '') opts.user = raw.user;
+  if (raw.entrypoint !== undefined) opts.entrypoint = parseEntrypoint(raw.entrypoint);
+  if (raw.hostname !== undefined) opts.hostname = raw.hostname;
+  return opts;
+}

@@ -1,0 +1,268 @@
+// The OCI runtime spec (config.json) for a container: a pure function of the image
+// config, the checked options and a few host facts, so every flag's effect is testable
+// without a container. Defaults follow what Podman writes for a rootless container.
+//
+// The runtime runs as root of the pause process's user namespace, so the spec has no
+// user namespace of its own, except for --userns=keep-id, where a nested one maps the
+// user's own id back to itself inside the container.
+import type { ImageConfigBody } from '../image/types.js';
+import { TpodError } from '../errors.js';
+import type { RunOptions, Resources } from './options.js';
+import { computeCaps } from './options.js';
+import type { ResolvedUser } from './user.js';
+
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options?: string[];
+}
+
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+export interface OciSpec {
+  ociVersion: string;
+  process: {
+    terminal?: boolean;
+    user: { uid: number; gid: number; umask?: number; additionalGids?: number[] };
+    args: string[];
+    env: string[];
+    cwd: string;
+    capabilities: { bounding: string[]; effective: string[]; permitted: string[]; inheritable?: string[]; ambient?: string[] };
+    rlimits: Array<{ type: string; hard: number; soft: number }>;
+    noNewPrivileges?: boolean;
+  };
+  root: { path: string; readonly?: boolean };
+  hostname: string;
+  mounts: OciMount[];
+  annotations: Record<string, string>;
+  linux: {
+    namespaces: Array<{ type: string; path?: string }>;
+    uidMappings?: OciIdMapping[];
+    gidMappings?: OciIdMapping[];
+    sysctl?: Record<string, string>;
+    resources?: {
+      memory?: { limit: number; swap?: number };
+      cpu?: { quota: number; period: number };
+      pids?: { limit: number };
+    };
+    maskedPaths: string[];
+    readonlyPaths: string[];
+  };
+}
+
+/** Podman's defaults (containers.conf `env`), before the image's Env. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Where --init's catatonit appears in the container, as in Podman. */
+export const INIT_PATH = '/run/podman-init';
+
+export const MASKED_PATHS = [
+  '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/fs/selinux', '/sys/dev/block',
+];
+
+export const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+export interface KeepIdMapping {
+  /** The user's ids on the host = their ids inside the container. */
+  uid: number;
+  gid: number;
+  /** How many ids the pause process's namespace maps (1 + the subordinate ranges). */
+  uidCount: number;
+  gidCount: number;
+}
+
+export interface SpecInput {
+  id: string;
+  image: ImageConfigBody | undefined;
+  opts: RunOptions;
+  user: ResolvedUser;
+  /** Host path of the mounted rootfs (the overlay's merged dir). */
+  rootfs: string;
+  hostname: string;
+  /** Generated files bind-mounted into the container. */
+  files: { hosts: string; hostname: string; resolvConf: string; passwd?: string; group?: string };
+  /** Host path of catatonit, needed for --init. */
+  initBinary?: string;
+  nofile: { soft: number; hard: number };
+  /** cgroup v2 host: the container gets a cgroup namespace. */
+  cgroupV2: boolean;
+  /** /proc/sys/kernel/cap_last_cap, to expand ALL. */
+  capLastCap: number;
+  keepId?: KeepIdMapping;
+  /** Put --memory/--cpus/--pids-limit into the spec (the host can apply them). */
+  applyResources: boolean;
+}
+
+/** The process arguments: entrypoint + cmd, where --entrypoint also drops the image's Cmd. */
+export function processArgs(image: ImageConfigBody | undefined, opts: RunOptions): string[] {
+  const entrypoint = opts.entrypoint ?? image?.Entrypoint ?? [];
+  const cmd = opts.command.length > 0 ? opts.command : opts.entrypoint !== undefined ? [] : image?.Cmd ?? [];
+  const args = [...entrypoint, ...cmd];
+  if (args.length === 0) {
+    throw new TpodError('EUSAGE', 'no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+  }
+  return opts.init ? [INIT_PATH, '--', ...args] : args;
+}
+
+/**
+ * The environment, later sources winning: Podman's defaults, the image's Env, HOSTNAME,
+ * then --env-file and -e; HOME from passwd when nobody set it.
+ */
+export function processEnv(image: ImageConfigBody | undefined, opts: RunOptions, hostname: string, home: string): string[] {
+  const env = new Map<string, string>([
+    ['PATH', DEFAULT_PATH],
+    ['TERM', 'xterm'],
+    // Podman's value, so software that recognises Podman containers recognises ours.
+    ['container', 'podman'],
+  ]);
+  for (const e of image?.Env ?? []) {
+    const eq = e.indexOf('=');
+    if (eq > 0) env.set(e.slice(0, eq), e.slice(eq + 1));
+  }
+  env.set('HOSTNAME', hostname);
+  for (const [k, v] of opts.env) env.set(k, v);
+  if (!env.has('HOME')) env.set('HOME', home);
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+function capabilities(opts: RunOptions, uid: number, capLastCap: number): OciSpec['process']['capabilities'] {
+  const caps = computeCaps(opts.capAdd, opts.capDrop, capLastCap);
+  if (uid === 0) return { bounding: caps, effective: caps, permitted: caps };
+  // A non-root user gets only what was added explicitly, as Podman does: otherwise
+  // the runtime would hand the default set to an unprivileged process.
+  const added = opts.capAdd.includes('ALL') ? caps : caps.filter((c) => opts.capAdd.includes(c));
+  return { bounding: caps, effective: added, permitted: added, inheritable: added, ambient: added };
+}
+
+function depth(p: string): number {
+  return p.split('/').filter((c) => c !== '').length;
+}
+
+function mounts(input: SpecInput): OciMount[] {
+  const { opts, files } = input;
+  const base: OciMount[] = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    // gid 5 (tty) is mapped through the subordinate range; ptys then belong to group tty.
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    // A fresh sysfs is allowed only with a network namespace of our own; with the
+    // host's network, bind the host's /sys read-only instead.
+    opts.network === 'host'
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+  ];
+  if (input.cgroupV2) {
+    base.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
+  }
+  // Host devices (null, zero, full, tty, random, urandom) are not listed: mknod is not
+  // allowed in a user namespace, and crun and runc then bind-mount the host's nodes
+  // for every default device by themselves.
+  const generated: OciMount[] = [
+    { destination: '/etc/hostname', type: 'bind', source: files.hostname, options: ['bind', 'rprivate'] },
+    { destination: '/etc/hosts', type: 'bind', source: files.hosts, options: ['bind', 'rprivate'] },
+    { destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: ['bind', 'rprivate'] },
+  ];
+  if (files.passwd) generated.push({ destination: '/etc/passwd', type: 'bind', source: files.passwd, options: ['bind', 'rprivate'] });
+  if (files.group) generated.push({ destination: '/etc/group', type: 'bind', source: files.group, options: ['bind', 'rprivate'] });
+  if (opts.init) {
+    if (!input.initBinary) throw new TpodError('ECONFIG', '--init needs catatonit: install the "catatonit" package');
+    generated.push({ destination: INIT_PATH, type: 'bind', source: input.initBinary, options: ['bind', 'ro', 'nosuid', 'nodev'] });
+  }
+  const user: OciMount[] = [
+    ...opts.volumes.map((v) => ({ destination: v.destination, type: 'bind', source: v.source, options: [...v.options, v.readOnly ? 'ro' : 'rw'] })),
+    ...opts.tmpfs.map((t) => ({ destination: t.destination, type: 'tmpfs', source: 'tmpfs', options: t.options })),
+  ];
+  // --read-only keeps the usual scratch places writable, as Podman's --read-only-tmpfs.
+  if (opts.readOnly) {
+    for (const d of ['/run', '/tmp', '/var/tmp']) {
+      if (!user.some((m) => m.destination === d)) {
+        user.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
+      }
+    }
+  }
+  // What the user mounts replaces a default at the same place.
+  const taken = new Set(user.map((m) => m.destination));
+  const defaults = [...base, ...generated].filter((m) => !taken.has(m.destination));
+  // Parents before children: the runtime mounts in order.
+  const sortedUser = user.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map((x) => x.m);
+  return [...defaults, ...sortedUser];
+}
+
+/** Podman's keep-id map: the user's id maps to itself, the rest around it. */
+export function keepIdMappings(ownId: number, count: number): OciIdMapping[] {
+  if (ownId >= count) {
+    throw new TpodError('EROOTLESS', `--userns=keep-id: id ${ownId} is outside the ${count} ids of the user namespace; add a larger range to /etc/subuid and /etc/subgid`);
+  }
+  const m: OciIdMapping[] = [];
+  if (ownId > 0) m.push({ containerID: 0, hostID: 1, size: ownId });
+  m.push({ containerID: ownId, hostID: 0, size: 1 });
+  if (count - ownId - 1 > 0) m.push({ containerID: ownId + 1, hostID: ownId + 1, size: count - ownId - 1 });
+  return m;
+}
+
+export function resourcesSpec(r: Resources): NonNullable<OciSpec['linux']['resources']> {
+  const out: NonNullable<OciSpec['linux']['resources']> = {};
+  if (r.memory !== undefined) out.memory = { limit: r.memory };
+  if (r.cpus !== undefined) out.cpu = { quota: Math.round(r.cpus * 100000), period: 100000 };
+  if (r.pidsLimit !== undefined) out.pids = { limit: r.pidsLimit };
+  return out;
+}
+
+export function hasResources(r: Resources): boolean {
+  return r.memory !== undefined || r.cpus !== undefined || r.pidsLimit !== undefined;
+}
+
+export function buildSpec(input: SpecInput): OciSpec {
+  const { opts, image, user } = input;
+  const process: OciSpec['process'] = {
+    user: { uid: user.uid, gid: user.gid, umask: 0o022 },
+    args: processArgs(image, opts),
+    env: processEnv(image, opts, input.hostname, user.home),
+    cwd: opts.workdir ?? (image?.WorkingDir || '/'),
+    capabilities: capabilities(opts, user.uid, input.capLastCap),
+    rlimits: [{ type: 'RLIMIT_NOFILE', hard: input.nofile.hard, soft: input.nofile.soft }],
+  };
+  if (user.additionalGids.length > 0) process.user.additionalGids = user.additionalGids;
+  if (opts.tty) process.terminal = true;
+  if (opts.noNewPrivileges) process.noNewPrivileges = true;
+
+  const namespaces: OciSpec['linux']['namespaces'] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (opts.network !== 'host') namespaces.push({ type: 'network' });
+  if (input.cgroupV2) namespaces.push({ type: 'cgroup' });
+
+  const linux: OciSpec['linux'] = { namespaces, maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] };
+  if (input.keepId) {
+    namespaces.push({ type: 'user' });
+    linux.uidMappings = keepIdMappings(input.keepId.uid, input.keepId.uidCount);
+    linux.gidMappings = keepIdMappings(input.keepId.gid, input.keepId.gidCount);
+  }
+  // Lets root in the container ping without raw-socket privileges (Podman does the same).
+  if (opts.network !== 'host') linux.sysctl = { 'net.ipv4.ping_group_range': '0 0' };
+  if (input.applyResources && hasResources(opts.resources)) linux.resources = resourcesSpec(opts.resources);
+
+  const root: OciSpec['root'] = { path: input.rootfs };
+  if (opts.readOnly) root.readonly = true;
+
+  return {
+    ociVersion: '1.0.2-dev',
+    process,
+    root,
+    hostname: input.hostname,
+    mounts: mounts(input),
+    annotations: {
+      'io.container.manager': 'tpod',
+      'io.podman.annotations.autoremove': opts.rm ? 'TRUE' : 'FALSE',
+      'io.podman.annotations.init': opts.init ? 'TRUE' : 'FALSE',
+      'org.opencontainers.image.stopSignal': '15',
+    },
+    linux,
+  };
+}

@@ -1,0 +1,307 @@
+// Container records: <root>/containers/<id>/container.json beside the bundle
+// (userdata/config.json), the overlay's upper/work dirs and the merged mount point.
+// Names live in <root>/containers/names/<name>, a symlink whose target is the id:
+// creating it is atomic and exclusive, so a name can never belong to two containers.
+//
+// Consistency: a container is created entirely under <root>/containers.lock, and its
+// container.json is written last, so after a `kill -9` a directory without container.json
+// is a leftover and a name link to a missing record is stale; repairContainers() removes
+// both (also under the lock).
+import { mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Context } from '../engine/context.js';
+import { TpodError, NoSuchContainerError, isErrno } from '../errors.js';
+import { readJson, writeJsonAtomic } from './atomic.js';
+import { withLock } from './lock.js';
+import { ensurePrivateDir } from './paths.js';
+
+export type ContainerState = 'created' | 'running' | 'exited';
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** The image as the user named it. */
+  image: string;
+  imageId: string;
+  /** The image's first name (for ps), or its id when it has none. */
+  imageName: string;
+  /** The container's process arguments (what ps shows as COMMAND). */
+  command: string[];
+  created: string;
+  state: ContainerState;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** OCI runtime name and the storage driver the rootfs is mounted with. */
+  runtime: string;
+  driver: string;
+  /** Layer diff ids, bottom first (the rootfs's lower dirs). */
+  layers: string[];
+  hostname: string;
+  network: string;
+  rm: boolean;
+  tty: boolean;
+  interactive: boolean;
+}
+
+const ID_RE = /^[0-9a-f]{64}$/;
+
+export interface ContainerDirs {
+  dir: string;
+  /** The OCI bundle: config.json plus generated hosts, hostname, resolv.conf. */
+  userdata: string;
+  upper: string;
+  work: string;
+  merged: string;
+}
+
+export function containerDirs(ctx: Context, id: string): ContainerDirs {
+  const dir = join(ctx.paths.containers, id);
+  return { dir, userdata: join(dir, 'userdata'), upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged') };
+}
+
+export function containersLockPath(ctx: Context): string {
+  return join(ctx.paths.root, 'containers.lock');
+}
+
+function namesDir(ctx: Context): string {
+  return join(ctx.paths.containers, 'names');
+}
+
+function recordPath(ctx: Context, id: string): string {
+  return join(ctx.paths.containers, id, 'container.json');
+}
+
+export function readContainer(ctx: Context, id: string): ContainerRecord | undefined {
+  if (!ID_RE.test(id)) return undefined;
+  return readJson<ContainerRecord>(recordPath(ctx, id));
+}
+
+function nameTarget(ctx: Context, name: string): string | undefined {
+  try {
+    return readlinkSync(join(namesDir(ctx), name));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+export function listContainerIds(ctx: Context): string[] {
+  try {
+    return readdirSync(ctx.paths.containers).filter((n) => ID_RE.test(n));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return [];
+    throw err;
+  }
+}
+
+/** Every complete record, oldest first. */
+export function listContainers(ctx: Context): ContainerRecord[] {
+  const out: ContainerRecord[] = [];
+  for (const id of listContainerIds(ctx)) {
+    const r = readContainer(ctx, id);
+    if (r) out.push(r);
+  }
+  return out.sort((a, b) => a.created.localeCompare(b.created));
+}
+
+/** By full id, name, or unique id prefix, as Podman looks containers up. */
+export function findContainer(ctx: Context, nameOrId: string): ContainerRecord {
+  if (ID_RE.test(nameOrId)) {
+    const r = readContainer(ctx, nameOrId);
+    if (r) return r;
+  }
+  if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(nameOrId)) {
+    const target = nameTarget(ctx, nameOrId);
+    const r = target === undefined ? undefined : readContainer(ctx, target);
+    if (r && r.name === nameOrId) return r;
+  }
+  if (/^[0-9a-f]+$/.test(nameOrId)) {
+    const matches = listContainerIds(ctx).filter((id) => id.startsWith(nameOrId) && existsSync(recordPath(ctx, id)));
+    if (matches.length > 1) throw new TpodError('ENOCONTAINER', `more than one result for container ID "${nameOrId}": the ID prefix is ambiguous`);
+    const r = matches[0] === undefined ? undefined : readContainer(ctx, matches[0]);
+    if (r) return r;
+  }
+  throw new NoSuchContainerError(nameOrId);
+}
+
+// ---- names ---------------------------------------------------------------------
+
+const ADJECTIVES = [
+  'agile', 'amber', 'ancient', 'arctic', 'bold', 'brave', 'breezy', 'bright', 'calm', 'candid',
+  'clever', 'cosmic', 'crisp', 'curious', 'dapper', 'daring', 'eager', 'earnest', 'fancy', 'fervent',
+  'gallant', 'gentle', 'glad', 'golden', 'happy', 'hardy', 'humble', 'jolly', 'keen', 'kind',
+  'lively', 'lucid', 'merry', 'modest', 'nifty', 'nimble', 'noble', 'patient', 'plucky', 'polite',
+  'quiet', 'quirky', 'rapid', 'serene', 'sharp', 'shiny', 'snappy', 'steady', 'sunny', 'swift',
+  'tender', 'tidy', 'upbeat', 'vivid', 'wise', 'witty', 'zealous', 'zesty',
+];
+
+const NOUNS = [
+  'albatross', 'badger', 'beaver', 'bison', 'condor', 'coyote', 'crane', 'dolphin', 'falcon', 'ferret',
+  'finch', 'gecko', 'gazelle', 'heron', 'ibex', 'jackal', 'jaguar', 'kestrel', 'koala', 'lemur',
+  'lynx', 'magpie', 'marmot', 'mole', 'narwhal', 'newt', 'ocelot', 'orca', 'osprey', 'otter',
+  'panda', 'pelican', 'penguin', 'puffin', 'quokka', 'raven', 'salmon', 'seal', 'sparrow', 'stoat',
+  'swan', 'tapir', 'tern', 'toucan', 'turtle', 'vole', 'walrus', 'weasel', 'wombat', 'wren', 'yak', 'zebra',
+];
+
+export function generateName(taken: (name: string) => boolean, rand: (n: number) => number = randomInt): string {
+  for (let i = 0; ; i++) {
+    let name = `${ADJECTIVES[rand(ADJECTIVES.length)]}_${NOUNS[rand(NOUNS.length)]}`;
+    // After a few collisions, a number makes the space large enough.
+    if (i >= 10) name += String(rand(10000));
+    if (!taken(name)) return name;
+  }
+}
+
+export function nameInUseError(name: string, id: string): TpodError {
+  return new TpodError(
+    'ENAMEINUSE',
+    `the container name "${name}" is already in use by ${id}. You have to remove that container to be able to reuse that name: that name is already in use`,
+  );
+}
+
+/** True when the name link exists and names a complete record; a stale link is removed. Caller holds the lock. */
+function nameTaken(ctx: Context, name: string): string | undefined {
+  const target = nameTarget(ctx, name);
+  if (target === undefined) return undefined;
+  if (readContainer(ctx, target)?.name === name) return target;
+  unlinkSync(join(namesDir(ctx), name));
+  return undefined;
+}
+
+// ---- create / update / remove --------------------------------------------------
+
+export interface NewContainer {
+  id: string;
+  name: string;
+  dirs: ContainerDirs;
+}
+
+/**
+ * Creates a container under the store lock: reserves the name (given or generated),
+ * makes its directories, lets `populate` write the bundle, then commits the record.
+ * If anything fails, nothing of the container is left behind.
+ */
+export async function createContainer(
+  ctx: Context,
+  name: string | undefined,
+  populate: (c: NewContainer) => ContainerRecord | Promise<ContainerRecord>,
+  remove: TreeRemover = namespaceRemover(ctx),
+): Promise<ContainerRecord> {
+  ensurePrivateDir(ctx.paths.root, ctx.uid);
+  mkdirSync(namesDir(ctx), { recursive: true, mode: 0o700 });
+  return withLock(containersLockPath(ctx), async () => {
+    // Cheap (one stat per container) and keeps killed commands from piling up leftovers.
+    await removeLeftoverDirs(ctx, remove);
+    let chosen: string;
+    if (name !== undefined) {
+      const owner = nameTaken(ctx, name);
+      if (owner) throw nameInUseError(name, owner);
+      chosen = name;
+    } else {
+      chosen = generateName((n) => nameTaken(ctx, n) !== undefined);
+    }
+    let id = randomBytes(32).toString('hex');
+    while (existsSync(join(ctx.paths.containers, id))) id = randomBytes(32).toString('hex');
+    const dirs = containerDirs(ctx, id);
+    mkdirSync(dirs.dir, { mode: 0o700 });
+    try {
+      for (const d of [dirs.userdata, dirs.upper, dirs.work, dirs.merged]) mkdirSync(d, { mode: 0o700 });
+      const rec = await populate({ id, name: chosen, dirs });
+      writeJsonAtomic(recordPath(ctx, id), rec);
+      symlinkSync(id, join(namesDir(ctx), chosen));
+      return rec;
+    } catch (err) {
+      // Only empty dirs and files we wrote as ourselves exist yet: Node can remove them.
+      rmSync(dirs.dir, { recursive: true, force: true });
+      throw err;
+    }
+  });
+}
+
+/** Rewrites a record with changes (state, exit code...), atomically and under the lock. */
+export async function updateContainer(ctx: Context, id: string, patch: Partial<ContainerRecord>): Promise<ContainerRecord | undefined> {
+  return withLock(containersLockPath(ctx), () => {
+    const cur = readContainer(ctx, id);
+    if (!cur) return undefined;
+    const next = { ...cur, ...patch, id: cur.id, name: cur.name };
+    writeJsonAtomic(recordPath(ctx, id), next);
+    return next;
+  });
+}
+
+/**
+ * Removes a container's directory (unmounting its rootfs first). The upper dir holds files
+ * owned by subordinate ids, so the removal runs inside the user namespace.
+ */
+export type TreeRemover = (dirs: ContainerDirs) => Promise<void>;
+
+export const namespaceRemover = (ctx: Context): TreeRemover => async (dirs) => {
+  if (!existsSync(dirs.dir)) return;
+  const { runInNamespaceChecked } = await import('../rootless/join.js');
+  await runInNamespaceChecked(ctx, [{ kind: 'umount', arg: dirs.merged }, { kind: 'rmtree', arg: dirs.dir }], [], `remove ${dirs.dir}`);
+};
+
+/** Deletes the record, its name and its directories. */
+export async function removeContainer(ctx: Context, id: string, remove: TreeRemover = namespaceRemover(ctx)): Promise<void> {
+  await withLock(containersLockPath(ctx), async () => {
+    const rec = readContainer(ctx, id);
+    if (rec && nameTarget(ctx, rec.name) === id) unlinkSync(join(namesDir(ctx), rec.name));
+    await remove(containerDirs(ctx, id));
+  });
+}
+
+/**
+ * Forgets a container whose directory is already gone or going (run --rm: the helper
+ * removed it inside the namespace): drops its name, and whatever is left of the dir.
+ */
+export async function forgetContainer(ctx: Context, id: string, name: string, remove: TreeRemover = namespaceRemover(ctx)): Promise<void> {
+  await withLock(containersLockPath(ctx), async () => {
+    if (nameTarget(ctx, name) === id) unlinkSync(join(namesDir(ctx), name));
+    await remove(containerDirs(ctx, id));
+  });
+}
+
+export interface RepairReport {
+  removedDirs: string[];
+  removedNames: string[];
+}
+
+/** Removes container dirs without a record (what a killed create or run --rm left). Caller holds the lock. */
+async function removeLeftoverDirs(ctx: Context, remove: TreeRemover): Promise<string[]> {
+  const removed: string[] = [];
+  for (const id of listContainerIds(ctx)) {
+    if (existsSync(recordPath(ctx, id))) continue;
+    try {
+      await remove(containerDirs(ctx, id));
+      removed.push(id);
+    } catch (err) {
+      // Another command may be removing it right now (run --rm); what stays is retried later.
+      ctx.log.debug(`cannot remove leftover container dir ${id}: ${(err as Error).message}`);
+    }
+  }
+  return removed;
+}
+
+/** Cleans what a killed command left: dirs without a record, names without a container. */
+export async function repairContainers(ctx: Context, remove: TreeRemover = namespaceRemover(ctx)): Promise<RepairReport> {
+  const report: RepairReport = { removedDirs: [], removedNames: [] };
+  if (!existsSync(ctx.paths.containers)) return report;
+  return withLock(containersLockPath(ctx), async () => {
+    report.removedDirs = await removeLeftoverDirs(ctx, remove);
+    let names: string[] = [];
+    try {
+      names = readdirSync(namesDir(ctx));
+    } catch {
+      /* no names yet */
+    }
+    for (const n of names) {
+      const target = nameTarget(ctx, n);
+      if (target !== undefined && readContainer(ctx, target)?.name === n) continue;
+      unlinkSync(join(namesDir(ctx), n));
+      report.removedNames.push(n);
+    }
+    return report;
+  });
+}

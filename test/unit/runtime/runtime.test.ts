@@ -1,0 +1,131 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import {
+  detectCgroupLayout,
+  chooseRuntime,
+  crunRefuses,
+  runtimeRunCommand,
+  runtimeErrorFromLog,
+  mapRuntimeError,
+  runtimeFromContainersConf,
+  type CgroupLayout,
+  type HostRoots,
+} from '../../../src/runtime/runtime.js';
+
+const V1_LINES = [
+  '31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
+  '32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu',
+  '35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory',
+];
+const UNIFIED = '41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw';
+const PURE_V2 = '30 23 0:27 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw';
+
+describe('detectCgroupLayout', () => {
+  let dir: string;
+  let roots: HostRoots;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tpod-cg-'));
+    roots = { proc: join(dir, 'proc'), sys: join(dir, 'sys') };
+    mkdirSync(join(roots.proc, 'self'), { recursive: true });
+    mkdirSync(join(roots.sys, 'fs/cgroup/unified'), { recursive: true });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const host = (lines: string[], controllers?: string): void => {
+    writeFileSync(join(roots.proc, 'self/mountinfo'), lines.join('\n') + '\n');
+    if (controllers !== undefined) writeFileSync(join(roots.sys, 'fs/cgroup/unified/cgroup.controllers'), controllers);
+  };
+
+  it('sees a hybrid host with controllers in cgroup2 (crun refuses it)', () => {
+    host([...V1_LINES, UNIFIED], 'hugetlb\n');
+    const l = detectCgroupLayout(roots);
+    expect(l).toEqual({ mode: 'hybrid', unifiedPath: '/sys/fs/cgroup/unified', unifiedControllers: ['hugetlb'] });
+    expect(crunRefuses(l)).toBe(true);
+  });
+  it('sees a hybrid host with an empty cgroup2 (crun is fine)', () => {
+    host([...V1_LINES, UNIFIED], '\n');
+    const l = detectCgroupLayout(roots);
+    expect(l).toEqual({ mode: 'hybrid', unifiedPath: '/sys/fs/cgroup/unified', unifiedControllers: [] });
+    expect(crunRefuses(l)).toBe(false);
+  });
+  it('sees pure v2', () => {
+    host([PURE_V2]);
+    expect(detectCgroupLayout(roots)).toEqual({ mode: 'v2' });
+  });
+  it('sees pure v1', () => {
+    host(V1_LINES);
+    expect(detectCgroupLayout(roots)).toEqual({ mode: 'v1' });
+  });
+});
+
+describe('chooseRuntime', () => {
+  const hybrid: CgroupLayout = { mode: 'hybrid', unifiedPath: '/sys/fs/cgroup/unified', unifiedControllers: ['hugetlb'] };
+  const both = (n: string): string | undefined => ({ crun: '/usr/bin/crun', runc: '/usr/bin/runc' })[n];
+  const onlyCrun = (n: string): string | undefined => (n === 'crun' ? '/usr/bin/crun' : undefined);
+  const onlyRunc = (n: string): string | undefined => (n === 'runc' ? '/usr/bin/runc' : undefined);
+  const none = (): undefined => undefined;
+
+  it('prefers crun', () => {
+    expect(chooseRuntime(undefined, { mode: 'v2' }, both)).toEqual({ runtime: { name: 'crun', path: '/usr/bin/crun', kind: 'crun' } });
+    expect(chooseRuntime(undefined, { mode: 'v1' }, both).runtime.name).toBe('crun');
+    expect(chooseRuntime(undefined, { ...hybrid, unifiedControllers: [] }, both).runtime.name).toBe('crun');
+  });
+  it('falls back to runc with a one-line notice on a hybrid host crun refuses', () => {
+    const c = chooseRuntime(undefined, hybrid, both);
+    expect(c.runtime.name).toBe('runc');
+    expect(c.notice).toMatch(/^crun cannot run on this host's hybrid cgroup setup .*hugetlb.*; using runc$/);
+    expect(c.notice).not.toContain('\n');
+  });
+  it('says what to do when only crun is installed on such a host', () => {
+    expect(() => chooseRuntime(undefined, hybrid, onlyCrun)).toThrow(/runc is not installed: install runc .*mount -t cgroup -o hugetlb/);
+  });
+  it('refuses crun asked for explicitly on such a host, naming the alternative', () => {
+    expect(() => chooseRuntime('crun', hybrid, both)).toThrow(/use --runtime runc/);
+  });
+  it('uses runc when it is all there is', () => {
+    expect(chooseRuntime(undefined, { mode: 'v2' }, onlyRunc).runtime.name).toBe('runc');
+  });
+  it('explains how to get a runtime when none is installed', () => {
+    expect(() => chooseRuntime(undefined, { mode: 'v2' }, none)).toThrow(/no OCI runtime found: install crun or runc/);
+    expect(() => chooseRuntime('youki', { mode: 'v2' }, none)).toThrow(/OCI runtime "youki" not found in \$PATH/);
+    expect(() => chooseRuntime('/nonexistent/crun', { mode: 'v2' }, none)).toThrow(/not found or not executable/);
+  });
+  it('honours --runtime by name', () => {
+    expect(chooseRuntime('runc', { mode: 'v2' }, both).runtime).toEqual({ name: 'runc', path: '/usr/bin/runc', kind: 'runc' });
+  });
+});
+
+describe('runtime command lines and errors', () => {
+  const g = { stateRoot: '/run/t/runtime', logFile: '/run/t/log' };
+  it("speaks each runtime's dialect", () => {
+    expect(runtimeRunCommand({ name: 'crun', path: '/usr/bin/crun', kind: 'crun' }, g, '/b', 'ID')).toEqual([
+      '/usr/bin/crun', '--root', '/run/t/runtime', '--log=file:/run/t/log', '--log-format=json', '--cgroup-manager=disabled', 'run', '--bundle', '/b', 'ID',
+    ]);
+    expect(runtimeRunCommand({ name: 'runc', path: '/usr/bin/runc', kind: 'runc' }, g, '/b', 'ID')).toEqual([
+      '/usr/bin/runc', '--root', '/run/t/runtime', '--log', '/run/t/log', '--log-format', 'json', 'run', '--bundle', '/b', 'ID',
+    ]);
+  });
+  it('finds the error in the JSON log and ignores warnings', () => {
+    const runcLog =
+      '{"error":"no directory specified for memory.oom_control","level":"warning","msg":"unable to get oom kill count","time":"x"}\n' +
+      '{"level":"error","msg":"runc run failed: unable to start container process: exec: \\"foo\\": executable file not found in $PATH","time":"x"}\n';
+    expect(runtimeErrorFromLog(runcLog)).toBe('runc run failed: unable to start container process: exec: "foo": executable file not found in $PATH');
+    expect(runtimeErrorFromLog('{"level":"warning","msg":"w"}\n')).toBeUndefined();
+    expect(runtimeErrorFromLog('')).toBeUndefined();
+  });
+  it("maps errors to Podman's exit codes and words", () => {
+    const crun = { name: 'crun', path: '/usr/bin/crun', kind: 'crun' as const };
+    const nf = mapRuntimeError(crun, 'executable file `foo` not found in $PATH: No such file or directory');
+    expect(nf.exitCode).toBe(127);
+    expect(nf.message).toBe('crun: executable file `foo` not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found');
+    const pd = mapRuntimeError(crun, 'open executable: Permission denied');
+    expect(pd.exitCode).toBe(126);
+    expect(pd.message).toBe('crun: open executable: Permission denied: OCI permission denied');
+    expect(mapRuntimeError(crun, 'something else broke').exitCode).toBe(125);
+  });
+  it('reads the runtime from containers.conf [engine]', () => {
+    expect(runtimeFromContainersConf('[containers]\nruntime = "x"\n[engine]\n# runtime = "crun"\nruntime = "runc"\n')).toBe('runc');
+    expect(runtimeFromContainersConf('[engine]\n#runtime = "crun"\n')).toBeUndefined();
+  });
+});

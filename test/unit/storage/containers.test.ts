@@ -1,0 +1,142 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { mkdtempSync, rmSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { createContext, type Context } from '../../../src/engine/context.js';
+import {
+  createContainer,
+  findContainer,
+  listContainers,
+  updateContainer,
+  removeContainer,
+  forgetContainer,
+  repairContainers,
+  generateName,
+  containerDirs,
+  type ContainerRecord,
+  type NewContainer,
+  type TreeRemover,
+} from '../../../src/storage/containers.js';
+
+let dir: string;
+let ctx: Context;
+// Removing trees needs the user namespace in real use; here plain files suffice.
+const remover: TreeRemover = async (d) => rmSync(d.dir, { recursive: true, force: true });
+
+function record(c: NewContainer, extra: Partial<ContainerRecord> = {}): ContainerRecord {
+  return {
+    id: c.id, name: c.name, image: 'busybox', imageId: 'f'.repeat(64), imageName: 'localhost/busybox:latest',
+    command: ['sh'], created: new Date().toISOString(), state: 'created', runtime: 'runc', driver: 'overlay',
+    layers: [], hostname: c.id.slice(0, 12), network: 'none', rm: false, tty: false, interactive: false, ...extra,
+  };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tpod-ctr-'));
+  ctx = createContext({ root: join(dir, 'root'), runroot: join(dir, 'run'), logLevel: 'error' });
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('container records', () => {
+  it('creates a record with a 64-hex id, its dirs, and a name', async () => {
+    const rec = await createContainer(ctx, 'web', (c) => record(c), remover);
+    expect(rec.id).toMatch(/^[0-9a-f]{64}$/);
+    const d = containerDirs(ctx, rec.id);
+    for (const p of [d.userdata, d.upper, d.work, d.merged, join(d.dir, 'container.json')]) expect(existsSync(p)).toBe(true);
+    expect(findContainer(ctx, 'web').id).toBe(rec.id);
+    expect(findContainer(ctx, rec.id).name).toBe('web');
+    expect(findContainer(ctx, rec.id.slice(0, 12)).name).toBe('web');
+  });
+
+  it("refuses a name in use with Podman's message", async () => {
+    const first = await createContainer(ctx, 'dup', (c) => record(c), remover);
+    await expect(createContainer(ctx, 'dup', (c) => record(c), remover)).rejects.toThrow(
+      `the container name "dup" is already in use by ${first.id}. You have to remove that container to be able to reuse that name: that name is already in use`,
+    );
+    expect(listContainers(ctx)).toHaveLength(1);
+  });
+
+  it('gives one name to exactly one of many concurrent creates (guards against double-booked names)', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => createContainer(ctx, 'race', (c) => record(c), remover)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(listContainers(ctx)).toHaveLength(1);
+  });
+
+  it('generates adjective_noun names, unique', async () => {
+    const a = await createContainer(ctx, undefined, (c) => record(c), remover);
+    expect(a.name).toMatch(/^[a-z]+_[a-z]+\d*$/);
+    let calls = 0;
+    expect(generateName(() => ++calls < 12, () => 0)).toMatch(/^agile_albatross\d+$/);
+  });
+
+  it('leaves nothing behind when populating fails', async () => {
+    await expect(createContainer(ctx, 'bad', () => { throw new Error('boom'); }, remover)).rejects.toThrow('boom');
+    expect(readdirSync(ctx.paths.containers).filter((n) => n !== 'names')).toEqual([]);
+    await createContainer(ctx, 'bad', (c) => record(c), remover);
+  });
+
+  it('says which container is missing and when a prefix is ambiguous', async () => {
+    expect(() => findContainer(ctx, 'nope')).toThrow('no container with name or ID "nope" found: no such container');
+    const ids = new Set<string>();
+    for (let i = 0; i < 20; i++) ids.add((await createContainer(ctx, undefined, (c) => record(c), remover)).id[0]!);
+    const shared = [...ids].find((ch) => listContainers(ctx).filter((r) => r.id.startsWith(ch)).length > 1);
+    if (shared) expect(() => findContainer(ctx, shared)).toThrow(/more than one result/);
+  });
+
+  it('updates records atomically and keeps id and name', async () => {
+    const rec = await createContainer(ctx, 'u', (c) => record(c), remover);
+    const next = await updateContainer(ctx, rec.id, { state: 'exited', exitCode: 3, name: 'evil' });
+    expect(next).toMatchObject({ state: 'exited', exitCode: 3, name: 'u' });
+    expect(findContainer(ctx, 'u').exitCode).toBe(3);
+  });
+
+  it('removes a container and frees its name', async () => {
+    const rec = await createContainer(ctx, 'gone', (c) => record(c), remover);
+    await removeContainer(ctx, rec.id, remover);
+    expect(existsSync(containerDirs(ctx, rec.id).dir)).toBe(false);
+    expect(() => findContainer(ctx, 'gone')).toThrow(/no such container/);
+    await createContainer(ctx, 'gone', (c) => record(c), remover);
+  });
+
+  it('forgets a container whose dir the helper already removed (run --rm)', async () => {
+    const rec = await createContainer(ctx, 'rm', (c) => record(c), remover);
+    rmSync(containerDirs(ctx, rec.id).dir, { recursive: true });
+    await forgetContainer(ctx, rec.id, 'rm', remover);
+    expect(existsSync(join(ctx.paths.containers, 'names', 'rm'))).toBe(false);
+  });
+});
+
+describe('repair after kill -9', () => {
+  it('removes dirs without a record and stale names', async () => {
+    const keep = await createContainer(ctx, 'keep', (c) => record(c), remover);
+    const leftover = join(ctx.paths.containers, 'b'.repeat(64));
+    mkdirSync(join(leftover, 'upper'), { recursive: true });
+    symlinkSync('c'.repeat(64), join(ctx.paths.containers, 'names', 'stale'));
+    const report = await repairContainers(ctx, remover);
+    expect(report).toEqual({ removedDirs: ['b'.repeat(64)], removedNames: ['stale'] });
+    expect(existsSync(leftover)).toBe(false);
+    expect(findContainer(ctx, 'keep').id).toBe(keep.id);
+  });
+
+  it('reuses a name whose container vanished', async () => {
+    mkdirSync(join(ctx.paths.containers, 'names'), { recursive: true });
+    symlinkSync('d'.repeat(64), join(ctx.paths.containers, 'names', 'again'));
+    const rec = await createContainer(ctx, 'again', (c) => record(c), remover);
+    expect(readlinkSync(join(ctx.paths.containers, 'names', 'again'))).toBe(rec.id);
+  });
+
+  it('a create cleans leftovers as it goes', async () => {
+    mkdirSync(ctx.paths.containers, { recursive: true });
+    const leftover = join(ctx.paths.containers, 'e'.repeat(64));
+    mkdirSync(leftover);
+    writeFileSync(join(leftover, 'junk'), 'x');
+    await createContainer(ctx, undefined, (c) => record(c), remover);
+    expect(existsSync(leftover)).toBe(false);
+  });
+
+  it('reports a corrupt record by file name', async () => {
+    const rec = await createContainer(ctx, 'c', (c) => record(c), remover);
+    writeFileSync(join(containerDirs(ctx, rec.id).dir, 'container.json'), '{"id": ');
+    expect(() => findContainer(ctx, 'c')).toThrow(/corrupt record .*container\.json/);
+  });
+});
