@@ -1,6 +1,8 @@
 // What every command gets: global options, resolved paths and a logger. Built once per
 // process and cheap: it reads no storage until asked.
-import { resolvePaths, hostEnv, type Paths, type HostEnv } from '../storage/paths.js';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolvePaths, hostEnv, ensurePrivateDir, type Paths, type HostEnv } from '../storage/paths.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -51,5 +53,19 @@ export function isLogLevel(s: string): s is LogLevel {
 export function createContext(globals: GlobalOptions, host: HostEnv = hostEnv()): Context {
   const paths = resolvePaths({ root: globals.root, runroot: globals.runroot }, host);
   const log = new Logger(globals.logLevel ?? 'warn');
+  if (paths.runrootFallbackReason) warnFallbackOnce(paths.runroot, paths.runrootFallbackReason, log);
   return { globals, paths, host, uid: host.uid, gid: process.getgid?.() ?? 0, log };
+}
+
+/** Said once per boot: the fallback directory (under /tmp) keeps a marker that it was said. */
+function warnFallbackOnce(runroot: string, reason: string, log: Logger): void {
+  const marker = join(runroot, '.fallback-warned');
+  if (existsSync(marker)) return;
+  log.warn(`${reason}; using ${runroot} instead`);
+  try {
+    ensurePrivateDir(runroot);
+    writeFileSync(marker, '');
+  } catch {
+    /* said again next time, which is fine */
+  }
 }

@@ -74,6 +74,8 @@ export async function runInNamespace(ctx: Context, steps: NsStep[], command: str
     if (opts.capture) {
       child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      // The step may finish without reading its input.
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(opts.input ?? '');
     }
     const done = (): void => {

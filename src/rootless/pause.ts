@@ -19,16 +19,30 @@ export interface HostFiles {
   proc: string;
 }
 
-const HOST: HostFiles = { subuid: '/etc/subuid', subgid: '/etc/subgid', proc: '/proc' };
+// TPOD_SUBUID_FILE/TPOD_SUBGID_FILE point elsewhere (tests, hosts that keep them apart).
+const HOST: HostFiles = {
+  subuid: process.env.TPOD_SUBUID_FILE || '/etc/subuid',
+  subgid: process.env.TPOD_SUBGID_FILE || '/etc/subgid',
+  proc: '/proc',
+};
 
 export function pausePidFile(ctx: Context): string {
   return join(ctx.paths.runroot, 'pause.pid');
 }
 
-/** A pid names our pause process when it is alive, called tpod-pause, and ours. */
+/**
+ * A pid names our pause process when it is alive (a killed one lingers as a zombie until
+ * reaped, with its namespaces gone), called tpod-pause, and ours.
+ */
 export function isPauseProcess(pid: number, uid: number, proc = HOST.proc): boolean {
   try {
-    if (readFileSync(join(proc, String(pid), 'comm'), 'utf8').trim() !== 'tpod-pause') return false;
+    // "pid (comm) state ...": comm may hold spaces, so split at the last ')'.
+    const stat = readFileSync(join(proc, String(pid), 'stat'), 'utf8');
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(open + 1, close) !== 'tpod-pause') return false;
+    const state = stat.slice(close + 2, close + 3);
+    if (state === 'Z' || state === 'X') return false;
     return statSync(join(proc, String(pid))).uid === uid;
   } catch {
     return false;
@@ -96,7 +110,8 @@ export function currentMappings(ctx: Context): Mappings {
   return mappingsCache;
 }
 
-function refuseRoot(ctx: Context): void {
+/** tpod is rootless only: as real root it says so instead of half-working. */
+export function refuseRoot(ctx: Pick<Context, 'uid'>): void {
   if (ctx.uid === 0 && !process.env.TPOD_IN_USERNS) {
     throw new TpodError(
       'EROOTLESS',
@@ -110,9 +125,6 @@ export async function ensurePause(ctx: Context): Promise<number> {
   const existing = readPausePid(ctx);
   if (existing) return existing;
   refuseRoot(ctx);
-  if (ctx.paths.runrootFallbackReason) {
-    ctx.log.warnOnce('runroot', `${ctx.paths.runrootFallbackReason}; using ${ctx.paths.runroot} instead`);
-  }
   ensurePrivateDir(ctx.paths.runroot, ctx.uid);
   return withLock(join(ctx.paths.runroot, 'pause.lock'), async () => {
     const again = readPausePid(ctx);

@@ -26,12 +26,18 @@ describe('userMappings', () => {
 });
 
 describe('isPauseProcess', () => {
+  it('rejects a killed pause process that lingers as a zombie', () => {
+    const proc = mkdtempSync(join(tmpdir(), 'proc-'));
+    mkdirSync(join(proc, '7'));
+    writeFileSync(join(proc, '7', 'stat'), '7 (tpod-pause) Z 1 7 7 0\n');
+    expect(isPauseProcess(7, process.getuid!(), proc)).toBe(false);
+  });
   it('rejects a pid whose comm is not tpod-pause (pid reuse after a reboot)', () => {
     const proc = mkdtempSync(join(tmpdir(), 'proc-'));
     mkdirSync(join(proc, '42'));
-    writeFileSync(join(proc, '42', 'comm'), 'bash\n');
+    writeFileSync(join(proc, '42', 'stat'), '42 (bash) S 1 42 42 0\n');
     expect(isPauseProcess(42, process.getuid!(), proc)).toBe(false);
-    writeFileSync(join(proc, '42', 'comm'), 'tpod-pause\n');
+    writeFileSync(join(proc, '42', 'stat'), '42 (tpod-pause) S 1 42 42 0\n');
     expect(isPauseProcess(42, process.getuid!(), proc)).toBe(true);
     expect(isPauseProcess(42, process.getuid!() + 1, proc)).toBe(false);
     expect(isPauseProcess(43, process.getuid!(), proc)).toBe(false);
@@ -41,5 +47,19 @@ describe('isPauseProcess', () => {
 describe('findIdMapTools', () => {
   it('names the package to install when newuidmap is missing', () => {
     expect(() => findIdMapTools('/nonexistent')).toThrow(/install the "uidmap" package/);
+  });
+});
+
+describe('refuseRoot', async () => {
+  const { refuseRoot } = await import('../../../src/rootless/pause.js');
+  it('refuses to run containers as real root, saying rootful mode is not supported', () => {
+    const saved = process.env.TPOD_IN_USERNS;
+    delete process.env.TPOD_IN_USERNS;
+    try {
+      expect(() => refuseRoot({ uid: 0 })).toThrow(/rootless engine .*rootful mode is not supported/);
+      expect(() => refuseRoot({ uid: 1000 })).not.toThrow();
+    } finally {
+      if (saved !== undefined) process.env.TPOD_IN_USERNS = saved;
+    }
   });
 });
