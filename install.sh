@@ -153,13 +153,10 @@ if [ "$need_node" = 1 ] && [ "$pkg_tool" != none ]; then
   cand=$(candidate_node_major || true)
   if [ "${cand:-0}" -ge 20 ] 2>/dev/null; then
     missing+=(nodejs)
-    [ "$pkg_tool" = apt ] && ! command -v npm >/dev/null 2>&1 && missing+=(npm)
   else
     die "tpod needs Node.js >= 20 (found: $(node --version 2>/dev/null || echo none)) and $os_id offers nodejs ${cand:-?}.
        Install Node.js 20 or newer (e.g. from https://nodejs.org or NodeSource's packages), then run ./install.sh again."
   fi
-elif ! command -v npm >/dev/null 2>&1 && [ "$pkg_tool" != none ]; then
-  missing+=(npm)
 fi
 
 failed=()
@@ -179,6 +176,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 else
   ok "all present: ${wanted[*]}"
+fi
+# Debian's nodejs comes without npm; NodeSource's bundles it (and conflicts with the
+# npm package), so ask for npm only once nodejs is in place.
+if ! command -v npm >/dev/null 2>&1 && [ "$pkg_tool" != none ] && [ "$install_packages" = 1 ]; then
+  if pkg_install npm; then ok "installed npm"; else warn "could not install npm"; fi
 fi
 # Podman is only the side-by-side reference for the benchmark: nice to have.
 if [ "$with_test_deps" = 1 ] && [ "$pkg_tool" != none ]; then
@@ -421,11 +423,15 @@ else
   tarball=$work/busybox.tar
   "$src/scripts/busybox-rootfs.sh" "$tarball" >/dev/null
   chmod 644 "$tarball"
-  if ! out=$(runas "$target_user" "$tpod_bin" import "$tarball" localhost/busybox:latest 2>&1); then
+  # Running install.sh again must not pile up untagged copies of the same image.
+  if runas "$target_user" "$tpod_bin" image exists localhost/busybox:latest >/dev/null 2>&1; then
+    ok "localhost/busybox:latest is already there"
+  elif ! out=$(runas "$target_user" "$tpod_bin" import "$tarball" localhost/busybox:latest 2>&1); then
     printf '%s\n' "$out" | sed 's/^/          /'
     die "tpod is installed, but importing the busybox rootfs failed (see above)"
+  else
+    ok "tpod import busybox.tar localhost/busybox:latest"
   fi
-  ok "tpod import busybox.tar localhost/busybox:latest"
   if ! out=$(runas "$target_user" "$tpod_bin" run --rm localhost/busybox echo hello from tpod 2>&1); then
     printf '%s\n' "$out" | sed 's/^/          /'
     die "tpod is installed, but the first container failed (see above; TPOD_DEBUG=1 shows more)"
