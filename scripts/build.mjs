@@ -52,4 +52,7 @@ for (const f of ['tpod-helper', 'tpod-flock.node']) {
   copyFileSync(join(root, 'helpers', 'build', f), join(dist, f));
   chmodSync(join(dist, f), 0o755);
 }
+// Man pages from the command definitions (scripts/gen-man.mjs), into dist/man.
+const { generateManPages } = await import('./gen-man.mjs');
+await generateManPages(join(dist, 'man'));
 console.log(`built tpod ${pkg.version} into dist/`);

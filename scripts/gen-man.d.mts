@@ -1,0 +1,17 @@
+// Types for scripts/gen-man.mjs, for the unit tests that import it.
+import type { Cli, Command, CommandClass } from 'clipanion';
+
+export interface ManPage { file: string; text: string }
+export function roffEscape(text: string): string;
+export function roffProse(text: string): string[];
+export function probeOptions(command: typeof Command, cls: CommandClass): Array<{ kind: 'option'; names: string[]; arity: number; hidden: boolean; description: string }>;
+export function renderManPages(opts: {
+  commands: CommandClass[];
+  Cli: typeof Cli;
+  Command: typeof Command;
+  version: string;
+  date: string;
+  intro?: string;
+}): ManPage[];
+export function loadCommands(): Promise<{ commands: CommandClass[]; Cli: typeof Cli; Command: typeof Command; version: string }>;
+export function generateManPages(outDir: string): Promise<string[]>;
