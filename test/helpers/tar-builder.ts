@@ -1,0 +1,66 @@
+// Builds tar archives byte by byte, so tests can craft entries no well-behaved tool
+// would write (absolute paths, "..", links out of the tree).
+import { Header, type HeaderData } from 'tar';
+import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+
+export interface TarEntry {
+  path: string;
+  type?: HeaderData['type'];
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  linkpath?: string;
+  body?: string | Buffer;
+  mtime?: Date;
+}
+
+export function file(path: string, body: string | Buffer = '', mode = 0o644): TarEntry {
+  return { path, type: 'File', mode, body };
+}
+export function dir(path: string, mode = 0o755): TarEntry {
+  return { path, type: 'Directory', mode };
+}
+export function symlink(path: string, linkpath: string): TarEntry {
+  return { path, type: 'SymbolicLink', mode: 0o777, linkpath };
+}
+export function hardlink(path: string, linkpath: string): TarEntry {
+  return { path, type: 'Link', mode: 0o644, linkpath };
+}
+
+export function tarBytes(entries: TarEntry[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const body = e.body === undefined ? Buffer.alloc(0) : Buffer.from(e.body);
+    const h = new Header({
+      path: e.path,
+      type: e.type ?? 'File',
+      mode: e.mode ?? 0o644,
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      size: e.type === undefined || e.type === 'File' ? body.length : 0,
+      mtime: e.mtime ?? new Date(1_600_000_000_000),
+      linkpath: e.linkpath ?? '',
+      uname: '',
+      gname: '',
+    });
+    const block = Buffer.alloc(512);
+    h.encode(block, 0);
+    blocks.push(block);
+    if (body.length > 0 && (e.type === undefined || e.type === 'File')) {
+      const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
+      body.copy(padded);
+      blocks.push(padded);
+    }
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+export function tarGz(entries: TarEntry[]): Buffer {
+  return gzipSync(tarBytes(entries));
+}
+
+export function sha256(b: Buffer | string): string {
+  return 'sha256:' + createHash('sha256').update(b).digest('hex');
+}
