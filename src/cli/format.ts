@@ -777,7 +777,7 @@ class Exec {
     if (receiver === undefined || receiver === null) {
       return this.fail(op.pos, op.src, `nil pointer evaluating ${goType(receiver) === '<nil>' ? 'interface {}' : goType(receiver)}.${name}`);
     }
-    if (typeof receiver === 'object') {
+    if (typeof receiver === 'object' && !Array.isArray(receiver)) {
       const r = lookup(receiver, name);
       if (r.found) {
         if (typeof r.value === 'function') {
