@@ -401,11 +401,18 @@ export async function untagImage(ctx: Context, nameOrId: string, names: string[]
 
 /** Containers created from an image (ids). The hook rmi uses to refuse such images. */
 export function imageInUse(ctx: Context, id: string): string[] {
-  const users: string[] = [];
+  return imageUsers(ctx).get(id) ?? [];
+}
+
+/** Container ids by the image ID they were created from (containers/<id>/container.json). */
+export function imageUsers(ctx: Context): Map<string, string[]> {
+  const users = new Map<string, string[]>();
   for (const c of readdirSafe(ctx.paths.containers)) {
     try {
       const rec = readJson<{ imageId?: string; id?: string }>(join(ctx.paths.containers, c, 'container.json'));
-      if (rec?.imageId === id || rec?.imageId === `sha256:${id}`) users.push(rec.id ?? c);
+      if (typeof rec?.imageId !== 'string') continue;
+      const id = rec.imageId.replace(/^sha256:/, '');
+      users.set(id, [...(users.get(id) ?? []), rec.id ?? c]);
     } catch {
       /* a broken container record is reported by ps, not here */
     }

@@ -303,6 +303,8 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
         if (parts.length === 0) throw unsafe(label, name, 'replaces the layer root with a symlink');
         model.checkParents(parts, name);
         model.set(rel, { kind: 'symlink', target: entry.linkpath ?? '' });
+        // node-tar leaves a symlink's own time at "now"; set it afterwards.
+        if (entry.mtime) fixups.push({ path: rel, mtime: entry.mtime });
         return true;
       }
       case 'Link': {
@@ -418,7 +420,10 @@ function applyFixups(dir: string, fixups: Fixup[]): void {
     const p = f.path === '' ? dir : join(dir, f.path);
     try {
       const st = lstatSync(p);
-      if (st.isSymbolicLink()) continue;
+      if (st.isSymbolicLink()) {
+        if (f.mode === undefined && f.mtime) lutimesSync(p, f.mtime, f.mtime);
+        continue;
+      }
       if (f.mode !== undefined && (st.mode & 0o7777) !== f.mode) chmodSync(p, f.mode);
       if (f.mtime) lutimesSync(p, f.atime ?? f.mtime, f.mtime);
     } catch (err) {

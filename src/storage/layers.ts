@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Paths } from './paths.js';
 import { ensurePrivateDir } from './paths.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
-import { extractLayer, type ExtractOptions, type ExtractResult } from './extract.js';
+import type { ExtractOptions, ExtractResult } from './extract.js';
 import type { LayerRecord } from '../image/types.js';
 import { TpodError, isErrno } from '../errors.js';
 
@@ -87,6 +87,8 @@ export async function prepareLayer(
   const extractOpts: ExtractOptions = { ...opts, label: src.label };
   if (src.diffId !== undefined) extractOpts.expectedDiffId = src.diffId;
   if (src.digest !== undefined) extractOpts.expectedDigest = src.digest;
+  // node-tar and zlib load only when a layer is extracted, not on every lookup.
+  const { extractLayer } = await import('./extract.js');
   const result = await extractLayer(src.open(), diff, extractOpts);
   const record: LayerRecord = {
     diffId: result.diffId,

@@ -4,10 +4,26 @@ import { HelpCommand } from './help.js';
 import { VersionCommand } from './version.js';
 import { UnshareCommand } from './unshare.js';
 import { InfoCommand } from './info.js';
+import { LoadCommand } from './load.js';
+import { ImportCommand } from './import.js';
+import { ImagesCommand } from './images.js';
+import { RmiCommand } from './rmi.js';
+import { TagCommand } from './tag.js';
+import { UntagCommand } from './untag.js';
+import { ImageInspectCommand } from './image-inspect.js';
+import { ImageExistsCommand } from './image-exists.js';
 
 export const commands: CommandClass[] = [
   HelpCommand,
   VersionCommand,
   UnshareCommand,
   InfoCommand,
+  LoadCommand,
+  ImportCommand,
+  ImagesCommand,
+  RmiCommand,
+  TagCommand,
+  UntagCommand,
+  ImageInspectCommand,
+  ImageExistsCommand,
 ];

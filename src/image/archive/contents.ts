@@ -7,9 +7,8 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, createReadStream, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { finished } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { TpodError } from '../../errors.js';
 import { peekStream, detectCompression } from '../../storage/extract.js';
@@ -110,14 +109,18 @@ export async function readArchive(source: Readable, workDir: string, label: stri
     const file = join(workDir, `member-${n++}`);
     const hash = createHash('sha256');
     let size = 0;
-    entry.on('data', (c: Buffer) => {
-      hash.update(c);
-      size += c.length;
+    // One consumer only: a Minipass entry hands data buffered before the listener was
+    // attached to the first consumer, so hashing sits in the pipe, not beside it.
+    const tee = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
     });
     const out = createWriteStream(file, { mode: 0o600 });
-    entry.pipe(out);
     writes.push(
-      finished(out).then(() => {
+      pipeline(entry as unknown as NodeJS.ReadableStream, tee, out).then(() => {
         contents.members.set(name, { file, size, digest: `sha256:${hash.digest('hex')}` });
       }),
     );

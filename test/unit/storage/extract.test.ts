@@ -55,6 +55,7 @@ describe('extractLayer', () => {
     expect(statSync(join(target, 'suid')).mode & 0o7777).toBe(0o4755);
     expect(statSync(join(target, 'tmp')).mode & 0o7777).toBe(0o1777);
     expect(statSync(join(target, 'bin')).mtime.getTime()).toBe(1_600_000_000_000);
+    expect(lstatSync(join(target, 'bin/sh')).mtime.getTime()).toBe(1_600_000_000_000);
     expect(r.whiteouts).toEqual([]);
   });
 

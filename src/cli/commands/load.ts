@@ -1,0 +1,54 @@
+import { Command, Option } from 'clipanion';
+import { TpodCommand } from '../base.js';
+import { TpodError } from '../../errors.js';
+
+export class LoadCommand extends TpodCommand {
+  static override paths = [['load'], ['image', 'load']];
+  // Layers are extracted as root of the user namespace, so files keep their owners.
+  static inUserNamespace = true;
+  static override usage = Command.Usage({
+    description: 'Load image(s) from a tar archive',
+    details: `
+      Loads images from a docker-archive (\`docker save\`, \`podman save\`) or an oci-archive
+      (\`podman save --format oci-archive\`, \`skopeo copy ... oci-archive:\`), compressed with
+      gzip or not, read from \`--input\` or from standard input. Every blob is checked against
+      its digest; a damaged archive stores nothing.
+    `,
+    examples: [
+      ['Load an archive', '$0 load -i busybox.tar'],
+      ['Load from standard input', '$0 load < busybox.tar'],
+    ],
+  });
+
+  input = Option.String('-i,--input', { description: 'Read from specified archive file (default: stdin)' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Suppress the output' });
+
+  async execute(): Promise<number> {
+    const { createReadStream, statSync } = await import('node:fs');
+    let source: NodeJS.ReadableStream;
+    let label: string;
+    if (this.input !== undefined && this.input !== '-') {
+      try {
+        if (!statSync(this.input).isFile()) throw new TpodError('EARCHIVE', `${this.input}: not a regular file`);
+      } catch (err) {
+        if (err instanceof TpodError) throw err;
+        throw new TpodError('EARCHIVE', `${this.input}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+      }
+      source = createReadStream(this.input, { highWaterMark: 1 << 20 });
+      label = this.input;
+    } else {
+      if (process.stdin.isTTY) throw new TpodError('EUSAGE', 'cannot read from terminal, use command-line redirection or the --input flag');
+      source = process.stdin;
+      label = 'stdin';
+    }
+    const { loadArchive } = await import('../../image/load.js');
+    const loaded = await loadArchive(this.ctx, source as import('node:stream').Readable, { label, preserveOwner: true, whiteouts: 'helper' });
+    const lines: string[] = [];
+    for (const l of loaded) {
+      if (l.names.length === 0) lines.push(`Loaded image: sha256:${l.image.id}`);
+      for (const n of l.names) lines.push(`Loaded image: ${n}`);
+    }
+    this.print(lines.join('\n'));
+    return 0;
+  }
+}

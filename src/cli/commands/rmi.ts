@@ -1,0 +1,57 @@
+import { Command, Option } from 'clipanion';
+import { TpodCommand } from '../base.js';
+
+export class RmiCommand extends TpodCommand {
+  static override paths = [['rmi'], ['image', 'rm'], ['image', 'remove']];
+  static override usage = Command.Usage({
+    description: 'Remove one or more images from local storage',
+    details: `
+      Removing an image by one of several names only removes that name. Layers no other
+      image uses are deleted. Each image is handled on its own: the command removes what
+      it can and fails for the rest (exit 1 when an image is not known, 2 when a
+      container uses it, 125 otherwise).
+    `,
+    examples: [
+      ['Remove an image', '$0 rmi busybox'],
+      ['Remove every image', '$0 rmi -a'],
+    ],
+  });
+
+  all = Option.Boolean('-a,--all', false, { description: 'Remove all images' });
+  force = Option.Boolean('-f,--force', false, { description: 'Force Removal of the image' });
+  ignore = Option.Boolean('-i,--ignore', false, { description: 'Ignore errors if a specified image does not exist' });
+  images = Option.Rest({ name: 'image' });
+
+  async execute(): Promise<number> {
+    const { TpodError, UsageError } = await import('../../errors.js');
+    if (this.all && this.images.length > 0) throw new UsageError('when using the --all switch, you may not pass any images names or IDs');
+    if (!this.all && this.images.length === 0) throw new UsageError('image name or ID must be specified');
+    const store = await import('../../image/store.js');
+    const { WorkDir } = await import('../../storage/workdir.js');
+    const ctx = this.ctx;
+    await store.repairStore(ctx);
+    const targets = this.all ? (await store.listImages(ctx)).map((i) => i.id) : this.images;
+    const trash = await WorkDir.create(ctx, 'trash');
+    const errors: InstanceType<typeof TpodError>[] = [];
+    const out: string[] = [];
+    try {
+      for (const t of targets) {
+        try {
+          const r = await store.removeImage(ctx, t, { force: this.force || this.all, trash });
+          for (const n of r.untagged) out.push(`Untagged: ${n}`);
+          if (r.deleted) out.push(`Deleted: ${r.deleted}`);
+        } catch (err) {
+          if (!(err instanceof TpodError)) throw err;
+          if (this.ignore && err.code === 'ENOIMAGE') continue;
+          errors.push(err);
+        }
+      }
+      if (out.length > 0) this.print(out.join('\n'));
+    } finally {
+      await trash.dispose(ctx);
+    }
+    if (errors.length === 0) return 0;
+    for (const e of errors.slice(0, -1)) process.stderr.write(`Error: ${e.message}\n`);
+    throw errors[errors.length - 1]!;
+  }
+}
