@@ -266,7 +266,7 @@ attach_finish (struct monitor *m, int exit_code)
   size_t len;
   int i;
 
-  len = format_int ((char *) frame + ATTACH_HEADER_SIZE, exit_code);
+  len = exit_code >= 0 ? format_int ((char *) frame + ATTACH_HEADER_SIZE, exit_code) : 0;
   put_header (frame, ATTACH_FRAME_EXIT, len);
   for (i = 0; i < ATTACH_MAX_CLIENTS; i++)
     {
@@ -281,7 +281,8 @@ attach_finish (struct monitor *m, int exit_code)
         if (fl >= 0)
           fcntl (c->fd, F_SETFL, fl & ~O_NONBLOCK);
       }
-      if (c->out == NULL || write_all (c->fd, c->out + c->out_off, c->out_len - c->out_off) == 0)
+      if ((c->out == NULL || write_all (c->fd, c->out + c->out_off, c->out_len - c->out_off) == 0)
+          && exit_code >= 0)
         write_all (c->fd, frame, ATTACH_HEADER_SIZE + len);
       drop_client (c);
     }

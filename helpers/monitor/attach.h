@@ -46,7 +46,8 @@ void attach_client_writable (struct monitor *m, int index);
 /* True while some client still has output buffered. */
 bool attach_backlogged (const struct attach *a);
 
-/* Sends the exit frame to every client, closes them and removes the socket. */
+/* Sends the exit frame (none when EXIT_CODE < 0: the container never ran) to every
+ * client, closes them and removes the socket. */
 void attach_finish (struct monitor *m, int exit_code);
 
 #endif

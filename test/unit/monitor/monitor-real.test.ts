@@ -166,7 +166,9 @@ describe('tpod-monitor with a fake runtime', () => {
     const marker = join(root, 'abort-exit-command-ran');
     const c = setup('echo should not run\n', { exitCommand: ['/bin/sh', '-c', `touch ${marker}`] });
     const h = await launch(c);
+    const conn = await AttachConnection.connect(c.opts.attachSocket!);
     await h.abort();
+    expect(await conn.done).toBeUndefined(); // no exit code: the container never ran
     await waitFor(() => !alive(h.monitorPid), 'the monitor to exit');
     expect(c.calls()).toContain(`delete --force ${c.opts.containerId}`);
     expect(c.calls()).not.toContain('start ');
@@ -177,8 +179,8 @@ describe('tpod-monitor with a fake runtime', () => {
 
   it('runs the exit command after writing the exit file, once the monitor let go', async () => {
     const out = join(root, 'exit-command-saw');
-    const c = setup('exit 42\n', { exitCommand: ['/bin/sh', '-c', 'cat "$1" > "$2"', 'sh', '', out] });
-    c.opts.exitCommand = ['/bin/sh', '-c', 'cat "$1" > "$2"', 'sh', c.opts.exitFile, out];
+    const c = setup('exit 42\n');
+    c.opts.exitCommand = ['/bin/sh', '-c', 'cat "$1" > "$2.tmp" && mv "$2.tmp" "$2"', 'sh', c.opts.exitFile, out];
     const h = await launch(c);
     await h.start();
     h.release();
