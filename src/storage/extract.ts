@@ -366,6 +366,12 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
   } catch (err) {
     if (rejected) throw rejected;
     if (err instanceof TpodError) throw err;
+    const e = err as NodeJS.ErrnoException & { entry?: ReadEntry };
+    if (e.code === 'EINVAL' && /chown/.test(e.syscall ?? '')) {
+      // Only ids the user namespace maps can own files: without a subuid range, only 0.
+      const who = e.entry ? `"${e.entry.path}" (owner ${e.entry.uid}:${e.entry.gid})` : 'a file';
+      throw new TpodError('EROOTLESS', `layer${label ? ` ${label}` : ''}: cannot keep the owner of ${who}: the user namespace does not map that id; add a range for your user to /etc/subuid and /etc/subgid`, { cause: err });
+    }
     const msg = (err as Error).message ?? String(err);
     throw new TpodError('EARCHIVE', `layer${label ? ` ${label}` : ''} is not a valid tar stream: ${msg.replace(/^TAR_\w+: /, '')}`, { cause: err });
   } finally {
