@@ -18,15 +18,19 @@
 
 #define CHUNK 8192
 
-static void
-make_pipe (int *ours, int *theirs, bool ours_is_write_end)
+static int
+make_pipe (struct monitor *m, int *ours, int *theirs, bool ours_is_write_end)
 {
   int fds[2];
   if (pipe2 (fds, O_CLOEXEC) < 0)
-    fatal_errno ("pipe");
+    {
+      runtime_set_text (m, "tpod-monitor: pipe: ", strerror (errno));
+      return -1;
+    }
   *ours = ours_is_write_end ? fds[1] : fds[0];
   *theirs = ours_is_write_end ? fds[0] : fds[1];
   set_nonblocking (*ours);
+  return 0;
 }
 
 /* "<dir of the attach socket or pid file>/console.sock" unless tpod named one. */
@@ -42,7 +46,7 @@ default_console_path (const struct monitor_options *opt)
   return p;
 }
 
-static void
+static int
 setup_console (struct monitor *m)
 {
   struct container_io *io = &m->io;
@@ -50,17 +54,22 @@ setup_console (struct monitor *m)
 
   io->console_path = m->opt.console_socket ? xstrdup (m->opt.console_socket) : default_console_path (&m->opt);
   io->console_listen_fd = sock_listen (io->console_path, SOCK_STREAM, 0600);
-  if (io->console_listen_fd < 0)
-    fatal_errno ("console socket %s", io->console_path);
   /* The runtime gets a path it can connect to even when ours is too long; the
    * directory descriptor behind a /proc detour stays open until the pty arrived. */
-  if (sock_path_init (&sp, io->console_path) < 0)
-    fatal_errno ("console socket %s", io->console_path);
+  if (io->console_listen_fd < 0 || sock_path_init (&sp, io->console_path) < 0)
+    {
+      const char *err = strerror (errno);
+      runtime_set_text (m, "tpod-monitor: console socket ", io->console_path);
+      runtime_capture (m, ": ", 2);
+      runtime_capture (m, err, strlen (err));
+      return -1;
+    }
   io->console_dirfd = sp.dirfd;
   io->console_arg = xstrdup (sp.addr.sun_path);
+  return 0;
 }
 
-void
+int
 io_setup (struct monitor *m)
 {
   struct container_io *io = &m->io;
@@ -69,14 +78,12 @@ io_setup (struct monitor *m)
   io->child_in = io->child_out = io->child_err = -1;
   io->console_listen_fd = io->console_dirfd = -1;
   if (m->opt.terminal)
-    {
-      setup_console (m);
-      return;
-    }
-  if (m->opt.stdin_open)
-    make_pipe (&io->in_fd, &io->child_in, true);
-  make_pipe (&io->out_fd, &io->child_out, false);
-  make_pipe (&io->err_fd, &io->child_err, false);
+    return setup_console (m);
+  if (m->opt.stdin_open && make_pipe (m, &io->in_fd, &io->child_in, true) < 0)
+    return -1;
+  if (make_pipe (m, &io->out_fd, &io->child_out, false) < 0 || make_pipe (m, &io->err_fd, &io->child_err, false) < 0)
+    return -1;
+  return 0;
 }
 
 static void

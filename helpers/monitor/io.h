@@ -32,8 +32,9 @@ struct container_io
 
 struct monitor;
 
-/* Pipes, or the console socket for a terminal. Reports through fatal(). */
-void io_setup (struct monitor *m);
+/* Pipes, or the console socket for a terminal. Returns 0, or -1 with m->runtime.text
+ * saying why (the monitor has detached by then: only the sync descriptor reaches tpod). */
+int io_setup (struct monitor *m);
 /* Once `runtime create` returned: drop the container's ends of the pipes. */
 void io_after_create (struct monitor *m);
 /* The console socket is readable: take the pty master from the runtime. */

@@ -61,11 +61,13 @@ main (int argc, char **argv)
   attach_listen (&m.attach, m.opt.attach_socket);
   notify_setup (&m);
 
+  loop_setup_signals (&m); /* the mask and the signalfd carry over the forks */
+
   /* 2. Detach; from now on only the sync descriptor reaches tpod. */
   monitor_detach (&m);
-  loop_setup_signals (&m);
-  io_setup (&m);
   sync_send_monitor (&m);
+  if (io_setup (&m) < 0)
+    return fail (&m, "monitor", false);
 
   /* 3. Create the container; its init is now our child (we are its subreaper). */
   if (runtime_create (&m) < 0)
@@ -78,8 +80,7 @@ main (int argc, char **argv)
   loop_until (&m, start_decided);
   if (m.container_exited)
     {
-      runtime_free_text (&m);
-      runtime_capture (&m, "the container exited before it was started", 42);
+      runtime_set_text (&m, "the container exited before it was started", NULL);
       return fail (&m, "start", true);
     }
   if (m.start_byte == 0)

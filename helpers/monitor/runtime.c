@@ -56,8 +56,8 @@ runtime_free_text (struct monitor *m)
   m->runtime.text_len = 0;
 }
 
-static void
-set_text (struct monitor *m, const char *a, const char *b)
+void
+runtime_set_text (struct monitor *m, const char *a, const char *b)
 {
   runtime_free_text (m);
   runtime_capture (m, a, strlen (a));
@@ -102,7 +102,7 @@ run (struct monitor *m, const char *const *cmd, int in, int out, int err)
   devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   if (pipe2 (pipefd, O_CLOEXEC) < 0 || devnull < 0)
     {
-      set_text (m, "tpod-monitor: cannot set up the runtime's stdio: ", strerror (errno));
+      runtime_set_text (m, "tpod-monitor: cannot set up the runtime's stdio: ", strerror (errno));
       free (argv);
       return 127 << 8;
     }
@@ -129,7 +129,7 @@ run (struct monitor *m, const char *const *cmd, int in, int out, int err)
   if (pid < 0)
     {
       close (pipefd[0]);
-      set_text (m, "tpod-monitor: fork: ", strerror (errno));
+      runtime_set_text (m, "tpod-monitor: fork: ", strerror (errno));
       return 127 << 8;
     }
   set_nonblocking (pipefd[0]);
@@ -163,7 +163,7 @@ check_status (struct monitor *m, const char *what, int status)
   if (m->runtime.text_len == 0)
     {
       format_int (num, WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
-      set_text (m, what, " failed with exit code ");
+      runtime_set_text (m, what, " failed with exit code ");
       runtime_capture (m, num, strlen (num));
     }
   return -1;
@@ -176,13 +176,13 @@ read_container_pid (struct monitor *m)
   long v;
   if (read_small_file (m->opt.pid_file, buf, sizeof buf) <= 0)
     {
-      set_text (m, "tpod-monitor: cannot read the runtime's pid file ", m->opt.pid_file);
+      runtime_set_text (m, "tpod-monitor: cannot read the runtime's pid file ", m->opt.pid_file);
       return -1;
     }
   v = strtol (buf, &end, 10);
   if (v <= 0 || (*end != '\0' && *end != '\n'))
     {
-      set_text (m, "tpod-monitor: no pid in the runtime's pid file ", m->opt.pid_file);
+      runtime_set_text (m, "tpod-monitor: no pid in the runtime's pid file ", m->opt.pid_file);
       return -1;
     }
   m->container_pid = (pid_t) v;
@@ -220,7 +220,7 @@ runtime_create (struct monitor *m)
         io_console_ready (m);
       if (m->io.out_fd < 0)
         {
-          set_text (m, "tpod-monitor: the runtime did not send the container's terminal", NULL);
+          runtime_set_text (m, "tpod-monitor: the runtime did not send the container's terminal", NULL);
           return -1;
         }
     }

@@ -32,5 +32,7 @@ void runtime_capture (struct monitor *m, const char *buf, size_t len);
 /* The runtime's pipe is readable. */
 void runtime_output_ready (struct monitor *m);
 void runtime_free_text (struct monitor *m);
+/* Replaces the captured text with A followed by B (B may be NULL). */
+void runtime_set_text (struct monitor *m, const char *a, const char *b);
 
 #endif

@@ -283,6 +283,15 @@ describe('attach socket', () => {
     expect(c.calls()).toBe('');
   });
 
+  it('reports set-up failures after detaching through the sync pipe', async () => {
+    const c = setup('exit 0\n', { terminal: true, consoleSocket: join(root, 'no', 'such', 'dir', 'console.sock') });
+    const err = await launch(c).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MonitorRuntimeError);
+    expect((err as MonitorRuntimeError).stage).toBe('monitor');
+    expect((err as MonitorRuntimeError).message).toMatch(/console socket .*no\/such\/dir\/console.sock: No such file or directory/);
+    expect(c.calls()).toBe('');
+  });
+
   it('refuses relative paths before doing anything', async () => {
     const c = setup('exit 0\n');
     c.opts.exitFile = 'exits/x';
