@@ -48,7 +48,7 @@ chmodSync(join(dist, 'tpod.js'), 0o755);
 // it only when it talks TLS to a registry. install.sh writes the same with a fixed path.
 writeFileSync(join(dist, 'tpod'), launcher('"$(dirname "$(readlink -f "$0")")/tpod.js"'), { mode: 0o755 });
 
-for (const f of ['tpod-helper', 'tpod-flock.node']) {
+for (const f of ['tpod-helper', 'tpod-monitor', 'tpod-flock.node']) {
   copyFileSync(join(root, 'helpers', 'build', f), join(dist, f));
   chmodSync(join(dist, f), 0o755);
 }

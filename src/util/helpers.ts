@@ -28,6 +28,6 @@ export function helperDir(): string {
   throw new TpodError('EHELPER', `tpod-helper not found (looked in ${candidates.join(', ')}); run ./install.sh or npm run build`);
 }
 
-export function helperPath(name: 'tpod-helper' | 'tpod-flock.node' | 'tpod-monitor' | 'tpod-pause'): string {
+export function helperPath(name: 'tpod-helper' | 'tpod-flock.node' | 'tpod-monitor'): string {
   return join(helperDir(), name);
 }
