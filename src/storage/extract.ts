@@ -347,6 +347,9 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
     preserveOwner: opts.preserveOwner,
     chmod: true,
     processUmask: 0,
+    // Parents the archive does not list get the usual modes, not 0777.
+    dmode: 0o755,
+    fmode: 0o644,
     maxDepth: Infinity,
     filter: (_path: string, entry: unknown): boolean => {
       if (rejected) return false;

@@ -59,6 +59,13 @@ describe('extractLayer', () => {
     expect(r.whiteouts).toEqual([]);
   });
 
+  it('gives directories the archive does not list mode 0755, not 0777', async () => {
+    await extract([file('a/b/c', 'x', 0o600)]);
+    expect(statSync(join(target, 'a')).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(target, 'a/b')).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(target, 'a/b/c')).mode & 0o7777).toBe(0o600);
+  });
+
   it('computes the diff id of the uncompressed stream and the digest of the raw one', async () => {
     const entries = [file('a', 'hello')];
     const plain = tarBytes(entries);
