@@ -199,30 +199,35 @@ function configuredRuntime(ctx: Context): string | undefined {
 }
 
 interface CachedChoice {
-  key: string;
   runtime: RuntimeInfo;
   notice?: string;
 }
 
 /**
- * The runtime for this command. The choice is cached per boot in <runroot>/runtime.json,
- * keyed by what it depends on (the request and the cgroup layout), so the notice is said
+ * The runtime for this command. Choices are cached per boot in <runroot>/runtime.json,
+ * keyed by what they depend on (the request and the cgroup layout), so a notice is said
  * once and nothing is searched again.
  */
-export function selectRuntime(ctx: Context, roots: HostRoots = HOST_ROOTS): { runtime: RuntimeInfo; layout: CgroupLayout } {
+export function selectRuntime(ctx: Context, roots: HostRoots = HOST_ROOTS, find: Finder = pathFinder()): { runtime: RuntimeInfo; layout: CgroupLayout } {
   const layout = detectCgroupLayout(roots);
   const asked = configuredRuntime(ctx);
   const key = JSON.stringify([asked ?? '', layout]);
   const file = join(ctx.paths.runroot, 'runtime.json');
-  const cached = readJson<CachedChoice>(file);
-  if (cached && cached.key === key && isExecutableFile(cached.runtime.path)) return { runtime: cached.runtime, layout };
-  const choice = chooseRuntime(asked, layout, pathFinder());
+  let cache: Record<string, CachedChoice> = {};
+  try {
+    cache = readJson<Record<string, CachedChoice>>(file) ?? {};
+  } catch {
+    /* a corrupt cache is rebuilt */
+  }
+  const hit = cache[key];
+  if (hit && isExecutableFile(hit.runtime.path)) return { runtime: hit.runtime, layout };
+  const choice = chooseRuntime(asked, layout, find);
   if (choice.notice) ctx.log.warn(choice.notice);
   try {
     ensurePrivateDir(ctx.paths.runroot, ctx.uid);
-    const rec: CachedChoice = { key, runtime: choice.runtime };
+    const rec: CachedChoice = { runtime: choice.runtime };
     if (choice.notice) rec.notice = choice.notice;
-    writeJsonAtomic(file, rec);
+    writeJsonAtomic(file, { ...cache, [key]: rec });
   } catch {
     /* a cache that cannot be written only costs a search next time */
   }

@@ -7,7 +7,7 @@
 // container.json is written last, so after a `kill -9` a directory without container.json
 // is a leftover and a name link to a missing record is stale; repairContainers() removes
 // both (also under the lock).
-import { mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Context } from '../engine/context.js';
@@ -207,7 +207,14 @@ export async function createContainer(
     const dirs = containerDirs(ctx, id);
     mkdirSync(dirs.dir, { mode: 0o700 });
     try {
-      for (const d of [dirs.userdata, dirs.upper, dirs.work, dirs.merged]) mkdirSync(d, { mode: 0o700 });
+      mkdirSync(dirs.userdata, { mode: 0o700 });
+      mkdirSync(dirs.work, { mode: 0o700 });
+      // The rootfs's "/" takes the upper dir's mode (and vfs copies into merged): 0755,
+      // or no user but root could look up anything. The container dir keeps it private.
+      for (const d of [dirs.upper, dirs.merged]) {
+        mkdirSync(d);
+        chmodSync(d, 0o755); // whatever the user's umask
+      }
       const rec = await populate({ id, name: chosen, dirs });
       writeJsonAtomic(recordPath(ctx, id), rec);
       symlinkSync(id, join(namesDir(ctx), chosen));

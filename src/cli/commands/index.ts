@@ -4,6 +4,8 @@ import { HelpCommand } from './help.js';
 import { VersionCommand } from './version.js';
 import { UnshareCommand } from './unshare.js';
 import { InfoCommand } from './info.js';
+import { RunCommand } from './run.js';
+import { CreateCommand } from './create.js';
 import { LoadCommand } from './load.js';
 import { ImportCommand } from './import.js';
 import { ImagesCommand } from './images.js';
@@ -18,6 +20,8 @@ export const commands: CommandClass[] = [
   VersionCommand,
   UnshareCommand,
   InfoCommand,
+  RunCommand,
+  CreateCommand,
   LoadCommand,
   ImportCommand,
   ImagesCommand,

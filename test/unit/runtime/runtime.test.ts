@@ -129,3 +129,32 @@ describe('runtime command lines and errors', () => {
     expect(runtimeFromContainersConf('[engine]\n#runtime = "crun"\n')).toBeUndefined();
   });
 });
+
+describe('selectRuntime', async () => {
+  const { selectRuntime } = await import('../../../src/runtime/runtime.js');
+  const { createContext, Logger } = await import('../../../src/engine/context.js');
+  it('says the hybrid-cgroup notice once per boot and caches the choice', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tpod-sel-'));
+    try {
+      const roots = { proc: join(dir, 'proc'), sys: join(dir, 'sys') };
+      mkdirSync(join(roots.proc, 'self'), { recursive: true });
+      mkdirSync(join(roots.sys, 'fs/cgroup/unified'), { recursive: true });
+      writeFileSync(join(roots.proc, 'self/mountinfo'), [...V1_LINES, UNIFIED].join('\n'));
+      writeFileSync(join(roots.sys, 'fs/cgroup/unified/cgroup.controllers'), 'hugetlb\n');
+      const lines: string[] = [];
+      const ctx = { ...createContext({ root: join(dir, 'root'), runroot: join(dir, 'run') }), log: new Logger('warn', (l) => lines.push(l)) };
+      // Any executable stands in for the runtimes.
+      const find = (n: string): string | undefined => (n === 'crun' || n === 'runc' ? process.execPath : undefined);
+      expect(selectRuntime(ctx, roots, find).runtime.name).toBe('runc');
+      expect(selectRuntime(ctx, roots, find).runtime.name).toBe('runc');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^WARN\[0000\] crun cannot run on this host's hybrid cgroup setup .*; using runc$/);
+      // Once the controllers are gone (the hugetlb fix), crun is chosen without a word.
+      writeFileSync(join(roots.sys, 'fs/cgroup/unified/cgroup.controllers'), '');
+      expect(selectRuntime(ctx, roots, find).runtime.name).toBe('crun');
+      expect(lines).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

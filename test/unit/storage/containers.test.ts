@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtempSync, rmSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createContext, type Context } from '../../../src/engine/context.js';
@@ -44,8 +44,20 @@ describe('container records', () => {
     const d = containerDirs(ctx, rec.id);
     for (const p of [d.userdata, d.upper, d.work, d.merged, join(d.dir, 'container.json')]) expect(existsSync(p)).toBe(true);
     expect(findContainer(ctx, 'web').id).toBe(rec.id);
+    expect(statSync(d.dir).mode & 0o777).toBe(0o700);
     expect(findContainer(ctx, rec.id).name).toBe('web');
     expect(findContainer(ctx, rec.id.slice(0, 12)).name).toBe('web');
+  });
+
+  it('makes the rootfs root searchable by every container user (guards against a 0700 "/" from the umask)', async () => {
+    const old = process.umask(0o077);
+    try {
+      const rec = await createContainer(ctx, undefined, (c) => record(c), remover);
+      expect(statSync(containerDirs(ctx, rec.id).upper).mode & 0o777).toBe(0o755);
+      expect(statSync(containerDirs(ctx, rec.id).merged).mode & 0o777).toBe(0o755);
+    } finally {
+      process.umask(old);
+    }
   });
 
   it("refuses a name in use with Podman's message", async () => {

@@ -1,0 +1,27 @@
+import { Command } from 'clipanion';
+import { ContainerFlagsCommand } from '../run-flags.js';
+
+export class RunCommand extends ContainerFlagsCommand {
+  static override paths = [['run'], ['container', 'run']];
+  static override usage = Command.Usage({
+    description: 'Run a command in a new container',
+    details: `
+      Creates a container from a local image and runs it attached: the container's output
+      is shown, its exit code is tpod's exit code, and Ctrl-C reaches it. Everything after
+      IMAGE is the container's command. Exit codes follow Podman: 125 for an engine error,
+      126 when the command cannot be invoked, 127 when it is not found.
+    `,
+    examples: [
+      ['Run a command and remove the container afterwards', 'tpod run --rm busybox echo hello'],
+      ['An interactive shell', 'tpod run -it busybox sh'],
+      ['Bind-mount a directory read-only, without a network', 'tpod run --rm -v $PWD:/src:ro --network none busybox ls /src'],
+    ],
+  });
+
+  async execute(): Promise<number> {
+    const { parseRunOptions } = await import('../../runtime/options.js');
+    const { runContainer } = await import('../../engine/run.js');
+    const images = await import('../../image/store.js');
+    return runContainer(this.ctx, parseRunOptions(this.rawFlags()), images);
+  }
+}

@@ -1,0 +1,64 @@
+// The flags `run` and `create` share (Podman's container-creation flags), declared once.
+// Everything after the image name belongs to the container's command, options included.
+import { Option } from 'clipanion';
+import { TpodCommand } from './base.js';
+import type { RawRunFlags } from '../runtime/options.js';
+
+export abstract class ContainerFlagsCommand extends TpodCommand {
+  name = Option.String('--name', { description: 'Assign a name to the container' });
+  rm = Option.Boolean('--rm', false, { description: 'Remove the container when it exits' });
+  interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep STDIN open' });
+  tty = Option.Boolean('-t,--tty', false, { description: 'Allocate a pseudo-TTY for the container' });
+  detach = Option.Boolean('-d,--detach', false, { description: 'Run the container in the background (not available yet)' });
+  env = Option.Array('-e,--env', { description: 'Set environment variables (NAME=VALUE, NAME, NAME*)' });
+  envFile = Option.Array('--env-file', { description: 'Read environment variables from a file' });
+  workdir = Option.String('-w,--workdir', { description: 'Working directory inside the container' });
+  user = Option.String('-u,--user', { description: 'Username or UID, with an optional group (user[:group])' });
+  entrypoint = Option.String('--entrypoint', { description: 'Override the image ENTRYPOINT (a command or a JSON array)' });
+  hostname = Option.String('-h,--hostname', { description: 'Set the container hostname' });
+  capAdd = Option.Array('--cap-add', { description: 'Add capabilities (or ALL)' });
+  capDrop = Option.Array('--cap-drop', { description: 'Drop capabilities (or ALL)' });
+  readOnly = Option.Boolean('--read-only', false, { description: "Make the container's root filesystem read-only" });
+  tmpfs = Option.Array('--tmpfs', { description: 'Mount a tmpfs (PATH[:OPTIONS])' });
+  securityOpt = Option.Array('--security-opt', { description: 'Security options (no-new-privileges)' });
+  userns = Option.String('--userns', { description: 'User namespace mode (keep-id, host)' });
+  volume = Option.Array('-v,--volume', { description: 'Bind mount a host path (HOST:CONTAINER[:ro|rw|z|Z])' });
+  network = Option.String('--network,--net', { description: 'Network mode (none, host)' });
+  init = Option.Boolean('--init', false, { description: 'Run an init (catatonit) as PID 1 that forwards signals and reaps processes' });
+  memory = Option.String('-m,--memory', { description: 'Memory limit (e.g. 512m); needs delegated cgroup v2' });
+  cpus = Option.String('--cpus', { description: 'Number of CPUs (e.g. 1.5); needs delegated cgroup v2' });
+  pidsLimit = Option.String('--pids-limit', { description: 'Limit the number of processes; needs delegated cgroup v2' });
+
+  image = Option.String({ name: 'IMAGE' });
+  command = Option.Proxy({ name: 'COMMAND' });
+
+  protected rawFlags(): RawRunFlags {
+    return {
+      image: this.image,
+      command: this.command,
+      name: this.name,
+      rm: this.rm,
+      interactive: this.interactive,
+      tty: this.tty,
+      detach: this.detach,
+      env: this.env,
+      envFile: this.envFile,
+      workdir: this.workdir,
+      user: this.user,
+      entrypoint: this.entrypoint,
+      hostname: this.hostname,
+      capAdd: this.capAdd,
+      capDrop: this.capDrop,
+      readOnly: this.readOnly,
+      tmpfs: this.tmpfs,
+      securityOpt: this.securityOpt,
+      userns: this.userns,
+      volume: this.volume,
+      network: this.network,
+      init: this.init,
+      memory: this.memory,
+      cpus: this.cpus,
+      pidsLimit: this.pidsLimit,
+    };
+  }
+}

@@ -1,0 +1,223 @@
+// `tpod create` and the first half of `tpod run`: from checked options and a local image
+// to a container record with its bundle (config.json, hosts, hostname, resolv.conf) and
+// its empty upper/work/merged dirs. Nothing here spawns a process; the rootfs is mounted
+// by `run` / `start` inside the user namespace.
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import type { Context } from './context.js';
+import { TpodError } from '../errors.js';
+import type { RunOptions } from '../runtime/options.js';
+import { buildSpec, hasResources, processArgs, type KeepIdMapping } from '../runtime/spec.js';
+import { findInLayers, resolveUser, parsePasswd, parseGroup, type ResolvedUser } from '../runtime/user.js';
+import { selectRuntime, type RuntimeInfo, type CgroupLayout } from '../runtime/runtime.js';
+import { createContainer, type ContainerRecord, type ContainerDirs } from '../storage/containers.js';
+import { chooseDriver, type DriverName } from '../storage/driver.js';
+import { writeFileAtomic } from '../storage/atomic.js';
+import type { ImageConfigBody } from '../image/types.js';
+
+/** What the image store gives run/create (src/image/store.ts). */
+export interface ImageAccess {
+  findImage(ctx: Context, nameOrId: string): Promise<{ id: string; names: string[]; layers: string[] }>;
+  readImageConfig(ctx: Context, id: string): Promise<{ config?: ImageConfigBody; rootfs: { diff_ids: string[] } }>;
+  layerDiffDir(ctx: Context, diffId: string): string;
+}
+
+export interface PreparedContainer {
+  record: ContainerRecord;
+  dirs: ContainerDirs;
+  runtime: RuntimeInfo;
+  driver: DriverName;
+  /** Layer dirs, bottom first. */
+  lowerDirs: string[];
+}
+
+// ---- host facts ------------------------------------------------------------------
+
+/** The open-file limit this process has (Node raises the soft limit to the hard one). */
+export function readNofile(limitsText: string): { soft: number; hard: number } {
+  const m = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limitsText);
+  const n = (s: string | undefined): number => (s === undefined || s === 'unlimited' ? 1048576 : Number(s));
+  const soft = n(m?.[1]);
+  const hard = n(m?.[2]);
+  return Number.isFinite(soft) && Number.isFinite(hard) ? { soft: hard, hard } : { soft: 1024, hard: 1024 };
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+const CATATONIT = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/local/libexec/podman/catatonit', '/usr/libexec/catatonit/catatonit', '/usr/local/bin/catatonit'];
+
+export function findCatatonit(): string | undefined {
+  return CATATONIT.find((p) => existsSync(p));
+}
+
+// ---- generated /etc files ---------------------------------------------------------
+
+/** /etc/hosts: loopback names plus the container's own name(s). */
+export function hostsFile(hostname: string, name: string, hostHosts: string | undefined): string {
+  const own = [...new Set([hostname, name])].join(' ');
+  if (hostHosts !== undefined) {
+    // --network host: the host's entries, and the container's names beside them.
+    const base = hostHosts.endsWith('\n') || hostHosts === '' ? hostHosts : hostHosts + '\n';
+    return `${base}127.0.1.1\t${own}\n`;
+  }
+  return `127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n127.0.1.1\t${own}\n`;
+}
+
+/**
+ * The host's resolv.conf. A loopback-only resolver (systemd-resolved's 127.0.0.53) is
+ * unreachable from a container's own network namespace, so the upstream list is used
+ * instead when there is one.
+ */
+export function resolvConfFor(hostText: string, upstreamText: string | undefined, hostNetwork: boolean): string {
+  const servers = [...hostText.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!);
+  const loopbackOnly = servers.length > 0 && servers.every((s) => s.startsWith('127.') || s === '::1');
+  if (!hostNetwork && loopbackOnly && upstreamText !== undefined) return upstreamText;
+  return hostText;
+}
+
+/** keep-id: the user's own passwd/group lines, added when the image lacks them. */
+export function keepIdFiles(
+  passwd: string | undefined,
+  group: string | undefined,
+  me: { uid: number; gid: number; name: string; home: string; shell: string },
+): { passwd?: string; group?: string } {
+  const out: { passwd?: string; group?: string } = {};
+  const p = passwd ?? '';
+  if (!parsePasswd(p).some((e) => e.uid === me.uid)) {
+    out.passwd = `${p}${p === '' || p.endsWith('\n') ? '' : '\n'}${me.name}:*:${me.uid}:${me.gid}:${me.name}:${me.home}:${me.shell}\n`;
+  }
+  const g = group ?? '';
+  if (!parseGroup(g).some((e) => e.gid === me.gid)) {
+    out.group = `${g}${g === '' || g.endsWith('\n') ? '' : '\n'}${me.name}:x:${me.gid}:${me.name}\n`;
+  }
+  return out;
+}
+
+// ---- create -------------------------------------------------------------------------
+
+export interface CreateOptions {
+  /** `run` records the container as running from the start (one record write fewer). */
+  forRun: boolean;
+  /** Size of the pause namespace's id maps (for keep-id); read from the host when absent. */
+  idCounts?: { uid: number; gid: number };
+}
+
+function resourcesWarning(layout: CgroupLayout): string {
+  return layout.mode === 'v2'
+    ? 'Resource limits are not supported and ignored: this host does not delegate cgroup v2 controllers to tpod yet'
+    : 'Resource limits are not supported and ignored on cgroups V1 rootless systems';
+}
+
+export async function prepareContainer(ctx: Context, opts: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
+  const image = await images.findImage(ctx, opts.image);
+  const imageConfig = await images.readImageConfig(ctx, image.id);
+  const diffIds = imageConfig.rootfs.diff_ids.length > 0 ? imageConfig.rootfs.diff_ids : image.layers;
+  const lowerDirs = diffIds.map((d) => images.layerDiffDir(ctx, d));
+  const topFirst = [...lowerDirs].reverse();
+  const config = imageConfig.config;
+
+  const { runtime, layout } = selectRuntime(ctx);
+  const { driver } = await chooseDriver(ctx);
+
+  // Users and groups come from the image's own files; they cannot change before start.
+  const passwd = findInLayers(topFirst, '/etc/passwd');
+  const group = findInLayers(topFirst, '/etc/group');
+  const passwdText = passwd === undefined ? undefined : readOr(passwd, '');
+  const groupText = group === undefined ? undefined : readOr(group, '');
+
+  let user: ResolvedUser;
+  let keepId: KeepIdMapping | undefined;
+  let extraFiles: { passwd?: string; group?: string } = {};
+  if (opts.userns === 'keep-id') {
+    const me = userInfo();
+    const counts = co.idCounts ?? (await namespaceIdCounts(ctx));
+    keepId = { uid: ctx.uid, gid: ctx.gid, uidCount: counts.uid, gidCount: counts.gid };
+    // -u still wins inside a keep-id container; by default the user is themself.
+    user = opts.user !== undefined
+      ? resolveUser(opts.user, { passwd: passwdText, group: groupText })
+      : { uid: ctx.uid, gid: ctx.gid, additionalGids: [], home: me.homedir, name: me.username };
+    extraFiles = keepIdFiles(passwdText, groupText, { uid: ctx.uid, gid: ctx.gid, name: me.username, home: me.homedir, shell: '/bin/sh' });
+  } else {
+    user = resolveUser(opts.user ?? (config?.User || undefined), { passwd: passwdText, group: groupText });
+  }
+
+  if (hasResources(opts.resources)) ctx.log.warn(resourcesWarning(layout));
+  const nofile = readNofile(readOr('/proc/self/limits', ''));
+  const capLastCap = opts.capAdd.includes('ALL') ? Number(readOr('/proc/sys/kernel/cap_last_cap', '40').trim()) || 40 : 40;
+  const initBinary = opts.init ? findCatatonit() : undefined;
+  if (opts.init && !initBinary) throw new TpodError('ECONFIG', '--init needs catatonit: install the "catatonit" package');
+  // Fail on a bad command line before anything is written.
+  const args = processArgs(config, opts);
+
+  const hostHosts = opts.network === 'host' ? readOr('/etc/hosts', '') : undefined;
+  const resolv = resolvConfFor(readOr('/etc/resolv.conf', ''), opts.network === 'host' ? undefined : readOr('/run/systemd/resolve/resolv.conf', '') || undefined, opts.network === 'host');
+
+  let dirsOut: ContainerDirs | undefined;
+  const record = await createContainer(ctx, opts.name, ({ id, name, dirs }) => {
+    dirsOut = dirs;
+    const hostname = opts.hostname ?? id.slice(0, 12);
+    const files = {
+      hosts: join(dirs.userdata, 'hosts'),
+      hostname: join(dirs.userdata, 'hostname'),
+      resolvConf: join(dirs.userdata, 'resolv.conf'),
+    } as { hosts: string; hostname: string; resolvConf: string; passwd?: string; group?: string };
+    // Plain writes: the record written after them is the commit point, and a dir
+    // without a record is removed as a leftover.
+    writeFileSync(files.hosts, hostsFile(hostname, name, hostHosts), { mode: 0o644 });
+    writeFileSync(files.hostname, `${hostname}\n`, { mode: 0o644 });
+    writeFileSync(files.resolvConf, resolv, { mode: 0o644 });
+    if (extraFiles.passwd !== undefined) {
+      files.passwd = join(dirs.userdata, 'passwd');
+      writeFileSync(files.passwd, extraFiles.passwd, { mode: 0o644 });
+    }
+    if (extraFiles.group !== undefined) {
+      files.group = join(dirs.userdata, 'group');
+      writeFileSync(files.group, extraFiles.group, { mode: 0o644 });
+    }
+    const spec = buildSpec({
+      id, image: config, opts, user, rootfs: dirs.merged, hostname, files,
+      ...(initBinary ? { initBinary } : {}),
+      nofile, cgroupV2: layout.mode === 'v2', capLastCap,
+      ...(keepId ? { keepId } : {}),
+      applyResources: false,
+    });
+    writeFileAtomic(join(dirs.userdata, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
+    const now = new Date().toISOString();
+    const rec: ContainerRecord = {
+      id,
+      name,
+      image: opts.image,
+      imageId: image.id,
+      imageName: image.names[0] ?? image.id,
+      command: args,
+      created: now,
+      state: co.forRun ? 'running' : 'created',
+      runtime: runtime.name,
+      driver,
+      layers: diffIds,
+      hostname,
+      network: opts.network,
+      rm: opts.rm,
+      tty: opts.tty,
+      interactive: opts.interactive,
+    };
+    if (co.forRun) rec.startedAt = now;
+    return rec;
+  });
+  return { record, dirs: dirsOut!, runtime, driver, lowerDirs };
+}
+
+/** How many ids the pause namespace maps: 1 (the user) + the subordinate ranges. */
+async function namespaceIdCounts(ctx: Context): Promise<{ uid: number; gid: number }> {
+  const { currentMappings } = await import('../rootless/pause.js');
+  const m = currentMappings(ctx);
+  const total = (map: Array<{ size: number }>): number => map.reduce((n, e) => n + e.size, 0);
+  return { uid: total(m.uidMap), gid: total(m.gidMap) };
+}

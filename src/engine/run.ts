@@ -1,0 +1,95 @@
+// `tpod run` attached: create the container, then ONE spawn that does everything inside
+// the user namespace:
+//
+//   tpod-helper nsexec --pid PAUSE <mount rootfs> --after-umount MERGED [--after-rmtree DIR]
+//     -- RUNTIME --root <runroot>/runtime --log <file> run --bundle <userdata> <id>
+//
+// stdio is inherited, so a terminal works with -t (crun/runc `run` in the foreground
+// handle the pty); tpod ignores terminal signals while it waits (the helper forwards
+// them) and exits with the container's exit code. The runtime's own error, if any, is
+// read from its log file and mapped to Podman's 125/126/127.
+import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from './context.js';
+import type { RunOptions } from '../runtime/options.js';
+import { prepareContainer, type ImageAccess, type PreparedContainer } from './create.js';
+import { runtimeRunCommand, runtimeErrorFromLog, mapRuntimeError } from '../runtime/runtime.js';
+import { forgetContainer, updateContainer } from '../storage/containers.js';
+import { mountSteps, unmountStep } from '../storage/driver.js';
+import { runInNamespace, type NsStep } from '../rootless/join.js';
+import { ensurePause } from '../rootless/pause.js';
+import { ensurePrivateDir } from '../storage/paths.js';
+
+/** The runtime's state dir (tmpfs, per boot) and where it logs, per container. */
+export function runtimePaths(ctx: Context, id: string): { stateRoot: string; logFile: string } {
+  return { stateRoot: join(ctx.paths.runroot, 'runtime'), logFile: join(ctx.paths.runroot, 'runtime-logs', `${id}.json`) };
+}
+
+/** Everything the helper does for an attached run, in order. */
+export function attachedRunSteps(ctx: Context, p: PreparedContainer, rm: boolean): NsStep[] {
+  const steps = mountSteps(p.driver, { lowerDirs: p.lowerDirs, upper: p.dirs.upper, work: p.dirs.work, merged: p.dirs.merged, layersDir: ctx.paths.layers });
+  steps.push(unmountStep(p.dirs.merged, true));
+  // The upper dir holds files owned by subordinate ids: only namespace root removes them.
+  if (rm) steps.push({ kind: 'rmtree', arg: p.dirs.dir, after: true });
+  return steps;
+}
+
+function readAndRemove(path: string): string {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+    unlinkSync(path);
+  } catch {
+    /* no log: the runtime had nothing to say */
+  }
+  return text;
+}
+
+/**
+ * crun and runc in the foreground put tpod's stdin into raw mode for -t: it must be a
+ * terminal. Without one, the container runs without a pty rather than failing.
+ */
+export function terminalMode(opts: RunOptions, stdinIsTTY: boolean): { tty: boolean; warning?: string } {
+  if (!opts.tty || stdinIsTTY) return { tty: opts.tty };
+  return { tty: false, warning: 'the input device is not a TTY: running the container without a pseudo-TTY (-t ignored)' };
+}
+
+export async function runContainer(ctx: Context, given: RunOptions, images: ImageAccess, stdinIsTTY = process.stdin.isTTY === true): Promise<number> {
+  const term = terminalMode(given, stdinIsTTY);
+  if (term.warning) ctx.log.warn(term.warning);
+  const opts: RunOptions = { ...given, tty: term.tty };
+  // Joining (or creating) the pause process overlaps with writing the bundle.
+  const pausePid = ensurePause(ctx);
+  pausePid.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  const p = await prepareContainer(ctx, opts, images, { forRun: true });
+  const { id, name } = p.record;
+  let code: number;
+  let failure: Error | undefined;
+  try {
+    await pausePid;
+    const rt = runtimePaths(ctx, id);
+    ensurePrivateDir(rt.stateRoot, ctx.uid);
+    mkdirSync(join(ctx.paths.runroot, 'runtime-logs'), { recursive: true, mode: 0o700 });
+    const command = runtimeRunCommand(p.runtime, rt, p.dirs.userdata, id);
+    const r = await runInNamespace(ctx, attachedRunSteps(ctx, p, opts.rm), command, {
+      // Without -i the container reads from /dev/null, as with Podman; with -t the
+      // runtime needs the terminal on its stdin.
+      stdio: [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+    });
+    code = r.code;
+    const logged = runtimeErrorFromLog(readAndRemove(rt.logFile));
+    if (logged !== undefined && code !== 0) {
+      const mapped = mapRuntimeError(p.runtime, logged);
+      failure = mapped;
+      code = mapped.exitCode;
+    }
+  } catch (err) {
+    failure = err as Error;
+    code = 125;
+  }
+  // --rm also when the container failed to start; the helper already removed the dir.
+  if (opts.rm) await forgetContainer(ctx, id, name);
+  else await updateContainer(ctx, id, { state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });
+  if (failure) throw failure;
+  return code;
+}
