@@ -48,7 +48,8 @@ export class RmiCommand extends TpodCommand {
       }
       if (out.length > 0) this.print(out.join('\n'));
     } finally {
-      await trash.dispose(ctx);
+      // The images are gone already; a failed deletion is retried by the next command.
+      await trash.dispose(ctx).catch((e: Error) => ctx.log.warn(`removed layers will be deleted later: ${e.message}`));
     }
     if (errors.length === 0) return 0;
     for (const e of errors.slice(0, -1)) process.stderr.write(`Error: ${e.message}\n`);
