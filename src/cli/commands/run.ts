@@ -10,6 +10,12 @@ export class RunCommand extends ContainerFlagsCommand {
       is shown, its exit code is tpod's exit code, and Ctrl-C reaches it. Everything after
       IMAGE is the container's command. Exit codes follow Podman: 125 for an engine error,
       126 when the command cannot be invoked, 127 when it is not found.
+
+      crun is used by default; on hosts where it cannot run (hybrid cgroups with cgroup v2
+      controllers) tpod uses runc and says so once. --memory, --cpus and --pids-limit are
+      accepted and recorded, but need cgroup v2 controllers delegated to the user: where
+      those are missing tpod warns and runs the container without the limits, as Podman
+      does. -d (detached) is not available yet.
     `,
     examples: [
       ['Run a command and remove the container afterwards', 'tpod run --rm busybox echo hello'],
