@@ -11,6 +11,7 @@ import type { RunOptions } from '../runtime/options.js';
 import { buildSpec, hasResources, processArgs, type KeepIdMapping } from '../runtime/spec.js';
 import { findInLayers, resolveUser, parsePasswd, parseGroup, type ResolvedUser } from '../runtime/user.js';
 import { selectRuntime, type RuntimeInfo, type CgroupLayout } from '../runtime/runtime.js';
+import { commandCertainlyMissing } from '../runtime/command.js';
 import { createContainer, type ContainerRecord, type ContainerDirs } from '../storage/containers.js';
 import { chooseDriver, type DriverName } from '../storage/driver.js';
 import { writeFileAtomic } from '../storage/atomic.js';
@@ -30,6 +31,8 @@ export interface PreparedContainer {
   driver: DriverName;
   /** Layer dirs, bottom first. */
   lowerDirs: string[];
+  /** For run: the command is certainly not in the rootfs (nothing to start). */
+  missingCommand?: string;
 }
 
 // ---- host facts ------------------------------------------------------------------
@@ -160,6 +163,7 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
   const resolv = resolvConfFor(readOr('/etc/resolv.conf', ''), opts.network === 'host' ? undefined : readOr('/run/systemd/resolve/resolv.conf', '') || undefined, opts.network === 'host');
 
   let dirsOut: ContainerDirs | undefined;
+  let missingCommand: string | undefined;
   const record = await createContainer(ctx, opts.name, ({ id, name, dirs }) => {
     dirsOut = dirs;
     const hostname = opts.hostname ?? id.slice(0, 12);
@@ -189,6 +193,8 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
       applyResources: false,
     });
     writeFileAtomic(join(dirs.userdata, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
+    // Podman creates the container and fails at start: so does run, without a spawn.
+    if (co.forRun && commandCertainlyMissing(spec, topFirst)) missingCommand = spec.process.args[0];
     const now = new Date().toISOString();
     const rec: ContainerRecord = {
       id,
@@ -208,10 +214,35 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
       tty: opts.tty,
       interactive: opts.interactive,
     };
-    if (co.forRun) rec.startedAt = now;
+    if (co.forRun) {
+      rec.startedAt = now;
+      Object.assign(rec, selfAsMonitor());
+    }
     return rec;
   });
-  return { record, dirs: dirsOut!, runtime, driver, lowerDirs };
+  const out: PreparedContainer = { record, dirs: dirsOut!, runtime, driver, lowerDirs };
+  if (missingCommand !== undefined) out.missingCommand = missingCommand;
+  return out;
+}
+
+export interface MonitorIdentity {
+  monitorPid: number;
+  monitorStartTime?: string;
+  bootId?: string;
+}
+
+/**
+ * An attached run has no monitor process: tpod itself waits for the container, so it is
+ * recorded as the monitor. If tpod is killed, `ps` then sees the container as ended.
+ */
+export function selfAsMonitor(proc = '/proc', pid = process.pid): MonitorIdentity {
+  const stat = readOr(join(proc, 'self', 'stat'), '');
+  const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const out: MonitorIdentity = { monitorPid: pid };
+  if (startTime !== undefined && /^\d+$/.test(startTime)) out.monitorStartTime = startTime;
+  const boot = readOr(join(proc, 'sys/kernel/random/boot_id'), '').trim();
+  if (boot !== '') out.bootId = boot;
+  return out;
 }
 
 /** How many ids the pause namespace maps: 1 (the user) + the subordinate ranges. */

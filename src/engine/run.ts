@@ -8,12 +8,12 @@
 // handle the pty); tpod ignores terminal signals while it waits (the helper forwards
 // them) and exits with the container's exit code. The runtime's own error, if any, is
 // read from its log file and mapped to Podman's 125/126/127.
-import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import type { RunOptions } from '../runtime/options.js';
 import { prepareContainer, type ImageAccess, type PreparedContainer } from './create.js';
-import { runtimeRunCommand, runtimeErrorFromLog, mapRuntimeError } from '../runtime/runtime.js';
+import { runtimeRunCommand, runtimeErrorFromLog, mapRuntimeError, commandNotFoundText } from '../runtime/runtime.js';
 import { forgetContainer, updateContainer } from '../storage/containers.js';
 import { mountSteps, unmountStep } from '../storage/driver.js';
 import { runInNamespace, type NsStep } from '../rootless/join.js';
@@ -63,6 +63,13 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   pausePid.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const p = await prepareContainer(ctx, opts, images, { forRun: true });
   const { id, name } = p.record;
+  if (p.missingCommand !== undefined) {
+    const err = mapRuntimeError(p.runtime, commandNotFoundText(p.runtime, p.missingCommand));
+    // Nothing was mounted: the dir holds only files tpod wrote, which Node can remove.
+    if (opts.rm) await forgetContainer(ctx, id, name, async (d) => rmSync(d.dir, { recursive: true, force: true }));
+    else await updateContainer(ctx, id, { state: 'exited', exitCode: err.exitCode, finishedAt: new Date().toISOString() });
+    throw err;
+  }
   let code: number;
   let failure: Error | undefined;
   try {

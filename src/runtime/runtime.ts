@@ -306,6 +306,13 @@ export function runtimeErrorFromLog(text: string): string | undefined {
   return last;
 }
 
+/** What the runtime itself says when the command is not in the rootfs (checked first by tpod). */
+export function commandNotFoundText(rt: RuntimeInfo, command: string): string {
+  if (rt.kind === 'crun') return `executable file \`${command}\` not found in $PATH: No such file or directory`;
+  const why = command.includes('/') ? `stat ${command}: no such file or directory` : 'executable file not found in $PATH';
+  return `runc run failed: unable to start container process: exec: "${command}": ${why}`;
+}
+
 /** Podman's mapping of a runtime error to an exit code and message (libpod getOCIRuntimeError). */
 export function mapRuntimeError(rt: RuntimeInfo, msg: string): TpodError {
   const text = `${rt.name}: ${msg}`;

@@ -21,12 +21,17 @@ export interface LayerFs {
 
 const realFs: LayerFs = { lstat: (p) => lstatSync(p), readlink: (p) => readlinkSync(p) };
 
+/** Thrown inside the lookup when a layer cannot be read (EACCES...): the answer is unknown. */
+class Undecidable extends Error {}
+
 function lstatOrUndefined(fs: LayerFs, p: string): Stats | undefined {
   try {
     return fs.lstat(p);
-  } catch {
-    // ENOENT, ENOTDIR, EACCES: this layer has nothing readable here.
-    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    // Unreadable is not absent: a dir of a subordinate id may hide what is there.
+    throw new Undecidable();
   }
 }
 
@@ -57,12 +62,28 @@ function findEntry(fs: LayerFs, layers: string[], comps: string[]): { path: stri
   return undefined;
 }
 
+export type LayerLookup =
+  | { kind: 'found'; path: string; st: Stats }
+  | { kind: 'missing' }
+  /** The path crosses something the layers do not decide (a mount, a symlink loop). */
+  | { kind: 'unknown' };
+
 /**
- * The host path of a regular file at `ctrPath` in the union of `layers` (top layer first),
- * or undefined when the merged view has no such file.
+ * Looks `ctrPath` up in the union of `layers` (top layer first), resolving symlinks inside
+ * the rootfs. `covered(p)` names container paths that something other than the layers
+ * provides (mounts): reaching one gives 'unknown'.
  * Known gap: opaque directories (an xattr Node cannot read) are not honoured.
  */
-export function findInLayers(layers: string[], ctrPath: string, fs: LayerFs = realFs): string | undefined {
+export function lookupInLayers(layers: string[], ctrPath: string, fs: LayerFs = realFs, covered: (p: string) => boolean = () => false): LayerLookup {
+  try {
+    return lookup(layers, ctrPath, fs, covered);
+  } catch (err) {
+    if (err instanceof Undecidable) return { kind: 'unknown' };
+    throw err;
+  }
+}
+
+function lookup(layers: string[], ctrPath: string, fs: LayerFs, covered: (p: string) => boolean): LayerLookup {
   let pending = ctrPath.split('/').filter((c) => c !== '' && c !== '.');
   let resolved: string[] = [];
   let hops = 0;
@@ -73,20 +94,27 @@ export function findInLayers(layers: string[], ctrPath: string, fs: LayerFs = re
       continue;
     }
     const candidate = [...resolved, comp];
+    if (covered('/' + candidate.join('/'))) return { kind: 'unknown' };
     const found = findEntry(fs, layers, candidate);
-    if (!found) return undefined;
+    if (!found) return { kind: 'missing' };
     if (found.st.isSymbolicLink()) {
-      if (++hops > MAX_SYMLINKS) return undefined;
+      if (++hops > MAX_SYMLINKS) return { kind: 'unknown' };
       const target = fs.readlink(found.path);
       if (target.startsWith('/')) resolved = [];
       pending = [...target.split('/').filter((c) => c !== '' && c !== '.'), ...pending];
       continue;
     }
-    if (pending.length > 0 && !found.st.isDirectory()) return undefined;
+    if (pending.length > 0 && !found.st.isDirectory()) return { kind: 'missing' };
     resolved = candidate;
-    if (pending.length === 0) return found.st.isFile() ? found.path : undefined;
+    if (pending.length === 0) return { kind: 'found', path: found.path, st: found.st };
   }
-  return undefined;
+  return { kind: 'unknown' }; // "/" itself
+}
+
+/** The host path of a regular file at `ctrPath` in the layers, or undefined. */
+export function findInLayers(layers: string[], ctrPath: string, fs: LayerFs = realFs): string | undefined {
+  const r = lookupInLayers(layers, ctrPath, fs);
+  return r.kind === 'found' && r.st.isFile() ? r.path : undefined;
 }
 
 export interface PasswdEntry {
