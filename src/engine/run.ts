@@ -10,6 +10,7 @@
 // read from its log file and mapped to Podman's 125/126/127.
 import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { isatty } from 'node:tty';
 import type { Context } from './context.js';
 import type { RunOptions } from '../runtime/options.js';
 import { prepareContainer, type ImageAccess, type PreparedContainer } from './create.js';
@@ -54,7 +55,7 @@ export function terminalMode(opts: RunOptions, stdinIsTTY: boolean): { tty: bool
   return { tty: false, warning: 'the input device is not a TTY: running the container without a pseudo-TTY (-t ignored)' };
 }
 
-export async function runContainer(ctx: Context, given: RunOptions, images: ImageAccess, stdinIsTTY = process.stdin.isTTY === true): Promise<number> {
+export async function runContainer(ctx: Context, given: RunOptions, images: ImageAccess, stdinIsTTY = isatty(0)): Promise<number> {
   const term = terminalMode(given, stdinIsTTY);
   if (term.warning) ctx.log.warn(term.warning);
   const opts: RunOptions = { ...given, tty: term.tty };
