@@ -46,6 +46,12 @@ export interface SpawnMonitorOptions {
   env?: NodeJS.ProcessEnv;
   /** How long `runtime create` (and later start) may take. */
   timeoutMs?: number;
+  /**
+   * A command the monitor is started through, which execs it with the descriptors intact:
+   * ['tpod-helper', 'nsexec', '--pid', P, <mount steps>, '--'] mounts the rootfs and
+   * starts the monitor in one spawn.
+   */
+  wrapper?: readonly string[];
 }
 
 /** Descriptor numbers the monitor gets the sync and start pipes on. */
@@ -250,7 +256,9 @@ export async function spawnMonitor(opts: MonitorOptions, so: SpawnMonitorOptions
   // The exit command runs inside the pause process's namespaces when the monitor joined
   // them: tell tpod there not to join again (see src/rootless/join.ts).
   if (opts.joinPid !== undefined) env[IN_USERNS_ENV] = '1';
-  const child = spawn(path, monitorArgv(opts), { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], env });
+  const [wrapCmd, ...wrapArgs] = so.wrapper ?? [];
+  const argv = wrapCmd === undefined ? monitorArgv(opts) : [...wrapArgs, path, ...monitorArgv(opts)];
+  const child = spawn(wrapCmd ?? path, argv, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], env });
   const syncStream = child.stdio[SYNC_FD] as Readable;
   const startStream = child.stdio[START_FD] as Writable;
   // The monitor may close the start pipe first (an error report); a write then fails quietly.
@@ -282,7 +290,7 @@ export async function spawnMonitor(opts: MonitorOptions, so: SpawnMonitorOptions
   }
   if (code !== 0) {
     giveUp();
-    const text = stderr.trim().replace(/^tpod-(monitor|helper): /, '');
+    const text = stderr.trim().replace(/^tpod-(monitor|helper): /gm, '');
     throw new TpodError('EHELPER', `tpod-monitor failed: ${text || `exit code ${code}`}`);
   }
   child.stderr!.destroy();

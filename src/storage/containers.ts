@@ -11,12 +11,21 @@ import { chmodSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSyn
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Context } from '../engine/context.js';
+import type { RunOptions } from '../runtime/options.js';
 import { TpodError, NoSuchContainerError, isErrno } from '../errors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { withLock } from './lock.js';
 import { ensurePrivateDir } from './paths.js';
 
-export type ContainerState = 'created' | 'running' | 'exited';
+/** 'stopping' while `stop` waits for it; 'paused' is set by `pause`. See src/engine/state.ts. */
+export type ContainerState = 'created' | 'running' | 'stopping' | 'paused' | 'exited';
+
+/** --restart: applied by `container cleanup` (the monitor's exit command), no daemon. */
+export interface RestartPolicy {
+  name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  /** on-failure:N; 0 or absent means no limit. */
+  maxRetries?: number;
+}
 
 export interface ContainerRecord {
   id: string;
@@ -43,6 +52,30 @@ export interface ContainerRecord {
   rm: boolean;
   tty: boolean;
   interactive: boolean;
+
+  // ---- lifecycle (src/engine/state.ts reads these; absent in records of older builds) ----
+  /** The monitor keeping the container, and its identity (start time in clock ticks, boot id). */
+  monitorPid?: number;
+  monitorStartTime?: string;
+  bootId?: string;
+  /** The container's init pid (host pid namespace) while it runs. */
+  pid?: number;
+  /** Where the monitor writes how the container ended; <runroot>/exits/<id> by default. */
+  exitFile?: string;
+  oomKilled?: boolean;
+  restartPolicy?: RestartPolicy;
+  /** Restarts done by the restart policy since the last user start. */
+  restartCount?: number;
+  /** Signal name (SIGTERM) or number, from --stop-signal or the image's StopSignal. */
+  stopSignal?: string;
+  /** Seconds `stop` waits before SIGKILL (--stop-timeout; 10 by default). */
+  stopTimeout?: number;
+  /** Set by stop/kill so the restart policy (always excepted) leaves it stopped. */
+  stoppedByUser?: boolean;
+  /** The checked create options (restart, inspect, generate systemd use them). */
+  options?: RunOptions;
+  /** The log file (k8s-file), absent for --log-driver none. */
+  logPath?: string;
 }
 
 const ID_RE = /^[0-9a-f]{64}$/;
