@@ -188,7 +188,4 @@ describe('other flags', () => {
     expect(parseRunOptions(raw({ workdir: '/a/../b/' }), host()).workdir).toBe('/b/');
     expect(() => parseRunOptions(raw({ hostname: 'has space' }), host())).toThrow(/invalid --hostname/);
   });
-  it('refuses -d until the monitor exists', () => {
-    expect(() => parseRunOptions(raw({ detach: true }), host())).toThrow(/detached mode \(-d\) is not supported yet/);
-  });
 });
