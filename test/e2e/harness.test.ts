@@ -3,7 +3,7 @@
 // processes started in it.
 import { expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { describeE2E, makeEnv, cleanup, tpodOk, pausePid, envProcesses } from './harness.js';
+import { describeE2E, makeEnv, cleanup, tpodOk, pausePid, envProcesses, findPauses } from './harness.js';
 
 function alive(pid: number): boolean {
   try {
@@ -30,5 +30,18 @@ describeE2E('harness cleanup', () => {
     expect(existsSync(env.base)).toBe(false);
     expect(alive(pause!)).toBe(false);
     for (const p of strays) expect(alive(p)).toBe(false);
+  });
+
+  it('also finds a pause process the test started under another --runroot', async () => {
+    const env = makeEnv('harness-runroot');
+    const runroot = `${env.base}/elsewhere`;
+    await tpodOk(['--runroot', runroot, 'unshare', 'sh', '-c', `mkdir -p ${env.dataHome}/y && chown 2:2 ${env.dataHome}/y && chmod 500 ${env.dataHome}/y`], { env });
+    expect(pausePid(env)).toBeUndefined();
+    const pauses = findPauses(env);
+    expect(pauses.length).toBe(1);
+
+    await cleanup(env);
+    expect(existsSync(env.base)).toBe(false);
+    expect(alive(pauses[0]!)).toBe(false);
   });
 });

@@ -60,9 +60,18 @@ let binCache: string | undefined;
  */
 export function tpodBin(): string {
   if (binCache) return binCache;
-  const candidates = [process.env.TPOD_BIN, onPath('tpod'), join(repoRoot, 'dist', 'tpod'), join(repoRoot, 'dist', 'tpod.js')];
-  for (const c of candidates) {
-    if (c && isExecutable(c)) return (binCache = c);
+  const candidates: [string | undefined, string][] = [
+    [process.env.TPOD_BIN, '$TPOD_BIN'],
+    [onPath('tpod'), 'PATH'],
+    [join(repoRoot, 'dist', 'tpod'), 'this checkout'],
+    [join(repoRoot, 'dist', 'tpod.js'), 'this checkout'],
+  ];
+  for (const [c, from] of candidates) {
+    if (c && isExecutable(c)) {
+      // Said once per test file: an installed tpod on PATH wins over this checkout's build.
+      process.stderr.write(`e2e: testing ${c} (from ${from})\n`);
+      return (binCache = c);
+    }
   }
   if (process.env.TPOD_BIN) throw new Error(`TPOD_BIN=${process.env.TPOD_BIN} is not an executable file`);
   throw new Error('no tpod to test: set TPOD_BIN, put tpod on PATH (./install.sh) or build this checkout (npm run build)');
@@ -244,31 +253,55 @@ function nsOf(pid: number | string, ns: string): string | undefined {
 }
 
 /**
- * Processes that belong to this env and nothing else: those inside its pause process's
- * user namespace, and our own processes whose environment names its runtime dir
- * (monitors and network helpers tpod started for it). Never the pause process itself.
+ * Processes that belong to this env and nothing else: those inside the user namespace
+ * of one of the given pause processes, and our own processes with a variable pointing
+ * into the env's private dir (everything tpod started for it inherits HOME and the XDG
+ * dirs, even when a test changed one of them). Never the pause processes themselves.
  */
-export function envProcesses(env: TpodEnv, pause = pausePid(env)): number[] {
-  const userns = pause ? nsOf(pause, 'user') : undefined;
-  const marker = Buffer.from(`\0XDG_RUNTIME_DIR=${env.runtimeDir}\0`);
+export function envProcesses(env: TpodEnv, pauses: number[] = findPauses(env)): number[] {
+  const userns = new Set(pauses.map((p) => nsOf(p, 'user')).filter((n): n is string => !!n));
+  const marker = Buffer.from(`=${env.base}/`);
   const found: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
-    if (pid === pause || pid === process.pid) continue;
-    if (userns && nsOf(pid, 'user') === userns) {
+    if (pauses.includes(pid) || pid === process.pid) continue;
+    const ns = nsOf(pid, 'user');
+    if (ns && userns.has(ns)) {
       found.push(pid);
       continue;
     }
     try {
       if (statSync(`/proc/${pid}`).uid !== uid) continue;
-      const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`)]);
-      if (environ.includes(marker)) found.push(pid);
+      if (readFileSync(`/proc/${pid}/environ`).includes(marker)) found.push(pid);
     } catch {
       /* gone, or not ours */
     }
   }
   return found;
+}
+
+/**
+ * This env's pause processes: the one its pid file names, and any other live
+ * `tpod-pause` of ours started with this env's dirs (a test that pointed --runroot or
+ * XDG_RUNTIME_DIR elsewhere).
+ */
+export function findPauses(env: TpodEnv): number[] {
+  const pauses = new Set<number>();
+  const recorded = pausePid(env);
+  if (recorded) pauses.add(recorded);
+  const marker = Buffer.from(`=${env.base}/`);
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() !== 'tpod-pause') continue;
+      if (statSync(`/proc/${name}`).uid !== uid || !alive(Number(name))) continue;
+      if (readFileSync(`/proc/${name}/environ`).includes(marker)) pauses.add(Number(name));
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return [...pauses];
 }
 
 /** Mount points under `prefix` in the pause process's mount namespace, deepest first. */
@@ -309,12 +342,12 @@ async function waitGone(pids: number[], ms: number): Promise<void> {
  */
 export async function cleanup(env: TpodEnv): Promise<void> {
   if (!existsSync(env.base)) return;
-  let pause = pausePid(env);
-  if (pause) {
+  if (pausePid(env)) {
     await tpod(['rm', '--all', '--force', '--time', '0'], { env, timeout: 30_000 }).catch(() => undefined);
     await tpod(['pod', 'rm', '--all', '--force'], { env, timeout: 30_000 }).catch(() => undefined);
   }
-  const strays = envProcesses(env, pause);
+  const pauses = findPauses(env);
+  const strays = envProcesses(env, pauses);
   for (const pid of strays) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -324,23 +357,26 @@ export async function cleanup(env: TpodEnv): Promise<void> {
   }
   await waitGone(strays, 5_000);
 
-  pause = pausePid(env);
+  // Delete from inside a namespace that maps the subordinate ids, after unmounting what
+  // is mounted under the env there.
   const helperDir = helperDirFor();
-  if (pause && helperDir) {
+  for (const pause of pauses) {
+    if (!helperDir || !alive(pause)) continue;
     const args = ['nsexec', '--pid', String(pause)];
     for (const m of mountsUnder(pause, env.base)) args.push('--umount', m);
-    for (const d of [env.dataHome, env.home, env.configHome]) args.push('--rmtree', d);
+    args.push('--rmtree', env.base);
     const r = spawnSync(join(helperDir, 'tpod-helper'), args, { encoding: 'utf8', timeout: 60_000 });
-    if (r.status !== 0) process.stderr.write(`harness: cleaning ${env.base} in the namespace failed: ${r.stderr || r.error?.message}\n`);
+    if (r.status === 0) break;
+    process.stderr.write(`harness: cleaning ${env.base} in the namespace of ${pause} failed: ${r.stderr || r.error?.message}\n`);
   }
-  if (pause) {
+  for (const pause of pauses) {
     try {
       process.kill(pause, 'SIGKILL');
     } catch {
       /* already gone */
     }
-    await waitGone([pause], 5_000);
   }
+  await waitGone(pauses, 5_000);
   try {
     rmSync(env.base, { recursive: true, force: true });
   } catch {

@@ -2,13 +2,12 @@
 // commands, rejects bad input the way Podman does, and runs the README's first
 // container without a registry.
 import { expect, it } from 'vitest';
-import { describeE2E, tpod, tpodBin, useEnv, busyboxImage, BUSYBOX_IMAGE } from './harness.js';
+import { describeE2E, tpod, useEnv, busyboxImage, BUSYBOX_IMAGE } from './harness.js';
 
 describeE2E('smoke', () => {
   const t = useEnv('smoke');
 
   it('reports its version', async () => {
-    process.stderr.write(`e2e: testing ${tpodBin()}\n`);
     const r = await tpod(['--version'], { env: t.env });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
