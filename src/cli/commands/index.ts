@@ -6,6 +6,15 @@ import { UnshareCommand } from './unshare.js';
 import { InfoCommand } from './info.js';
 import { RunCommand } from './run.js';
 import { CreateCommand } from './create.js';
+import { StartCommand } from './start.js';
+import { ContainerCleanupCommand } from './container-cleanup.js';
+import { StopCommand } from './stop.js';
+import { KillCommand } from './kill.js';
+import { RestartCommand } from './restart.js';
+import { WaitCommand } from './wait.js';
+import { AttachCommand } from './attach.js';
+import { LogsCommand } from './logs.js';
+import { ExecCommand } from './exec.js';
 import { LoadCommand } from './load.js';
 import { ImportCommand } from './import.js';
 import { ImagesCommand } from './images.js';
@@ -14,6 +23,9 @@ import { TagCommand } from './tag.js';
 import { UntagCommand } from './untag.js';
 import { ImageInspectCommand } from './image-inspect.js';
 import { ImageExistsCommand } from './image-exists.js';
+import { PsCommand } from './ps.js';
+import { InspectCommand } from './inspect.js';
+import { ContainerInspectCommand } from './container-inspect.js';
 
 export const commands: CommandClass[] = [
   HelpCommand,
@@ -22,6 +34,15 @@ export const commands: CommandClass[] = [
   InfoCommand,
   RunCommand,
   CreateCommand,
+  StartCommand,
+  ContainerCleanupCommand,
+  StopCommand,
+  KillCommand,
+  RestartCommand,
+  WaitCommand,
+  AttachCommand,
+  LogsCommand,
+  ExecCommand,
   LoadCommand,
   ImportCommand,
   ImagesCommand,
@@ -30,4 +51,7 @@ export const commands: CommandClass[] = [
   UntagCommand,
   ImageInspectCommand,
   ImageExistsCommand,
+  PsCommand,
+  InspectCommand,
+  ContainerInspectCommand,
 ];
