@@ -12,6 +12,7 @@
  * status (128+N for a signal), so one process covers mount, run and clean up. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,31 +62,46 @@ do_overlay (const char *arg)
   free (opts);
 }
 
-/* fuse-overlayfs mounts, then leaves its daemon behind and exits 0. */
+/* fuse-overlayfs mounts, then leaves its daemon behind and exits 0. Its chatter
+ * ("unknown argument ignored: lazytime") must not reach the container's stderr: it is
+ * collected and shown only when the mount fails. */
 static void
 do_fuse_overlay (const char *arg)
 {
   const char *at = strrchr (arg, '@');
-  char *opts;
-  int status;
+  char *opts, msg[2048] = "";
+  int status, errpipe[2], devnull;
+  ssize_t n;
   pid_t child;
   if (at == NULL)
     die ("--fuse-overlay wants OPTIONS@TARGET");
   opts = strndup (arg, (size_t) (at - arg));
+  if (pipe2 (errpipe, O_CLOEXEC) < 0)
+    die_errno ("pipe");
   child = fork ();
   if (child < 0)
     die_errno ("fork");
   if (child == 0)
     {
+      devnull = open ("/dev/null", O_RDWR);
+      if (devnull >= 0)
+        dup2 (devnull, 1);
+      dup2 (errpipe[1], 2);
       execlp ("fuse-overlayfs", "fuse-overlayfs", "-o", opts, at + 1, (char *) NULL);
-      fprintf (stderr, "tpod-helper: cannot run fuse-overlayfs: %s\n", strerror (errno));
+      fprintf (stderr, "cannot run fuse-overlayfs: %s", strerror (errno));
       _exit (127);
     }
+  close (errpipe[1]);
   while (waitpid (child, &status, 0) < 0)
     if (errno != EINTR)
       die_errno ("wait for fuse-overlayfs");
+  /* The daemon it leaves behind may still hold the pipe: read only what is there. */
+  fcntl (errpipe[0], F_SETFL, O_NONBLOCK);
+  n = read (errpipe[0], msg, sizeof msg - 1);
+  msg[n > 0 ? n : 0] = '\0';
+  close (errpipe[0]);
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    die ("fuse-overlayfs failed to mount %s", at + 1);
+    die ("fuse-overlayfs failed to mount %s: %s", at + 1, msg);
   free (opts);
 }
 
