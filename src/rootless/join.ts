@@ -5,6 +5,7 @@ import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 import { helperPath } from '../util/helpers.js';
 import { ensurePause } from './pause.js';
+import { selfCommand } from '../util/self.js';
 
 export type NsStepKind = 'chdir' | 'overlay' | 'fuse-overlay' | 'vfs-apply' | 'umount' | 'rmtree';
 
@@ -111,14 +112,12 @@ export async function runInNamespaceChecked(ctx: Context, steps: NsStep[], comma
  * otherwise change where the runtime directory falls back to.
  */
 export async function reexecInNamespace(ctx: Context, argv: string[]): Promise<number> {
-  const script = process.argv[1];
-  if (!script) throw new TpodError('EINTERNAL', 'cannot find the tpod script to re-execute');
   const g = ctx.globals;
   const globals = ['--root', ctx.paths.root, '--runroot', ctx.paths.runroot];
   if (g.logLevel) globals.push('--log-level', g.logLevel);
   if (g.runtime) globals.push('--runtime', g.runtime);
   if (g.storageDriver) globals.push('--storage-driver', g.storageDriver);
   const env = { ...process.env, [IN_USERNS_ENV]: '1' };
-  const r = await runInNamespace(ctx, [], [process.execPath, ...process.execArgv, script, ...globals, ...argv], { env });
+  const r = await runInNamespace(ctx, [], [...selfCommand(), ...globals, ...argv], { env });
   return r.code;
 }

@@ -20,11 +20,14 @@ export interface HostFiles {
 }
 
 // TPOD_SUBUID_FILE/TPOD_SUBGID_FILE point elsewhere (tests, hosts that keep them apart).
-const HOST: HostFiles = {
-  subuid: process.env.TPOD_SUBUID_FILE || '/etc/subuid',
-  subgid: process.env.TPOD_SUBGID_FILE || '/etc/subgid',
-  proc: '/proc',
-};
+// Read when asked, not at load time: the code may come from a start-up snapshot.
+function hostFiles(): HostFiles {
+  return {
+    subuid: process.env.TPOD_SUBUID_FILE || '/etc/subuid',
+    subgid: process.env.TPOD_SUBGID_FILE || '/etc/subgid',
+    proc: '/proc',
+  };
+}
 
 export function pausePidFile(ctx: Context): string {
   return join(ctx.paths.runroot, 'pause.pid');
@@ -34,7 +37,7 @@ export function pausePidFile(ctx: Context): string {
  * A pid names our pause process when it is alive (a killed one lingers as a zombie until
  * reaped, with its namespaces gone), called tpod-pause, and ours.
  */
-export function isPauseProcess(pid: number, uid: number, proc = HOST.proc): boolean {
+export function isPauseProcess(pid: number, uid: number, proc = '/proc'): boolean {
   try {
     // "pid (comm) state ...": comm may hold spaces, so split at the last ')'.
     const stat = readFileSync(join(proc, String(pid), 'stat'), 'utf8');
@@ -74,7 +77,7 @@ function readOrEmpty(path: string): string {
   }
 }
 
-export function userMappings(uid: number, gid: number, name: string, files: HostFiles = HOST): Mappings {
+export function userMappings(uid: number, gid: number, name: string, files: HostFiles = hostFiles()): Mappings {
   const uids = parseSubidFile(readOrEmpty(files.subuid), { name, id: uid });
   const gids = parseSubidFile(readOrEmpty(files.subgid), { name, id: uid });
   if (uids.length === 0 || gids.length === 0) {
