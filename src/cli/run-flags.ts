@@ -9,7 +9,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   rm = Option.Boolean('--rm', false, { description: 'Remove the container when it exits' });
   interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep STDIN open' });
   tty = Option.Boolean('-t,--tty', false, { description: 'Allocate a pseudo-TTY for the container' });
-  detach = Option.Boolean('-d,--detach', false, { description: 'Run the container in the background (not available yet)' });
+  detach = Option.Boolean('-d,--detach', false, { description: 'Run the container in the background and print its ID' });
   env = Option.Array('-e,--env', { description: 'Set environment variables (NAME=VALUE, NAME, NAME*)' });
   envFile = Option.Array('--env-file', { description: 'Read environment variables from a file' });
   workdir = Option.String('-w,--workdir', { description: 'Working directory inside the container' });
@@ -28,6 +28,9 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   memory = Option.String('-m,--memory', { description: 'Memory limit (e.g. 512m); needs delegated cgroup v2' });
   cpus = Option.String('--cpus', { description: 'Number of CPUs (e.g. 1.5); needs delegated cgroup v2' });
   pidsLimit = Option.String('--pids-limit', { description: 'Limit the number of processes; needs delegated cgroup v2' });
+  restart = Option.String('--restart', { description: 'Restart policy when the container exits (no, on-failure[:N], always, unless-stopped)' });
+  stopSignal = Option.String('--stop-signal', { description: 'Signal that stops the container (default: the image\'s StopSignal, else SIGTERM)' });
+  stopTimeout = Option.String('--stop-timeout', { description: 'Seconds to wait after the stop signal before SIGKILL (default 10)' });
 
   image = Option.String({ name: 'IMAGE' });
   command = Option.Proxy({ name: 'COMMAND' });
@@ -59,6 +62,9 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       memory: this.memory,
       cpus: this.cpus,
       pidsLimit: this.pidsLimit,
+      restart: this.restart,
+      stopSignal: this.stopSignal,
+      stopTimeout: this.stopTimeout,
     };
   }
 }

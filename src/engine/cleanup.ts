@@ -6,11 +6,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
-import { UsageError } from '../errors.js';
-import { containerDirs, containersLockPath, readContainer, removeContainer, type ContainerRecord, type RestartPolicy } from '../storage/containers.js';
+import { containerDirs, containersLockPath, readContainer, forgetContainer, type ContainerRecord, type RestartPolicy } from '../storage/containers.js';
 import { writeJsonAtomic } from '../storage/atomic.js';
 import { withLock } from '../storage/lock.js';
 import { hasMonitor, liveState, runtimeStateExists, withLiveState, exitFilePath } from './state.js';
+import type { NsStep } from '../rootless/join.js';
 import { runtimeFor, runtimeDeleteCommand, runtimeGlobalsFor } from './runtime-of.js';
 
 /**
@@ -18,39 +18,28 @@ import { runtimeFor, runtimeDeleteCommand, runtimeGlobalsFor } from './runtime-o
  * tpod-helper only when there is something to do: after a reboot the pause process
  * (and with it every mount) and the runtime state are gone already.
  */
-export async function releaseContainerResources(ctx: Context, rec: ContainerRecord, opts: { keepMount?: boolean } = {}): Promise<void> {
+export async function releaseContainerResources(ctx: Context, rec: ContainerRecord, opts: { keepMount?: boolean; removeDir?: boolean } = {}): Promise<void> {
   const { insideNamespace, runInNamespaceChecked } = await import('../rootless/join.js');
   const { readPausePid } = await import('../rootless/pause.js');
+  const dirs = containerDirs(ctx, rec.id);
   const hasState = runtimeStateExists(ctx, rec.id);
   const namespaceAlive = insideNamespace() || readPausePid(ctx) !== undefined;
-  const steps = opts.keepMount || !namespaceAlive ? [] : [{ kind: 'umount' as const, arg: containerDirs(ctx, rec.id).merged }];
+  const steps: NsStep[] = opts.keepMount || !namespaceAlive ? [] : [{ kind: 'umount', arg: dirs.merged }];
   const command = hasState ? runtimeDeleteCommand(runtimeFor(ctx, rec), runtimeGlobalsFor(ctx, rec.id), rec.id) : [];
+  // --rm: the same spawn removes the directory (files owned by subordinate ids need
+  // namespace root), after the runtime let go of it.
+  if (opts.removeDir && existsSync(dirs.dir)) steps.push({ kind: 'rmtree', arg: dirs.dir, after: command.length > 0 });
   if (steps.length === 0 && command.length === 0) return;
   try {
     await runInNamespaceChecked(ctx, steps, command, `clean up container ${rec.id.slice(0, 12)}`);
   } catch (err) {
     // A runtime that already forgot the container is fine; anything else is worth a word.
-    if (!runtimeStateExists(ctx, rec.id)) return;
+    if (!runtimeStateExists(ctx, rec.id) && !(opts.removeDir && existsSync(dirs.dir))) return;
     throw err;
   }
 }
 
 // ---- restart policy ------------------------------------------------------------------
-
-/** Parses --restart: no | on-failure[:N] | always | unless-stopped. */
-export function parseRestartPolicy(raw: string): RestartPolicy {
-  const m = /^(no|on-failure|always|unless-stopped)(?::(\d+))?$/.exec(raw.trim());
-  if (!m) {
-    throw new UsageError(`invalid restart policy "${raw}": use no, on-failure[:max-retries], always or unless-stopped`);
-  }
-  const name = m[1] as RestartPolicy['name'];
-  if (m[2] !== undefined && name !== 'on-failure') {
-    throw new UsageError(`restart policy "${name}" takes no retry count; only on-failure does`);
-  }
-  const p: RestartPolicy = { name };
-  if (m[2] !== undefined) p.maxRetries = Number(m[2]);
-  return p;
-}
 
 /** Whether the policy restarts a container that ended with CODE (not stopped by the user). */
 export function shouldRestart(rec: ContainerRecord, exitCode: number): boolean {
@@ -112,21 +101,25 @@ export async function cleanupContainer(ctx: Context, id: string): Promise<Cleanu
       }
     }
     try {
-      await releaseContainerResources(ctx, rec);
+      await releaseContainerResources(ctx, rec, { removeDir: rec.rm });
     } catch (err) {
       ctx.log.warn(`cleaning up container ${id.slice(0, 12)}: ${(err as Error).message}`);
     }
     const next = withLiveState(rec, ls);
+    if (rec.rm) {
+      removeRec = next;
+      return false;
+    }
     if (next.finishedAt === undefined) next.finishedAt = new Date().toISOString();
     delete next.monitorPid;
     delete next.monitorStartTime;
     writeJsonAtomic(recordPath(ctx, id), next);
-    if (rec.rm) removeRec = next;
     return false;
   });
   if (removeRec) {
-    await removeContainer(ctx, id);
-    rmSync(exitFilePath(ctx, id), { force: true });
+    // The exit file stays (tmpfs, gone at reboot): `wait` on a --rm container reads it.
+    // The directory went with the clean-up's spawn; this drops the name (and any rest).
+    await forgetContainer(ctx, id, removeRec.name);
     return { restarted: false, removed: true };
   }
   return { restarted, removed: false };

@@ -16,6 +16,7 @@ import { createContainer, type ContainerRecord, type ContainerDirs } from '../st
 import { chooseDriver, type DriverName } from '../storage/driver.js';
 import { writeFileAtomic } from '../storage/atomic.js';
 import type { ImageConfigBody } from '../image/types.js';
+import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.js';
 
 /** What the image store gives run/create (src/image/store.ts). */
 export interface ImageAccess {
@@ -213,6 +214,7 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
       rm: opts.rm,
       tty: opts.tty,
       interactive: opts.interactive,
+      ...lifecycleFields(opts, config),
     };
     if (co.forRun) {
       rec.startedAt = now;
@@ -243,6 +245,26 @@ export function selfAsMonitor(proc = '/proc', pid = process.pid): MonitorIdentit
   const boot = readOr(join(proc, 'sys/kernel/random/boot_id'), '').trim();
   if (boot !== '') out.bootId = boot;
   return out;
+}
+
+/** What restart, stop and inspect need later: the policy, the stop signal and timeout, the options. */
+function lifecycleFields(opts: RunOptions, config: ImageConfigBody | undefined): Partial<ContainerRecord> {
+  let imageSignal: number | undefined;
+  if (config?.StopSignal) {
+    try {
+      imageSignal = parseSignal(config.StopSignal);
+    } catch {
+      /* an image with a signal this host does not know stops with SIGTERM */
+    }
+  }
+  const f: Partial<ContainerRecord> = {
+    restartCount: 0,
+    stopSignal: opts.stopSignal ?? imageSignal ?? 15,
+    stopTimeout: opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+    options: opts,
+  };
+  if (opts.restartPolicy) f.restartPolicy = opts.restartPolicy;
+  return f;
 }
 
 /** How many ids the pause namespace maps: 1 (the user) + the subordinate ranges. */

@@ -34,6 +34,11 @@ export interface LaunchOptions {
   restartCount?: number;
   /** The rootfs is still mounted (a restart from the exit command). */
   mounted?: boolean;
+  /**
+   * Without the exit command (an attached run that cleans up itself): if tpod is killed,
+   * reconcile() does the clean-up later. A restart policy always keeps it.
+   */
+  noExitCommand?: boolean;
   /** Runs once the container is created and before it starts: attach clients connect here. */
   beforeStart?: (handle: MonitorHandle) => Promise<void>;
 }
@@ -82,6 +87,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
   ensurePrivateDir(ctx.paths.runroot, ctx.uid);
   ensurePrivateDir(rd.stateRoot, ctx.uid);
   ensurePrivateDir(join(ctx.paths.runroot, 'exits'), ctx.uid);
+  ensurePrivateDir(join(ctx.paths.runroot, 'attach'), ctx.uid);
   clearExitFile(ctx, rec);
 
   const dirs = containerDirs(ctx, rec.id);
@@ -105,6 +111,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
       ];
   const wrapper = pausePid === undefined && steps.length === 0 ? undefined : [helperPath('tpod-helper'), ...nsexecArgs(pausePid, steps), '--'];
   const mo = monitorOptionsFor(ctx, rec, rt.path, runtimeBaseArgs(rt, rd));
+  if (lo.noExitCommand && (rec.restartPolicy?.name ?? 'no') === 'no') delete mo.exitCommand;
   // The monitor (and its exit command) live inside the namespaces: tpod there must not join again.
   const env = { ...process.env, [IN_USERNS_ENV]: '1' };
 

@@ -5,6 +5,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, posix, resolve } from 'node:path';
 import { UsageError, TpodError, isErrno } from '../errors.js';
+import type { RestartPolicy } from '../storage/containers.js';
+import { parseRestartPolicy, parseSignal, parseTimeout } from './lifecycle-options.js';
 
 /** The flags as the CLI collected them, before any checking. */
 export interface RawRunFlags {
@@ -33,6 +35,9 @@ export interface RawRunFlags {
   memory?: string | undefined;
   cpus?: string | undefined;
   pidsLimit?: string | undefined;
+  restart?: string | undefined;
+  stopSignal?: string | undefined;
+  stopTimeout?: string | undefined;
 }
 
 export interface BindMount {
@@ -85,6 +90,12 @@ export interface RunOptions {
   userns: UsernsMode;
   init: boolean;
   resources: Resources;
+  /** Lifecycle flags (src/runtime/lifecycle-options.ts). */
+  detach?: boolean;
+  restartPolicy?: RestartPolicy;
+  /** Signal number from --stop-signal. */
+  stopSignal?: number;
+  stopTimeout?: number;
 }
 
 export interface HostAccess {
@@ -346,9 +357,8 @@ function parseResources(raw: RawRunFlags): Resources {
 }
 
 export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost()): RunOptions {
-  if (raw.detach) {
-    throw new UsageError('detached mode (-d) is not supported yet: it needs the container monitor; run the container attached');
-  }
+  const restartPolicy = raw.restart === undefined || raw.restart === '' ? undefined : parseRestartPolicy(raw.restart);
+  if (raw.rm && restartPolicy && restartPolicy.name !== 'no') throw new UsageError('the --rm option conflicts with --restart');
   if (raw.image === '') throw new UsageError('an image name is required');
   if (raw.name !== undefined) checkContainerName(raw.name);
   if (raw.workdir !== undefined && !isAbsolute(raw.workdir)) {
@@ -402,5 +412,9 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   if (raw.user !== undefined && raw.user !== '') opts.user = raw.user;
   if (raw.entrypoint !== undefined) opts.entrypoint = parseEntrypoint(raw.entrypoint);
   if (raw.hostname !== undefined) opts.hostname = raw.hostname;
+  if (raw.detach) opts.detach = true;
+  if (restartPolicy) opts.restartPolicy = restartPolicy;
+  if (raw.stopSignal !== undefined) opts.stopSignal = parseSignal(raw.stopSignal);
+  if (raw.stopTimeout !== undefined) opts.stopTimeout = parseTimeout(raw.stopTimeout, '--stop-timeout');
   return opts;
 }

@@ -66,8 +66,8 @@ export interface ContainerRecord {
   restartPolicy?: RestartPolicy;
   /** Restarts done by the restart policy since the last user start. */
   restartCount?: number;
-  /** Signal name (SIGTERM) or number, from --stop-signal or the image's StopSignal. */
-  stopSignal?: string;
+  /** Signal number, from --stop-signal or the image's StopSignal (15 when neither). */
+  stopSignal?: number;
   /** Seconds `stop` waits before SIGKILL (--stop-timeout; 10 by default). */
   stopTimeout?: number;
   /** Set by stop/kill so the restart policy (always excepted) leaves it stopped. */

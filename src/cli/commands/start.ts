@@ -1,0 +1,53 @@
+import { Command, Option } from 'clipanion';
+import { TpodCommand } from '../base.js';
+
+export class StartCommand extends TpodCommand {
+  static override paths = [['start'], ['container', 'start']];
+  static override usage = Command.Usage({
+    description: 'Start one or more containers',
+    details: `
+      Starts created or exited containers under their monitor and prints each name as
+      given. A running container is left as it is. With -a tpod stays attached to the
+      (single) container's output and exits with its exit code; -i also forwards stdin.
+      Detach with ctrl-p,ctrl-q (or --detach-keys); the container keeps running.
+    `,
+    examples: [
+      ['Start a container', '$0 start web'],
+      ['Start and attach', '$0 start -a -i mycontainer'],
+    ],
+  });
+
+  attach = Option.Boolean('-a,--attach', false, { description: 'Attach container STDOUT and STDERR' });
+  interactive = Option.Boolean('-i,--interactive', false, { description: 'Attach container STDIN' });
+  detachKeys = Option.String('--detach-keys', { description: 'Key sequence for detaching a container (default ctrl-p,ctrl-q)' });
+  sigProxy = Option.Boolean('--sig-proxy', true, { description: 'Proxy received signals to the container (with --attach)' });
+  containers = Option.Rest({ name: 'container', required: 1 });
+
+  async execute(): Promise<number> {
+    const { TpodError, UsageError } = await import('../../errors.js');
+    const { findContainer } = await import('../../storage/containers.js');
+    const { startContainer } = await import('../../engine/start.js');
+    const attach = this.attach || this.interactive;
+    if (attach) {
+      if (this.containers.length > 1) throw new UsageError('you cannot start and attach multiple containers at once');
+      const { startAttached } = await import('../../engine/start-attached.js');
+      const rec = findContainer(this.ctx, this.containers[0]!);
+      return startAttached(this.ctx, rec.id, { stdin: this.interactive, detachKeys: this.detachKeys, sigProxy: this.sigProxy });
+    }
+    let failed: InstanceType<typeof TpodError> | undefined;
+    for (const name of this.containers) {
+      try {
+        const rec = findContainer(this.ctx, name);
+        const r = await startContainer(this.ctx, rec.id);
+        if ('handle' in r) r.handle.release();
+        this.print(name);
+      } catch (err) {
+        if (!(err instanceof TpodError)) throw err;
+        if (failed) process.stderr.write(`Error: ${failed.message}\n`);
+        failed = err;
+      }
+    }
+    if (failed) throw failed;
+    return 0;
+  }
+}

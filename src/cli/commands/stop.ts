@@ -1,0 +1,38 @@
+import { Command, Option } from 'clipanion';
+import { TpodCommand } from '../base.js';
+
+export class StopCommand extends TpodCommand {
+  static override paths = [['stop'], ['container', 'stop']];
+  static override usage = Command.Usage({
+    description: 'Stop one or more containers',
+    details: `
+      Sends each container its stop signal (--stop-signal, else the image's StopSignal,
+      else SIGTERM), waits up to the timeout (--stop-timeout of the container, 10 seconds
+      by default, or -t), then sends SIGKILL. Prints each name as given. A container that
+      is not running is already stopped: that is not an error.
+    `,
+    examples: [
+      ['Stop a container', '$0 stop web'],
+      ['Stop every running container at once', '$0 stop -a -t 0'],
+    ],
+  });
+
+  all = Option.Boolean('-a,--all', false, { description: 'Stop all running containers' });
+  ignore = Option.Boolean('-i,--ignore', false, { description: 'Ignore errors when a specified container is missing' });
+  time = Option.String('-t,--time', { description: 'Seconds to wait for stop before killing the container' });
+  containers = Option.Rest({ name: 'container' });
+
+  async execute(): Promise<number> {
+    const { UsageError } = await import('../../errors.js');
+    if (this.all === (this.containers.length > 0)) throw new UsageError(this.all ? '--all and container names cannot be used together' : 'specify one or more containers to stop, or --all');
+    const { parseTimeout } = await import('../../runtime/lifecycle-options.js');
+    const timeout = this.time === undefined ? undefined : parseTimeout(this.time, '--time');
+    const { stopContainer } = await import('../../engine/stop.js');
+    const { forEachContainer, runningTargets } = await import('../each.js');
+    const targets = this.all ? await runningTargets(this.ctx) : this.containers;
+    return forEachContainer(this.ctx, targets, { ignoreMissing: this.ignore }, async (rec, given) => {
+      await stopContainer(this.ctx, rec.id, timeout === undefined ? {} : { timeout });
+      this.print(given);
+    });
+  }
+}

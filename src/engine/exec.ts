@@ -1,0 +1,107 @@
+// `tpod exec`: one more process in a running container, through `runtime exec` inside
+// the user namespace with tpod's stdio (one spawn). The process starts from the
+// container's own OCI process (capabilities, rlimits, no-new-privileges), with the
+// command, environment, user and working directory of the exec. Exit codes: the
+// process's own, 126/127 when it cannot be run or found, 125 for engine errors.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Context } from './context.js';
+import { TpodError, UsageError } from '../errors.js';
+import { containerDirs, type ContainerRecord } from '../storage/containers.js';
+import { ensurePrivateDir } from '../storage/paths.js';
+import { layerDiffPath } from '../storage/layers.js';
+import { resolveUserInLayers } from '../runtime/user.js';
+import { mapRuntimeError, runtimeErrorFromLog, runtimeGlobalArgs } from '../runtime/runtime.js';
+import { liveState } from './state.js';
+import { runtimeFor } from './runtime-of.js';
+
+export interface ExecOptions {
+  command: string[];
+  interactive: boolean;
+  tty: boolean;
+  detach: boolean;
+  env: Array<[string, string]>;
+  user?: string;
+  workdir?: string;
+  privileged?: boolean;
+}
+
+interface OciProcess {
+  terminal?: boolean;
+  user: { uid: number; gid: number; additionalGids?: number[]; umask?: number };
+  args: string[];
+  env?: string[];
+  cwd: string;
+  [k: string]: unknown;
+}
+
+/** Later entries win; NAME=VALUE strings in first-seen order. */
+export function mergeEnv(base: string[], extra: Array<[string, string]>): string[] {
+  const map = new Map<string, string>();
+  for (const e of base) {
+    const i = e.indexOf('=');
+    if (i > 0) map.set(e.slice(0, i), e.slice(i + 1));
+  }
+  for (const [k, v] of extra) map.set(k, v);
+  return [...map].map(([k, v]) => `${k}=${v}`);
+}
+
+/** The exec's OCI process, from the container's own. */
+export function execProcess(base: OciProcess, o: ExecOptions, user?: { uid: number; gid: number; additionalGids: number[]; home: string }): OciProcess {
+  const p: OciProcess = { ...base, args: o.command, terminal: o.tty, cwd: o.workdir ?? base.cwd };
+  let env = base.env ?? [];
+  if (user) {
+    p.user = { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids };
+    env = mergeEnv(env, [['HOME', user.home]]);
+  }
+  p.env = mergeEnv(env, o.env);
+  // The console size is set by the runtime from the terminal it was given.
+  delete p.consoleSize;
+  return p;
+}
+
+export async function execInContainer(ctx: Context, rec: ContainerRecord, o: ExecOptions, stdinIsTTY: boolean): Promise<{ code: number; sessionId?: string }> {
+  if (o.command.length === 0) throw new UsageError('must provide a non-empty command to start an exec session');
+  const ls = liveState(ctx, rec);
+  if (ls.status !== 'running') {
+    throw new TpodError('ERUNTIME', `can only create exec sessions on running containers: container state improper`);
+  }
+  let tty = o.tty;
+  if (tty && !o.detach && !stdinIsTTY) {
+    ctx.log.warn('the input device is not a TTY: running the process without a pseudo-TTY (-t ignored)');
+    tty = false;
+  }
+  const dirs = containerDirs(ctx, rec.id);
+  const spec = JSON.parse(readFileSync(join(dirs.userdata, 'config.json'), 'utf8')) as { process: OciProcess };
+  const user = o.user === undefined ? undefined : resolveUserInLayers(o.user, [dirs.upper, ...[...rec.layers].reverse().map((d) => layerDiffPath(ctx.paths, d))]);
+  const proc = execProcess(spec.process, { ...o, tty }, user);
+
+  const rt = runtimeFor(ctx, rec);
+  const execDir = join(ctx.paths.runroot, 'exec');
+  ensurePrivateDir(execDir, ctx.uid);
+  mkdirSync(join(ctx.paths.runroot, 'runtime-logs'), { recursive: true, mode: 0o700 });
+  const sessionId = randomBytes(32).toString('hex');
+  const processFile = join(execDir, `${sessionId}.json`);
+  const logFile = join(ctx.paths.runroot, 'runtime-logs', `exec-${sessionId}.json`);
+  writeFileSync(processFile, JSON.stringify(proc), { mode: 0o600 });
+  const cmd = [rt.path, ...runtimeGlobalArgs(rt, { stateRoot: join(ctx.paths.runroot, 'runtime'), logFile }), 'exec', '--process', processFile];
+  if (o.detach) cmd.push('--detach');
+  cmd.push(rec.id);
+  const { runInNamespace } = await import('../rootless/join.js');
+  try {
+    const stdin = o.detach ? 'ignore' : o.interactive || tty ? 'inherit' : 'ignore';
+    const r = await runInNamespace(ctx, [], cmd, { stdio: o.detach ? ['ignore', 'ignore', 'pipe'] : [stdin, 'inherit', 'inherit'] });
+    let logged: string | undefined;
+    try {
+      logged = runtimeErrorFromLog(readFileSync(logFile, 'utf8'));
+    } catch {
+      /* nothing logged */
+    }
+    if (logged !== undefined && r.code !== 0) throw mapRuntimeError(rt, logged);
+    return o.detach ? { code: r.code, sessionId } : { code: r.code };
+  } finally {
+    rmSync(processFile, { force: true });
+    rmSync(logFile, { force: true });
+  }
+}
