@@ -252,18 +252,9 @@ chmod -R u+rwX,go+rX,go-w "$stage"
 if [ -e "$libdir" ]; then mv "$libdir" "$old"; fi
 mv "$stage" "$libdir"
 rm -rf "$old"
-# bin/tpod is a tiny launcher, not a symlink: Node parses the whole NODE_EXTRA_CA_CERTS
-# bundle at start-up (~80 ms), so the launcher hands it on as TPOD_EXTRA_CA_CERTS and
-# tpod loads it only when it talks TLS (the launcher scripts/build.mjs writes, with a
-# fixed path).
-cat >"$bindir/tpod.new.$$" <<LAUNCHER
-#!/bin/sh
-# tpod launcher (written by install.sh)
-if [ -n "\${NODE_EXTRA_CA_CERTS:-}" ]; then
-  TPOD_EXTRA_CA_CERTS=\$NODE_EXTRA_CA_CERTS; export TPOD_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS
-fi
-exec node "$libdir/tpod.js" "\$@"
-LAUNCHER
+# bin/tpod is a tiny launcher, not a symlink (scripts/launcher.mjs says why): it keeps
+# NODE_EXTRA_CA_CERTS off start-up and starts from the V8 snapshot (tpod.blob).
+node "$src/scripts/launcher.mjs" "$libdir" >"$bindir/tpod.new.$$"
 chmod 755 "$bindir/tpod.new.$$"
 mv -f "$bindir/tpod.new.$$" "$bindir/tpod"'
 maybe_root bash -c "$install_tree" install-tree "$src" "$libdir" "$bindir"

@@ -88,6 +88,9 @@ export function helperDirFor(bin: string = tpodBin()): string | undefined {
     const real = realpathSync(bin);
     dirs.push(dirname(real));
     const text = readFileSync(real, 'utf8').slice(0, 4096);
+    // install.sh's launcher names its directory: d='/usr/local/lib/tpod'
+    const fixed = /^d='([^']+)'$/m.exec(text);
+    if (fixed?.[1]) dirs.push(fixed[1]);
     const m = /exec node "?([^"\s]+)\/tpod\.js"?/.exec(text);
     if (m?.[1] && !m[1].includes('$')) dirs.push(m[1]);
   } catch {
