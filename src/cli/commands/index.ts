@@ -26,6 +26,14 @@ import { ImageExistsCommand } from './image-exists.js';
 import { PsCommand } from './ps.js';
 import { InspectCommand } from './inspect.js';
 import { ContainerInspectCommand } from './container-inspect.js';
+import { RmCommand } from './rm.js';
+import { RenameCommand } from './rename.js';
+import { ContainerExistsCommand } from './container-exists.js';
+import { ContainerPruneCommand } from './container-prune.js';
+import { PauseCommand } from './pause.js';
+import { UnpauseCommand } from './unpause.js';
+import { StatsCommand } from './stats.js';
+import { TopCommand } from './top.js';
 
 export const commands: CommandClass[] = [
   HelpCommand,
@@ -54,4 +62,12 @@ export const commands: CommandClass[] = [
   PsCommand,
   InspectCommand,
   ContainerInspectCommand,
+  RmCommand,
+  RenameCommand,
+  ContainerExistsCommand,
+  ContainerPruneCommand,
+  PauseCommand,
+  UnpauseCommand,
+  StatsCommand,
+  TopCommand,
 ];

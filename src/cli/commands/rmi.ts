@@ -9,7 +9,8 @@ export class RmiCommand extends TpodCommand {
       Removing an image by one of several names only removes that name. Layers no other
       image uses are deleted. Each image is handled on its own: the command removes what
       it can and fails for the rest (exit 1 when an image is not known, 2 when a
-      container uses it, 125 otherwise).
+      container uses it, 125 otherwise). With --force, the containers using an image are
+      removed first (running ones are stopped).
     `,
     examples: [
       ['Remove an image', '$0 rmi busybox'],
@@ -37,7 +38,13 @@ export class RmiCommand extends TpodCommand {
     try {
       for (const t of targets) {
         try {
-          const r = await store.removeImage(ctx, t, { force: this.force || this.all, trash });
+          const r = await store.removeImage(ctx, t, { force: this.force || this.all, trash }).catch(async (err: unknown) => {
+            // -f: the containers using the image go first (stopped if running), as in Podman.
+            if (!this.force || !(err instanceof TpodError) || err.exitCode !== store.RMI_EXIT.inUse) throw err;
+            const { removeImageUsers } = await import('../../engine/remove.js');
+            await removeImageUsers(ctx, store.resolveImage(await store.listImages(ctx), t)?.image.id ?? t);
+            return store.removeImage(ctx, t, { force: true, trash });
+          });
           for (const n of r.untagged) out.push(`Untagged: ${n}`);
           if (r.deleted) out.push(`Deleted: ${r.deleted}`);
         } catch (err) {

@@ -1,0 +1,175 @@
+// `tpod rm`, `container prune` and `rmi -f`'s container removal. Each container is
+// handled on its own and reported on its own (Podman's per-item reports), so `rm a b c`
+// removes what it can and fails only for the rest.
+//
+// Removing: a running container needs force and is stopped first (stop signal, SIGKILL
+// after the timeout; src/engine/stop.ts); what its end left (rootfs mount, runtime state)
+// is released; then the record, its name and its directory go (the directory holds
+// subordinate-owned files: it is deleted inside the user namespace).
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from './context.js';
+import { TpodError } from '../errors.js';
+import { findContainer, listContainers, readContainer, removeContainer, type ContainerRecord } from '../storage/containers.js';
+import { hasMonitor, liveState, reconcile, runtimeStateExists, exitFilePath, attachSocketPath } from './state.js';
+
+/** Podman's exit codes for rm: no such container 1, running without force 2. */
+export const RM_EXIT = { notFound: 1, stateImproper: 2 } as const;
+
+export interface RemoveOptions {
+  force: boolean;
+  /** Remove the containers that depend on a target first. */
+  depend: boolean;
+  /** Seconds to wait for the stop signal before SIGKILL (the container's own when absent). */
+  timeout?: number | undefined;
+  /** -v: anonymous volumes (tpod has none yet: accepted, nothing to do). */
+  volumes?: boolean;
+}
+
+export interface RemoveReport {
+  /** What the user typed (or the full id for -a / prune / dependents). */
+  input: string;
+  id?: string;
+  error?: TpodError;
+}
+
+/** Containers a container depends on (another's network/namespaces): none until pods land. */
+export function dependenciesOf(rec: ContainerRecord): string[] {
+  const deps = (rec as ContainerRecord & { dependencies?: unknown }).dependencies;
+  return Array.isArray(deps) ? deps.filter((d): d is string => typeof d === 'string') : [];
+}
+
+/** Ids of the containers that depend on `id`, given every record. */
+export function dependentsOf(id: string, all: ContainerRecord[]): string[] {
+  return all.filter((r) => r.id !== id && dependenciesOf(r).includes(id)).map((r) => r.id);
+}
+
+/**
+ * Orders removals so dependents go before what they depend on: a depth-first walk from
+ * each target over its dependents (with --depend), dependents emitted first.
+ */
+export function removalOrder(targets: string[], all: ContainerRecord[], depend: boolean): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string): void => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    if (depend) for (const d of dependentsOf(id, all)) visit(d);
+    out.push(id);
+  };
+  for (const t of targets) visit(t);
+  return out;
+}
+
+function improper(rec: ContainerRecord): TpodError {
+  return new TpodError(
+    'ERUNTIME',
+    `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`,
+    { exitCode: RM_EXIT.stateImproper },
+  );
+}
+
+/** Per-boot files that belong to the container but live outside its directory. */
+function removeRunFiles(ctx: Context, rec: ContainerRecord): void {
+  const paths = [rec.exitFile ?? exitFilePath(ctx, rec.id), join(ctx.paths.runroot, 'runtime-logs', `${rec.id}.json`), join(attachSocketPath(ctx, rec.id), '..')];
+  for (const p of paths) rmSync(p, { recursive: true, force: true });
+}
+
+/** Removes one container (by id). Throws a TpodError with Podman's exit code. */
+export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Promise<void> {
+  let rec = readContainer(ctx, id);
+  if (!rec) return; // removed meanwhile (--rm, another rm): nothing left to do
+  const dependents = dependentsOf(rec.id, listContainers(ctx));
+  if (dependents.length > 0 && !o.depend) {
+    throw new TpodError('ERUNTIME', `container ${rec.id} has dependent containers which must be removed before it: ${dependents.join(',')}: container already exists`);
+  }
+  const ls = liveState(ctx, rec);
+  if (ls.status === 'running' || ls.status === 'stopping' || ls.status === 'paused') {
+    if (!o.force) throw improper(rec);
+    const { stopContainer } = await import('./stop.js');
+    const stop: { timeout?: number } = {};
+    if (o.timeout !== undefined) stop.timeout = o.timeout;
+    await stopContainer(ctx, rec.id, stop);
+  }
+  // A container whose monitor died without cleaning up: record its end and release.
+  const cur = readContainer(ctx, rec.id);
+  if (!cur) return;
+  rec = hasMonitor(cur.state) ? await reconcile(ctx, cur, { remove: async () => undefined }) : cur;
+  if (runtimeStateExists(ctx, rec.id)) {
+    const { releaseContainerResources } = await import('./cleanup.js');
+    await releaseContainerResources(ctx, rec);
+  }
+  await removeContainer(ctx, rec.id);
+  removeRunFiles(ctx, rec);
+}
+
+/**
+ * `tpod rm NAME...`: looks each name up and removes it, reporting per name. With
+ * `ignore`, unknown names are skipped silently.
+ */
+export async function removeContainers(ctx: Context, names: string[], o: RemoveOptions & { ignore?: boolean }): Promise<RemoveReport[]> {
+  const reports: RemoveReport[] = [];
+  const all = listContainers(ctx);
+  const resolved: Array<{ input: string; id: string }> = [];
+  for (const input of names) {
+    try {
+      resolved.push({ input, id: findContainer(ctx, input).id });
+    } catch (err) {
+      if (!(err instanceof TpodError)) throw err;
+      if (err.code === 'ENOCONTAINER' && o.ignore) continue;
+      reports.push({ input, error: err.code === 'ENOCONTAINER' ? new TpodError('ENOCONTAINER', err.message, { exitCode: RM_EXIT.notFound }) : err });
+    }
+  }
+  const inputOf = new Map(resolved.map((r) => [r.id, r.input]));
+  for (const id of removalOrder(resolved.map((r) => r.id), all, o.depend)) {
+    const input = inputOf.get(id) ?? id;
+    try {
+      await removeOne(ctx, id, o);
+      reports.push({ input, id });
+    } catch (err) {
+      if (!(err instanceof TpodError)) throw err;
+      reports.push({ input, id, error: err });
+    }
+  }
+  return reports;
+}
+
+/** `rm -a`: every container, dependents first. */
+export async function removeAll(ctx: Context, o: RemoveOptions): Promise<RemoveReport[]> {
+  const ids = listContainers(ctx).map((r) => r.id);
+  return removeContainers(ctx, ids, { ...o, depend: true, ignore: true });
+}
+
+/** `container prune`: every container that is not running (and matches the filters). */
+export async function pruneContainers(ctx: Context, filters: readonly string[]): Promise<RemoveReport[]> {
+  const { buildContainerFilter } = await import('./container-filters.js');
+  const { viewOf } = await import('./ps.js');
+  for (const f of filters) {
+    const key = f.slice(0, Math.max(0, f.indexOf('=')));
+    if (!['label', 'until'].includes(key)) throw new TpodError('EUSAGE', `${key || f} is an invalid filter`);
+  }
+  const pred = buildContainerFilter(filters, { find: (n) => findContainer(ctx, n) });
+  const reports: RemoveReport[] = [];
+  for (const rec of listContainers(ctx)) {
+    const v = viewOf(ctx, rec);
+    if (v.status === 'running' || v.status === 'stopping' || v.status === 'paused') continue;
+    if (!pred(v)) continue;
+    try {
+      await removeOne(ctx, rec.id, { force: false, depend: false });
+      reports.push({ input: rec.id, id: rec.id });
+    } catch (err) {
+      if (!(err instanceof TpodError)) throw err;
+      reports.push({ input: rec.id, id: rec.id, error: err });
+    }
+  }
+  return reports;
+}
+
+/** For `rmi -f`: removes (stopping if needed) every container created from the image. */
+export async function removeImageUsers(ctx: Context, imageId: string): Promise<void> {
+  const { imageInUse } = await import('../image/store.js');
+  const users = imageInUse(ctx, imageId.replace(/^sha256:/, ''));
+  const reports = await removeContainers(ctx, users, { force: true, depend: true, ignore: true });
+  const failed = reports.find((r) => r.error);
+  if (failed?.error) throw failed.error;
+}

@@ -1,0 +1,53 @@
+// `tpod rename`: a container's name lives in its record and in the name index
+// (<containers>/names/<name> -> id, see src/storage/containers.ts). Under the store lock,
+// the new link is made first (exclusive: the name cannot be taken twice), then the
+// record is rewritten, then the old link goes. A `kill -9` between the steps leaves a
+// link whose record names something else, which repairContainers() drops as stale.
+import { symlinkSync, unlinkSync, readlinkSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from './context.js';
+import { TpodError, isErrno } from '../errors.js';
+import { checkContainerName } from '../runtime/options.js';
+import { containersLockPath, findContainer, nameInUseError, readContainer, type ContainerRecord } from '../storage/containers.js';
+import { writeJsonAtomic } from '../storage/atomic.js';
+import { withLock } from '../storage/lock.js';
+
+function linkTarget(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+export async function renameContainer(ctx: Context, nameOrId: string, newName: string): Promise<ContainerRecord> {
+  const found = findContainer(ctx, nameOrId);
+  try {
+    checkContainerName(newName);
+  } catch {
+    throw new TpodError('EUSAGE', 'names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument');
+  }
+  const names = join(ctx.paths.containers, 'names');
+  mkdirSync(names, { recursive: true, mode: 0o700 });
+  return withLock(containersLockPath(ctx), () => {
+    const rec = readContainer(ctx, found.id);
+    if (!rec) throw new TpodError('ENOCONTAINER', `no container with name or ID "${nameOrId}" found: no such container`);
+    if (rec.name === newName) return rec;
+    const newLink = join(names, newName);
+    const owner = linkTarget(newLink);
+    if (owner !== undefined) {
+      if (readContainer(ctx, owner)?.name === newName) {
+        const inUse = nameInUseError(newName, owner);
+        throw new TpodError('ENAMEINUSE', `renaming container ${rec.id}: ${inUse.message}`);
+      }
+      unlinkSync(newLink); // stale: its container is gone or has another name
+    }
+    symlinkSync(rec.id, newLink);
+    const next: ContainerRecord = { ...rec, name: newName };
+    writeJsonAtomic(join(ctx.paths.containers, rec.id, 'container.json'), next);
+    const oldLink = join(names, rec.name);
+    if (linkTarget(oldLink) === rec.id) unlinkSync(oldLink);
+    return next;
+  });
+}
