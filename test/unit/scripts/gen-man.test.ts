@@ -89,5 +89,6 @@ describe('man page generator', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Two programs per page, for every command: seconds on a busy machine.
+  }, 120_000);
 });
