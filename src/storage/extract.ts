@@ -65,6 +65,8 @@ export interface ExtractOptions {
   label?: string;
   /** Told about entries that were skipped on purpose (device nodes, fifos). */
   onSkip?: (path: string, why: string) => void;
+  /** Where to record the tar-split data that rebuilds this exact tar (see tar-split.ts). */
+  tarSplitFile?: string;
 }
 
 export interface ExtractResult {
@@ -249,6 +251,8 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
     stages.push(make());
   }
   stages.push(plain);
+  const split = opts.tarSplitFile !== undefined ? (await import('./tar-split.js')).recordTarSplit(opts.tarSplitFile) : undefined;
+  if (split) stages.push(split.stream);
 
   const model = new LayerModel(dir, label);
   const whiteouts: WhiteoutRecord[] = [];
@@ -367,6 +371,7 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
   try {
     await pipeline([stream, ...stages, unpack] as unknown as ReadonlyArray<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream>);
   } catch (err) {
+    split?.abort();
     if (rejected) throw rejected;
     if (err instanceof TpodError) throw err;
     const e = err as NodeJS.ErrnoException & { entry?: ReadEntry };
@@ -380,7 +385,11 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
   } finally {
     release();
   }
-  if (rejected) throw rejected;
+  if (rejected) {
+    split?.abort();
+    throw rejected;
+  }
+  await split?.done();
 
   const result: ExtractResult = {
     diffId: plain.digest(),

@@ -13,6 +13,9 @@ import type { ExtractOptions, ExtractResult } from './extract.js';
 import type { LayerRecord } from '../image/types.js';
 import { TpodError, isErrno } from '../errors.js';
 
+/** Beside diff/: what rebuilds the layer's exact tar (written by src/storage/tar-split.ts). */
+export const TAR_SPLIT_FILE = 'tar-split.json.gz';
+
 const DIFF_ID = /^sha256:([a-f0-9]{64})$/;
 
 export function layerHex(diffId: string): string {
@@ -84,7 +87,8 @@ export async function prepareLayer(
   mkdirSync(dir, { mode: 0o700 });
   const diff = join(dir, 'diff');
   mkdirSync(diff, { mode: 0o755 });
-  const extractOpts: ExtractOptions = { ...opts, label: src.label };
+  // The tar-split record lets save/push rebuild the layer's exact tar (same diff ID).
+  const extractOpts: ExtractOptions = { ...opts, label: src.label, tarSplitFile: join(dir, TAR_SPLIT_FILE) };
   if (src.diffId !== undefined) extractOpts.expectedDiffId = src.diffId;
   if (src.digest !== undefined) extractOpts.expectedDigest = src.digest;
   // node-tar and zlib load only when a layer is extracted, not on every lookup.
@@ -135,4 +139,9 @@ export function trashLayer(paths: Paths, diffId: string, trashDir: string): void
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw new TpodError('ESTORAGE', `removing layer ${diffId}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** The layer's tar-split record (absent for layers stored before tpod kept them). */
+export function layerTarSplitPath(paths: Paths, diffId: string): string {
+  return join(layerPath(paths, diffId), TAR_SPLIT_FILE);
 }
