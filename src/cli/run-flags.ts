@@ -30,6 +30,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   pidsLimit = Option.String('--pids-limit', { description: 'Limit the number of processes; needs delegated cgroup v2' });
   restart = Option.String('--restart', { description: 'Restart policy when the container exits (no, on-failure[:N], always, unless-stopped)' });
   stopSignal = Option.String('--stop-signal', { description: 'Signal that stops the container (default: the image\'s StopSignal, else SIGTERM)' });
+  label = Option.Array('-l,--label', { description: 'Set metadata on a container (KEY=VALUE)' });
   stopTimeout = Option.String('--stop-timeout', { description: 'Seconds to wait after the stop signal before SIGKILL (default 10)' });
 
   image = Option.String({ name: 'IMAGE' });
@@ -65,6 +66,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       restart: this.restart,
       stopSignal: this.stopSignal,
       stopTimeout: this.stopTimeout,
+      label: this.label,
     };
   }
 }

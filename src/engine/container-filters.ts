@@ -42,10 +42,9 @@ function regex(value: string, key: string): RegExp {
   }
 }
 
-/** The container's labels: the image's, then --label ones (kept in the record). */
+/** The container's labels: the image's with --label ones over them (recorded at create). */
 export function containerLabels(rec: ContainerRecord): Record<string, string> {
-  const r = rec as ContainerRecord & { labels?: Record<string, string>; options?: { labels?: Record<string, string> } };
-  return { ...(r.options?.labels ?? {}), ...(r.labels ?? {}) };
+  return { ...(rec.options?.labels ?? {}), ...(rec.labels ?? {}) };
 }
 
 /** key or key=value, every one present (Podman's MatchLabelFilters). */

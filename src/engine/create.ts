@@ -216,6 +216,8 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
       interactive: opts.interactive,
       ...lifecycleFields(opts, config),
     };
+    const labels = { ...(config?.Labels ?? {}), ...(opts.labels ?? {}) };
+    if (Object.keys(labels).length > 0) rec.labels = labels;
     if (co.forRun) {
       rec.startedAt = now;
       Object.assign(rec, selfAsMonitor());

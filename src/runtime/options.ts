@@ -38,6 +38,7 @@ export interface RawRunFlags {
   restart?: string | undefined;
   stopSignal?: string | undefined;
   stopTimeout?: string | undefined;
+  label?: string[] | undefined;
 }
 
 export interface BindMount {
@@ -96,6 +97,8 @@ export interface RunOptions {
   /** Signal number from --stop-signal. */
   stopSignal?: number;
   stopTimeout?: number;
+  /** --label KEY=VALUE (a bare KEY has an empty value); later ones win. */
+  labels?: Record<string, string>;
 }
 
 export interface HostAccess {
@@ -356,6 +359,18 @@ function parseResources(raw: RawRunFlags): Resources {
   return r;
 }
 
+/** --label KEY=VALUE or KEY (empty value), as Podman reads them. */
+export function parseLabels(raw: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of raw) {
+    const eq = l.indexOf('=');
+    const key = eq < 0 ? l : l.slice(0, eq);
+    if (key === '') throw new UsageError(`invalid label "${l}": the key is empty`);
+    out[key] = eq < 0 ? '' : l.slice(eq + 1);
+  }
+  return out;
+}
+
 export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost()): RunOptions {
   const restartPolicy = raw.restart === undefined || raw.restart === '' ? undefined : parseRestartPolicy(raw.restart);
   if (raw.rm && restartPolicy && restartPolicy.name !== 'no') throw new UsageError('the --rm option conflicts with --restart');
@@ -416,5 +431,6 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   if (restartPolicy) opts.restartPolicy = restartPolicy;
   if (raw.stopSignal !== undefined) opts.stopSignal = parseSignal(raw.stopSignal);
   if (raw.stopTimeout !== undefined) opts.stopTimeout = parseTimeout(raw.stopTimeout, '--stop-timeout');
+  if (raw.label !== undefined && raw.label.length > 0) opts.labels = parseLabels(raw.label);
   return opts;
 }

@@ -76,6 +76,8 @@ export interface ContainerRecord {
   options?: RunOptions;
   /** The log file (k8s-file), absent for --log-driver none. */
   logPath?: string;
+  /** The image's labels with --label ones over them (ps --filter label=, inspect). */
+  labels?: Record<string, string>;
 }
 
 const ID_RE = /^[0-9a-f]{64}$/;

@@ -12,6 +12,7 @@ import { shapeInspect, capDiff, signalNumber, inspectBinds, inspectMounts, inspe
 import { removalOrder, dependentsOf } from '../../../src/engine/remove.js';
 import { renameContainer } from '../../../src/engine/rename.js';
 import { formatList } from '../../../src/cli/table.js';
+import { parseLabels } from '../../../src/runtime/options.js';
 import type { OciSpec } from '../../../src/runtime/spec.js';
 import type { HostProc } from '../../../src/engine/state.js';
 
@@ -90,6 +91,11 @@ describe('ps filters', () => {
   it('rejects unknown keys and values without "="', () => {
     expect(() => buildContainerFilter(['bogus=1'], noLookup)).toThrow('bogus is an invalid filter');
     expect(() => parseFilterArgs(['foo'])).toThrow('invalid filter "foo"');
+  });
+
+  it('--label takes KEY=VALUE and bare KEY; an empty key is refused', () => {
+    expect(parseLabels(['a=b', 'x', 'e=', 'a=c=d'])).toEqual({ a: 'c=d', x: '', e: '' });
+    expect(() => parseLabels(['=v'])).toThrow('invalid label "=v": the key is empty');
   });
 
   it('until= takes timestamps and Go durations', () => {
