@@ -22,6 +22,7 @@ import { ensurePrivateDir } from '../storage/paths.js';
 import { layerDiffPath } from '../storage/layers.js';
 import { mountSteps, unmountStep } from '../storage/driver.js';
 import { helperPath } from '../util/helpers.js';
+import { selfCommand } from '../util/self.js';
 import { mapRuntimeError } from '../runtime/runtime.js';
 import { MonitorRuntimeError, spawnMonitor, type MonitorHandle, type MonitorOptions } from '../monitor/spawn.js';
 import { IN_USERNS_ENV, insideNamespace, nsexecArgs } from '../rootless/join.js';
@@ -50,9 +51,7 @@ export interface Launched {
 
 /** The exit command the monitor runs in its place once the container ended. */
 export function exitCommand(ctx: Context, id: string): string[] {
-  const script = process.argv[1];
-  if (!script) throw new TpodError('EINTERNAL', 'cannot find the tpod script for the exit command');
-  const a = [process.execPath, script, '--root', ctx.paths.root, '--runroot', ctx.paths.runroot];
+  const a = [...selfCommand(), '--root', ctx.paths.root, '--runroot', ctx.paths.runroot];
   if (ctx.globals.logLevel) a.push('--log-level', ctx.globals.logLevel);
   a.push('container', 'cleanup', id);
   return a;

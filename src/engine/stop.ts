@@ -61,17 +61,28 @@ export interface StopOptions {
  * A container that is not running is fine: nothing to do.
  */
 export async function stopContainer(ctx: Context, id: string, o: StopOptions = {}): Promise<void> {
-  let rec = await fresh(ctx, id);
-  const ls = liveState(ctx, rec);
-  if (ls.status === 'exited' && ls.monitorAlive && hasMonitor(rec.state)) {
-    // Ended already; its exit command may be waiting to restart it: a stop wins.
-    await updateContainer(ctx, rec.id, { stoppedByUser: true });
+  // A restart policy may bring it back while we look: a few rounds settle that.
+  for (let round = 0; round < 5; round++) {
+    let rec = await fresh(ctx, id);
+    const ls = liveState(ctx, rec);
+    if (ls.status === 'exited' && ls.monitorAlive && hasMonitor(rec.state)) {
+      // Ended already; its exit command may be about to restart it: a stop wins.
+      await updateContainer(ctx, rec.id, { stoppedByUser: true });
+      await cleanupContainer(ctx, rec.id);
+      const after = readContainer(ctx, rec.id);
+      if (after && hasMonitor(after.state) && liveState(ctx, after).status !== 'exited') continue; // restarted meanwhile
+      return;
+    }
+    if (ls.status !== 'running' && ls.status !== 'stopping' && ls.status !== 'paused') return;
+    rec = (await updateContainer(ctx, rec.id, { stoppedByUser: true, state: 'stopping' })) ?? rec;
+    await stopRunning(ctx, rec, o.timeout ?? rec.stopTimeout ?? 10);
     await cleanupContainer(ctx, rec.id);
     return;
   }
-  if (ls.status !== 'running' && ls.status !== 'stopping' && ls.status !== 'paused') return;
-  rec = (await updateContainer(ctx, rec.id, { stoppedByUser: true, state: 'stopping' })) ?? rec;
-  const timeout = o.timeout ?? rec.stopTimeout ?? 10;
+}
+
+/** The stop signal, then SIGKILL after TIMEOUT seconds; resolves once the process ended. */
+async function stopRunning(ctx: Context, rec: ContainerRecord, timeout: number): Promise<void> {
   const signal = rec.stopSignal ?? 15;
   let ended: LiveState | undefined;
   if (timeout > 0 && signal !== SIGKILL) {
@@ -84,7 +95,6 @@ export async function stopContainer(ctx: Context, id: string, o: StopOptions = {
     ended = await waitForExit(ctx, rec, 10_000);
     if (!ended) throw new TpodError('ERUNTIME', `container ${rec.id.slice(0, 12)} did not exit after SIGKILL`);
   }
-  await cleanupContainer(ctx, rec.id);
 }
 
 /** `tpod kill`: any signal, to a running container. */
