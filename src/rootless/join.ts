@@ -118,6 +118,9 @@ export async function reexecInNamespace(ctx: Context, argv: string[]): Promise<n
   if (g.runtime) globals.push('--runtime', g.runtime);
   if (g.storageDriver) globals.push('--storage-driver', g.storageDriver);
   const env = { ...process.env, [IN_USERNS_ENV]: '1' };
-  const r = await runInNamespace(ctx, [], [...selfCommand(), ...globals, ...argv], { env });
+  // Joining the mount namespace moves to "/": go back, so relative paths (-o x.tar) work.
+  const cwd = process.cwd();
+  const steps: NsStep[] = cwd !== '/' ? [{ kind: 'chdir', arg: cwd }] : [];
+  const r = await runInNamespace(ctx, steps, [...selfCommand(), ...globals, ...argv], { env });
   return r.code;
 }

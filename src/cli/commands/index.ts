@@ -17,6 +17,7 @@ import { LogsCommand } from './logs.js';
 import { ExecCommand } from './exec.js';
 import { LoadCommand } from './load.js';
 import { ImportCommand } from './import.js';
+import { SaveCommand } from './save.js';
 import { ImagesCommand } from './images.js';
 import { RmiCommand } from './rmi.js';
 import { TagCommand } from './tag.js';
@@ -53,6 +54,7 @@ export const commands: CommandClass[] = [
   ExecCommand,
   LoadCommand,
   ImportCommand,
+  SaveCommand,
   ImagesCommand,
   RmiCommand,
   TagCommand,
