@@ -16,8 +16,10 @@ import { AttachCommand } from './attach.js';
 import { LogsCommand } from './logs.js';
 import { ExecCommand } from './exec.js';
 import { LoadCommand } from './load.js';
+import { PullCommand } from './pull.js';
 import { ImportCommand } from './import.js';
 import { SaveCommand } from './save.js';
+import { ExportCommand } from './export.js';
 import { ImagesCommand } from './images.js';
 import { RmiCommand } from './rmi.js';
 import { TagCommand } from './tag.js';
@@ -53,8 +55,10 @@ export const commands: CommandClass[] = [
   LogsCommand,
   ExecCommand,
   LoadCommand,
+  PullCommand,
   ImportCommand,
   SaveCommand,
+  ExportCommand,
   ImagesCommand,
   RmiCommand,
   TagCommand,
