@@ -17,9 +17,12 @@ import { LogsCommand } from './logs.js';
 import { ExecCommand } from './exec.js';
 import { LoadCommand } from './load.js';
 import { PullCommand } from './pull.js';
+import { LoginCommand } from './login.js';
+import { LogoutCommand } from './logout.js';
 import { ImportCommand } from './import.js';
 import { SaveCommand } from './save.js';
 import { ExportCommand } from './export.js';
+import { ImageHistoryCommand } from './image-history.js';
 import { ImagesCommand } from './images.js';
 import { RmiCommand } from './rmi.js';
 import { TagCommand } from './tag.js';
@@ -56,9 +59,12 @@ export const commands: CommandClass[] = [
   ExecCommand,
   LoadCommand,
   PullCommand,
+  LoginCommand,
+  LogoutCommand,
   ImportCommand,
   SaveCommand,
   ExportCommand,
+  ImageHistoryCommand,
   ImagesCommand,
   RmiCommand,
   TagCommand,
