@@ -25,7 +25,9 @@ export type ErrorCode =
   | 'ECONFIG'
   | 'ECMDNOTFOUND'
   | 'ECMDNOTEXEC'
-  | 'EINTERNAL';
+  | 'EINTERNAL'
+  | 'EREGISTRY'
+  | 'EAUTH';
 
 export class TpodError extends Error {
   readonly code: ErrorCode;

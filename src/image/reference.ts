@@ -27,6 +27,8 @@ export const DEFAULT_TAG = 'latest';
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** Docker's limit on `domain/path`. */
+const MAX_REPOSITORY = 255;
 const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$/;
 
 function invalid(input: string, why: string): TpodError {
@@ -36,7 +38,7 @@ function invalid(input: string, why: string): TpodError {
 /** Splits `[domain/]path[:tag][@digest]` and checks each part. Throws EINVALIDREF. */
 export function parseReference(input: string): RawReference {
   if (input === '') throw invalid(input, 'empty name');
-  if (input.length > 255 + 128 + 72) throw invalid(input, 'name too long');
+  if (input.length > MAX_REPOSITORY + 128 + 72) throw invalid(input, 'name too long');
   let rest = input;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -68,6 +70,9 @@ export function parseReference(input: string): RawReference {
   for (const c of rest.split('/')) {
     if (c !== c.toLowerCase()) throw invalid(input, 'repository name must be lowercase');
     if (!COMPONENT.test(c)) throw invalid(input, 'invalid repository name');
+  }
+  if ((domain === undefined ? rest.length : domain.length + 1 + rest.length) > MAX_REPOSITORY) {
+    throw invalid(input, `repository name must not be more than ${MAX_REPOSITORY} characters`);
   }
   const r: RawReference = { path: rest };
   if (domain !== undefined) r.domain = domain;
@@ -149,4 +154,63 @@ export function nameMatches(stored: string, input: RawReference): boolean {
     return s.repository === `${domain}/${path}`;
   }
   return s.repository.endsWith(`/${input.path}`);
+}
+
+// ---- references to registries (pull, push, login) ----------------------------------
+
+/** `docker://NAME` is how Podman spells the registry transport; other transports are not registries. */
+export function stripTransport(input: string): string {
+  if (input.startsWith('docker://')) return input.slice('docker://'.length);
+  const m = /^([a-z][a-z-]*):/.exec(input);
+  if (m && ['oci', 'oci-archive', 'docker-archive', 'dir', 'containers-storage', 'docker-daemon'].includes(m[1]!)) {
+    throw new TpodError('EINVALIDREF', `${input}: the ${m[1]} transport is not supported here: pull takes an image in a registry (use \`tpod load\` for archives)`);
+  }
+  return input;
+}
+
+/** Whether a name lacks a registry, so registries.conf decides where it comes from. */
+export function isShortName(raw: RawReference): boolean {
+  return raw.domain === undefined;
+}
+
+/**
+ * Puts a parsed name under `domain` with Docker Hub's rules (`docker.io/busybox` ->
+ * `docker.io/library/busybox`) and the default tag when it has no digest. A name with
+ * both a tag and a digest keeps only the digest, as Podman does: the digest decides.
+ */
+export function qualify(raw: RawReference, domain: string): Reference {
+  let d = raw.domain ?? domain;
+  let path = raw.path;
+  if (d === 'index.docker.io' || d === 'registry-1.docker.io') d = 'docker.io';
+  if (d === 'docker.io' && !path.includes('/')) path = `library/${path}`;
+  const ref: Reference = { domain: d, path };
+  if (raw.digest !== undefined) ref.digest = raw.digest;
+  else ref.tag = raw.tag ?? DEFAULT_TAG;
+  return ref;
+}
+
+/** Parses what a user gives pull/run: an optional `docker://`, then a name. */
+export function parseRemoteReference(input: string): RawReference {
+  return parseReference(stripTransport(input));
+}
+
+/** `tag` or `@digest`, whichever the reference pulls by. */
+export function referenceTarget(ref: Reference): string {
+  return ref.digest ?? ref.tag ?? DEFAULT_TAG;
+}
+
+/**
+ * The registry part of a login argument: `quay.io`, `https://quay.io/v2/`, or
+ * `quay.io/ns/repo` (credentials scoped to a repository, as Podman allows).
+ */
+export function normalizeRegistryKey(input: string): string {
+  let s = input.trim().replace(/^[a-z]+:\/\//, '');
+  s = s.replace(/\/+$/, '');
+  if (s.endsWith('/v1') || s.endsWith('/v2')) s = s.slice(0, -3);
+  if (s === 'index.docker.io' || s === 'registry-1.docker.io') s = 'docker.io';
+  if (s === '') throw new TpodError('EINVALIDREF', `invalid registry "${input}"`);
+  const slash = s.indexOf('/');
+  const host = slash < 0 ? s : s.slice(0, slash);
+  if (!DOMAIN.test(host)) throw new TpodError('EINVALIDREF', `invalid registry "${input}"`);
+  return s;
 }
