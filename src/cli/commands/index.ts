@@ -23,6 +23,7 @@ import { ImportCommand } from './import.js';
 import { SaveCommand } from './save.js';
 import { ExportCommand } from './export.js';
 import { ImageHistoryCommand } from './image-history.js';
+import { ImagePruneCommand } from './image-prune.js';
 import { ImagesCommand } from './images.js';
 import { RmiCommand } from './rmi.js';
 import { TagCommand } from './tag.js';
@@ -65,6 +66,7 @@ export const commands: CommandClass[] = [
   SaveCommand,
   ExportCommand,
   ImageHistoryCommand,
+  ImagePruneCommand,
   ImagesCommand,
   RmiCommand,
   TagCommand,
