@@ -24,6 +24,7 @@ import { SaveCommand } from './save.js';
 import { ExportCommand } from './export.js';
 import { ImageHistoryCommand } from './image-history.js';
 import { ImagePruneCommand } from './image-prune.js';
+import { SystemDfCommand } from './system-df.js';
 import { ImagesCommand } from './images.js';
 import { RmiCommand } from './rmi.js';
 import { TagCommand } from './tag.js';
@@ -67,6 +68,7 @@ export const commands: CommandClass[] = [
   ExportCommand,
   ImageHistoryCommand,
   ImagePruneCommand,
+  SystemDfCommand,
   ImagesCommand,
   RmiCommand,
   TagCommand,
