@@ -32,6 +32,12 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   stopSignal = Option.String('--stop-signal', { description: 'Signal that stops the container (default: the image\'s StopSignal, else SIGTERM)' });
   label = Option.Array('-l,--label', { description: 'Set metadata on a container (KEY=VALUE)' });
   stopTimeout = Option.String('--stop-timeout', { description: 'Seconds to wait after the stop signal before SIGKILL (default 10)' });
+  // Pulling the image (src/image/pull-policy.ts); not part of RawRunFlags.
+  pull = Option.String('--pull', { description: 'Pull image policy: missing (default), always, never, newer' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Suppress output information when pulling images' });
+  tlsVerify = Option.String('--tls-verify', { tolerateBoolean: true, description: 'Require HTTPS and verify certificates when pulling (default: registries.conf decides)' });
+  authfile = Option.String('--authfile', { description: 'Path of the authentication file' });
+  platform = Option.String('--platform', { description: 'Platform of the image to pull (OS/ARCH[/VARIANT])' });
 
   image = Option.String({ name: 'IMAGE' });
   command = Option.Proxy({ name: 'COMMAND' });
@@ -68,5 +74,12 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       stopTimeout: this.stopTimeout,
       label: this.label,
     };
+  }
+
+  /** The store's image lookup with --pull applied (pulls run only when needed). */
+  protected async imageAccess(): Promise<typeof import('../image/store.js')> {
+    const store = await import('../image/store.js');
+    const { parsePullPolicy, withPullPolicy } = await import('../image/pull-policy.js');
+    return withPullPolicy(store, { policy: parsePullPolicy(this.pull), tlsVerify: this.tlsVerify, authfile: this.authfile, platform: this.platform, quiet: this.quiet });
   }
 }

@@ -15,6 +15,8 @@ export interface PullReporter {
   configDone(digest: string): void;
   /** Stops redrawing (before an error or the final lines). */
   finish(): void;
+  /** A new attempt (the next registry or mirror) may draw again. */
+  restart(): void;
 }
 
 export const silentReporter: PullReporter = {
@@ -26,6 +28,7 @@ export const silentReporter: PullReporter = {
   configStart: () => undefined,
   configDone: () => undefined,
   finish: () => undefined,
+  restart: () => undefined,
 };
 
 /** Sizes the way go-units (and so Podman's progress bars) print them: 1.0MiB, 247.0b. */
@@ -63,6 +66,7 @@ export class LineReporter implements PullReporter {
   }
   configDone(): void {}
   finish(): void {}
+  restart(): void {}
 }
 
 interface Bar {
@@ -85,6 +89,10 @@ export class TtyReporter implements PullReporter {
   constructor(private readonly write: (s: string) => void, private readonly columns: () => number = () => 80, private readonly now: () => number = Date.now) {}
 
   note(line: string): void {
+    if (this.finished) {
+      this.write(`${line}\n`);
+      return;
+    }
     this.clear();
     this.write(`${line}\n`);
     this.draw();
@@ -181,6 +189,13 @@ export class TtyReporter implements PullReporter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.redraw();
+    // What is on the screen stays; the next pull attempt starts a new set of bars.
+    this.drawn = 0;
+    this.bars.clear();
     this.finished = true;
+  }
+
+  restart(): void {
+    this.finished = false;
   }
 }

@@ -97,6 +97,7 @@ export async function pullImage(ctx: Context, opts: PullOptions): Promise<PullRe
   try {
     for (const ref of candidates) {
       const name = formatReference(ref);
+      reporter.restart();
       reporter.note(`Trying to pull ${name}...`);
       try {
         return { image: await pullNamed(session, cfg, ref, reporter), name };
@@ -128,9 +129,11 @@ async function pullNamed(session: Session, cfg: RegistriesConfig, ref: Reference
   let lastErr: unknown;
   for (const [i, source] of sources.entries()) {
     try {
+      reporter.restart();
       return await pullFrom(session, source, formatReference(ref), reporter);
     } catch (err) {
       lastErr = err;
+      reporter.finish();
       if (i < sources.length - 1) {
         session.ctx.log.warn(`pulling from mirror ${source.ref.domain} failed, trying the next source: ${(err as Error).message}`);
         continue;

@@ -17,7 +17,7 @@ export class CreateCommand extends ContainerFlagsCommand {
   async execute(): Promise<number> {
     const { parseRunOptions } = await import('../../runtime/options.js');
     const { prepareContainer } = await import('../../engine/create.js');
-    const images = await import('../../image/store.js');
+    const images = await this.imageAccess();
     const p = await prepareContainer(this.ctx, parseRunOptions(this.rawFlags()), images, { forRun: false });
     this.print(p.record.id);
     return 0;

@@ -60,7 +60,10 @@ export class PullCommand extends TpodCommand {
       }
     }
     const err = process.stderr;
-    const reporter = this.quiet ? silentReporter : err.isTTY ? new TtyReporter((s) => err.write(s), () => err.columns || 80) : new LineReporter((s) => err.write(s));
+    // run/create pipe our stderr to their terminal and say how wide it is.
+    const piped = Number(process.env.TPOD_PULL_COLUMNS);
+    const tty = err.isTTY || piped > 0;
+    const reporter = this.quiet ? silentReporter : tty ? new TtyReporter((s) => err.write(s), () => err.columns || piped || 80) : new LineReporter((s) => err.write(s));
     const tlsVerify = parseTlsVerify(this.tlsVerify);
     const credentials = parseCreds(this.creds);
     for (const reference of this.images) {

@@ -27,7 +27,7 @@ export class RunCommand extends ContainerFlagsCommand {
   async execute(): Promise<number> {
     const { parseRunOptions } = await import('../../runtime/options.js');
     const { runContainer } = await import('../../engine/run.js');
-    const images = await import('../../image/store.js');
+    const images = await this.imageAccess();
     return runContainer(this.ctx, parseRunOptions(this.rawFlags()), images);
   }
 }
