@@ -1,7 +1,7 @@
 // The rows of `tpod images`: one per name, filtered and sorted as Podman does, each
 // carrying the fields templates use and the JSON object `--format json` prints.
 import type { Context } from '../engine/context.js';
-import { UsageError } from '../errors.js';
+import { TpodError, UsageError } from '../errors.js';
 import { timeAgo, humanSize } from '../util/units.js';
 import { listImages, imageUsers, resolveImage, readImageConfig, type StoredImage } from './store.js';
 import { imageRows, summaryJson, imageSize, createdSeconds, type ImageRow, type ImageSummaryJson } from './inspect.js';
@@ -86,7 +86,8 @@ async function buildFilters(ctx: Context, filters: string[], images: StoredImage
     const value = eq >= 0 ? f.slice(eq + 1) : '';
     switch (key) {
       case 'dangling': {
-        if (value !== 'true' && value !== 'false') throw new UsageError(`invalid dangling filter value "${value}"`);
+        // Podman's own wording (its arguments are swapped).
+        if (value !== 'true' && value !== 'false') throw new UsageError(`non-boolean value "dangling" for ${value} filter: strconv.ParseBool: parsing "${value}": invalid syntax`);
         const want = value === 'true';
         out.push((r) => (r.image.names.length === 0) === want);
         break;
@@ -97,6 +98,23 @@ async function buildFilters(ctx: Context, filters: string[], images: StoredImage
       case 'id':
         out.push((r) => r.image.id.startsWith(value.replace(/^sha256:/, '')));
         break;
+      case 'containers': {
+        if (value !== 'true' && value !== 'false') throw new UsageError(`non-boolean value "containers" for ${value} filter: strconv.ParseBool: parsing "${value}": invalid syntax`);
+        const want = value === 'true';
+        out.push((r) => (r.containers > 0) === want);
+        break;
+      }
+      case 'until': {
+        const { parseUntil } = await import('./prune.js');
+        const t = parseUntil(value, Date.now());
+        out.push((r) => createdSeconds(r.image) * 1000 < t);
+        break;
+      }
+      case 'label!': {
+        const [k, v] = value.includes('=') ? [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)] : [value, undefined];
+        out.push((r) => !(r.labels !== null && k in r.labels && (v === undefined || r.labels[k] === v)));
+        break;
+      }
       case 'label': {
         const [k, v] = value.includes('=') ? [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)] : [value, undefined];
         out.push((r) => r.labels !== null && k in r.labels && (v === undefined || r.labels[k] === v));
@@ -105,7 +123,7 @@ async function buildFilters(ctx: Context, filters: string[], images: StoredImage
       case 'before':
       case 'since': {
         const other = resolveImage(images, value);
-        if (!other) throw new UsageError(`${value}: image not known`);
+        if (!other) throw new TpodError('ENOIMAGE', `could not find local image for filter filter "${key}"="${value}": ${value}: image not known`);
         const t = createdSeconds(other.image);
         out.push(key === 'before' ? (r) => createdSeconds(r.image) < t : (r) => createdSeconds(r.image) > t);
         break;

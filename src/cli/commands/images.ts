@@ -12,7 +12,8 @@ export class ImagesCommand extends TpodCommand {
       One row per image name (\`<none>\` for an image without one), newest first.
       \`--format\` takes \`json\`, \`table ...\` or a Go template over the row fields
       (.Repository .Tag .ID .Id .Digest .Created .CreatedAt .Size .Names .Labels ...).
-      Filters: dangling=true|false, reference=PATTERN, label=KEY[=VALUE], id=ID,
+      Filters: dangling=true|false, reference=PATTERN, label=KEY[=VALUE], label!=KEY[=VALUE],
+      id=ID, containers=true|false, until=TIMESTAMP|DURATION,
       before=IMAGE, since=IMAGE.
     `,
     examples: [
