@@ -11,7 +11,7 @@
 // and XDG_RUNTIME_DIR under a temp dir, removed at the end. To add a measurement, add
 // a row to ROWS below: argv for each engine, an optional setup, and the target ratio.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -198,9 +198,27 @@ const ROWS = [
     },
     argv: () => ['ps', '-a'],
   },
+  {
+    // Not a time: resident memory of what keeps each detached container (tpod-monitor,
+    // or conmon, plus the network helper), summed from /proc and divided per container.
+    name: 'memory per running container (monitor + network helper)',
+    target: 0.5,
+    unit: 'KiB',
+    needs: [['run'], ['rm']],
+    measure: async (engine) => {
+      const n = 3;
+      const before = new Set(keeperProcesses(engine).map((p) => p.pid));
+      const ids = [];
+      for (let i = 0; i < n; i++) ids.push((await execOk(engine, ['run', '-d', IMAGE, 'sleep', '1000'], 'run -d')).stdout.trim());
+      await new Promise((r) => setTimeout(r, 500)); // let double forks and helpers settle
+      const procs = keeperProcesses(engine).filter((p) => !before.has(p.pid));
+      log(`${engine.name}: ${procs.map((p) => `${p.comm} ${p.rssKiB} KiB`).join(', ')}`);
+      await execOk(engine, ['rm', '-f', '-t', '0', ...ids], 'rm -f');
+      return procs.reduce((sum, p) => sum + p.rssKiB, 0) / n;
+    },
+  },
   // Next rows, once their commands land: pull of the 95 MB Debian image from a loopback
-  // registry (target 0.5), memory per running container (monitor + network helper,
-  // target 0.5; measure RSS from /proc, not wall time).
+  // registry (target 0.5).
 ];
 
 // ------------------------------------------------------------------ measurement
@@ -210,8 +228,30 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Container-keeping processes (monitors, network helpers) of one engine: ours, started with its runtime dir. */
+const KEEPERS = new Set(['tpod-monitor', 'conmon', 'slirp4netns', 'pasta', 'pasta.avx2', 'passt', 'rootlessport', 'rootlessport-ch']);
+function keeperProcesses(engine) {
+  const uid = process.getuid();
+  const marker = Buffer.from(`\0XDG_RUNTIME_DIR=${engine.dirs.run}\0`);
+  const out = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (statSync(`/proc/${name}`).uid !== uid) continue;
+      const comm = readFileSync(`/proc/${name}/comm`, 'utf8').trim();
+      if (!KEEPERS.has(comm)) continue;
+      if (!Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${name}/environ`)]).includes(marker)) continue;
+      const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'));
+      if (rss) out.push({ pid: Number(name), comm, rssKiB: Number(rss[1]) });
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return out;
+}
+
 async function measureRow(row, engines, opts) {
-  const result = { name: row.name, target: row.target, engines: {} };
+  const result = { name: row.name, target: row.target, unit: row.unit, engines: {} };
   for (const e of engines) {
     for (const words of row.needs ?? []) {
       if (!(await hasCommand(e, words))) {
@@ -221,6 +261,14 @@ async function measureRow(row, engines, opts) {
     }
   }
   for (const e of engines) await row.setup?.(e);
+  if (row.measure) {
+    for (const e of engines) {
+      const v = await row.measure(e);
+      result.engines[e.name] = { median: v, min: v, max: v, runs: 1 };
+    }
+    if (result.engines.podman) result.ratio = result.engines.tpod.median / result.engines.podman.median;
+    return result;
+  }
   // Warm up, then alternate engines each round so drift hits both alike.
   for (const e of engines) {
     for (let i = 0; i < opts.warmup; i++) await execOk(e, row.argv(e), 'warm-up');
@@ -288,7 +336,8 @@ function removeTree(dir) {
 }
 
 // ------------------------------------------------------------------ report
-function fmt(ms) {
+function fmt(ms, unit) {
+  if (ms !== undefined && unit === 'KiB') return ms >= 1024 ? `${(ms / 1024).toFixed(2)} MiB` : `${ms.toFixed(0)} KiB`;
   return ms === undefined ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
 }
 
@@ -302,8 +351,8 @@ function report(results, ctx) {
     const verdict = r.ratio === undefined || r.target === undefined ? '' : r.ratio <= r.target ? 'ok' : 'OVER TARGET';
     return [
       r.name,
-      fmt(r.engines.tpod?.median),
-      fmt(r.engines.podman?.median),
+      fmt(r.engines.tpod?.median, r.unit),
+      fmt(r.engines.podman?.median, r.unit),
       r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
       r.target ? `<= ${r.target}x` : '-',
       verdict,

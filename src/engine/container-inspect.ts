@@ -79,7 +79,7 @@ export function inspectMounts(spec: OciSpec | undefined): InspectMount[] {
         Propagation: propagation(opts),
       };
     })
-    .sort((a, b) => a.Destination.localeCompare(b.Destination));
+    .sort((a, b) => (a.Destination < b.Destination ? -1 : a.Destination > b.Destination ? 1 : 0));
 }
 
 /** HostConfig.Binds: "SRC:DST:rw,rprivate,rbind", as Podman writes them. */

@@ -60,6 +60,14 @@ export class PsCommand extends TpodCommand {
       if (rows.length > 0) this.print(rows.map((r) => r.ID).join('\n'));
       return 0;
     }
+    if (this.format === undefined || this.format === '') {
+      // The default table without a template: the same cells, without compiling one (hot path).
+      const { formatTable } = await import('../table.js');
+      const headers = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(this.size ? ['SIZE'] : [])];
+      const cells = rows.map((r) => [r.ID, r.Image, r.Command, r.CreatedHuman, r.Status, r.Ports, r.Names, ...(this.size ? [r.Size] : [])]);
+      process.stdout.write(formatTable(this.noHeading ? null : headers, cells));
+      return 0;
+    }
     const { printList } = await import('../table.js');
     printList(rows, {
       format: this.format,
