@@ -81,12 +81,15 @@ export function openOutputFile(path: string, what = 'output'): OutputFile {
     },
     abort() {
       if (!done) {
+        // The fd is closed once writes in flight are over, never under them.
+        stream.once('close', () => {
+          try {
+            closeSync(fd);
+          } catch {
+            /* already closed */
+          }
+        });
         stream.destroy();
-        try {
-          closeSync(fd);
-        } catch {
-          /* already closed */
-        }
       }
       try {
         unlinkSync(tmp);
