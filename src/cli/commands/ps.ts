@@ -35,7 +35,6 @@ export class PsCommand extends TpodCommand {
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print the numeric IDs of the containers only' });
   size = Option.Boolean('-s,--size', false, { description: 'Display the total file sizes' });
   sort = Option.String('--sort', 'created', { description: 'Sort output by: command, created, id, image, names, runningfor, size, status' });
-  namespace = Option.Boolean('--ns,--namespace', false, { description: 'Display namespace information', hidden: true });
 
   async execute(): Promise<number> {
     const { UsageError } = await import('../../errors.js');
@@ -44,7 +43,7 @@ export class PsCommand extends TpodCommand {
       if (!/^-?\d+$/.test(this.last)) throw new UsageError(`invalid argument "${this.last}" for "-n, --last" flag: strconv.ParseInt: parsing "${this.last}": invalid syntax`);
       last = Number(this.last);
     }
-    if (this.quiet && (this.size || this.namespace)) throw new UsageError('quiet conflicts with size and namespace');
+    if (this.quiet && this.size) throw new UsageError('quiet conflicts with size and namespace');
     const { listPsRows } = await import('../../engine/ps.js');
     const rows = await listPsRows(this.ctx, {
       all: this.all,
