@@ -154,3 +154,13 @@ export function stdoutTarget(verb: 'save' | 'export'): Writable {
   if (process.stdout.isTTY) throw new TpodError('EUSAGE', `refusing to ${verb} to terminal. Use -o flag or redirect`);
   return process.stdout;
 }
+
+/**
+ * Waits until everything written to `stream` has been handed to the OS: stdout on a pipe
+ * is asynchronous in Node, and tpod exits right after the command returns.
+ */
+export async function drain(stream: Writable): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    stream.write(Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
+  });
+}

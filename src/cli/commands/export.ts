@@ -32,6 +32,7 @@ export class ExportCommand extends TpodCommand {
     if (this.output === undefined || this.output === '-' || this.output === '/dev/stdout') {
       const stream = out.stdoutTarget('export');
       const r = await exportContainer(ctx, this.container, stream);
+      await out.drain(stream);
       if (r.skipped.length > 0) ctx.log.warn(`left out of the archive: ${r.skipped.join(', ')}`);
       return 0;
     }

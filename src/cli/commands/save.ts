@@ -63,6 +63,7 @@ export class SaveCommand extends TpodCommand {
     if (this.output === undefined || this.output === '-' || this.output === '/dev/stdout') {
       const stream = out.stdoutTarget('save');
       await save.saveImages(ctx, items, { kind: 'stream', out: stream }, opts);
+      await out.drain(stream);
       return 0;
     }
     const file = out.openOutputFile(this.output, 'output');
