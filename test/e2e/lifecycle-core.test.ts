@@ -250,6 +250,24 @@ describeE2E('container lifecycle (monitor)', () => {
     expect(notRunning.code).toBe(125);
   });
 
+  it('an attached run is seen running and can be stopped from another tpod; with --restart it goes through the monitor', async () => {
+    const child = spawn(tpodBin(), ['run', '--name', 'attached', img, 'sh', '-c', 'trap "exit 5" TERM; while :; do sleep 0.1; done'], { env: t.env.vars, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await until('running', async () => (await ok(['ps', '--format', '{{.Names}}'])).stdout.includes('attached'));
+    await ok(['stop', 'attached']);
+    expect(await exited).toBe(5);
+    expect(recordByName(t.env, 'attached')).toMatchObject({ state: 'exited', exitCode: 5 });
+    const r = await tpod(['run', '--restart', 'on-failure:1', '--name', 'attached-restart', img, 'sh', '-c', 'echo run; exit 3'], { env: t.env });
+    expect(r.stdout).toBe('run\n');
+    expect(r.code).toBe(3);
+    const rec = await until('the restart to finish', () => {
+      const x = recordByName(t.env, 'attached-restart');
+      return x?.state === 'exited' && x.restartCount === 1 ? x : undefined;
+    });
+    expect(rec.exitCode).toBe(3);
+    expect((await ok(['logs', 'attached-restart'])).stdout).toBe('run\nrun\n');
+  });
+
   it('containers keep running after the starting shell exits; no tpod process stays behind', async () => {
     // A shell in its own session runs tpod and exits, as a login shell closing would.
     const child = spawn('setsid', ['sh', '-c', `"${tpodBin()}" run -d --name survivor ${img} sleep 1000 > /dev/null`], { env: t.env.vars, stdio: 'ignore' });

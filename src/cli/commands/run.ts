@@ -15,7 +15,8 @@ export class RunCommand extends ContainerFlagsCommand {
       controllers) tpod uses runc and says so once. --memory, --cpus and --pids-limit are
       accepted and recorded, but need cgroup v2 controllers delegated to the user: where
       those are missing tpod warns and runs the container without the limits, as Podman
-      does. -d (detached) is not available yet.
+      does. With -d the container runs in the background under its monitor and its ID is
+      printed; --restart policies are applied by the monitor's exit command.
     `,
     examples: [
       ['Run a command and remove the container afterwards', 'tpod run --rm busybox echo hello'],
