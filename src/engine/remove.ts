@@ -6,7 +6,7 @@
 // after the timeout; src/engine/stop.ts); what its end left (rootfs mount, runtime state)
 // is released; then the record, its name and its directory go (the directory holds
 // subordinate-owned files: it is deleted inside the user namespace).
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
@@ -75,6 +75,30 @@ function removeRunFiles(ctx: Context, rec: ContainerRecord): void {
   for (const p of paths) rmSync(p, { recursive: true, force: true });
 }
 
+/** True while /proc/PID exists and is not a zombie. */
+export function pidAlive(pid: number, proc = '/proc'): boolean {
+  try {
+    const stat = readFileSync(join(proc, String(pid), 'stat'), 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** SIGKILL through the runtime to what is left of a container, then a short wait for its init. */
+async function killLeftovers(ctx: Context, rec: ContainerRecord): Promise<void> {
+  if (rec.pid === undefined || !pidAlive(rec.pid)) return;
+  const { signalContainer } = await import('./stop.js');
+  try {
+    await signalContainer(ctx, rec, 9);
+  } catch (err) {
+    ctx.log.debug(`killing what is left of ${rec.id.slice(0, 12)}: ${(err as Error).message}`);
+    return;
+  }
+  for (let i = 0; i < 100 && pidAlive(rec.pid); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
 /** Removes one container (by id). Throws a TpodError with Podman's exit code. */
 export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Promise<void> {
   let rec = readContainer(ctx, id);
@@ -94,6 +118,9 @@ export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Pro
   // A container whose monitor died without cleaning up: record its end and release.
   const cur = readContainer(ctx, rec.id);
   if (!cur) return;
+  // Its processes may outlive a killed monitor, and `runtime delete --force` does not
+  // kill them without a cgroup (crun): the container must not outlive its removal.
+  if (runtimeStateExists(ctx, cur.id)) await killLeftovers(ctx, cur);
   rec = hasMonitor(cur.state) ? await reconcile(ctx, cur, { remove: async () => undefined }) : cur;
   if (runtimeStateExists(ctx, rec.id)) {
     const { releaseContainerResources } = await import('./cleanup.js');

@@ -244,6 +244,29 @@ describeE2E('container views: ps, inspect, rm, rename, prune, exists, top', () =
     expect(alive).toBe(false);
   });
 
+  it('a monitor killed with SIGKILL: ps shows the container exited, never running; rm -f removes it and its processes', async () => {
+    if (!detached) return;
+    await ok(['run', '-d', '--name', 'orphan', img, 'sleep', '1000']);
+    const [o] = JSON.parse((await ok(['inspect', 'orphan'])).stdout) as Array<Record<string, any>>;
+    const monitor = o!.State.ConmonPid as number;
+    const pid = o!.State.Pid as number;
+    expect(monitor).toBeGreaterThan(0);
+    process.kill(monitor, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lines(await ok(['ps', '-a', '--filter', 'name=orphan', '--format', '{{.State}}']))[0]).toMatch(/^Exited \(-1\)/);
+    expect(lines(await ok(['ps', '--filter', 'name=orphan', '--format', '{{.Names}}']))).toEqual([]);
+    expect((await ok(['rm', '-f', 'orphan'])).stdout).toBe('orphan\n');
+    const gone = (): boolean => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+      } catch {
+        return true;
+      }
+    };
+    expect(gone()).toBe(true);
+  });
+
   it('container prune -f removes every non-running container, and only those', async () => {
     await ok(['create', '--name', 'p1', img, 'true']);
     await ok(['create', '--name', 'p2', '--label', 'keep=1', img, 'true']);
