@@ -12,7 +12,8 @@ import { containerDirs, type ContainerRecord } from '../storage/containers.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import { layerDiffPath } from '../storage/layers.js';
 import { resolveUserInLayers } from '../runtime/user.js';
-import { mapRuntimeError, runtimeErrorFromLog, runtimeGlobalArgs } from '../runtime/runtime.js';
+import { commandNotFoundText, mapRuntimeError, runtimeErrorFromLog, runtimeGlobalArgs } from '../runtime/runtime.js';
+import { commandCertainlyMissing } from '../runtime/command.js';
 import { liveState } from './state.js';
 import { runtimeFor } from './runtime-of.js';
 
@@ -73,11 +74,18 @@ export async function execInContainer(ctx: Context, rec: ContainerRecord, o: Exe
     tty = false;
   }
   const dirs = containerDirs(ctx, rec.id);
-  const spec = JSON.parse(readFileSync(join(dirs.userdata, 'config.json'), 'utf8')) as { process: OciProcess };
-  const user = o.user === undefined ? undefined : resolveUserInLayers(o.user, [dirs.upper, ...[...rec.layers].reverse().map((d) => layerDiffPath(ctx.paths, d))]);
+  const spec = JSON.parse(readFileSync(join(dirs.userdata, 'config.json'), 'utf8')) as { process: OciProcess; mounts?: Array<{ destination: string }> };
+  spec.mounts ??= [];
+  const layers = [dirs.upper, ...[...rec.layers].reverse().map((d) => layerDiffPath(ctx.paths, d))];
+  const user = o.user === undefined ? undefined : resolveUserInLayers(o.user, layers);
   const proc = execProcess(spec.process, { ...o, tty }, user);
 
   const rt = runtimeFor(ctx, rec);
+  // A command that is certainly not there fails as the runtime would, without a spawn
+  // (and without the runtime's own copy of the message on stderr).
+  if (commandCertainlyMissing({ ...spec, process: proc } as unknown as Parameters<typeof commandCertainlyMissing>[0], layers)) {
+    throw mapRuntimeError(rt, commandNotFoundText(rt, o.command[0]!));
+  }
   const execDir = join(ctx.paths.runroot, 'exec');
   ensurePrivateDir(execDir, ctx.uid);
   mkdirSync(join(ctx.paths.runroot, 'runtime-logs'), { recursive: true, mode: 0o700 });
