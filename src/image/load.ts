@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 import { WorkDir } from '../storage/workdir.js';
-import { readArchive } from './archive/contents.js';
+import { readArchive, type ArchiveContents } from './archive/contents.js';
 import { isDockerArchive, readDockerArchive } from './archive/docker.js';
 import { isOciArchive, readOciArchive } from './archive/oci.js';
 import type { ArchiveImage } from './archive/types.js';
@@ -26,10 +26,20 @@ export interface LoadedImage {
 }
 
 export async function loadArchive(ctx: Context, source: Readable, opts: LoadOptions): Promise<LoadedImage[]> {
+  return loadContents(ctx, (work) => readArchive(source, work, opts.label), opts);
+}
+
+/** `load -i DIR`: an OCI layout directory (as `save --format oci-dir` writes). */
+export async function loadLayoutDir(ctx: Context, dir: string, opts: LoadOptions): Promise<LoadedImage[]> {
+  const { readLayoutDir } = await import('./archive/layout-dir.js');
+  return loadContents(ctx, async () => readLayoutDir(dir, opts.label), opts);
+}
+
+async function loadContents(ctx: Context, read: (workDir: string) => Promise<ArchiveContents>, opts: LoadOptions): Promise<LoadedImage[]> {
   await repairStore(ctx);
   const work = await WorkDir.create(ctx, 'work');
   try {
-    const archive = await readArchive(source, work.path, opts.label);
+    const archive = await read(work.path);
     let images: ArchiveImage[];
     if (isOciArchive(archive)) images = readOciArchive(archive);
     else if (isDockerArchive(archive)) images = readDockerArchive(archive);

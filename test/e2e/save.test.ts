@@ -82,6 +82,21 @@ describeE2E('save, export and image housekeeping', () => {
     }
   });
 
+  it('round-trips oci-archive and oci-dir (load -i DIR) with the same image ID', async () => {
+    const other = makeEnv('save-oci');
+    try {
+      for (const [format, dest] of [['oci-archive', join(out, 'rt-oci.tar')], ['oci-dir', join(out, 'rt-dir')]] as const) {
+        await tpodOk(['save', '-q', '--format', format, '-o', dest, 'layers'], { env: t.env });
+        const loaded = await tpodOk(['load', '-i', dest], { env: other, timeout: 120_000 });
+        expect(loaded.stdout.trim()).toBe('Loaded image: docker.io/library/layers:latest');
+        expect(await idOf(other, 'layers')).toBe(layersId);
+        await tpodOk(['rmi', 'layers'], { env: other });
+      }
+    } finally {
+      await cleanup(other);
+    }
+  });
+
   it('is read by skopeo (docker-archive, oci-archive, oci-dir)', async () => {
     if (!have('skopeo')) return;
     const docker = join(out, 'sk-docker.tar');

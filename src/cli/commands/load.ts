@@ -9,8 +9,9 @@ export class LoadCommand extends TpodCommand {
   static override usage = Command.Usage({
     description: 'Load image(s) from a tar archive',
     details: `
-      Loads images from a docker-archive (\`docker save\`, \`podman save\`) or an oci-archive
-      (\`podman save --format oci-archive\`, \`skopeo copy ... oci-archive:\`), compressed with
+      Loads images from a docker-archive (\`docker save\`, \`podman save\`), an oci-archive
+      (\`podman save --format oci-archive\`, \`skopeo copy ... oci-archive:\`) or an OCI layout
+      directory (\`save --format oci-dir\`, \`skopeo copy ... oci:DIR\`), compressed with
       gzip or not, read from \`--input\` or from standard input. Every blob is checked against
       its digest; a damaged archive stores nothing.
     `,
@@ -27,22 +28,26 @@ export class LoadCommand extends TpodCommand {
     const { createReadStream, statSync } = await import('node:fs');
     let source: NodeJS.ReadableStream;
     let label: string;
+    let layoutDir: string | undefined;
     if (this.input !== undefined && this.input !== '-') {
       try {
-        if (!statSync(this.input).isFile()) throw new TpodError('EARCHIVE', `${this.input}: not a regular file`);
+        // A directory is an OCI layout (`save --format oci-dir`).
+        if (statSync(this.input).isDirectory()) layoutDir = this.input;
+        else if (!statSync(this.input).isFile()) throw new TpodError('EARCHIVE', `${this.input}: not a regular file`);
       } catch (err) {
         if (err instanceof TpodError) throw err;
         throw new TpodError('EARCHIVE', `${this.input}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
       }
-      source = createReadStream(this.input, { highWaterMark: 1 << 20 });
+      source = layoutDir !== undefined ? process.stdin : createReadStream(this.input, { highWaterMark: 1 << 20 });
       label = this.input;
     } else {
       if (process.stdin.isTTY) throw new TpodError('EUSAGE', 'cannot read from terminal, use command-line redirection or the --input flag');
       source = process.stdin;
       label = 'stdin';
     }
-    const { loadArchive } = await import('../../image/load.js');
-    const loaded = await loadArchive(this.ctx, source as import('node:stream').Readable, { label, preserveOwner: true, whiteouts: 'helper' });
+    const { loadArchive, loadLayoutDir } = await import('../../image/load.js');
+    const opts = { label, preserveOwner: true, whiteouts: 'helper' } as const;
+    const loaded = layoutDir !== undefined ? await loadLayoutDir(this.ctx, layoutDir, opts) : await loadArchive(this.ctx, source as import('node:stream').Readable, opts);
     const lines: string[] = [];
     for (const l of loaded) {
       if (l.names.length === 0) lines.push(`Loaded image: sha256:${l.image.id}`);
