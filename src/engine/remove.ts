@@ -10,7 +10,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
-import { findContainer, listContainers, readContainer, removeContainer, type ContainerRecord } from '../storage/containers.js';
+import { findContainer, listContainers, readContainer, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
 import { hasMonitor, liveState, reconcile, runtimeStateExists, exitFilePath, attachSocketPath } from './state.js';
 
 /** Podman's exit codes for rm: no such container 1, running without force 2. */
@@ -24,6 +24,41 @@ export interface RemoveOptions {
   timeout?: number | undefined;
   /** -v: anonymous volumes (tpod has none yet: accepted, nothing to do). */
   volumes?: boolean;
+  /** Deletes container directories; several removals share one batch (see TreeBatch). */
+  remover?: TreeRemover;
+  /** The containers still there, when the caller has read them already (dependents). */
+  remaining?: Map<string, ContainerRecord>;
+}
+
+/**
+ * Deleting a directory of subordinate-owned files takes a spawn into the user namespace;
+ * removing many containers shares a few. Each container's record is deleted at once
+ * (under the store lock: from then on it is gone), its directory joins the batch, and
+ * flush() deletes the batch. A directory left by a failed or killed flush has no record:
+ * the next create removes it as a leftover.
+ */
+export class TreeBatch {
+  private pending: ContainerDirs[] = [];
+  // tpod-helper nsexec takes at most 63 steps; each directory needs two (umount, rmtree).
+  constructor(private readonly ctx: Context, private readonly size = 30) {}
+
+  readonly remover: TreeRemover = async (dirs) => {
+    rmSync(join(dirs.dir, 'container.json'), { force: true });
+    this.pending.push(dirs);
+    if (this.pending.length >= this.size) await this.flush();
+  };
+
+  async flush(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    const { runInNamespaceChecked } = await import('../rootless/join.js');
+    const steps = batch.flatMap((d) => [{ kind: 'umount' as const, arg: d.merged }, { kind: 'rmtree' as const, arg: d.dir }]);
+    try {
+      await runInNamespaceChecked(this.ctx, steps, [], `remove ${batch.length} container director${batch.length === 1 ? 'y' : 'ies'}`);
+    } catch (err) {
+      this.ctx.log.warn(`${(err as Error).message}: they are removed by the next create`);
+    }
+  }
 }
 
 export interface RemoveReport {
@@ -103,7 +138,7 @@ async function killLeftovers(ctx: Context, rec: ContainerRecord): Promise<void> 
 export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Promise<void> {
   let rec = readContainer(ctx, id);
   if (!rec) return; // removed meanwhile (--rm, another rm): nothing left to do
-  const dependents = dependentsOf(rec.id, listContainers(ctx));
+  const dependents = dependentsOf(rec.id, o.remaining ? [...o.remaining.values()] : listContainers(ctx));
   if (dependents.length > 0 && !o.depend) {
     throw new TpodError('ERUNTIME', `container ${rec.id} has dependent containers which must be removed before it: ${dependents.join(',')}: container already exists`);
   }
@@ -126,7 +161,7 @@ export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Pro
     const { releaseContainerResources } = await import('./cleanup.js');
     await releaseContainerResources(ctx, rec);
   }
-  await removeContainer(ctx, rec.id);
+  await removeContainer(ctx, rec.id, ...(o.remover ? [o.remover] : []));
   removeRunFiles(ctx, rec);
 }
 
@@ -148,15 +183,22 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
     }
   }
   const inputOf = new Map(resolved.map((r) => [r.id, r.input]));
-  for (const id of removalOrder(resolved.map((r) => r.id), all, o.depend)) {
-    const input = inputOf.get(id) ?? id;
-    try {
-      await removeOne(ctx, id, o);
-      reports.push({ input, id });
-    } catch (err) {
-      if (!(err instanceof TpodError)) throw err;
-      reports.push({ input, id, error: err });
+  const batch = new TreeBatch(ctx);
+  const remaining = new Map(all.map((r) => [r.id, r]));
+  try {
+    for (const id of removalOrder(resolved.map((r) => r.id), all, o.depend)) {
+      const input = inputOf.get(id) ?? id;
+      try {
+        await removeOne(ctx, id, { ...o, remover: batch.remover, remaining });
+        remaining.delete(id);
+        reports.push({ input, id });
+      } catch (err) {
+        if (!(err instanceof TpodError)) throw err;
+        reports.push({ input, id, error: err });
+      }
     }
+  } finally {
+    await batch.flush();
   }
   return reports;
 }
@@ -177,17 +219,25 @@ export async function pruneContainers(ctx: Context, filters: readonly string[]):
   }
   const pred = buildContainerFilter(filters, { find: (n) => findContainer(ctx, n) });
   const reports: RemoveReport[] = [];
-  for (const rec of listContainers(ctx)) {
-    const v = viewOf(ctx, rec);
-    if (v.status === 'running' || v.status === 'stopping' || v.status === 'paused') continue;
-    if (!pred(v)) continue;
-    try {
-      await removeOne(ctx, rec.id, { force: false, depend: false });
-      reports.push({ input: rec.id, id: rec.id });
-    } catch (err) {
-      if (!(err instanceof TpodError)) throw err;
-      reports.push({ input: rec.id, id: rec.id, error: err });
+  const batch = new TreeBatch(ctx);
+  const all = listContainers(ctx);
+  const remaining = new Map(all.map((r) => [r.id, r]));
+  try {
+    for (const rec of all) {
+      const v = viewOf(ctx, rec);
+      if (v.status === 'running' || v.status === 'stopping' || v.status === 'paused') continue;
+      if (!pred(v)) continue;
+      try {
+        await removeOne(ctx, rec.id, { force: false, depend: false, remover: batch.remover, remaining });
+        remaining.delete(rec.id);
+        reports.push({ input: rec.id, id: rec.id });
+      } catch (err) {
+        if (!(err instanceof TpodError)) throw err;
+        reports.push({ input: rec.id, id: rec.id, error: err });
+      }
     }
+  } finally {
+    await batch.flush();
   }
   return reports;
 }
