@@ -1,6 +1,7 @@
 // Running things inside the pause process's namespaces: build `tpod-helper nsexec`
 // command lines, run them, and re-execute tpod itself there for heavy, rare work.
 import { spawn, type StdioOptions } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 import { helperPath } from '../util/helpers.js';
@@ -119,8 +120,18 @@ export async function reexecInNamespace(ctx: Context, argv: string[]): Promise<n
   if (g.storageDriver) globals.push('--storage-driver', g.storageDriver);
   const env = { ...process.env, [IN_USERNS_ENV]: '1' };
   // Joining the mount namespace moves to "/": go back, so relative paths (-o x.tar) work.
+  // A working directory the user cannot enter (runuser from /root) is skipped, not fatal.
   const cwd = process.cwd();
-  const steps: NsStep[] = cwd !== '/' ? [{ kind: 'chdir', arg: cwd }] : [];
+  const steps: NsStep[] = cwd !== '/' && canEnter(cwd) ? [{ kind: 'chdir', arg: cwd }] : [];
   const r = await runInNamespace(ctx, steps, [...selfCommand(), ...globals, ...argv], { env });
   return r.code;
+}
+
+function canEnter(dir: string): boolean {
+  try {
+    accessSync(dir, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
