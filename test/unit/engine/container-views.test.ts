@@ -9,7 +9,9 @@ import { createContainer, findContainer, listContainers, repairContainers, type 
 import { buildContainerFilter, matchAncestor, matchLabels, parseFilterArgs, parseTimeFilter, type ContainerView } from '../../../src/engine/container-filters.js';
 import { PsRow, psJson, sortRows, listPsRows, userCommand, GO_ZERO_UNIX, treeSize } from '../../../src/engine/ps.js';
 import { shapeInspect, capDiff, signalNumber, inspectBinds, inspectMounts, inspectTmpfs, cmdAndEntrypoint, GO_ZERO_TIME } from '../../../src/engine/container-inspect.js';
-import { removalOrder, dependentsOf } from '../../../src/engine/remove.js';
+import { removalOrder, dependentsOf, pidAlive } from '../../../src/engine/remove.js';
+import { reportRemovals } from '../../../src/cli/report.js';
+import { TpodError } from '../../../src/errors.js';
 import { renameContainer } from '../../../src/engine/rename.js';
 import { formatList } from '../../../src/cli/table.js';
 import { parseLabels } from '../../../src/runtime/options.js';
@@ -323,5 +325,24 @@ describe('rm ordering', () => {
     expect(removalOrder(['base'], all, true)).toEqual(['grand', 'child', 'base']);
     expect(removalOrder(['base', 'child'], all, true)).toEqual(['grand', 'child', 'base']);
     expect(removalOrder(['base'], all, false)).toEqual(['base']);
+  });
+});
+
+describe('rm reports', () => {
+  const err = (code: number) => new TpodError('ERUNTIME', `failed ${code}`, { exitCode: code });
+  it('prints what was removed and exits 1 when a container is missing, over 2 for a running one', () => {
+    const out: string[] = [];
+    expect(reportRemovals([{ input: 'a' }, { input: 'b' }], (t) => out.push(t))).toBe(0);
+    expect(out).toEqual(['a\nb']);
+    expect(() => reportRemovals([{ input: 'a' }, { input: 'x', error: err(2) }, { input: 'y', error: err(1) }], () => undefined)).toThrow(
+      expect.objectContaining({ exitCode: 1, message: 'failed 1' }),
+    );
+    expect(() => reportRemovals([{ input: 'x', error: err(2) }], () => undefined)).toThrow(expect.objectContaining({ exitCode: 2 }));
+    expect(() => reportRemovals([{ input: 'x', error: err(125) }], () => undefined)).toThrow(expect.objectContaining({ exitCode: 125 }));
+  });
+
+  it('sees our own process as alive and a missing pid as gone', () => {
+    expect(pidAlive(process.pid)).toBe(true);
+    expect(pidAlive(0x3fffffff)).toBe(false);
   });
 });
