@@ -4,6 +4,8 @@
  *                      [--overlay OPTIONS@TARGET] [--fuse-overlay OPTIONS@TARGET]
  *                      [--vfs-apply LAYER@ROOTFS] [--umount TARGET] [--rmtree PATH]
  *                      [--after-umount TARGET] [--after-rmtree PATH]
+ *                      [--netns PATH] [--pasta ARGS] [--slirp4netns PIDFILE\x1fLOGFILE\x1fARGS]
+ *                      [--slirp-api SOCKET\x1fJSON]   (network steps: see netns.c)
  *                      [--] [COMMAND ARGS...]
  *
  * Steps run in the order given. With a COMMAND and no --after-* steps the helper
@@ -23,7 +25,7 @@
 
 #include "util.h"
 
-enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_VFS_APPLY, STEP_UMOUNT, STEP_RMTREE };
+enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_VFS_APPLY, STEP_UMOUNT, STEP_RMTREE, STEP_NETNS, STEP_PASTA, STEP_SLIRP4NETNS, STEP_SLIRP_API };
 
 struct step
 {
@@ -87,6 +89,8 @@ do_fuse_overlay (const char *arg)
       if (devnull >= 0)
         dup2 (devnull, 1);
       dup2 (errpipe[1], 2);
+      /* Its daemon outlives us: it must not hold the monitor's sync/start pipes. */
+      close_range (3, ~0U, 0);
       execlp ("fuse-overlayfs", "fuse-overlayfs", "-o", opts, at + 1, (char *) NULL);
       fprintf (stderr, "cannot run fuse-overlayfs: %s", strerror (errno));
       _exit (127);
@@ -131,6 +135,18 @@ run_step (const struct step *s)
     case STEP_RMTREE:
       if (remove_tree (s->arg) < 0)
         die_errno ("remove %s", s->arg);
+      break;
+    case STEP_NETNS:
+      netns_create (s->arg);
+      break;
+    case STEP_PASTA:
+      net_pasta (s->arg);
+      break;
+    case STEP_SLIRP4NETNS:
+      net_slirp4netns (s->arg);
+      break;
+    case STEP_SLIRP_API:
+      net_slirp_api (s->arg);
       break;
     }
 }
@@ -184,6 +200,14 @@ parse_args (struct nsexec_ctx *ctx, int argc, char **argv)
         s->kind = STEP_UMOUNT;
       else if (strcmp (a, "rmtree") == 0)
         s->kind = STEP_RMTREE;
+      else if (strcmp (a, "netns") == 0)
+        s->kind = STEP_NETNS;
+      else if (strcmp (a, "pasta") == 0)
+        s->kind = STEP_PASTA;
+      else if (strcmp (a, "slirp4netns") == 0)
+        s->kind = STEP_SLIRP4NETNS;
+      else if (strcmp (a, "slirp-api") == 0)
+        s->kind = STEP_SLIRP_API;
       else
         die ("nsexec: unknown option %s", argv[i]);
       s->arg = argv[++i];
