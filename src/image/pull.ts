@@ -12,6 +12,7 @@
 //    when every layer is there: no half image is ever visible.
 // Runs as root of the user namespace (the command re-executes there), so files keep
 // their owners.
+import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
@@ -167,9 +168,18 @@ async function fetchImage(session: Session, client: RegistryClient, source: Pull
   return { manifest: m, manifestBytes: got.bytes, manifestDigest: got.digest, configBytes };
 }
 
-/** Counts bytes on their way to extraction; refuses more than the manifest said, and less. */
+/** A layer download on its way to extraction. */
+interface BlobStream extends PassThrough {
+  /** Stops the download. */
+  abort(): void;
+  /** Reads the rest of the blob and returns its digest (undefined if that fails). */
+  digestOfRest(): Promise<string | undefined>;
+}
+
+/** Counts and hashes bytes on their way to extraction; refuses more than the manifest said, and less. */
 class SizeGuard extends Transform {
   bytes = 0;
+  private readonly hash = createHash('sha256');
   constructor(private readonly size: number, private readonly label: string, private readonly onBytes: (n: number) => void) {
     super({ highWaterMark: 1 << 20 });
   }
@@ -179,10 +189,18 @@ class SizeGuard extends Transform {
       cb(new TpodError('EDIGEST', `${this.label}: the registry sent more than the ${this.size} bytes the manifest says`));
       return;
     }
+    this.hash.update(chunk);
     this.onBytes(this.bytes);
     cb(null, chunk);
   }
+  /** Set once every byte has gone through. */
+  finalDigest: string | undefined;
+  digest(): string {
+    this.finalDigest ??= `sha256:${this.hash.digest('hex')}`;
+    return this.finalDigest;
+  }
   override _flush(cb: TransformCallback): void {
+    this.digest();
     if (this.bytes < this.size) cb(new TpodError('EDIGEST', `${this.label}: truncated blob: got ${this.bytes} of ${this.size} bytes`));
     else cb();
   }
@@ -205,15 +223,43 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
   }
   if (layers.some((l) => l.compression === 'zstd')) ensureZstd();
 
-  const open = (i: number, onBytes: (n: number) => void = () => undefined): Readable => {
+  const open = (i: number, onBytes: (n: number) => void = () => undefined): BlobStream => {
     const l = layers[i]!;
     const what = `reading layer ${l.digest} of ${label}`;
-    const out = new PassThrough({ highWaterMark: 1 << 20 });
+    const out = new PassThrough({ highWaterMark: 1 << 20 }) as BlobStream;
     const guard = new SizeGuard(l.size, what, onBytes);
     guard.on('error', (e) => out.destroy(e));
     guard.pipe(out);
+    let body: Readable | undefined;
+    let stopped = false;
+    out.abort = () => {
+      stopped = true;
+      body?.destroy();
+    };
+    // Extraction gave up on the content: read the rest to tell a corrupted blob (a
+    // digest mismatch) from a well-formed blob that is not a valid layer.
+    out.digestOfRest = () =>
+      new Promise((resolve) => {
+        if (guard.finalDigest !== undefined) return resolve(guard.bytes === l.size ? guard.finalDigest : undefined);
+        if (!body || stopped) return resolve(undefined);
+        const timer = setTimeout(() => {
+          body?.destroy();
+          resolve(undefined);
+        }, 30_000);
+        const settle = (d: string | undefined): void => {
+          clearTimeout(timer);
+          resolve(d);
+        };
+        guard.unpipe(out);
+        guard.on('data', () => undefined);
+        guard.once('end', () => settle(guard.bytes === l.size ? guard.digest() : undefined));
+        guard.once('error', () => settle(undefined));
+        body.once('error', () => settle(undefined));
+      });
     client.openBlob(source.ref.path, l.digest, what).then(
       (res) => {
+        body = res.body;
+        if (stopped) return res.body.destroy();
         const declared = Number(res.headers['content-length']);
         if (Number.isFinite(declared) && res.headers['content-length'] !== undefined && declared !== l.size && !res.headers['content-encoding']) {
           res.body.destroy();
@@ -222,7 +268,6 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
         }
         res.body.on('error', (e) => out.destroy(new TpodError('EREGISTRY', `${what}: the connection closed early (${(e as Error).message})`, { cause: e })));
         res.body.on('aborted', () => out.destroy(new TpodError('EREGISTRY', `${what}: the connection closed early`)));
-        out.on('close', () => res.body.destroy());
         res.body.pipe(guard);
       },
       (err: unknown) => out.destroy(err as Error),
@@ -231,6 +276,7 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
   };
 
   const sources: LayerSource[] = layers.map((l, i) => ({ diffId: diffIds[i]!, digest: l.digest, label: l.digest, open: () => open(i) }));
+
 
   // Layers to fetch: unique diff IDs the store does not have yet.
   const seen = new Set<string>();
@@ -275,11 +321,11 @@ async function fetchLayers(
   indexes: number[],
   sources: LayerSource[],
   sizes: number[],
-  open: (i: number, onBytes: (n: number) => void) => Readable,
+  open: (i: number, onBytes: (n: number) => void) => BlobStream,
   reporter: PullReporter,
 ): Promise<void> {
   const { ctx } = session;
-  const live = new Set<Readable>();
+  const live = new Set<BlobStream>();
   let failed: unknown;
   let next = 0;
   const one = async (i: number): Promise<void> => {
@@ -294,12 +340,18 @@ async function fetchLayers(
         await withStoreLock(ctx, () => placeLayer(ctx.paths, prepared));
         reporter.blobDone(src.digest!);
         return;
-      } catch (err) {
+      } catch (caught) {
+        let err = caught;
+        if (err instanceof TpodError && ['EARCHIVE', 'EUNSAFEARCHIVE', 'EROOTLESS'].includes(err.code)) {
+          const got = await stream.digestOfRest();
+          if (got !== undefined && got !== src.digest) err = new TpodError('EDIGEST', `reading layer ${src.digest}: digest mismatch: got ${got} (the blob is corrupted or was replaced)`, { cause: err });
+        }
+        stream.abort();
         // A half-extracted copy may remain in the work dir: remove it before a retry.
         await deleteTree(ctx, `${work.path}/${src.diffId.slice(7)}`).catch(() => undefined);
         const retriable = err instanceof TpodError && err.code === 'EREGISTRY' && /closed early|connection was reset|timed out/.test(err.message);
         if (!failed && retriable && attempt < 2) {
-          ctx.log.warn(`${err.message}; fetching the layer again`);
+          ctx.log.warn(`${(err as TpodError).message}; fetching the layer again`);
           continue;
         }
         throw err;
@@ -316,7 +368,10 @@ async function fetchLayers(
       } catch (err) {
         if (!failed) {
           failed = err;
-          for (const s of live) s.destroy(new TpodError('EINTERNAL', 'stopped: another layer failed'));
+          for (const s of live) {
+            s.abort();
+            s.destroy(new TpodError('EINTERNAL', 'stopped: another layer failed'));
+          }
         }
       }
     }

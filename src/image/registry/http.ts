@@ -136,7 +136,11 @@ export function networkError(err: unknown, what: string): TpodError {
   else if (code === 'ECONNRESET' || code === 'EPIPE') why = 'the connection was reset';
   else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') why = 'no route to the host';
   else if (TLS_TRUST.has(code)) why = `TLS certificate not trusted (${e.message}); add its CA to certs.d or use --tls-verify=false for a registry you trust`;
-  else if (code === 'EPROTO' || /SSL|TLS|wrong version number/i.test(e?.message ?? '')) why = `TLS handshake failed (${e.message}); is it a plain-http registry? (then: insecure = true in registries.conf, or --tls-verify=false)`;
+  else if (code === 'EPROTO' || /SSL|TLS|wrong version number/i.test(e?.message ?? '')) {
+    const msg = e?.message ?? '';
+    const detail = /wrong version number/.test(msg) ? 'the server does not speak TLS' : (/SSL routines:[^:]*:([^:\n]+)/.exec(msg)?.[1] ?? msg.split('\n')[0]!).trim();
+    why = `TLS handshake failed (${detail}); is it a plain-http registry? (then: insecure = true in registries.conf, or --tls-verify=false)`;
+  }
   else if (code === 'ERR_STREAM_PREMATURE_CLOSE' || e?.message === 'aborted') why = 'the connection closed early';
   else why = e?.message ?? String(err);
   return new TpodError('EREGISTRY', `${what}: ${why}`, { cause: err });
