@@ -64,6 +64,29 @@ export function relevantCommands(argv: string[], all: CommandClass[] = commands)
   return matching.length > 0 ? matching : all;
 }
 
+function makeCli(list: CommandClass[]): Cli {
+  const cli = new Cli({ binaryLabel: 'tpod', binaryName: 'tpod', binaryVersion: VERSION, enableColors: false });
+  for (const c of list) cli.register(c);
+  return cli;
+}
+
+let prebuilt: Cli | undefined;
+
+/**
+ * For the start-up snapshot: a Cli with every command whose parser is compiled now,
+ * once, and kept. Clipanion compiles its state machine on every process() call (its
+ * CliBuilder.compile, an internal we wrap here); from a snapshot that work is done.
+ */
+export function prebuildCli(): void {
+  const cli = makeCli(commands);
+  const builder = (cli as unknown as { builder: { compile: () => unknown } }).builder;
+  const compile = builder.compile.bind(builder);
+  let machine: unknown;
+  builder.compile = () => (machine ??= compile());
+  builder.compile();
+  prebuilt = cli;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let rest: string[];
   try {
@@ -75,8 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_ENGINE;
   }
 
-  const cli = new Cli({ binaryLabel: 'tpod', binaryName: 'tpod', binaryVersion: VERSION, enableColors: false });
-  for (const c of relevantCommands(rest)) cli.register(c);
+  const cli = prebuilt ?? makeCli(relevantCommands(rest));
 
   let command;
   try {

@@ -4,9 +4,10 @@
 // Nothing at module load may read the environment, the clock or the filesystem: that
 // would be frozen into the snapshot (src/util/self.ts tells code where it came from).
 import { startupSnapshot } from 'node:v8';
-import { main } from './main.js';
+import { main, prebuildCli } from './main.js';
 
 (globalThis as { __TPOD_SNAPSHOT__?: boolean }).__TPOD_SNAPSHOT__ = true;
+prebuildCli();
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // `node --snapshot-blob BLOB -- ARGS`: argv is [node, ...ARGS].
