@@ -70,23 +70,6 @@ function makeCli(list: CommandClass[]): Cli {
   return cli;
 }
 
-let prebuilt: Cli | undefined;
-
-/**
- * For the start-up snapshot: a Cli with every command whose parser is compiled now,
- * once, and kept. Clipanion compiles its state machine on every process() call (its
- * CliBuilder.compile, an internal we wrap here); from a snapshot that work is done.
- */
-export function prebuildCli(): void {
-  const cli = makeCli(commands);
-  const builder = (cli as unknown as { builder: { compile: () => unknown } }).builder;
-  const compile = builder.compile.bind(builder);
-  let machine: unknown;
-  builder.compile = () => (machine ??= compile());
-  builder.compile();
-  prebuilt = cli;
-}
-
 export async function main(argv: string[]): Promise<number> {
   let rest: string[];
   try {
@@ -98,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_ENGINE;
   }
 
-  const cli = prebuilt ?? makeCli(relevantCommands(rest));
+  const cli = makeCli(relevantCommands(rest));
 
   let command;
   try {

@@ -3,11 +3,12 @@
 // instead of resolving, reading and compiling modules (~30 ms less per command here).
 // Nothing at module load may read the environment, the clock or the filesystem: that
 // would be frozen into the snapshot (src/util/self.ts tells code where it came from).
+// Clipanion's compiled parser is deliberately not kept in it: it grew the blob by 2.7 MB
+// and cost more to deserialise (~20 ms) than compiling the few matching commands does.
 import { startupSnapshot } from 'node:v8';
-import { main, prebuildCli } from './main.js';
+import { main } from './main.js';
 
 (globalThis as { __TPOD_SNAPSHOT__?: boolean }).__TPOD_SNAPSHOT__ = true;
-prebuildCli();
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // `node --snapshot-blob BLOB -- ARGS`: argv is [node, ...ARGS].
