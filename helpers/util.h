@@ -22,6 +22,12 @@ int remove_tree (const char *path);
 /* Copies one layer onto a vfs rootfs, honouring whiteouts and opaque dirs. */
 void vfs_apply (const char *arg);
 
+/* Network steps (netns.c): a bound network namespace, pasta, slirp4netns and its API. */
+void netns_create (const char *path);
+void net_pasta (const char *arg);
+void net_slirp4netns (const char *arg);
+void net_slirp_api (const char *arg);
+
 int cmd_pause (int argc, char **argv);
 int cmd_nsexec (int argc, char **argv);
 int cmd_whiteouts (int argc, char **argv);

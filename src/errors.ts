@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'ECMDNOTEXEC'
   | 'EINTERNAL'
   | 'EREGISTRY'
-  | 'EAUTH';
+  | 'EAUTH'
+  | 'ENETWORK';
 
 export class TpodError extends Error {
   readonly code: ErrorCode;

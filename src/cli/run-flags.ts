@@ -23,7 +23,14 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   securityOpt = Option.Array('--security-opt', { description: 'Security options (no-new-privileges)' });
   userns = Option.String('--userns', { description: 'User namespace mode (keep-id, host)' });
   volume = Option.Array('-v,--volume', { description: 'Bind mount a host path (HOST:CONTAINER[:ro|rw|z|Z])' });
-  network = Option.String('--network,--net', { description: 'Network mode (none, host)' });
+  network = Option.String('--network,--net', { description: 'Network mode: pasta[:OPTIONS] (default where installed), slirp4netns[:OPTIONS], none, host, container:NAME, ns:PATH' });
+  publish = Option.Array('-p,--publish', { description: 'Publish a container port on the host ([IP:][HOST-PORT:]CONTAINER-PORT[/PROTOCOL]; ranges allowed)' });
+  publishAll = Option.Boolean('-P,--publish-all', false, { description: "Publish the image's exposed ports on free host ports" });
+  dns = Option.Array('--dns', { description: 'DNS server for the container (or "none": no /etc/resolv.conf)' });
+  dnsSearch = Option.Array('--dns-search', { description: 'DNS search domain ("." for none)' });
+  dnsOption = Option.Array('--dns-option,--dns-opt', { description: 'DNS resolver option (e.g. ndots:2)' });
+  addHost = Option.Array('--add-host', { description: 'Add a line to /etc/hosts (HOST:IP; IP may be host-gateway)' });
+  noHosts = Option.Boolean('--no-hosts', false, { description: "Do not create /etc/hosts: use the image's" });
   init = Option.Boolean('--init', false, { description: 'Run an init (catatonit) as PID 1 that forwards signals and reaps processes' });
   memory = Option.String('-m,--memory', { description: 'Memory limit (e.g. 512m); needs delegated cgroup v2' });
   cpus = Option.String('--cpus', { description: 'Number of CPUs (e.g. 1.5); needs delegated cgroup v2' });
@@ -73,6 +80,13 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       stopSignal: this.stopSignal,
       stopTimeout: this.stopTimeout,
       label: this.label,
+      publish: this.publish,
+      publishAll: this.publishAll,
+      dns: this.dns,
+      dnsSearch: this.dnsSearch,
+      dnsOption: this.dnsOption,
+      addHost: this.addHost,
+      noHosts: this.noHosts,
     };
   }
 

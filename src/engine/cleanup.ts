@@ -25,6 +25,13 @@ export async function releaseContainerResources(ctx: Context, rec: ContainerReco
   const hasState = runtimeStateExists(ctx, rec.id);
   const namespaceAlive = insideNamespace() || readPausePid(ctx) !== undefined;
   const steps: NsStep[] = opts.keepMount || !namespaceAlive ? [] : [{ kind: 'umount', arg: dirs.merged }];
+  // The network goes with every end, restarts included (a restart brings it up anew).
+  const { networkReleaseSteps, stopNetworkHelper } = await import('../network/setup.js');
+  if (rec.netns && existsSync(rec.netns)) {
+    if (namespaceAlive) steps.push(...networkReleaseSteps(rec));
+    else rmSync(rec.netns, { force: true }); // no namespace, no mount: only the file is left
+  }
+  stopNetworkHelper(ctx, rec);
   const command = hasState ? runtimeDeleteCommand(runtimeFor(ctx, rec), runtimeGlobalsFor(ctx, rec.id), rec.id) : [];
   // --rm: the same spawn removes the directory (files owned by subordinate ids need
   // namespace root), after the runtime let go of it.

@@ -10,6 +10,7 @@ import { containerDirs, type ContainerRecord } from '../storage/containers.js';
 import type { OciSpec, OciMount } from '../runtime/spec.js';
 import type { ImageConfigBody } from '../image/types.js';
 import { containerLabels, type ContainerView } from './container-filters.js';
+import { inspectPorts } from '../network/port-format.js';
 
 /** Go's zero time, as Podman prints times that never happened. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -173,9 +174,10 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     ImageName: rec.imageName,
     Rootfs: '',
     Pod: '',
-    ResolvConfPath: join(dirs.userdata, 'resolv.conf'),
+    // container: shares the other container's files; --no-hosts / --dns none mount none.
+    ResolvConfPath: mountSource(spec, '/etc/resolv.conf') ?? (o?.dns?.[0] === 'none' ? '' : join(dirs.userdata, 'resolv.conf')),
     HostnamePath: join(dirs.userdata, 'hostname'),
-    HostsPath: join(dirs.userdata, 'hosts'),
+    HostsPath: mountSource(spec, '/etc/hosts') ?? (o?.noHosts ? '' : join(dirs.userdata, 'hosts')),
     StaticDir: dirs.userdata,
     OCIRuntime: rec.runtime,
     ConmonPidFile: '',
@@ -206,8 +208,8 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
-      Ports: {},
-      SandboxKey: '',
+      Ports: inspectPorts(rec.ports, image?.ExposedPorts),
+      SandboxKey: running && rec.netns ? rec.netns : '',
     },
     Namespace: '',
     IsInfra: false,
@@ -248,17 +250,17 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     ContainerIDFile: '',
     LogConfig: { Type: 'k8s-file', Config: null, Path: rec.logPath ?? join(dirs.userdata, 'ctr.log'), Tag: '', Size: '0B' },
     NetworkMode: rec.network,
-    PortBindings: {},
+    PortBindings: inspectPorts(rec.ports),
     RestartPolicy: { Name: rec.restartPolicy?.name ?? '', MaximumRetryCount: rec.restartPolicy?.maxRetries ?? 0 },
     AutoRemove: rec.rm,
     VolumeDriver: '',
     VolumesFrom: null,
     CapAdd: caps.add,
     CapDrop: caps.drop,
-    Dns: [],
-    DnsOptions: [],
-    DnsSearch: [],
-    ExtraHosts: [],
+    Dns: o?.dns ?? [],
+    DnsOptions: o?.dnsOption ?? [],
+    DnsSearch: o?.dnsSearch ?? [],
+    ExtraHosts: (o?.addHosts ?? []).map(([h, ip]) => `${h}:${ip}`),
     GroupAdd: [],
     IpcMode: 'private',
     Cgroup: '',
@@ -267,7 +269,7 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     OomScoreAdj: 0,
     PidMode: 'private',
     Privileged: false,
-    PublishAllPorts: false,
+    PublishAllPorts: o?.publishAll === true,
     ReadonlyRootfs: spec?.root.readonly === true,
     SecurityOpt: spec?.process.noNewPrivileges ? ['no-new-privileges'] : [],
     Tmpfs: inspectTmpfs(spec),
@@ -287,6 +289,11 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
   if (args[0] === '/run/podman-init') hostConfig.Init = true;
   out.HostConfig = hostConfig;
   return out;
+}
+
+/** Where a bind mount at DEST comes from, per the spec. */
+function mountSource(spec: OciSpec | undefined, dest: string): string | undefined {
+  return spec?.mounts.find((m) => m.destination === dest)?.source;
 }
 
 function readSpec(userdata: string): OciSpec | undefined {

@@ -17,6 +17,8 @@ import { chooseDriver, type DriverName } from '../storage/driver.js';
 import { writeFileAtomic } from '../storage/atomic.js';
 import type { ImageConfigBody } from '../image/types.js';
 import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.js';
+import { buildHosts } from '../network/etc-files.js';
+import { resolveNetwork, networkFiles } from '../network/plan.js';
 
 /** What the image store gives run/create (src/image/store.ts). */
 export interface ImageAccess {
@@ -63,15 +65,9 @@ export function findCatatonit(): string | undefined {
 
 // ---- generated /etc files ---------------------------------------------------------
 
-/** /etc/hosts: loopback names plus the container's own name(s). */
+/** /etc/hosts without a network of its own: loopback names plus the container's name(s). */
 export function hostsFile(hostname: string, name: string, hostHosts: string | undefined): string {
-  const own = [...new Set([hostname, name])].join(' ');
-  if (hostHosts !== undefined) {
-    // --network host: the host's entries, and the container's names beside them.
-    const base = hostHosts.endsWith('\n') || hostHosts === '' ? hostHosts : hostHosts + '\n';
-    return `${base}127.0.1.1\t${own}\n`;
-  }
-  return `127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n127.0.1.1\t${own}\n`;
+  return buildHosts({ hostname, name, ...(hostHosts !== undefined ? { hostHosts } : {}) });
 }
 
 /**
@@ -109,6 +105,8 @@ export function keepIdFiles(
 export interface CreateOptions {
   /** `run` records the container as running from the start (one record write fewer). */
   forRun: boolean;
+  /** Fail now on a published host port something else holds (run: before anything is written). */
+  checkPorts?: boolean;
   /** Size of the pause namespace's id maps (for keep-id); read from the host when absent. */
   idCounts?: { uid: number; gid: number };
 }
@@ -160,24 +158,29 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
   // Fail on a bad command line before anything is written.
   const args = processArgs(config, opts);
 
-  const hostHosts = opts.network === 'host' ? readOr('/etc/hosts', '') : undefined;
-  const resolv = resolvConfFor(readOr('/etc/resolv.conf', ''), opts.network === 'host' ? undefined : readOr('/run/systemd/resolve/resolv.conf', '') || undefined, opts.network === 'host');
+  const network = await resolveNetwork(ctx, opts, config, { checkPorts: co.checkPorts ?? false });
 
   let dirsOut: ContainerDirs | undefined;
   let missingCommand: string | undefined;
   const record = await createContainer(ctx, opts.name, ({ id, name, dirs }) => {
     dirsOut = dirs;
     const hostname = opts.hostname ?? id.slice(0, 12);
+    const net = networkFiles(ctx, network, opts, { id, name, hostname });
+    const place = (f: { text: string } | { path: string } | undefined, file: string): string | undefined => {
+      if (f === undefined) return undefined;
+      if ('path' in f) return f.path;
+      const p = join(dirs.userdata, file);
+      // Plain writes: the record written after them is the commit point, and a dir
+      // without a record is removed as a leftover.
+      writeFileSync(p, f.text, { mode: 0o644 });
+      return p;
+    };
     const files = {
-      hosts: join(dirs.userdata, 'hosts'),
+      hosts: place(net.hosts, 'hosts'),
       hostname: join(dirs.userdata, 'hostname'),
-      resolvConf: join(dirs.userdata, 'resolv.conf'),
-    } as { hosts: string; hostname: string; resolvConf: string; passwd?: string; group?: string };
-    // Plain writes: the record written after them is the commit point, and a dir
-    // without a record is removed as a leftover.
-    writeFileSync(files.hosts, hostsFile(hostname, name, hostHosts), { mode: 0o644 });
+      resolvConf: place(net.resolvConf, 'resolv.conf'),
+    } as { hosts?: string; hostname: string; resolvConf?: string; passwd?: string; group?: string };
     writeFileSync(files.hostname, `${hostname}\n`, { mode: 0o644 });
-    writeFileSync(files.resolvConf, resolv, { mode: 0o644 });
     if (extraFiles.passwd !== undefined) {
       files.passwd = join(dirs.userdata, 'passwd');
       writeFileSync(files.passwd, extraFiles.passwd, { mode: 0o644 });
@@ -188,6 +191,7 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
     }
     const spec = buildSpec({
       id, image: config, opts, user, rootfs: dirs.merged, hostname, files,
+      ...(net.specNetns ? { netnsPath: net.specNetns } : {}), hostNetwork: net.hostNetwork,
       ...(initBinary ? { initBinary } : {}),
       nofile, cgroupV2: layout.mode === 'v2', capLastCap,
       ...(keepId ? { keepId } : {}),
@@ -210,7 +214,7 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
       driver,
       layers: diffIds,
       hostname,
-      network: opts.network,
+      ...net.record,
       rm: opts.rm,
       tty: opts.tty,
       interactive: opts.interactive,

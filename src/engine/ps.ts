@@ -9,6 +9,7 @@ import { findContainer, listContainers, containerDirs, type ContainerRecord } fr
 import { liveState, type HostProc } from './state.js';
 import { buildContainerFilter, containerLabels, type ContainerView } from './container-filters.js';
 import { containerStatus, humanDuration } from '../util/units.js';
+import { formatPorts, jsonPorts } from '../network/port-format.js';
 
 export const PS_SORT_KEYS = ['command', 'created', 'id', 'image', 'names', 'runningfor', 'size', 'status'] as const;
 export type PsSortKey = (typeof PS_SORT_KEYS)[number];
@@ -50,7 +51,7 @@ export interface PsJson {
   Pid: number;
   Pod: string;
   PodName: string;
-  Ports: null;
+  Ports: ReturnType<typeof jsonPorts>;
   Restarts: number;
   Size: { RootFsSize: number; RwSize: number } | null;
   StartedAt: number;
@@ -134,7 +135,7 @@ export class PsRow {
     return this.json.Names[0] ?? '';
   }
   get Ports(): string {
-    return '';
+    return formatPorts(this.view.rec.ports);
   }
   get Networks(): string {
     return this.json.Networks.join(',');
@@ -254,7 +255,7 @@ export function psJson(v: ContainerView, now: number, size?: { RootFsSize: numbe
     Pid: v.status === 'running' || v.status === 'paused' || v.status === 'stopping' ? v.pid ?? 0 : 0,
     Pod: '',
     PodName: '',
-    Ports: null,
+    Ports: jsonPorts(rec.ports),
     Restarts: rec.restartCount ?? 0,
     Size: size ?? null,
     StartedAt: v.status === 'created' ? GO_ZERO_UNIX : unixSeconds(v.startedAt),

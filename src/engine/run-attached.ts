@@ -18,7 +18,7 @@ export async function runAttachedViaMonitor(ctx: Context, opts: RunOptions, imag
   const { ensurePause } = await import('../rootless/pause.js');
   const pause = ensurePause(ctx);
   pause.catch(() => undefined);
-  const p = await prepareContainer(ctx, opts, images, { forRun: false });
+  const p = await prepareContainer(ctx, opts, images, { forRun: false, checkPorts: true });
   const id = p.record.id;
   let conn: AttachConnection | undefined;
   try {

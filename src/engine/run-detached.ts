@@ -11,7 +11,7 @@ export async function runDetached(ctx: Context, opts: RunOptions, images: ImageA
   const { ensurePause } = await import('../rootless/pause.js');
   const pause = ensurePause(ctx);
   pause.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-  const p = await prepareContainer(ctx, opts, images, { forRun: false });
+  const p = await prepareContainer(ctx, opts, images, { forRun: false, checkPorts: true });
   try {
     await pause;
     const r = await startContainer(ctx, p.record.id);

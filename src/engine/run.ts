@@ -8,7 +8,7 @@
 // handle the pty); tpod ignores terminal signals while it waits (the helper forwards
 // them) and exits with the container's exit code. The runtime's own error, if any, is
 // read from its log file and mapped to Podman's 125/126/127.
-import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import type { Context } from './context.js';
@@ -20,6 +20,7 @@ import { mountSteps, unmountStep } from '../storage/driver.js';
 import { runInNamespace, type NsStep } from '../rootless/join.js';
 import { ensurePause } from '../rootless/pause.js';
 import { ensurePrivateDir } from '../storage/paths.js';
+import { networkReleaseSteps, networkSetupSteps, prepareNetworkLaunch, stopNetworkHelper } from '../network/setup.js';
 
 /** The runtime's state dir (tmpfs, per boot) and where it logs, per container. */
 export function runtimePaths(ctx: Context, id: string): { stateRoot: string; logFile: string } {
@@ -29,6 +30,10 @@ export function runtimePaths(ctx: Context, id: string): { stateRoot: string; log
 /** Everything the helper does for an attached run, in order. */
 export function attachedRunSteps(ctx: Context, p: PreparedContainer, rm: boolean): NsStep[] {
   const steps = mountSteps(p.driver, { lowerDirs: p.lowerDirs, upper: p.dirs.upper, work: p.dirs.work, merged: p.dirs.merged, layersDir: ctx.paths.layers });
+  // The network comes up after the mount (a failed mount leaves nothing to take down)
+  // and goes when the runtime returns: removing the namespace file stops pasta, and
+  // slirp4netns' exit pipe closes with the helper.
+  steps.push(...networkSetupSteps(ctx, p.record), ...networkReleaseSteps(p.record, true));
   steps.push(unmountStep(p.dirs.merged, true));
   // The upper dir holds files owned by subordinate ids: only namespace root removes them.
   if (rm) steps.push({ kind: 'rmtree', arg: p.dirs.dir, after: true });
@@ -55,6 +60,19 @@ export function terminalMode(opts: RunOptions, stdinIsTTY: boolean): { tty: bool
   return { tty: false, warning: 'the input device is not a TTY: running the container without a pseudo-TTY (-t ignored)' };
 }
 
+/**
+ * After the helper returned: its after-steps removed the namespace file unless a step
+ * failed half-way (then the file, and maybe pasta, are still there). The helper's pid
+ * file goes either way.
+ */
+async function releaseNetworkAfterRun(ctx: Context, rec: PreparedContainer['record']): Promise<void> {
+  if (rec.netns && existsSync(rec.netns)) {
+    const { runInNamespace } = await import('../rootless/join.js');
+    await runInNamespace(ctx, networkReleaseSteps(rec), [], { capture: true }).catch(() => undefined);
+  }
+  stopNetworkHelper(ctx, rec);
+}
+
 export async function runContainer(ctx: Context, given: RunOptions, images: ImageAccess, stdinIsTTY = isatty(0)): Promise<number> {
   if (given.detach) {
     const { runDetached } = await import('./run-detached.js');
@@ -74,7 +92,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   // Joining (or creating) the pause process overlaps with writing the bundle.
   const pausePid = ensurePause(ctx);
   pausePid.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-  const p = await prepareContainer(ctx, opts, images, { forRun: true });
+  const p = await prepareContainer(ctx, opts, images, { forRun: true, checkPorts: true });
   const { id, name } = p.record;
   if (p.missingCommand !== undefined) {
     const err = mapRuntimeError(p.runtime, commandNotFoundText(p.runtime, p.missingCommand));
@@ -90,6 +108,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     const rt = runtimePaths(ctx, id);
     ensurePrivateDir(rt.stateRoot, ctx.uid);
     mkdirSync(join(ctx.paths.runroot, 'runtime-logs'), { recursive: true, mode: 0o700 });
+    await prepareNetworkLaunch(ctx, p.record, { checkPorts: false });
     const command = runtimeRunCommand(p.runtime, rt, p.dirs.userdata, id);
     const r = await runInNamespace(ctx, attachedRunSteps(ctx, p, opts.rm), command, {
       // Without -i the container reads from /dev/null, as with Podman; with -t the
@@ -107,6 +126,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     failure = err as Error;
     code = 125;
   }
+  await releaseNetworkAfterRun(ctx, p.record);
   // --rm also when the container failed to start; the helper already removed the dir.
   if (opts.rm) await forgetContainer(ctx, id, name);
   else await updateContainer(ctx, id, { state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });

@@ -29,6 +29,7 @@ import { IN_USERNS_ENV, insideNamespace, nsexecArgs } from '../rootless/join.js'
 import { attachSocketPath, exitFilePath, identify, liveState, logPath, reconcile } from './state.js';
 import { clearExitFile, releaseContainerResources } from './cleanup.js';
 import { runtimeBaseArgs, runtimeFor, runtimeGlobalsFor } from './runtime-of.js';
+import { networkSetupSteps, prepareNetworkLaunch } from '../network/setup.js';
 
 export interface LaunchOptions {
   /** Restarts by the restart policy count up; a user start begins again at 0. */
@@ -96,7 +97,8 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
     const { ensurePause } = await import('../rootless/pause.js');
     pausePid = await ensurePause(ctx);
   }
-  const steps = lo.mounted
+  await prepareNetworkLaunch(ctx, rec);
+  const mount = lo.mounted
     ? []
     : [
         unmountStep(dirs.merged), // a stale mount from a run whose clean-up never came
@@ -108,6 +110,8 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
           layersDir: ctx.paths.layers,
         }),
       ];
+  // The network comes up in the same spawn, after the mount and before the runtime.
+  const steps = [...mount, ...networkSetupSteps(ctx, rec)];
   const wrapper = pausePid === undefined && steps.length === 0 ? undefined : [helperPath('tpod-helper'), ...nsexecArgs(pausePid, steps), '--'];
   const mo = monitorOptionsFor(ctx, rec, rt.path, runtimeBaseArgs(rt, rd));
   if (lo.noExitCommand && (rec.restartPolicy?.name ?? 'no') === 'no') delete mo.exitCommand;

@@ -7,6 +7,9 @@ import { isAbsolute, posix, resolve } from 'node:path';
 import { UsageError, TpodError, isErrno } from '../errors.js';
 import type { RestartPolicy } from '../storage/containers.js';
 import { parseRestartPolicy, parseSignal, parseTimeout } from './lifecycle-options.js';
+import { parseNetworkFlag, type NetworkModeName } from '../network/mode.js';
+import { parsePublishList, type PortMapping } from '../network/ports.js';
+import { checkDnsServers, parseAddHost } from '../network/etc-files.js';
 
 /** The flags as the CLI collected them, before any checking. */
 export interface RawRunFlags {
@@ -39,6 +42,13 @@ export interface RawRunFlags {
   stopSignal?: string | undefined;
   stopTimeout?: string | undefined;
   label?: string[] | undefined;
+  publish?: string[] | undefined;
+  publishAll?: boolean | undefined;
+  dns?: string[] | undefined;
+  dnsSearch?: string[] | undefined;
+  dnsOption?: string[] | undefined;
+  addHost?: string[] | undefined;
+  noHosts?: boolean | undefined;
 }
 
 export interface BindMount {
@@ -54,7 +64,7 @@ export interface TmpfsMount {
   options: string[];
 }
 
-export type NetworkMode = 'default' | 'none' | 'host';
+export type NetworkMode = NetworkModeName;
 export type UsernsMode = 'default' | 'keep-id';
 
 export interface Resources {
@@ -99,6 +109,21 @@ export interface RunOptions {
   stopTimeout?: number;
   /** --label KEY=VALUE (a bare KEY has an empty value); later ones win. */
   labels?: Record<string, string>;
+  /** --network MODE:OPTIONS: pasta arguments or slirp4netns KEY=VALUE options. */
+  networkOptions?: string[];
+  /** --network container:NAME / ns:PATH. */
+  networkTarget?: string;
+  /** -p, parsed; host port 0 = a free one, picked at create. */
+  publish?: PortMapping[];
+  /** -P: the image's EXPOSEd ports on free host ports. */
+  publishAll?: boolean;
+  /** --dns (["none"]: no resolv.conf), --dns-search, --dns-option. */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  /** --add-host NAME:IP, in order. */
+  addHosts?: Array<[string, string]>;
+  noHosts?: boolean;
 }
 
 export interface HostAccess {
@@ -328,10 +353,32 @@ function parseSecurityOpts(opts: string[]): { noNewPrivileges: boolean } {
   return { noNewPrivileges };
 }
 
-function parseNetwork(raw: string | undefined): NetworkMode {
-  if (raw === undefined || raw === '') return 'default';
-  if (raw === 'none' || raw === 'host') return raw;
-  throw new UsageError(`network mode "${raw}" is not supported yet: use --network none or --network host`);
+/** --network details, -p/-P, DNS and /etc/hosts flags. */
+function parseNetworkOptions(raw: RawRunFlags, network: ReturnType<typeof parseNetworkFlag>): Partial<RunOptions> {
+  const o: Partial<RunOptions> = {};
+  if (network.options.length > 0) o.networkOptions = network.options;
+  if (network.target !== undefined) o.networkTarget = network.target;
+  if (raw.publish !== undefined && raw.publish.length > 0) o.publish = parsePublishList(raw.publish);
+  if (raw.publishAll) o.publishAll = true;
+  const list = (v: string[] | undefined): string[] | undefined => (v === undefined || v.length === 0 ? undefined : splitList(v));
+  const dns = list(raw.dns);
+  if (dns) {
+    checkDnsServers(dns);
+    o.dns = dns;
+  }
+  const search = list(raw.dnsSearch);
+  if (search) o.dnsSearch = search;
+  const dnsOpts = list(raw.dnsOption);
+  if (dnsOpts) o.dnsOption = dnsOpts;
+  if (raw.addHost !== undefined && raw.addHost.length > 0) {
+    if (raw.noHosts) throw new UsageError('--no-hosts and --add-host cannot be set together');
+    o.addHosts = raw.addHost.map(parseAddHost);
+  }
+  if (raw.noHosts) o.noHosts = true;
+  if (network.mode === 'container' && (dns || search || dnsOpts || o.addHosts || raw.noHosts)) {
+    throw new UsageError('conflicting options: --dns, --dns-search, --dns-option, --add-host and --no-hosts cannot be used with --network container: (the other container\'s files are shared)');
+  }
+  return o;
 }
 
 function parseUserns(raw: string | undefined): UsernsMode {
@@ -404,6 +451,7 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
     seen.add(d);
   }
 
+  const network = parseNetworkFlag(raw.network);
   const opts: RunOptions = {
     image: raw.image,
     command: raw.command,
@@ -417,7 +465,7 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
     noNewPrivileges: parseSecurityOpts(raw.securityOpt ?? []).noNewPrivileges,
     tmpfs,
     volumes,
-    network: parseNetwork(raw.network),
+    network: network.mode,
     userns: parseUserns(raw.userns),
     init: raw.init ?? false,
     resources: parseResources(raw),
@@ -432,5 +480,6 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   if (raw.stopSignal !== undefined) opts.stopSignal = parseSignal(raw.stopSignal);
   if (raw.stopTimeout !== undefined) opts.stopTimeout = parseTimeout(raw.stopTimeout, '--stop-timeout');
   if (raw.label !== undefined && raw.label.length > 0) opts.labels = parseLabels(raw.label);
+  Object.assign(opts, parseNetworkOptions(raw, network));
   return opts;
 }

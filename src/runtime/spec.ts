@@ -85,8 +85,12 @@ export interface SpecInput {
   /** Host path of the mounted rootfs (the overlay's merged dir). */
   rootfs: string;
   hostname: string;
-  /** Generated files bind-mounted into the container. */
-  files: { hosts: string; hostname: string; resolvConf: string; passwd?: string; group?: string };
+  /** Generated files bind-mounted into the container (hosts/resolvConf absent: the image's stay). */
+  files: { hosts?: string | undefined; hostname: string; resolvConf?: string | undefined; passwd?: string; group?: string };
+  /** A network namespace to join (tpod's bound file, another container's, ns:PATH). */
+  netnsPath?: string;
+  /** The host's network (also through container: of a host-network container). */
+  hostNetwork?: boolean;
   /** Host path of catatonit, needed for --init. */
   initBinary?: string;
   nofile: { soft: number; hard: number };
@@ -144,6 +148,10 @@ function depth(p: string): number {
   return p.split('/').filter((c) => c !== '').length;
 }
 
+function usesHostNetwork(input: SpecInput): boolean {
+  return input.hostNetwork ?? input.opts.network === 'host';
+}
+
 function mounts(input: SpecInput): OciMount[] {
   const { opts, files } = input;
   const base: OciMount[] = [
@@ -155,7 +163,7 @@ function mounts(input: SpecInput): OciMount[] {
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     // A fresh sysfs is allowed only with a network namespace of our own; with the
     // host's network, bind the host's /sys read-only instead.
-    opts.network === 'host'
+    usesHostNetwork(input)
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
   ];
@@ -165,11 +173,9 @@ function mounts(input: SpecInput): OciMount[] {
   // Host devices (null, zero, full, tty, random, urandom) are not listed: mknod is not
   // allowed in a user namespace, and crun and runc then bind-mount the host's nodes
   // for every default device by themselves.
-  const generated: OciMount[] = [
-    { destination: '/etc/hostname', type: 'bind', source: files.hostname, options: ['bind', 'rprivate'] },
-    { destination: '/etc/hosts', type: 'bind', source: files.hosts, options: ['bind', 'rprivate'] },
-    { destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: ['bind', 'rprivate'] },
-  ];
+  const generated: OciMount[] = [{ destination: '/etc/hostname', type: 'bind', source: files.hostname, options: ['bind', 'rprivate'] }];
+  if (files.hosts) generated.push({ destination: '/etc/hosts', type: 'bind', source: files.hosts, options: ['bind', 'rprivate'] });
+  if (files.resolvConf) generated.push({ destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: ['bind', 'rprivate'] });
   if (files.passwd) generated.push({ destination: '/etc/passwd', type: 'bind', source: files.passwd, options: ['bind', 'rprivate'] });
   if (files.group) generated.push({ destination: '/etc/group', type: 'bind', source: files.group, options: ['bind', 'rprivate'] });
   if (opts.init) {
@@ -235,7 +241,8 @@ export function buildSpec(input: SpecInput): OciSpec {
   if (opts.noNewPrivileges) process.noNewPrivileges = true;
 
   const namespaces: OciSpec['linux']['namespaces'] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (opts.network !== 'host') namespaces.push({ type: 'network' });
+  const hostNetwork = usesHostNetwork(input);
+  if (!hostNetwork) namespaces.push(input.netnsPath ? { type: 'network', path: input.netnsPath } : { type: 'network' });
   if (input.cgroupV2) namespaces.push({ type: 'cgroup' });
 
   const linux: OciSpec['linux'] = { namespaces, maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] };
@@ -245,7 +252,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     linux.gidMappings = keepIdMappings(input.keepId.gid, input.keepId.gidCount);
   }
   // Lets root in the container ping without raw-socket privileges (Podman does the same).
-  if (opts.network !== 'host') linux.sysctl = { 'net.ipv4.ping_group_range': '0 0' };
+  if (!hostNetwork) linux.sysctl = { 'net.ipv4.ping_group_range': '0 0' };
   if (input.applyResources && hasResources(opts.resources)) linux.resources = resourcesSpec(opts.resources);
 
   const root: OciSpec['root'] = { path: input.rootfs };

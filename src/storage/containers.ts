@@ -11,6 +11,7 @@ import { chmodSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSyn
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import type { RunOptions } from '../runtime/options.js';
+import type { PortMapping } from '../network/port-format.js';
 import { TpodError, NoSuchContainerError, isErrno } from '../errors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { withLock } from './lock.js';
@@ -77,6 +78,15 @@ export interface ContainerRecord {
   logPath?: string;
   /** The image's labels with --label ones over them (ps --filter label=, inspect). */
   labels?: Record<string, string>;
+
+  // ---- network (src/network/): `network` above is pasta, slirp4netns, none, host,
+  // container:<id> or ns:<path>.
+  /** pasta arguments or slirp4netns KEY=VALUE options (containers.conf's, then --network's). */
+  networkOptions?: string[];
+  /** The network namespace file tpod binds for this container while it runs. */
+  netns?: string;
+  /** Published ports, host ports already picked. */
+  ports?: PortMapping[];
 }
 
 const ID_RE = /^[0-9a-f]{64}$/;

@@ -42,6 +42,7 @@ import { PauseCommand } from './pause.js';
 import { UnpauseCommand } from './unpause.js';
 import { StatsCommand } from './stats.js';
 import { TopCommand } from './top.js';
+import { PortCommand } from './port.js';
 
 export const commands: CommandClass[] = [
   HelpCommand,
@@ -86,4 +87,5 @@ export const commands: CommandClass[] = [
   UnpauseCommand,
   StatsCommand,
   TopCommand,
+  PortCommand,
 ];

@@ -1,0 +1,255 @@
+// What a container's network will be, decided at create time: the mode (the default
+// resolved from containers.conf), the published ports with free host ports picked,
+// the namespace the OCI spec names, and the /etc/hosts and resolv.conf it gets.
+//
+// Containers with a namespace of their own (pasta, slirp4netns, none) get it as a file,
+// <runroot>/netns/<id>, bound by tpod-helper before the runtime runs: the helper is set
+// up on it before the container's process exists, `container:` joins it by path, and
+// removing the file is what stops pasta. The pods issue adds the pod's namespace here.
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Context } from '../engine/context.js';
+import { TpodError, UsageError } from '../errors.js';
+import type { RunOptions } from '../runtime/options.js';
+import type { ImageConfigBody } from '../image/types.js';
+import { findContainer, type ContainerRecord } from '../storage/containers.js';
+import { isUserMode, parseSlirpOptions, slirpAddresses } from './mode.js';
+import { readNetworkConfig, realSources, type NetworkConfig } from './config.js';
+import { assignHostPorts, checkPortsFree, checkPrivilegedPorts, exposedMappings, unprivilegedPortStart, type PortMapping } from './ports.js';
+import { buildHosts, buildResolvConf } from './etc-files.js';
+import { defaultRoute, findExecutable, hostIPv4 } from './host.js';
+
+/** The record's network fields (src/storage/containers.ts). */
+export interface NetworkRecordFields {
+  /** pasta, slirp4netns, none, host, container:<id>, ns:<path> (inspect's NetworkMode). */
+  network: string;
+  /** pasta arguments or slirp4netns KEY=VALUE options, config's first. */
+  networkOptions?: string[];
+  /** The namespace file tpod binds for this container (own-namespace modes). */
+  netns?: string;
+  ports?: PortMapping[];
+}
+
+export interface ResolvedNetwork {
+  mode: 'pasta' | 'slirp4netns' | 'none' | 'host' | 'container' | 'ns';
+  options: string[];
+  /** container: the other container's record; ns: the path. */
+  peer?: ContainerRecord;
+  nsPath?: string;
+  ports: PortMapping[];
+  config: NetworkConfig;
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+export function netnsPath(ctx: Context, id: string): string {
+  return join(ctx.paths.runroot, 'netns', id);
+}
+
+export function networkConfig(ctx: Context): NetworkConfig {
+  return readNetworkConfig(realSources(process.env, ctx.paths.configHome));
+}
+
+/** The installed helper for MODE, or an error that names the package to install. */
+export function helperBinary(mode: 'pasta' | 'slirp4netns', config: NetworkConfig): string {
+  if (mode === 'slirp4netns' && config.slirpPath) return config.slirpPath;
+  const found = findExecutable(mode);
+  if (found) return found;
+  throw new TpodError(
+    'ENETWORK',
+    mode === 'pasta'
+      ? 'pasta is not installed: install the "passt" package (apt install passt / dnf install passt), or use --network slirp4netns'
+      : 'slirp4netns is not installed: install the "slirp4netns" package (apt install slirp4netns / dnf install slirp4netns), or use --network pasta',
+  );
+}
+
+/** default: containers.conf's default_rootless_network_cmd, else pasta where installed, else slirp4netns. */
+export function defaultMode(config: NetworkConfig): 'pasta' | 'slirp4netns' {
+  if (config.defaultRootlessNetworkCmd) return config.defaultRootlessNetworkCmd;
+  if (findExecutable('pasta')) return 'pasta';
+  if (findExecutable('slirp4netns')) return 'slirp4netns';
+  throw new TpodError('ENETWORK', 'rootless networking needs pasta or slirp4netns: install the "passt" package (or "slirp4netns"), or use --network none');
+}
+
+/**
+ * The network for OPTS (async: picking free ports binds sockets). CHECK_PORTS also
+ * fails now on host ports something else holds (run: before anything is created).
+ */
+export async function resolveNetwork(
+  ctx: Context,
+  opts: RunOptions,
+  image: ImageConfigBody | undefined,
+  co: { checkPorts: boolean },
+): Promise<ResolvedNetwork> {
+  const config = networkConfig(ctx);
+  const asked = opts.network;
+  const mode = asked === 'default' ? defaultMode(config) : asked;
+  let ports = [...(opts.publish ?? [])];
+  if (opts.publishAll) ports.push(...exposedMappings(image?.ExposedPorts, ports));
+  const out: ResolvedNetwork = { mode, options: [], ports: [], config };
+  if (isUserMode(mode)) {
+    helperBinary(mode, config);
+    const fromConfig = mode === 'pasta' ? config.pastaOptions ?? [] : config.slirpOptions ?? [];
+    out.options = [...fromConfig, ...(opts.networkOptions ?? [])];
+    if (mode === 'slirp4netns') parseSlirpOptions(out.options);
+  } else if (ports.length > 0) {
+    if (mode === 'container') throw new UsageError('conflicting options: published ports cannot be used with --network container: (publish them on the other container)');
+    // Podman drops them with a warning for the modes without a network of their own.
+    ctx.log.warn(`Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use`);
+    ports = [];
+  }
+  if (mode === 'container') {
+    const peer = findContainer(ctx, opts.networkTarget ?? '');
+    out.peer = peer;
+  }
+  if (mode === 'ns') out.nsPath = opts.networkTarget!;
+  if (ports.length > 0) {
+    checkPrivilegedPorts(ports, unprivilegedPortStart());
+    if (mode === 'slirp4netns' && ports.some((p) => p.hostIP.includes(':'))) {
+      throw new TpodError('ENETWORK', 'slirp4netns publishes ports on IPv4 host addresses only: use an IPv4 host IP, or --network pasta');
+    }
+    if (mode === 'slirp4netns' && !parseSlirpOptions(out.options).allowHostLoopback && ports.some((p) => p.protocol === 'udp' && (p.hostIP === '' || p.hostIP.startsWith('127.')))) {
+      // slirp4netns sends replies to such clients to its gateway address, which maps to
+      // the host's loopback only when that is allowed.
+      ctx.log.warn('slirp4netns drops UDP replies to clients on the host\'s loopback unless host loopback is allowed (--network slirp4netns:allow_host_loopback=true)');
+    }
+    if (co.checkPorts) await checkPortsFree(ports.filter((p) => p.hostPort !== 0));
+    ports = await assignHostPorts(ports);
+  }
+  out.ports = ports;
+  return out;
+}
+
+export interface NetworkFiles {
+  record: NetworkRecordFields;
+  /** The network namespace path for the spec; undefined with hostNetwork or a new one. */
+  specNetns?: string;
+  hostNetwork: boolean;
+  /** Text to write, a file to share (container:), or nothing to mount. */
+  hosts: { text: string } | { path: string } | undefined;
+  resolvConf: { text: string } | { path: string } | undefined;
+}
+
+/** Where the container reaches the host, and its own address, per mode. */
+function addresses(n: ResolvedNetwork): { ownIP?: string; hostAddress?: string; helperDns?: string; fallbackDns?: string } {
+  if (n.mode === 'slirp4netns') {
+    const s = parseSlirpOptions(n.options);
+    const a = slirpAddresses(s.cidr);
+    // 10.0.2.2 reaches the host's loopback only with allow_host_loopback; else the
+    // host's own address does (through slirp's NAT), as Podman sets it up.
+    const hostAddress = s.allowHostLoopback ? a.gateway : hostIPv4(defaultRoute()?.iface);
+    const out: { ownIP?: string; hostAddress?: string; helperDns?: string } = { ownIP: a.ip, helperDns: a.dns };
+    if (hostAddress) out.hostAddress = hostAddress;
+    return out;
+  }
+  if (n.mode === 'pasta') {
+    const route = defaultRoute();
+    const out: { ownIP?: string; hostAddress?: string; fallbackDns?: string } = {};
+    const ip = hostIPv4(route?.iface);
+    if (ip) out.ownIP = ip;
+    // pasta maps the gateway's address to the host's loopback unless --no-map-gw.
+    if (route?.gateway && !n.options.includes('--no-map-gw')) {
+      out.hostAddress = route.gateway;
+      out.fallbackDns = route.gateway;
+    }
+    return out;
+  }
+  return {};
+}
+
+/** The record fields, spec namespace and /etc files for container ID (sync: inside create's lock). */
+export function networkFiles(
+  ctx: Context,
+  n: ResolvedNetwork,
+  opts: RunOptions,
+  c: { id: string; name: string; hostname: string },
+): NetworkFiles {
+  const record: NetworkRecordFields = { network: n.mode };
+  if (n.options.length > 0) record.networkOptions = n.options;
+  if (n.ports.length > 0) record.ports = n.ports;
+  let specNetns: string | undefined;
+  let hostNetwork = n.mode === 'host';
+  if (isUserMode(n.mode) || n.mode === 'none') {
+    record.netns = netnsPath(ctx, c.id);
+    specNetns = record.netns;
+  } else if (n.mode === 'ns') {
+    record.network = `ns:${n.nsPath}`;
+    specNetns = n.nsPath;
+  } else if (n.mode === 'container') {
+    const peer = n.peer!;
+    record.network = `container:${peer.id}`;
+    const peerNet = peerNetns(ctx, peer);
+    if (peerNet === 'host') hostNetwork = true;
+    else specNetns = peerNet;
+    // It shares the other container's names and resolvers, as with Podman.
+    const userdata = join(ctx.paths.containers, peer.id, 'userdata');
+    return {
+      record,
+      ...(specNetns ? { specNetns } : {}),
+      hostNetwork,
+      hosts: peer.options?.noHosts ? undefined : { path: join(userdata, 'hosts') },
+      resolvConf: isNoDns(peer.options?.dns) ? undefined : { path: join(userdata, 'resolv.conf') },
+    };
+  }
+  const a = addresses(n);
+  const noHosts = opts.noHosts ?? n.config.noHosts ?? false;
+  const extraHosts = (opts.addHosts ?? []).map(([name, ip]): [string, string] => {
+    if (ip !== 'host-gateway') return [name, ip];
+    if (!a.hostAddress) throw new TpodError('ENETWORK', `--add-host ${name}:host-gateway: this network mode has no address for the host`);
+    return [name, a.hostAddress];
+  });
+  const hosts = noHosts
+    ? undefined
+    : {
+        text: buildHosts({
+          hostname: c.hostname,
+          name: c.name,
+          ...(a.ownIP ? { ownIP: a.ownIP } : {}),
+          ...(a.hostAddress ? { hostAddress: a.hostAddress } : {}),
+          extraHosts,
+          ...(hostNetwork ? { hostHosts: readOr('/etc/hosts', '') } : {}),
+        }),
+      };
+  const dns = opts.dns ?? n.config.dnsServers;
+  const resolvConf = isNoDns(dns)
+    ? undefined
+    : {
+        text: buildResolvConf({
+          hostText: readOr('/etc/resolv.conf', ''),
+          ...(hostNetwork ? {} : { upstreamText: readOr('/run/systemd/resolve/resolv.conf', '') || undefined }),
+          hostNetwork,
+          ...(a.helperDns ? { helperDns: a.helperDns } : {}),
+          ...(a.fallbackDns ? { fallbackDns: a.fallbackDns } : {}),
+          ...(dns !== undefined && dns.length > 0 ? { dns } : {}),
+          ...(opts.dnsSearch ?? n.config.dnsSearches ? { search: opts.dnsSearch ?? n.config.dnsSearches! } : {}),
+          ...(opts.dnsOption ?? n.config.dnsOptions ? { options: opts.dnsOption ?? n.config.dnsOptions! } : {}),
+        }),
+      };
+  return { record, ...(specNetns ? { specNetns } : {}), hostNetwork, hosts, resolvConf };
+}
+
+function isNoDns(dns: string[] | undefined): boolean {
+  return dns !== undefined && dns.length === 1 && dns[0] === 'none';
+}
+
+/** The namespace another container's `container:` joins: its file, or the host's. */
+export function peerNetns(ctx: Context, peer: ContainerRecord): string | 'host' {
+  if (peer.network === 'host') return 'host';
+  if (peer.netns) return peer.netns;
+  if (peer.network.startsWith('ns:')) return peer.network.slice(3);
+  if (peer.network.startsWith('container:')) {
+    const next = findContainer(ctx, peer.network.slice('container:'.length));
+    if (next.id === peer.id) throw new TpodError('ENETWORK', `container ${peer.id.slice(0, 12)} joins its own network`);
+    return peerNetns(ctx, next);
+  }
+  // A record from a build that let the runtime create the namespace: the live process's.
+  if (peer.pid !== undefined) return `/proc/${peer.pid}/ns/net`;
+  throw new TpodError('ENETWORK', `container ${peer.name} has no network namespace to join: start it first`);
+}
+
