@@ -11,7 +11,8 @@
 // and XDG_RUNTIME_DIR under a temp dir, removed at the end. To add a measurement, add
 // a row to ROWS below: argv for each engine, an optional setup, and the target ratio.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,8 +160,8 @@ function exec(engine, args, { capture = false, timeout = 120_000 } = {}) {
   });
 }
 
-async function execOk(engine, args, what) {
-  const r = await exec(engine, args, { capture: true });
+async function execOk(engine, args, what, timeout) {
+  const r = await exec(engine, args, { capture: true, timeout });
   if (r.code !== 0) throw new Error(`${engine.name} ${args.join(' ')} (${what}) exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
   return r;
 }
@@ -217,9 +218,133 @@ const ROWS = [
       return procs.reduce((sum, p) => sum + p.rssKiB, 0) / n;
     },
   },
-  // Next rows, once their commands land: pull of the 95 MB Debian image from a loopback
-  // registry (target 0.5).
+  {
+    // A real distribution from a registry on loopback: pulled from scratch each run
+    // (`rmi -a -f` in between, not timed), median of BENCH_PULL_RUNS (3) runs per engine.
+    name: 'pull of a Debian minbase image (95 MB gzip layer) from a loopback registry',
+    target: 0.5,
+    needs: [['pull'], ['rmi']],
+    setup: async (engine) => {
+      pullBench.ref ??= await startPullRegistry(engine);
+      writeRegistriesConf(engine, pullBench.host);
+      // One untimed pull warms what is not the pull (pause process, storage set-up).
+      await execOk(engine, ['pull', '-q', pullBench.ref], 'warm-up pull', 600_000);
+    },
+    measure: async (engine) => {
+      const times = [];
+      const runs = Number(process.env.BENCH_PULL_RUNS) || 3;
+      for (let i = 0; i < runs; i++) {
+        await execOk(engine, ['rmi', '-a', '-f'], 'rmi before pull');
+        const r = await exec(engine, ['pull', '-q', pullBench.ref], { timeout: 600_000 });
+        if (r.code !== 0) throw new Error(`${engine.name} pull exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+        times.push(r.ms);
+      }
+      log(`${engine.name} pull: ${times.map((t) => fmt(t)).join(', ')}`);
+      return median(times);
+    },
+  },
 ];
+
+// ------------------------------------------------------------------ the pull row's registry
+// The Debian image is built once (debootstrap --variant=minbase bookworm, inside
+// `tpod unshare` so files keep their owners, packed by umoci as one gzip layer) and
+// cached in ~/.cache/tpod-bench; a docker-registry on a free loopback port serves it,
+// filled by skopeo. Both are torn down when the bench exits.
+const pullBench = { ref: undefined, host: undefined, dir: undefined, child: undefined };
+
+function debianMirror() {
+  if (process.env.DEBIAN_MIRROR) return process.env.DEBIAN_MIRROR;
+  for (const [file, re] of [['/etc/apt/sources.list.d/debian.sources', /^URIs:\s*(\S+)/m], ['/etc/apt/sources.list', /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+\s+main/m]]) {
+    try {
+      const m = re.exec(readFileSync(file, 'utf8'));
+      if (m) return m[1];
+    } catch {
+      /* not there */
+    }
+  }
+  return 'http://deb.debian.org/debian';
+}
+
+async function debianLayout(tpodEngine) {
+  const cache = join(process.env.XDG_CACHE_HOME || join(process.env.HOME || tmpdir(), '.cache'), 'tpod-bench', 'debian-bookworm-minbase');
+  const layout = join(cache, 'layout');
+  try {
+    statSync(join(layout, 'DONE'));
+    return layout;
+  } catch {
+    /* build it */
+  }
+  for (const t of ['debootstrap', 'umoci', 'skopeo', 'docker-registry']) if (!which(t)) throw new Error(`the pull row needs ${t} (install it, e.g. ./install.sh --with-test-deps)`);
+  log(`building the Debian minbase image once (debootstrap from ${debianMirror()}, about a minute) into ${cache}`);
+  rmSync(cache, { recursive: true, force: true });
+  mkdirSync(cache, { recursive: true });
+  // Inside the user namespace debootstrap runs as root; container=lxc skips its mknod
+  // check (device nodes cannot be made there, and an image needs none).
+  const script = [
+    'set -e',
+    `${which('debootstrap')} --variant=minbase bookworm "$1/rootfs" "$2" >"$1/debootstrap.log" 2>&1 || { tail -5 "$1/debootstrap.log" >&2; exit 1; }`,
+    'umoci init --layout "$1/layout"',
+    'umoci new --image "$1/layout:debian"',
+    'umoci unpack --image "$1/layout:debian" "$1/bundle"',
+    'rmdir "$1/bundle/rootfs" && mv "$1/rootfs" "$1/bundle/rootfs"',
+    'umoci repack --image "$1/layout:debian" "$1/bundle"',
+    'umoci config --image "$1/layout:debian" --config.cmd /bin/bash --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'rm -rf "$1/bundle"',
+  ].join('\n');
+  const builder = { ...tpodEngine, env: { ...tpodEngine.env, container: 'lxc', PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin` } };
+  const r = await exec(builder, ['unshare', 'sh', '-c', script, 'build', cache, debianMirror()], { capture: true, timeout: 900_000 });
+  if (r.code !== 0) {
+    await exec(tpodEngine, ['unshare', 'rm', '-rf', cache]);
+    throw new Error(`building the Debian image failed: ${r.stderr.trim().split('\n').slice(-5).join(' / ')}`);
+  }
+  writeFileSync(join(layout, 'DONE'), new Date().toISOString());
+  return layout;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = s.address().port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the registry (once) and pushes the image with skopeo; returns the image reference. */
+async function startPullRegistry(anyEngine) {
+  const tpodEngine = anyEngine.name === 'tpod' ? anyEngine : undefined;
+  if (!tpodEngine) throw new Error('the pull row builds its image with tpod unshare: run it with tpod first');
+  const layout = await debianLayout(tpodEngine);
+  pullBench.dir = mkdtempSync(join(tmpdir(), 'tpod-bench-registry-'));
+  const host = `127.0.0.1:${await freePort()}`;
+  writeFileSync(join(pullBench.dir, 'config.yml'), `version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: ${join(pullBench.dir, 'data')}}}\nhttp: {addr: "${host}"}\n`);
+  pullBench.child = spawn(which('docker-registry'), ['serve', join(pullBench.dir, 'config.yml')], { stdio: 'ignore' });
+  pullBench.child.unref(); // the bench exits when its work is done; 'exit' stops the registry
+  process.on('exit', () => {
+    pullBench.child?.kill('SIGKILL');
+    rmSync(pullBench.dir, { recursive: true, force: true });
+  });
+  const ref = `${host}/bench/debian:minbase`;
+  for (let i = 0; ; i++) {
+    const c = spawnSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:debian`, `docker://${ref}`], { encoding: 'utf8' });
+    if (c.status === 0) break;
+    if (i >= 20) throw new Error(`skopeo copy to the bench registry failed: ${c.stderr}`);
+    await new Promise((r) => setTimeout(r, 250)); // the registry is still starting
+  }
+  pullBench.host = host;
+  return ref;
+}
+
+/** Points an engine at the plain-http bench registry (Podman 4 reads ~/.config, tpod $XDG_CONFIG_HOME). */
+function writeRegistriesConf(engine, host) {
+  const text = `[[registry]]\nlocation = "${host}"\ninsecure = true\n`;
+  for (const dir of [join(engine.dirs.config, 'containers'), join(engine.dirs.home, '.config', 'containers')]) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'registries.conf'), text);
+  }
+}
 
 // ------------------------------------------------------------------ measurement
 function median(xs) {

@@ -35,7 +35,7 @@ function agentFor(url: URL, tls: TlsSettings | undefined): HttpAgent {
     if (url.protocol === 'https:') {
       const opts: https.AgentOptions = { keepAlive: true, maxSockets: 16, rejectUnauthorized: tls?.rejectUnauthorized ?? true };
       if (tls) {
-        opts.ca = tls.ca;
+        if (tls.ca.length > 0) opts.ca = tls.ca;
         if (tls.cert !== undefined) opts.cert = tls.cert;
         if (tls.key !== undefined) opts.key = tls.key;
       }
