@@ -9,7 +9,16 @@ import { registerDecompressor } from './extract.js';
 
 /** A Duplex: zstd-compressed bytes in, plain bytes out, through `zstd -dc`. */
 export function zstdDecompressStream(program = 'zstd'): Duplex {
-  const child = spawn(program, ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return zstdProgram(program, ['-dc', '-q'], 'the layer is not valid zstd data');
+}
+
+/** A Duplex: plain bytes in, zstd-compressed bytes out (push --compression-format zstd). */
+export function zstdCompressStream(program = 'zstd'): Duplex {
+  return zstdProgram(program, ['-c', '-q', '-3', '-T0'], 'zstd compression failed');
+}
+
+function zstdProgram(program: string, args: string[], failure: string): Duplex {
+  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString();
@@ -17,12 +26,12 @@ export function zstdDecompressStream(program = 'zstd'): Duplex {
   const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
   child.on('error', (e: NodeJS.ErrnoException) => {
     duplex.destroy(e.code === 'ENOENT'
-      ? new TpodError('EARCHIVE', 'the layer is zstd-compressed and this Node.js has no zstd: install the "zstd" program (package zstd)')
+      ? new TpodError('EARCHIVE', 'zstd layers need the "zstd" program on Node.js 20: install the zstd package')
       : new TpodError('EARCHIVE', `running zstd: ${e.message}`));
   });
   child.on('close', (code, signal) => {
     if (code !== 0 && !duplex.destroyed) {
-      duplex.destroy(new TpodError('EARCHIVE', `the layer is not valid zstd data: ${stderr.trim().split('\n').pop() || `zstd exited ${code ?? signal}`}`));
+      duplex.destroy(new TpodError('EARCHIVE', `${failure}: ${stderr.trim().split('\n').pop() || `zstd exited ${code ?? signal}`}`));
     }
   });
   // Our side gave up (digest mismatch, unsafe entry): stop the program too.

@@ -490,6 +490,56 @@ describeE2E('pull', () => {
     expect((await tpod(['run', '--pull=sometimes', img, 'true'], { env })).stderr).toContain('invalid pull policy "sometimes"');
   });
 
+  it('push: layers rebuilt exactly (same image ID), readable by skopeo, pulled back; blobs the registry has are not sent again; mounts between repositories', async () => {
+    const env = t.env;
+    defaultConf(env);
+    const src = `${open.host}/test/layers`;
+    const id = (await tpodOk(['pull', '-q', src], { env })).stdout.trim();
+    const dest = `${open.host}/pushed/layers:v1`;
+    const r = await tpodOk(['push', src, dest], { env });
+    expect(r.stdout).toBe('');
+    expect(r.stderr.match(/^Copying blob sha256:[a-f0-9]{64}$/gm)).toHaveLength(3);
+    expect(r.stderr).toContain('Writing manifest to image destination');
+    const raw = spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${dest}`], { encoding: 'utf8' });
+    const m = JSON.parse(raw.stdout) as { mediaType: string; config: { digest: string }; layers: Array<{ mediaType: string }> };
+    expect(m.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(m.config.digest).toBe(`sha256:${id}`);
+    expect(m.layers.map((l) => l.mediaType)).toEqual(Array(3).fill('application/vnd.oci.image.layer.v1.tar+gzip'));
+    // An independent client checks every blob digest.
+    const copy = spawnSync('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${dest}`, `oci:${join(env.base, 'pushed-copy')}:x`], { encoding: 'utf8' });
+    expect(copy.status, copy.stderr).toBe(0);
+    const again = await tpodOk(['push', src, dest], { env });
+    expect(again.stderr.match(/skipped: already exists/g)).toHaveLength(3);
+    // Pulled back into an empty store: the rebuilt layers hash to the config's diff IDs.
+    await rmiAll(env);
+    expect((await tpodOk(['pull', '-q', dest], { env })).stdout.trim()).toBe(id);
+    expect((await tpodOk(['run', '--rm', dest, 'ls', '/data'], { env })).stdout).toBe('keep.txt\n');
+    // Another repository of the same registry: mounted, not uploaded.
+    const mounted = await tpodOk(['push', dest, `${open.host}/pushed/other:v1`], { env });
+    expect(mounted.stderr.match(/skipped: already exists/g)).toHaveLength(3);
+    expect(mounted.stderr).not.toMatch(/^Copying blob sha256:/m);
+  });
+
+  it('push: zstd layers, Docker schema 2, refusals, credentials', async () => {
+    const env = t.env;
+    const src = `${open.host}/test/layers`;
+    await tpodOk(['pull', '-q', src], { env });
+    await tpodOk(['push', '-q', '--compression-format', 'zstd', src, `${open.host}/pushed/zstd:v1`], { env });
+    const z = JSON.parse(spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${open.host}/pushed/zstd:v1`], { encoding: 'utf8' }).stdout) as { layers: Array<{ mediaType: string }> };
+    expect(z.layers.map((l) => l.mediaType)).toEqual(Array(3).fill('application/vnd.oci.image.layer.v1.tar+zstd'));
+    await tpodOk(['push', '-q', '--format', 'v2s2', src, `${open.host}/pushed/v2:v1`], { env });
+    const d = JSON.parse(spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${open.host}/pushed/v2:v1`], { encoding: 'utf8' }).stdout) as { mediaType: string };
+    expect(d.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect((await tpod(['push', '--format', 'v2s2', '--compression-format', 'zstd', src, `${open.host}/x/y`], { env })).stderr).toContain('Docker schema 2 has gzip layers only');
+    expect((await tpod(['push', '--format', 'v2s1', src, `${open.host}/x/y`], { env })).stderr).toContain('schema 1 format is deprecated');
+    expectError(await tpod(['push', 'no-such-image', `${open.host}/x/y`], { env }), 'no-such-image: image not known');
+    const target = `${authed.host}/pushed/layers:v1`;
+    expectError(await tpod(['push', src, target], { env }), target, 'unauthorized');
+    await tpodOk(['push', '-q', '--creds', `${ALICE.username}:${ALICE.password}`, src, target], { env });
+    const inspect = spawnSync('skopeo', ['inspect', '--tls-verify=false', '--creds', `${ALICE.username}:${ALICE.password}`, `docker://${target}`], { encoding: 'utf8' });
+    expect(inspect.status, inspect.stderr).toBe(0);
+  });
+
   it('TLS: an unknown CA is refused; certs.d, TPOD_EXTRA_CA_CERTS or --tls-verify=false make it work', async () => {
     const env = t.env;
     const tls = await startRegistry({ tls: true });

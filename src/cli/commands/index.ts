@@ -19,6 +19,7 @@ import { LoadCommand } from './load.js';
 import { PullCommand } from './pull.js';
 import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
+import { PushCommand } from './push.js';
 import { ImportCommand } from './import.js';
 import { SaveCommand } from './save.js';
 import { ExportCommand } from './export.js';
@@ -64,6 +65,7 @@ export const commands: CommandClass[] = [
   PullCommand,
   LoginCommand,
   LogoutCommand,
+  PushCommand,
   ImportCommand,
   SaveCommand,
   ExportCommand,

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { TpodError } from '../../errors.js';
 import type { Credentials } from '../auth-file.js';
 import { TokenCache, parseChallenges, parseTokenResponse, repositoryScope, type Challenge } from './auth.js';
-import { httpRequest, readBody, discard, networkError, isTransient, type HttpResponse } from './http.js';
+import { httpRequest, readBody, discard, networkError, isTransient, type HttpResponse, type StreamBody } from './http.js';
 import { tlsSettingsFor, type TlsEnv, type TlsSettings } from './tls.js';
 import { MAX_MANIFEST } from './manifest.js';
 
@@ -30,9 +30,16 @@ export interface ClientOptions {
   maxRetries?: number;
 }
 
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export interface RequestOptions {
   /** Repository the request is about (decides the token scope). */
   repo?: string;
+  /** Token scope actions; default pull. */
+  actions?: string[];
+  body?: Buffer | StreamBody;
+  /** An absolute URL (upload locations) instead of a path below /v2/. */
+  url?: URL;
   accept?: string[];
   headers?: Record<string, string>;
   what: string;
@@ -105,11 +112,11 @@ export class RegistryClient {
   }
 
   /** One request with network retries; redirects are the caller's. */
-  private async send(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>, what: string): Promise<HttpResponse> {
+  private async send(url: URL, method: Method, headers: Record<string, string>, what: string, body?: Buffer | StreamBody): Promise<HttpResponse> {
     const tls = url.protocol === 'https:' ? await this.tlsFor(url.host) : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await httpRequest(url, { method, headers, timeoutMs: this.timeoutMs, ...(tls ? { tls } : {}) });
+        return await httpRequest(url, { method, headers, timeoutMs: this.timeoutMs, ...(tls ? { tls } : {}), ...(body !== undefined ? { body } : {}) });
       } catch (err) {
         if (attempt < 2 && isTransient(err)) {
           const wait = 250 * 2 ** attempt;
@@ -168,7 +175,7 @@ export class RegistryClient {
     return this.challenge !== undefined;
   }
 
-  private async authorization(repo: string | undefined, challenge: Challenge | undefined, fresh: boolean): Promise<string | undefined> {
+  private async authorization(repo: string | undefined, challenge: Challenge | undefined, fresh: boolean, actions: string[] = ['pull']): Promise<string | undefined> {
     if (!challenge) return undefined;
     const creds = this.opts.credentials(repo);
     if (challenge.scheme === 'basic') {
@@ -177,7 +184,7 @@ export class RegistryClient {
     if (challenge.scheme !== 'bearer') return undefined;
     const realm = challenge.params.realm;
     if (!realm) throw new TpodError('EAUTH', `registry ${this.host} asked for a token without saying where to get it (no realm)`);
-    const scope = repo !== undefined ? repositoryScope(repo) : challenge.params.scope ?? '';
+    const scope = repo !== undefined ? repositoryScope(repo, actions) : challenge.params.scope ?? '';
     const key = TokenCache.key(realm, challenge.params.service, scope, creds?.username);
     if (!fresh) {
       const cached = this.tokens.get(key);
@@ -205,7 +212,7 @@ export class RegistryClient {
    * An authenticated request to the registry API (path below /v2/), following
    * redirects and retrying 429/5xx. Returns the final response, whatever its status.
    */
-  async request(method: 'GET' | 'HEAD', path: string, o: RequestOptions): Promise<HttpResponse> {
+  async request(method: Method, path: string, o: RequestOptions): Promise<HttpResponse> {
     await this.ping();
     let freshToken = false;
     let retries = 0;
@@ -213,12 +220,12 @@ export class RegistryClient {
     for (;;) {
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
       if (o.accept) headers.accept = o.accept.join(', ');
-      const auth = await this.authorization(o.repo, this.challenge, freshToken);
+      const auth = await this.authorization(o.repo, this.challenge, freshToken, o.actions);
       if (auth) headers.authorization = auth;
-      let url = new URL(`/v2/${path}`, this.base);
-      let res = await this.send(url, method, headers, o.what);
+      let url = o.url ?? new URL(`/v2/${path}`, this.base);
+      let res = await this.send(url, method, headers, o.what, o.body);
       // Redirects (blob storage): credentials go only to the registry's own host.
-      for (let hops = 0; res.status >= 301 && res.status <= 308 && res.status !== 304 && res.headers.location; hops++) {
+      for (let hops = 0; (method === 'GET' || method === 'HEAD') && res.status >= 301 && res.status <= 308 && res.status !== 304 && res.headers.location; hops++) {
         if (hops >= 5) throw new TpodError('EREGISTRY', `${o.what}: too many redirects`);
         discard(res);
         const next = new URL(res.headers.location, url);
@@ -304,6 +311,59 @@ export class RegistryClient {
     const got = sha256(bytes);
     if (got !== digest) throw new TpodError('EDIGEST', `${what}: digest mismatch: expected ${digest}, got ${got}`);
     return bytes;
+  }
+
+  /** The registry's base URL (after ping). */
+  get baseUrl(): URL | undefined {
+    return this.base;
+  }
+
+  /** Whether the registry has a blob in a repository (HEAD). */
+  async hasBlob(repo: string, digest: string, actions: string[]): Promise<boolean> {
+    const what = `checking blob ${digest} in ${this.host}/${repo}`;
+    const res = await this.request('HEAD', `${repo}/blobs/${digest}`, { repo, actions, what });
+    discard(res);
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw await this.failure(res, what);
+  }
+
+  /** Cross-repository mount; true when the registry mounted it (201). */
+  async mountBlob(repo: string, digest: string, from: string): Promise<boolean> {
+    const what = `mounting blob ${digest} from ${from} into ${this.host}/${repo}`;
+    const q = new URLSearchParams({ mount: digest, from });
+    const res = await this.request('POST', `${repo}/blobs/uploads/?${q.toString()}`, { repo, actions: ['pull', 'push'], what, body: Buffer.alloc(0) });
+    if (res.status === 201 || res.status === 202 || res.status === 401 || res.status === 403 || res.status === 404) {
+      discard(res);
+      // 202: not mounted, an upload session was opened instead; it is simply abandoned.
+      return res.status === 201;
+    }
+    throw await this.failure(res, what);
+  }
+
+  /** Monolithic upload: POST for a session, then PUT the whole blob with its digest. */
+  async uploadBlob(repo: string, digest: string, body: Buffer | StreamBody): Promise<void> {
+    const what = `uploading blob ${digest} to ${this.host}/${repo}`;
+    const start = await this.request('POST', `${repo}/blobs/uploads/`, { repo, actions: ['pull', 'push'], what, body: Buffer.alloc(0) });
+    if (start.status !== 202 && start.status !== 201) throw await this.failure(start, what);
+    discard(start);
+    const loc = start.headers.location;
+    if (!loc) throw new TpodError('EREGISTRY', `${what}: the registry gave no upload location`);
+    const url = new URL(loc, this.base);
+    url.searchParams.set('digest', digest);
+    const res = await this.request('PUT', '', { repo, actions: ['pull', 'push'], what, body, url, headers: { 'content-type': 'application/octet-stream' } });
+    if (res.status !== 201 && res.status !== 204 && res.status !== 200) throw await this.failure(res, what);
+    discard(res);
+  }
+
+  /** PUT a manifest under a tag; returns the digest the registry reports (or ours). */
+  async putManifest(repo: string, tag: string, bytes: Buffer, mediaType: string): Promise<string> {
+    const what = `writing manifest ${tag} to ${this.host}/${repo}`;
+    const res = await this.request('PUT', `${repo}/manifests/${tag}`, { repo, actions: ['pull', 'push'], what, body: bytes, headers: { 'content-type': mediaType } });
+    if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await this.failure(res, what);
+    discard(res);
+    const d = res.headers['docker-content-digest'];
+    return typeof d === 'string' ? d : sha256(bytes);
   }
 
   /** Checks credentials against /v2/ (login): true when accepted. */

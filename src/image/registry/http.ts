@@ -23,7 +23,17 @@ export interface HttpRequestOptions {
   tls?: TlsSettings;
   /** Socket inactivity limit (connecting, waiting for headers, between body chunks). */
   timeoutMs: number;
-  body?: Buffer | string;
+  body?: Buffer | string | StreamBody;
+}
+
+/** A request body read from a stream of known length (opened again for a retry). */
+export interface StreamBody {
+  length: number;
+  open: () => NodeJS.ReadableStream;
+}
+
+function isStreamBody(b: unknown): b is StreamBody {
+  return typeof b === 'object' && b !== null && typeof (b as StreamBody).open === 'function';
 }
 
 const agents = new Map<string, HttpAgent>();
@@ -65,14 +75,21 @@ export function httpRequest(url: URL, opts: HttpRequestOptions): Promise<HttpRes
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = { 'user-agent': 'tpod', ...(opts.headers ?? {}) };
-    if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
+    const body = opts.body;
+    if (body !== undefined) headers['content-length'] = String(isStreamBody(body) ? body.length : Buffer.byteLength(body));
     const req = mod.request(url, { method: opts.method, headers, agent: agentFor(url, opts.tls) });
     req.setTimeout(opts.timeoutMs, () => req.destroy(new TimeoutError(opts.timeoutMs)));
     req.on('error', reject);
     req.on('response', (res) => {
       resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: res, url });
     });
-    req.end(opts.body);
+    if (isStreamBody(body)) {
+      const src = body.open();
+      src.on('error', (e) => req.destroy(e));
+      src.pipe(req);
+    } else {
+      req.end(body);
+    }
   });
 }
 
