@@ -56,18 +56,20 @@ export function hostIPv4(iface?: string): string | undefined {
   return undefined;
 }
 
+export function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** An executable on PATH (then the usual system dirs), or undefined. */
 export function findExecutable(name: string, pathEnv = process.env.PATH ?? ''): string | undefined {
   const dirs = [...pathEnv.split(delimiter), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
   for (const d of dirs) {
-    if (!d) continue;
-    const p = join(d, name);
-    try {
-      accessSync(p, constants.X_OK);
-      if (statSync(p).isFile()) return p;
-    } catch {
-      /* not here */
-    }
+    if (d && isExecutable(join(d, name))) return join(d, name);
   }
   return undefined;
 }

@@ -17,7 +17,7 @@ import { isUserMode, parseSlirpOptions, slirpAddresses } from './mode.js';
 import { readNetworkConfig, realSources, type NetworkConfig } from './config.js';
 import { assignHostPorts, checkPortsFree, checkPrivilegedPorts, exposedMappings, unprivilegedPortStart, type PortMapping } from './ports.js';
 import { buildHosts, buildResolvConf } from './etc-files.js';
-import { defaultRoute, findExecutable, hostIPv4 } from './host.js';
+import { defaultRoute, findExecutable, hostIPv4, isExecutable } from './host.js';
 
 /** The record's network fields (src/storage/containers.ts). */
 export interface NetworkRecordFields {
@@ -57,9 +57,10 @@ export function networkConfig(ctx: Context): NetworkConfig {
 }
 
 /** The installed helper for MODE, or an error that names the package to install. */
-export function helperBinary(mode: 'pasta' | 'slirp4netns', config: NetworkConfig): string {
-  if (mode === 'slirp4netns' && config.slirpPath) return config.slirpPath;
-  const found = findExecutable(mode);
+export function helperBinary(mode: 'pasta' | 'slirp4netns', config: NetworkConfig, find: (name: string) => string | undefined = findExecutable): string {
+  // containers.conf's network_cmd_path names slirp4netns' path (a bare name is looked up).
+  const configured = mode === 'slirp4netns' ? config.slirpPath : undefined;
+  const found = configured === undefined ? find(mode) : configured.includes('/') ? (isExecutable(configured) ? configured : undefined) : find(configured);
   if (found) return found;
   throw new TpodError(
     'ENETWORK',
