@@ -8,7 +8,7 @@
 import { expect, it, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeE2E, useEnv, makeEnv, cleanup, tpod, tpodOk, tpodBin, type TpodEnv, type RunResult } from './harness.js';
 import { imageFixtures, type ImageFixtures } from './fixtures.js';
@@ -288,6 +288,7 @@ describeE2E('pull', () => {
     writeFileSync(join(env.home, '.docker', 'config.json'), JSON.stringify({ auths: { [`http://${authed.host}`]: { auth: Buffer.from(`${ALICE.username}:${ALICE.password}`).toString('base64') } } }));
     await tpodOk(['pull', '-q', target], { env });
     expect((await tpodOk(['logout', '--all'], { env })).stdout).toBe('Removed login credentials for all registries\n');
+    rmSync(join(env.home, '.docker'), { recursive: true, force: true });
   });
 
   it('Bearer tokens: fetched with the credentials, cached per scope across parallel layer downloads', async () => {
