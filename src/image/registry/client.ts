@@ -192,6 +192,11 @@ export class RegistryClient {
     }
     const url = new URL(realm);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TpodError('EAUTH', `registry ${this.host}: token realm "${realm}" is not an http(s) URL`);
+    // Credentials never travel in clear text to a token service of a registry that
+    // is itself reached over TLS.
+    if (creds && url.protocol === 'http:' && !this.opts.insecure) {
+      throw new TpodError('EAUTH', `registry ${this.host} sends credentials to a plain-http token service (${url.origin}); refusing (mark the registry insecure in registries.conf if this is intended)`);
+    }
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     if (scope) url.searchParams.set('scope', scope);
     const headers: Record<string, string> = { accept: 'application/json' };
