@@ -59,9 +59,9 @@ async function rootCAs(t: TlsEnv): Promise<string[]> {
   for (const v of ['TPOD_EXTRA_CA_CERTS', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE']) {
     const p = t.env[v];
     if (!p) continue;
+    // As Node does for NODE_EXTRA_CA_CERTS: an unreadable bundle is skipped, not fatal.
     const text = readIf(p);
-    if (text === undefined) throw new TpodError('ECONFIG', `${v}=${p}: cannot read the CA bundle`);
-    roots.push(text);
+    if (text !== undefined) roots.push(text);
   }
   baseRoots = roots;
   return roots;
