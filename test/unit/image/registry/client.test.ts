@@ -150,3 +150,17 @@ describe('registry client', () => {
     expect(errorDetail(Buffer.from('plain text')).text).toBe('plain text');
   });
 });
+
+describe('network errors in words', () => {
+  it('names refused, DNS, timeout, reset and TLS trust failures', async () => {
+    const { networkError, TimeoutError } = await import('../../../../src/image/registry/http.js');
+    const e = (code: string, message = code) => Object.assign(new Error(message), { code });
+    expect(networkError(e('ECONNREFUSED'), 'pinging registry r').message).toBe('pinging registry r: connection refused');
+    expect(networkError(e('ENOTFOUND', 'getaddrinfo ENOTFOUND r'), 'x').message).toBe('x: cannot resolve the host name (DNS lookup failed)');
+    expect(networkError(e('EAI_AGAIN'), 'x').message).toMatch(/DNS temporarily unavailable/);
+    expect(networkError(new TimeoutError(1500), 'x').message).toBe('x: timed out after 1.5 s');
+    expect(networkError(e('ECONNRESET'), 'x').message).toBe('x: the connection was reset');
+    expect(networkError(e('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), 'x').message).toMatch(/TLS certificate not trusted \(self-signed certificate\)/);
+    expect(networkError(e('EPROTO', 'write EPROTO 80:error:0A00010B:SSL routines:ssl3_get_record:wrong version number'), 'x').message).toMatch(/TLS handshake failed \(the server does not speak TLS\)/);
+  });
+});
