@@ -161,9 +161,10 @@ function mounts(input: SpecInput): OciMount[] {
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
-    // A fresh sysfs is allowed only with a network namespace of our own; with the
-    // host's network, bind the host's /sys read-only instead.
-    usesHostNetwork(input)
+    // A fresh sysfs is allowed only in a network namespace owned by the container's
+    // user namespace; with the host's network, or a prepared network namespace joined
+    // from keep-id's nested user namespace, bind the host's /sys read-only instead.
+    usesHostNetwork(input) || (input.keepId !== undefined && input.netnsPath !== undefined)
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
   ];
@@ -252,7 +253,9 @@ export function buildSpec(input: SpecInput): OciSpec {
     linux.gidMappings = keepIdMappings(input.keepId.gid, input.keepId.gidCount);
   }
   // Lets root in the container ping without raw-socket privileges (Podman does the same).
-  if (!hostNetwork) linux.sysctl = { 'net.ipv4.ping_group_range': '0 0' };
+  // Not with keep-id: the nested user namespace does not own the network namespace, so
+  // the runtime may not write its sysctls (EACCES on ping_group_range).
+  if (!hostNetwork && !input.keepId) linux.sysctl = { 'net.ipv4.ping_group_range': '0 0' };
   if (input.applyResources && hasResources(opts.resources)) linux.resources = resourcesSpec(opts.resources);
 
   const root: OciSpec['root'] = { path: input.rootfs };

@@ -177,6 +177,8 @@ describe('namespaces and the rest of linux', () => {
       { containerID: 1001, hostID: 0, size: 1 },
       { containerID: 1002, hostID: 1002, size: 64535 },
     ]);
+    // The nested namespace does not own the network namespace: no net sysctls then.
+    expect(s.linux.sysctl).toBeUndefined();
   });
   it('keep-id needs the id inside the namespace range', () => {
     expect(keepIdMappings(0, 10)).toEqual([
