@@ -13,6 +13,7 @@
 // Runs as root of the user namespace (the command re-executes there), so files keep
 // their owners.
 import { createHash } from 'node:crypto';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
@@ -170,6 +171,8 @@ async function fetchImage(session: Session, client: RegistryClient, source: Pull
 
 /** A layer download on its way to extraction. */
 interface BlobStream extends PassThrough {
+  /** Whether the whole blob arrived with the right size and digest. */
+  verified(): boolean;
   /** Stops the download. */
   abort(): void;
   /** Reads the rest of the blob and returns its digest (undefined if that fails). */
@@ -179,8 +182,10 @@ interface BlobStream extends PassThrough {
 /** Counts and hashes bytes on their way to extraction; refuses more than the manifest said, and less. */
 class SizeGuard extends Transform {
   bytes = 0;
+  /** Set when every byte arrived and hashed to the expected digest. */
+  verified = false;
   private readonly hash = createHash('sha256');
-  constructor(private readonly size: number, private readonly label: string, private readonly onBytes: (n: number) => void) {
+  constructor(private readonly size: number, private readonly expected: string, private readonly label: string, private readonly onBytes: (n: number) => void) {
     super({ highWaterMark: 1 << 20 });
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -200,9 +205,57 @@ class SizeGuard extends Transform {
     return this.finalDigest;
   }
   override _flush(cb: TransformCallback): void {
-    this.digest();
+    const got = this.digest();
     if (this.bytes < this.size) cb(new TpodError('EDIGEST', `${this.label}: truncated blob: got ${this.bytes} of ${this.size} bytes`));
-    else cb();
+    else if (got !== this.expected) cb(new TpodError('EDIGEST', `${this.label}: digest mismatch: expected ${this.expected}, got ${got}`));
+    else {
+      this.verified = true;
+      cb();
+    }
+  }
+}
+
+/**
+ * Gunzips when the stream starts with gzip's magic bytes (whatever the media type
+ * says), with 1 MiB output chunks: layer files then reach the disk in one write
+ * each, not in 16 KiB pieces (tens of thousands of write calls fewer for a
+ * distribution image). Anything else passes through for extract.ts to recognise.
+ */
+class AutoGunzip extends Transform {
+  private mode: 'undecided' | 'gzip' | 'pass' = 'undecided';
+  private head: Buffer | undefined;
+  private z: Gunzip | undefined;
+  constructor(private readonly label: string) {
+    super({ highWaterMark: 1 << 20 });
+  }
+  private start(chunk: Buffer): void {
+    this.mode = chunk[0] === 0x1f && chunk[1] === 0x8b ? 'gzip' : 'pass';
+    if (this.mode === 'gzip') {
+      this.z = createGunzip({ chunkSize: 1 << 20 });
+      this.z.on('data', (d: Buffer) => this.push(d));
+      this.z.on('error', (e) => this.destroy(new TpodError('EARCHIVE', `${this.label}: not valid gzip data (${e.message})`, { cause: e })));
+    }
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    let c = chunk;
+    if (this.mode === 'undecided') {
+      c = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+      if (c.length < 2) {
+        this.head = c;
+        cb();
+        return;
+      }
+      this.head = undefined;
+      this.start(c);
+    }
+    if (this.z) this.z.write(c, () => cb());
+    else cb(null, c);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.head) this.push(this.head);
+    if (!this.z) return cb();
+    this.z.once('end', () => cb());
+    this.z.end();
   }
 }
 
@@ -227,9 +280,12 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
     const l = layers[i]!;
     const what = `reading layer ${l.digest} of ${label}`;
     const out = new PassThrough({ highWaterMark: 1 << 20 }) as BlobStream;
-    const guard = new SizeGuard(l.size, what, onBytes);
+    const guard = new SizeGuard(l.size, l.digest, what, onBytes);
+    const gunzip = new AutoGunzip(what);
     guard.on('error', (e) => out.destroy(e));
-    guard.pipe(out);
+    gunzip.on('error', (e) => out.destroy(e));
+    guard.pipe(gunzip).pipe(out);
+    out.verified = () => guard.verified;
     let body: Readable | undefined;
     let stopped = false;
     out.abort = () => {
@@ -250,10 +306,11 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
           clearTimeout(timer);
           resolve(d);
         };
-        guard.unpipe(out);
+        guard.unpipe(gunzip);
         guard.on('data', () => undefined);
-        guard.once('end', () => settle(guard.bytes === l.size ? guard.digest() : undefined));
-        guard.once('error', () => settle(undefined));
+        const result = (): string | undefined => (guard.bytes === l.size ? guard.finalDigest : undefined);
+        guard.once('end', () => settle(result()));
+        guard.once('error', () => settle(result()));
         body.once('error', () => settle(undefined));
       });
     client.openBlob(source.ref.path, l.digest, what).then(
@@ -275,7 +332,9 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
     return out;
   };
 
-  const sources: LayerSource[] = layers.map((l, i) => ({ diffId: diffIds[i]!, digest: l.digest, label: l.digest, open: () => open(i) }));
+  // No `digest` for extract.ts: the stream it gets is already decompressed; the blob's
+  // size and digest are checked on the way (SizeGuard), before the layer is placed.
+  const sources: LayerSource[] = layers.map((l, i) => ({ diffId: diffIds[i]!, label: l.digest, open: () => open(i) }));
 
 
   // Layers to fetch: unique diff IDs the store does not have yet.
@@ -291,7 +350,7 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
 
   const work = await WorkDir.create(ctx, 'work');
   try {
-    await fetchLayers(session, work, missing, sources, layers.map((l) => l.size), open, reporter);
+    await fetchLayers(session, work, missing, sources, layers.map((l) => l.digest), layers.map((l) => l.size), open, reporter);
     const configDigest = f.manifest.config.digest;
     reporter.configStart(configDigest, f.configBytes.length);
     reporter.configDone(configDigest);
@@ -320,6 +379,7 @@ async function fetchLayers(
   work: WorkDir,
   indexes: number[],
   sources: LayerSource[],
+  layerDigests: string[],
   sizes: number[],
   open: (i: number, onBytes: (n: number) => void) => BlobStream,
   reporter: PullReporter,
@@ -330,21 +390,23 @@ async function fetchLayers(
   let next = 0;
   const one = async (i: number): Promise<void> => {
     const src = sources[i]!;
-    reporter.blobStart(src.digest!, sizes[i]!);
+    const digest = layerDigests[i]!;
+    reporter.blobStart(digest, sizes[i]!);
     for (let attempt = 0; ; attempt++) {
       if (failed) return;
-      const stream = open(i, (n) => reporter.blobProgress(src.digest!, n));
+      const stream = open(i, (n) => reporter.blobProgress(digest, n));
       live.add(stream);
       try {
         const prepared = await prepareLayer(work.path, { ...src, open: () => stream }, { preserveOwner: true, whiteouts: 'helper' });
+        if (!stream.verified()) throw new TpodError('EDIGEST', `reading layer ${digest}: the blob could not be verified`);
         await withStoreLock(ctx, () => placeLayer(ctx.paths, prepared));
-        reporter.blobDone(src.digest!);
+        reporter.blobDone(digest);
         return;
       } catch (caught) {
         let err = caught;
         if (err instanceof TpodError && ['EARCHIVE', 'EUNSAFEARCHIVE', 'EROOTLESS'].includes(err.code)) {
           const got = await stream.digestOfRest();
-          if (got !== undefined && got !== src.digest) err = new TpodError('EDIGEST', `reading layer ${src.digest}: digest mismatch: got ${got} (the blob is corrupted or was replaced)`, { cause: err });
+          if (got !== undefined && got !== digest) err = new TpodError('EDIGEST', `reading layer ${digest}: digest mismatch: got ${got} (the blob is corrupted or was replaced)`, { cause: err });
         }
         stream.abort();
         // A half-extracted copy may remain in the work dir: remove it before a retry.
