@@ -4,6 +4,8 @@
  *                           (a stale one there is detached first)
  *   --pasta ARGS            run pasta on it and wait: pasta configures the namespace,
  *                           then leaves its daemon behind and exits 0
+ *   --pasta-bg LAUNCHFILE LOGFILE ARGS
+ *                           the same without waiting (tpod waits for its pid file)
  *   --slirp4netns PIDFILE LOGFILE ARGS
  *                           start slirp4netns (stderr to LOGFILE), wait for its ready
  *                           byte, write its pid;
@@ -219,6 +221,43 @@ net_pasta (const char *arg)
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     die ("pasta failed: %s", msg[0] ? msg : "no message");
   free_fields (argv);
+}
+
+/* pasta without waiting for it: it configures the namespace while the runtime creates
+ * the container, and tpod waits for its pid file before the start. Its launcher's pid
+ * goes to LAUNCHFILE (gone without a pid file = failed: see LOGFILE). */
+void
+net_pasta_bg (const char *arg)
+{
+  size_t n;
+  char **f = split_fields (arg, 0, &n), pidtext[32];
+  int logfd, fd;
+  pid_t child;
+
+  if (n < 3)
+    die ("--pasta-bg wants LAUNCHFILE, LOGFILE and a command");
+  logfd = open (f[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (logfd < 0)
+    die_errno ("create %s", f[1]);
+  child = fork ();
+  if (child < 0)
+    die_errno ("fork");
+  if (child == 0)
+    {
+      child_fds (logfd, -1, -1);
+      execv (f[2], f + 2);
+      fprintf (stderr, "cannot run %s: %s", f[2], strerror (errno));
+      _exit (127);
+    }
+  close (logfd);
+  fd = open (f[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    die_errno ("create %s", f[0]);
+  snprintf (pidtext, sizeof pidtext, "%d\n", (int) child);
+  if (write_all (fd, pidtext, strlen (pidtext)) < 0)
+    die_errno ("write %s", f[0]);
+  close (fd);
+  free_fields (f);
 }
 
 static long

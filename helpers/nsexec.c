@@ -4,7 +4,8 @@
  *                      [--overlay OPTIONS@TARGET] [--fuse-overlay OPTIONS@TARGET]
  *                      [--vfs-apply LAYER@ROOTFS] [--umount TARGET] [--rmtree PATH]
  *                      [--after-umount TARGET] [--after-rmtree PATH]
- *                      [--netns PATH] [--pasta ARGS] [--slirp4netns PIDFILE\x1fLOGFILE\x1fARGS]
+ *                      [--netns PATH] [--pasta ARGS] [--pasta-bg LAUNCHFILE\x1fLOGFILE\x1fARGS]
+ *                      [--slirp4netns PIDFILE\x1fLOGFILE\x1fARGS]
  *                      [--slirp-api SOCKET\x1fJSON]   (network steps: see netns.c)
  *                      [--] [COMMAND ARGS...]
  *
@@ -25,7 +26,7 @@
 
 #include "util.h"
 
-enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_VFS_APPLY, STEP_UMOUNT, STEP_RMTREE, STEP_NETNS, STEP_PASTA, STEP_SLIRP4NETNS, STEP_SLIRP_API };
+enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_VFS_APPLY, STEP_UMOUNT, STEP_RMTREE, STEP_NETNS, STEP_PASTA, STEP_PASTA_BG, STEP_SLIRP4NETNS, STEP_SLIRP_API };
 
 struct step
 {
@@ -142,6 +143,9 @@ run_step (const struct step *s)
     case STEP_PASTA:
       net_pasta (s->arg);
       break;
+    case STEP_PASTA_BG:
+      net_pasta_bg (s->arg);
+      break;
     case STEP_SLIRP4NETNS:
       net_slirp4netns (s->arg);
       break;
@@ -204,6 +208,8 @@ parse_args (struct nsexec_ctx *ctx, int argc, char **argv)
         s->kind = STEP_NETNS;
       else if (strcmp (a, "pasta") == 0)
         s->kind = STEP_PASTA;
+      else if (strcmp (a, "pasta-bg") == 0)
+        s->kind = STEP_PASTA_BG;
       else if (strcmp (a, "slirp4netns") == 0)
         s->kind = STEP_SLIRP4NETNS;
       else if (strcmp (a, "slirp-api") == 0)

@@ -25,6 +25,7 @@ void vfs_apply (const char *arg);
 /* Network steps (netns.c): a bound network namespace, pasta, slirp4netns and its API. */
 void netns_create (const char *path);
 void net_pasta (const char *arg);
+void net_pasta_bg (const char *arg);
 void net_slirp4netns (const char *arg);
 void net_slirp_api (const char *arg);
 

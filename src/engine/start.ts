@@ -29,7 +29,7 @@ import { IN_USERNS_ENV, insideNamespace, nsexecArgs } from '../rootless/join.js'
 import { attachSocketPath, exitFilePath, identify, liveState, logPath, reconcile } from './state.js';
 import { clearExitFile, releaseContainerResources } from './cleanup.js';
 import { runtimeBaseArgs, runtimeFor, runtimeGlobalsFor } from './runtime-of.js';
-import { networkSetupSteps, prepareNetworkLaunch } from '../network/setup.js';
+import { networkSetupSteps, prepareNetworkLaunch, waitNetworkReady } from '../network/setup.js';
 
 export interface LaunchOptions {
   /** Restarts by the restart policy count up; a user start begins again at 0. */
@@ -111,7 +111,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
         }),
       ];
   // The network comes up in the same spawn, after the mount and before the runtime.
-  const steps = [...mount, ...networkSetupSteps(ctx, rec)];
+  const steps = [...mount, ...networkSetupSteps(ctx, rec, { background: true })];
   const wrapper = pausePid === undefined && steps.length === 0 ? undefined : [helperPath('tpod-helper'), ...nsexecArgs(pausePid, steps), '--'];
   const mo = monitorOptionsFor(ctx, rec, rt.path, runtimeBaseArgs(rt, rd));
   if (lo.noExitCommand && (rec.restartPolicy?.name ?? 'no') === 'no') delete mo.exitCommand;
@@ -127,6 +127,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
     throw err;
   }
   try {
+    await waitNetworkReady(ctx, rec); // pasta set up while the runtime created the container
     if (lo.beforeStart) await lo.beforeStart(handle);
     await handle.start();
   } catch (err) {

@@ -112,12 +112,16 @@ export function applyConfigText(into: NetworkConfig, text: string, file: string)
   return into;
 }
 
+const KEYS_RE = /^\s*(default_rootless_network_cmd|pasta_options|network_cmd_options|network_cmd_path|dns_servers|dns_searches|dns_options|no_hosts)\s*=/m;
+
 export function readNetworkConfig(src: ConfigSources): NetworkConfig {
   const out: NetworkConfig = {};
   for (const f of configFiles(src)) {
     const text = src.readFile(f);
-    // Most hosts have none of these files, or files without a word about networks.
-    if (text === undefined || !/network|dns_|no_hosts/.test(text)) continue;
+    // Most hosts have none of these files, or only commented examples (Podman's own
+    // /usr/share/containers/containers.conf is 24 kB of them): parse only files that set
+    // one of our keys.
+    if (text === undefined || !KEYS_RE.test(text)) continue;
     applyConfigText(out, text, f);
   }
   return out;

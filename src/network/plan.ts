@@ -52,8 +52,16 @@ export function netnsPath(ctx: Context, id: string): string {
   return join(ctx.paths.runroot, 'netns', id);
 }
 
+const configCache = new Map<string, NetworkConfig>();
+
+/** containers.conf's network settings, read once per process (create and start both ask). */
 export function networkConfig(ctx: Context): NetworkConfig {
-  return readNetworkConfig(realSources(process.env, ctx.paths.configHome));
+  let c = configCache.get(ctx.paths.configHome);
+  if (!c) {
+    c = readNetworkConfig(realSources(process.env, ctx.paths.configHome));
+    configCache.set(ctx.paths.configHome, c);
+  }
+  return c;
 }
 
 /** The installed helper for MODE, or an error that names the package to install. */

@@ -28,12 +28,14 @@ export interface HelperFiles {
   pid: string;
   log: string;
   sock: string;
+  /** pasta started in the background: the pid of the process that daemonizes. */
+  launch: string;
 }
 
-/** <runroot>/net/<id32>.{pid,log,sock}: short enough for a socket path. */
+/** <runroot>/net/<id32>.{pid,log,sock,launch}: short enough for a socket path. */
 export function helperFiles(ctx: Context, id: string): HelperFiles {
   const base = join(ctx.paths.runroot, 'net', id.slice(0, 32));
-  return { pid: `${base}.pid`, log: `${base}.log`, sock: `${base}.sock` };
+  return { pid: `${base}.pid`, log: `${base}.log`, sock: `${base}.sock`, launch: `${base}.launch` };
 }
 
 function hasAny(options: string[], flags: string[]): boolean {
@@ -109,8 +111,13 @@ function pastaDnsForward(): string | undefined {
   return defaultRoute()?.gateway;
 }
 
-/** The nsexec steps that bring REC's own network up (none for host/container/ns). */
-export function networkSetupSteps(ctx: Context, rec: ContainerRecord): NsStep[] {
+/**
+ * The nsexec steps that bring REC's own network up (none for host/container/ns).
+ * BACKGROUND: pasta sets up while the runtime creates the container; waitNetworkReady()
+ * then holds the start until it is done (the monitor path, where create and start are
+ * two steps).
+ */
+export function networkSetupSteps(ctx: Context, rec: ContainerRecord, opts: { background?: boolean } = {}): NsStep[] {
   if (!rec.netns) return [];
   const steps: NsStep[] = [{ kind: 'netns', arg: rec.netns }];
   if (!isUserMode(rec.network)) return steps;
@@ -118,7 +125,14 @@ export function networkSetupSteps(ctx: Context, rec: ContainerRecord): NsStep[] 
   const binary = helperBinary(rec.network, config);
   const files = helperFiles(ctx, rec.id);
   if (rec.network === 'pasta') {
-    steps.push({ kind: 'pasta', arg: pastaArgs(binary, rec.netns, files, rec, pastaDnsForward()).join(SEP) });
+    const args = pastaArgs(binary, rec.netns, files, rec, pastaDnsForward());
+    if (opts.background) {
+      // A pid file left from an earlier run must not read as this pasta being ready.
+      rmSync(files.pid, { force: true });
+      steps.push({ kind: 'pasta-bg', arg: [files.launch, files.log, ...args].join(SEP) });
+    } else {
+      steps.push({ kind: 'pasta', arg: args.join(SEP) });
+    }
   } else {
     steps.push({ kind: 'slirp4netns', arg: [files.pid, files.log, ...slirpArgs(binary, rec.netns, files, rec)].join(SEP) });
     for (const req of slirpForwards(rec)) steps.push({ kind: 'slirp-api', arg: `${files.sock}${SEP}${req}` });
@@ -192,5 +206,42 @@ export function stopNetworkHelper(ctx: Context, rec: Pick<ContainerRecord, 'id' 
     }
   }
   const files = helperFiles(ctx, rec.id);
-  for (const f of [files.pid, files.log, files.sock]) rmSync(f, { force: true });
+  for (const f of [files.pid, files.log, files.sock, files.launch]) rmSync(f, { force: true });
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function running(pid: number): boolean {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat === undefined) return false;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
+}
+
+/**
+ * After a background pasta start: resolves once pasta wrote its pid file (it does when
+ * the namespace is configured, as it daemonizes); fails with pasta's own message when
+ * its launcher ended without one.
+ */
+export async function waitNetworkReady(ctx: Context, rec: Pick<ContainerRecord, 'id' | 'network'>, timeoutMs = 30_000): Promise<void> {
+  if (rec.network !== 'pasta') return;
+  const files = helperFiles(ctx, rec.id);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (/^\d+\n/.test(readText(files.pid) ?? '')) return;
+    const launcher = Number(readText(files.launch)?.trim());
+    if (Number.isInteger(launcher) && launcher > 0 && !running(launcher)) {
+      if (/^\d+\n/.test(readText(files.pid) ?? '')) return;
+      const said = (readText(files.log) ?? '').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Failed to send')).join('; ');
+      throw new TpodError('ENETWORK', `pasta failed: ${said || 'it exited without a word'}`);
+    }
+    if (Date.now() > deadline) throw new TpodError('ENETWORK', `pasta did not set up the network in ${Math.round(timeoutMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }

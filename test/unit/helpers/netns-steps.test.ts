@@ -80,6 +80,22 @@ describe('--pasta', () => {
   });
 });
 
+describe('--pasta-bg', () => {
+  it('starts pasta without waiting, recording its launcher and sending its words to the log', async () => {
+    const fake = script('fake-pasta-bg', 'sleep 0.3; echo "no routable interface" >&2; exit 1');
+    const launch = join(root, 'bg.launch');
+    const log = join(root, 'bg.log');
+    const t0 = Date.now();
+    const r = nsexec(['--pasta-bg', [launch, log, fake].join(SEP), '--', 'true']);
+    expect(r.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(300);
+    const pid = Number(readFileSync(launch, 'utf8').trim());
+    expect(pid).toBeGreaterThan(0);
+    expect(await waitGone(pid)).toBe(true);
+    expect(readFileSync(log, 'utf8')).toBe('no routable interface\n');
+  });
+});
+
 describe('--slirp4netns', () => {
   it('waits for the ready byte, records the pid, and the helper quits once the exit pipe closes', async () => {
     // The stand-in says ready on fd 3, then blocks until its exit pipe (fd 4) reaches EOF.

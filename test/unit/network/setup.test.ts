@@ -3,12 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { helperFiles, helperPid, networkReleaseSteps, pastaArgs, pastaPortArgs, slirpArgs, slirpForwards, stopNetworkHelper } from '../../../src/network/setup.js';
+import { helperFiles, helperPid, networkReleaseSteps, pastaArgs, pastaPortArgs, slirpArgs, slirpForwards, stopNetworkHelper, waitNetworkReady } from '../../../src/network/setup.js';
 import { createContext, type Context } from '../../../src/engine/context.js';
 import type { PortMapping } from '../../../src/network/ports.js';
 
 const m = (x: Partial<PortMapping>): PortMapping => ({ hostIP: '', hostPort: 8080, containerPort: 80, protocol: 'tcp', range: 1, ...x });
-const files = { pid: '/r/net/x.pid', log: '/r/net/x.log', sock: '/r/net/x.sock' };
+const files = { pid: '/r/net/x.pid', log: '/r/net/x.log', sock: '/r/net/x.sock', launch: '/r/net/x.launch' };
 
 describe('pasta command line', () => {
   it('forwards exactly the published ports, and nothing by default', () => {
@@ -82,6 +82,17 @@ describe('stopping the helper', () => {
     expect(child.signalCode).toBeNull();
     // Its files are gone all the same.
     expect(existsSync(f.pid)).toBe(false);
+  });
+  it('waits for a background pasta\'s pid file, and reports its message when it gave up', async () => {
+    const f = helperFiles(ctx, id);
+    setTimeout(() => writeFileSync(f.pid, '4242\n'), 30);
+    await expect(waitNetworkReady(ctx, { id, network: 'pasta' })).resolves.toBeUndefined();
+    rmSync(f.pid);
+    // The launcher is gone (a pid no process has) and left only its complaint.
+    writeFileSync(f.launch, '999999999\n');
+    writeFileSync(f.log, 'Failed to send 10 bytes to syslog\nFailed to bind any port for \'-t 8080\', exiting\n');
+    await expect(waitNetworkReady(ctx, { id, network: 'pasta' })).rejects.toThrow("pasta failed: Failed to bind any port for '-t 8080', exiting");
+    await expect(waitNetworkReady(ctx, { id, network: 'slirp4netns' })).resolves.toBeUndefined();
   });
   it('does nothing for modes without a helper', () => {
     expect(() => stopNetworkHelper(ctx, { id, network: 'none' })).not.toThrow();
