@@ -19,7 +19,9 @@ export class PullCommand extends TpodCommand {
       \`--arch\`, \`--os\` or \`--variant\` says otherwise. Every blob is checked against its
       digest and size; layers already in the store are not downloaded again, and an
       interrupted pull leaves no partial image (the next pull completes it). Progress
-      goes to stderr; stdout gets the image ID.
+      goes to stderr; stdout gets the image ID. A registry that does not answer for 30 s
+      (\$TPOD_REGISTRY_TIMEOUT seconds) is given up on; 429 and 502-504 answers are
+      retried with backoff.
     `,
     examples: [
       ['Pull an image', '$0 pull docker.io/library/busybox'],
