@@ -26,7 +26,8 @@ export async function releaseContainerResources(ctx: Context, rec: ContainerReco
   const namespaceAlive = insideNamespace() || readPausePid(ctx) !== undefined;
   const steps: NsStep[] = opts.keepMount || !namespaceAlive ? [] : [{ kind: 'umount', arg: dirs.merged }];
   // The network goes with every end, restarts included (a restart brings it up anew).
-  const { networkReleaseSteps, stopNetworkHelper } = await import('../network/setup.js');
+  const { networkReleaseSteps, settleNetworkLaunch, stopNetworkHelper } = await import('../network/setup.js');
+  await settleNetworkLaunch(ctx, rec);
   if (rec.netns && existsSync(rec.netns)) {
     if (namespaceAlive) steps.push(...networkReleaseSteps(rec));
     else rmSync(rec.netns, { force: true }); // no namespace, no mount: only the file is left

@@ -19,6 +19,7 @@ import type { ImageConfigBody } from '../image/types.js';
 import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.js';
 import { buildHosts } from '../network/etc-files.js';
 import { resolveNetwork, networkFiles } from '../network/plan.js';
+import { releaseNetwork, startNetworkEarly } from '../network/setup.js';
 
 /** What the image store gives run/create (src/image/store.ts). */
 export interface ImageAccess {
@@ -36,6 +37,12 @@ export interface PreparedContainer {
   lowerDirs: string[];
   /** For run: the command is certainly not in the rootfs (nothing to start). */
   missingCommand?: string;
+  /**
+   * With startNetwork: pasta was launched on the namespace file (settles when that
+   * spawn returned; waitNetworkReady() waits for pasta itself). The run must not set
+   * the network up again, and must release it if it fails before the container runs.
+   */
+  networkStarted?: Promise<void>;
 }
 
 // ---- host facts ------------------------------------------------------------------
@@ -107,6 +114,8 @@ export interface CreateOptions {
   forRun: boolean;
   /** Fail now on a published host port something else holds (run: before anything is written). */
   checkPorts?: boolean;
+  /** run: start pasta now, to set up while the container is written (see PreparedContainer). */
+  startNetwork?: boolean;
   /** Size of the pause namespace's id maps (for keep-id); read from the host when absent. */
   idCounts?: { uid: number; gid: number };
 }
@@ -159,6 +168,11 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
   const args = processArgs(config, opts);
 
   const network = await resolveNetwork(ctx, opts, config, { checkPorts: co.checkPorts ?? false });
+  let networkStarted: Promise<void> | undefined;
+  if (co.startNetwork && network.mode === 'pasta') {
+    networkStarted = startNetworkEarly(ctx, { id: '', network: 'pasta', netns: network.netns, networkOptions: network.options, ports: network.ports });
+    networkStarted.catch(() => undefined); // awaited by the caller; not unhandled meanwhile
+  }
 
   let dirsOut: ContainerDirs | undefined;
   let missingCommand: string | undefined;
@@ -227,9 +241,14 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
       Object.assign(rec, selfAsMonitor());
     }
     return rec;
+  }).catch(async (err: unknown) => {
+    // The name was taken, say: the early network goes with the container that never was.
+    if (networkStarted) await networkStarted.catch(() => undefined).then(() => releaseNetwork(ctx, { id: '', network: 'pasta', netns: network.netns }));
+    throw err;
   });
   const out: PreparedContainer = { record, dirs: dirsOut!, runtime, driver, lowerDirs };
   if (missingCommand !== undefined) out.missingCommand = missingCommand;
+  if (networkStarted) out.networkStarted = networkStarted;
   return out;
 }
 

@@ -11,12 +11,17 @@ export async function runDetached(ctx: Context, opts: RunOptions, images: ImageA
   const { ensurePause } = await import('../rootless/pause.js');
   const pause = ensurePause(ctx);
   pause.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-  const p = await prepareContainer(ctx, opts, images, { forRun: false, checkPorts: true });
+  const p = await prepareContainer(ctx, opts, images, { forRun: false, checkPorts: true, startNetwork: true });
   try {
     await pause;
-    const r = await startContainer(ctx, p.record.id);
+    const r = await startContainer(ctx, p.record.id, p.networkStarted ? { networkStarted: p.networkStarted } : {});
     if ('handle' in r) r.handle.release();
   } catch (err) {
+    // A network started early is not the created container's to keep.
+    if (p.networkStarted) {
+      const { releaseNetwork } = await import('../network/setup.js');
+      await p.networkStarted.catch(() => undefined).then(() => releaseNetwork(ctx, p.record));
+    }
     // --rm also when the container never ran; otherwise it stays, created, as with Podman.
     if (opts.rm) await removeContainer(ctx, p.record.id).catch(() => undefined);
     throw err;

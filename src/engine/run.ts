@@ -8,7 +8,7 @@
 // handle the pty); tpod ignores terminal signals while it waits (the helper forwards
 // them) and exits with the container's exit code. The runtime's own error, if any, is
 // read from its log file and mapped to Podman's 125/126/127.
-import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import type { Context } from './context.js';
@@ -20,7 +20,7 @@ import { mountSteps, unmountStep } from '../storage/driver.js';
 import { runInNamespace, type NsStep } from '../rootless/join.js';
 import { ensurePause } from '../rootless/pause.js';
 import { ensurePrivateDir } from '../storage/paths.js';
-import { networkReleaseSteps, networkSetupSteps, prepareNetworkLaunch, stopNetworkHelper } from '../network/setup.js';
+import { networkReleaseSteps, networkSetupSteps, prepareNetworkLaunch, releaseNetwork, waitNetworkReady } from '../network/setup.js';
 
 /** The runtime's state dir (tmpfs, per boot) and where it logs, per container. */
 export function runtimePaths(ctx: Context, id: string): { stateRoot: string; logFile: string } {
@@ -33,7 +33,8 @@ export function attachedRunSteps(ctx: Context, p: PreparedContainer, rm: boolean
   // The network comes up after the mount (a failed mount leaves nothing to take down)
   // and goes when the runtime returns: removing the namespace file stops pasta, and
   // slirp4netns' exit pipe closes with the helper.
-  steps.push(...networkSetupSteps(ctx, p.record), ...networkReleaseSteps(p.record, true));
+  // pasta started early (prepareContainer) is up already: only its release remains.
+  steps.push(...(p.networkStarted ? [] : networkSetupSteps(ctx, p.record)), ...networkReleaseSteps(p.record, true));
   steps.push(unmountStep(p.dirs.merged, true));
   // The upper dir holds files owned by subordinate ids: only namespace root removes them.
   if (rm) steps.push({ kind: 'rmtree', arg: p.dirs.dir, after: true });
@@ -60,19 +61,6 @@ export function terminalMode(opts: RunOptions, stdinIsTTY: boolean): { tty: bool
   return { tty: false, warning: 'the input device is not a TTY: running the container without a pseudo-TTY (-t ignored)' };
 }
 
-/**
- * After the helper returned: its after-steps removed the namespace file unless a step
- * failed half-way (then the file, and maybe pasta, are still there). The helper's pid
- * file goes either way.
- */
-async function releaseNetworkAfterRun(ctx: Context, rec: PreparedContainer['record']): Promise<void> {
-  if (rec.netns && existsSync(rec.netns)) {
-    const { runInNamespace } = await import('../rootless/join.js');
-    await runInNamespace(ctx, networkReleaseSteps(rec), [], { capture: true }).catch(() => undefined);
-  }
-  stopNetworkHelper(ctx, rec);
-}
-
 export async function runContainer(ctx: Context, given: RunOptions, images: ImageAccess, stdinIsTTY = isatty(0)): Promise<number> {
   if (given.detach) {
     const { runDetached } = await import('./run-detached.js');
@@ -92,10 +80,11 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   // Joining (or creating) the pause process overlaps with writing the bundle.
   const pausePid = ensurePause(ctx);
   pausePid.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-  const p = await prepareContainer(ctx, opts, images, { forRun: true, checkPorts: true });
+  const p = await prepareContainer(ctx, opts, images, { forRun: true, checkPorts: true, startNetwork: true });
   const { id, name } = p.record;
   if (p.missingCommand !== undefined) {
     const err = mapRuntimeError(p.runtime, commandNotFoundText(p.runtime, p.missingCommand));
+    if (p.networkStarted) await p.networkStarted.catch(() => undefined).then(() => releaseNetwork(ctx, p.record));
     // Nothing was mounted: the dir holds only files tpod wrote, which Node can remove.
     if (opts.rm) await forgetContainer(ctx, id, name, async (d) => rmSync(d.dir, { recursive: true, force: true }));
     else await updateContainer(ctx, id, { state: 'exited', exitCode: err.exitCode, finishedAt: new Date().toISOString() });
@@ -109,6 +98,10 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     ensurePrivateDir(rt.stateRoot, ctx.uid);
     mkdirSync(join(ctx.paths.runroot, 'runtime-logs'), { recursive: true, mode: 0o700 });
     await prepareNetworkLaunch(ctx, p.record, { checkPorts: false });
+    if (p.networkStarted) {
+      await p.networkStarted;
+      await waitNetworkReady(ctx, p.record);
+    }
     const command = runtimeRunCommand(p.runtime, rt, p.dirs.userdata, id);
     const r = await runInNamespace(ctx, attachedRunSteps(ctx, p, opts.rm), command, {
       // Without -i the container reads from /dev/null, as with Podman; with -t the
@@ -126,7 +119,9 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     failure = err as Error;
     code = 125;
   }
-  await releaseNetworkAfterRun(ctx, p.record);
+  // The helper's after-steps removed the namespace file unless a step failed half-way;
+  // the helper's pid file goes either way.
+  await releaseNetwork(ctx, p.record);
   // --rm also when the container failed to start; the helper already removed the dir.
   if (opts.rm) await forgetContainer(ctx, id, name);
   else await updateContainer(ctx, id, { state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });

@@ -43,6 +43,8 @@ export interface LaunchOptions {
   noExitCommand?: boolean;
   /** Runs once the container is created and before it starts: attach clients connect here. */
   beforeStart?: (handle: MonitorHandle) => Promise<void>;
+  /** `run` launched pasta already (src/network/setup.ts startNetworkEarly): only wait for it. */
+  networkStarted?: Promise<void>;
 }
 
 export interface Launched {
@@ -97,7 +99,9 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
     const { ensurePause } = await import('../rootless/pause.js');
     pausePid = await ensurePause(ctx);
   }
-  await prepareNetworkLaunch(ctx, rec);
+  // An early pasta holds the published ports itself: no port check then.
+  if (lo.networkStarted) await lo.networkStarted;
+  else await prepareNetworkLaunch(ctx, rec);
   const mount = lo.mounted
     ? []
     : [
@@ -111,7 +115,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
         }),
       ];
   // The network comes up in the same spawn, after the mount and before the runtime.
-  const steps = [...mount, ...networkSetupSteps(ctx, rec, { background: true })];
+  const steps = [...mount, ...(lo.networkStarted ? [] : networkSetupSteps(ctx, rec, { background: true }))];
   const wrapper = pausePid === undefined && steps.length === 0 ? undefined : [helperPath('tpod-helper'), ...nsexecArgs(pausePid, steps), '--'];
   const mo = monitorOptionsFor(ctx, rec, rt.path, runtimeBaseArgs(rt, rd));
   if (lo.noExitCommand && (rec.restartPolicy?.name ?? 'no') === 'no') delete mo.exitCommand;

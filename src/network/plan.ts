@@ -38,6 +38,8 @@ export interface ResolvedNetwork {
   nsPath?: string;
   ports: PortMapping[];
   config: NetworkConfig;
+  /** The namespace file of the own-namespace modes (pasta, slirp4netns, none). */
+  netns?: string;
 }
 
 function readOr(path: string, fallback: string): string {
@@ -48,8 +50,10 @@ function readOr(path: string, fallback: string): string {
   }
 }
 
-export function netnsPath(ctx: Context, id: string): string {
-  return join(ctx.paths.runroot, 'netns', id);
+/** A fresh <runroot>/netns/netns-<random> (chosen before the container's id exists). */
+export function newNetnsPath(ctx: Context): string {
+  const hex = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(16))).toString('hex');
+  return join(ctx.paths.runroot, 'netns', `netns-${hex}`);
 }
 
 const configCache = new Map<string, NetworkConfig>();
@@ -132,6 +136,7 @@ export async function resolveNetwork(
     ports = await assignHostPorts(ports);
   }
   out.ports = ports;
+  if (isUserMode(mode) || mode === 'none') out.netns = newNetnsPath(ctx);
   return out;
 }
 
@@ -184,8 +189,8 @@ export function networkFiles(
   if (n.ports.length > 0) record.ports = n.ports;
   let specNetns: string | undefined;
   let hostNetwork = n.mode === 'host';
-  if (isUserMode(n.mode) || n.mode === 'none') {
-    record.netns = netnsPath(ctx, c.id);
+  if (n.netns) {
+    record.netns = n.netns;
     specNetns = record.netns;
   } else if (n.mode === 'ns') {
     record.network = `ns:${n.nsPath}`;

@@ -10,8 +10,8 @@
 // slirp4netns quits when its exit pipe closes (held by the monitor, or by the helper
 // that waits for `runtime run`); and the helper's pid, checked to be ours, gets
 // SIGTERM in case anything kept either alive.
-import { readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 import type { NsStep } from '../rootless/join.js';
@@ -24,6 +24,9 @@ import { defaultRoute } from './host.js';
 
 const SEP = '\x1f';
 
+/** What bringing a network up needs of a record (run has it before the record exists). */
+export type NetworkedRecord = Pick<ContainerRecord, 'id' | 'network' | 'netns' | 'networkOptions' | 'ports'>;
+
 export interface HelperFiles {
   pid: string;
   log: string;
@@ -32,9 +35,13 @@ export interface HelperFiles {
   launch: string;
 }
 
-/** <runroot>/net/<id32>.{pid,log,sock,launch}: short enough for a socket path. */
-export function helperFiles(ctx: Context, id: string): HelperFiles {
-  const base = join(ctx.paths.runroot, 'net', id.slice(0, 32));
+/**
+ * <runroot>/net/<name>.{pid,log,sock,launch}, named after the namespace file (which
+ * exists before the container's id when `run` starts pasta early): short enough for a
+ * socket path.
+ */
+export function helperFiles(ctx: Context, rec: Pick<ContainerRecord, 'id' | 'netns'>): HelperFiles {
+  const base = join(ctx.paths.runroot, 'net', rec.netns ? basename(rec.netns).slice(0, 40) : rec.id.slice(0, 32));
   return { pid: `${base}.pid`, log: `${base}.log`, sock: `${base}.sock`, launch: `${base}.launch` };
 }
 
@@ -117,13 +124,13 @@ function pastaDnsForward(): string | undefined {
  * then holds the start until it is done (the monitor path, where create and start are
  * two steps).
  */
-export function networkSetupSteps(ctx: Context, rec: ContainerRecord, opts: { background?: boolean } = {}): NsStep[] {
+export function networkSetupSteps(ctx: Context, rec: NetworkedRecord, opts: { background?: boolean } = {}): NsStep[] {
   if (!rec.netns) return [];
   const steps: NsStep[] = [{ kind: 'netns', arg: rec.netns }];
   if (!isUserMode(rec.network)) return steps;
   const config = networkConfig(ctx);
   const binary = helperBinary(rec.network, config);
-  const files = helperFiles(ctx, rec.id);
+  const files = helperFiles(ctx, rec);
   if (rec.network === 'pasta') {
     const args = pastaArgs(binary, rec.netns, files, rec, pastaDnsForward());
     if (opts.background) {
@@ -174,7 +181,7 @@ const HELPER_NAMES = new Set(['pasta', 'pasta.avx2', 'passt', 'passt.avx2', 'sli
 
 /** The helper's pid from its pid file, if that process is still a network helper of ours for REC. */
 export function helperPid(ctx: Context, rec: Pick<ContainerRecord, 'id' | 'netns'>): number | undefined {
-  const files = helperFiles(ctx, rec.id);
+  const files = helperFiles(ctx, rec);
   let pid: number;
   try {
     pid = Number(readFileSync(files.pid, 'utf8').trim());
@@ -205,7 +212,7 @@ export function stopNetworkHelper(ctx: Context, rec: Pick<ContainerRecord, 'id' 
       /* gone meanwhile */
     }
   }
-  const files = helperFiles(ctx, rec.id);
+  const files = helperFiles(ctx, rec);
   for (const f of [files.pid, files.log, files.sock, files.launch]) rmSync(f, { force: true });
 }
 
@@ -229,9 +236,9 @@ function running(pid: number): boolean {
  * the namespace is configured, as it daemonizes); fails with pasta's own message when
  * its launcher ended without one.
  */
-export async function waitNetworkReady(ctx: Context, rec: Pick<ContainerRecord, 'id' | 'network'>, timeoutMs = 30_000): Promise<void> {
+export async function waitNetworkReady(ctx: Context, rec: Pick<ContainerRecord, 'id' | 'network' | 'netns'>, timeoutMs = 30_000): Promise<void> {
   if (rec.network !== 'pasta') return;
-  const files = helperFiles(ctx, rec.id);
+  const files = helperFiles(ctx, rec);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (/^\d+\n/.test(readText(files.pid) ?? '')) return;
@@ -244,4 +251,38 @@ export async function waitNetworkReady(ctx: Context, rec: Pick<ContainerRecord, 
     if (Date.now() > deadline) throw new TpodError('ENETWORK', `pasta did not set up the network in ${Math.round(timeoutMs / 1000)} s`);
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/**
+ * `run`: binds the namespace and launches pasta in a spawn of its own, without waiting
+ * for pasta, so it sets up while tpod writes the container and mounts its rootfs.
+ * Resolves once that spawn returned; waitNetworkReady() then waits for pasta itself.
+ */
+export async function startNetworkEarly(ctx: Context, rec: NetworkedRecord): Promise<void> {
+  if (rec.netns) ensurePrivateDir(join(ctx.paths.runroot, 'netns'), ctx.uid);
+  ensurePrivateDir(join(ctx.paths.runroot, 'net'), ctx.uid);
+  const { runInNamespaceChecked } = await import('../rootless/join.js');
+  await runInNamespaceChecked(ctx, networkSetupSteps(ctx, rec, { background: true }), [], 'set up the network');
+}
+
+/**
+ * A pasta still starting in the background is waited for (bounded) before its network is
+ * taken down: one that opened the namespace before the file went, and set up after,
+ * would never see the file go and would linger.
+ */
+export async function settleNetworkLaunch(ctx: Context, rec: Pick<ContainerRecord, 'id' | 'netns' | 'network'>): Promise<void> {
+  if (rec.network !== 'pasta') return;
+  const files = helperFiles(ctx, rec);
+  if (!existsSync(files.launch) || /^\d+\n/.test(readText(files.pid) ?? '')) return;
+  await waitNetworkReady(ctx, rec, 10_000).catch(() => undefined);
+}
+
+/** Takes a network down wherever it got to (idempotent): the namespace file, then the helper. */
+export async function releaseNetwork(ctx: Context, rec: Pick<ContainerRecord, 'id' | 'netns' | 'network'>): Promise<void> {
+  await settleNetworkLaunch(ctx, rec);
+  if (rec.netns && existsSync(rec.netns)) {
+    const { runInNamespace } = await import('../rootless/join.js');
+    await runInNamespace(ctx, networkReleaseSteps(rec), [], { capture: true }).catch(() => undefined);
+  }
+  stopNetworkHelper(ctx, rec);
 }

@@ -202,7 +202,7 @@ describeE2E('rootless networking', () => {
       expect(ins.HostConfig.NetworkMode).toBe(m.name);
       expect(ins.NetworkSettings.Ports).toEqual({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
       expect(ins.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
-      expect(ins.NetworkSettings.SandboxKey).toContain(id);
+      expect(ins.NetworkSettings.SandboxKey).toMatch(/\/netns\/netns-[0-9a-f]{32}$/);
       expect(helperProcesses(t.env).length).toBe(1);
       await ok(['rm', '-f', '-t', '0', name]);
       await until('the network helper to go', () => helperProcesses(t.env).length === 0, 5000);
@@ -323,6 +323,20 @@ describeE2E('rootless networking', () => {
       await new Promise((r) => busy.close(r));
     }
     expect(helperProcesses(t.env)).toEqual([]);
+  });
+
+  it('a run that fails after pasta started leaves no helper and no namespace file', async () => {
+    await ok(['create', '--name', 'taken', img, 'true']);
+    for (const detach of [[], ['-d']]) {
+      const dup = await tpod(['run', ...detach, '--name', 'taken', '-p', '127.0.0.1:0:80', img, 'true'], { env: t.env });
+      expect(dup.code).toBe(125);
+      expect(dup.stderr).toContain('taken');
+    }
+    const missing = await tpod(['run', '--rm', '-p', '127.0.0.1:0:80', img, 'no-such-command'], { env: t.env });
+    expect(missing.code).toBe(127);
+    await until('no helper', () => helperProcesses(t.env).length === 0, 5000);
+    const netnsDir = join(t.env.runtimeDir, 'tpod', 'netns');
+    expect(existsSync(netnsDir) ? readdirSync(netnsDir) : []).toEqual([]);
   });
 
   it('refuses a privileged host port, naming net.ipv4.ip_unprivileged_port_start and its value', async (ctx) => {

@@ -73,9 +73,10 @@ describe('stopping the helper', () => {
     // A live process of ours that is not a network helper sits at the recorded pid.
     child = spawn('sleep', ['30'], { stdio: 'ignore' });
     await new Promise((r) => child!.once('spawn', r));
-    const f = helperFiles(ctx, id);
+    const rec = { id, netns: join(ctx.paths.runroot, 'netns', 'netns-0123'), network: 'pasta' };
+    const f = helperFiles(ctx, rec);
+    expect(f.pid).toBe(join(ctx.paths.runroot, 'net', 'netns-0123.pid'));
     writeFileSync(f.pid, `${child.pid}\n`);
-    const rec = { id, netns: join(ctx.paths.runroot, 'netns', id), network: 'pasta' };
     expect(helperPid(ctx, rec)).toBeUndefined();
     stopNetworkHelper(ctx, rec);
     expect(child.exitCode).toBeNull();
@@ -84,7 +85,7 @@ describe('stopping the helper', () => {
     expect(existsSync(f.pid)).toBe(false);
   });
   it('waits for a background pasta\'s pid file, and reports its message when it gave up', async () => {
-    const f = helperFiles(ctx, id);
+    const f = helperFiles(ctx, { id });
     setTimeout(() => writeFileSync(f.pid, '4242\n'), 30);
     await expect(waitNetworkReady(ctx, { id, network: 'pasta' })).resolves.toBeUndefined();
     rmSync(f.pid);
