@@ -6,6 +6,8 @@
  *                           then leaves its daemon behind and exits 0
  *   --pasta-bg LAUNCHFILE LOGFILE ARGS
  *                           the same without waiting (tpod waits for its pid file)
+ *   --wait-pasta PIDFILE LAUNCHFILE LOGFILE
+ *                           wait for that pasta's pid file, or fail with its words
  *   --slirp4netns PIDFILE LOGFILE ARGS
  *                           start slirp4netns (stderr to LOGFILE), wait for its ready
  *                           byte, write its pid;
@@ -266,6 +268,86 @@ elapsed_ms (const struct timespec *since)
   struct timespec now;
   clock_gettime (CLOCK_MONOTONIC, &now);
   return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* True when FILE holds a pid and a newline (pasta writes it as it daemonizes). */
+static int
+pidfile_ready (const char *file)
+{
+  char buf[32];
+  ssize_t n;
+  int fd = open (file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  return buf[0] >= '0' && buf[0] <= '9' && strchr (buf, '\n') != NULL;
+}
+
+static int
+process_running (pid_t pid)
+{
+  char path[64], buf[512], *close_paren;
+  ssize_t n;
+  int fd;
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  close_paren = strrchr (buf, ')');
+  return close_paren != NULL && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
+}
+
+/* Waits for a background pasta (see net_pasta_bg) to be ready, or fails with its words. */
+void
+net_wait_pasta (const char *arg)
+{
+  size_t n;
+  char **f = split_fields (arg, 0, &n), msg[4096];
+  struct timespec start, nap = { 0, 1000000 };
+  int fd;
+
+  if (n != 3)
+    die ("--wait-pasta wants PIDFILE, LAUNCHFILE and LOGFILE");
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  for (;;)
+    {
+      char launch[32] = "";
+      pid_t launcher = 0;
+      if (pidfile_ready (f[0]))
+        break;
+      fd = open (f[1], O_RDONLY | O_CLOEXEC);
+      if (fd >= 0)
+        {
+          ssize_t got = read (fd, launch, sizeof launch - 1);
+          launch[got > 0 ? got : 0] = '\0';
+          close (fd);
+          launcher = (pid_t) atoi (launch);
+        }
+      if (launcher > 0 && !process_running (launcher) && !pidfile_ready (f[0]))
+        {
+          msg[0] = '\0';
+          fd = open (f[2], O_RDONLY | O_CLOEXEC);
+          if (fd >= 0)
+            {
+              read_message (fd, msg, sizeof msg);
+              close (fd);
+            }
+          die ("pasta failed: %s", msg[0] ? msg : "no message");
+        }
+      if (elapsed_ms (&start) > HELPER_TIMEOUT_MS)
+        die ("pasta did not set up the network in %d s", HELPER_TIMEOUT_MS / 1000);
+      nanosleep (&nap, NULL);
+    }
+  free_fields (f);
 }
 
 void

@@ -5,6 +5,7 @@
  *                      [--vfs-apply LAYER@ROOTFS] [--umount TARGET] [--rmtree PATH]
  *                      [--after-umount TARGET] [--after-rmtree PATH]
  *                      [--netns PATH] [--pasta ARGS] [--pasta-bg LAUNCHFILE\x1fLOGFILE\x1fARGS]
+ *                      [--wait-pasta PIDFILE\x1fLAUNCHFILE\x1fLOGFILE]
  *                      [--slirp4netns PIDFILE\x1fLOGFILE\x1fARGS]
  *                      [--slirp-api SOCKET\x1fJSON]   (network steps: see netns.c)
  *                      [--] [COMMAND ARGS...]
@@ -26,7 +27,7 @@
 
 #include "util.h"
 
-enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_VFS_APPLY, STEP_UMOUNT, STEP_RMTREE, STEP_NETNS, STEP_PASTA, STEP_PASTA_BG, STEP_SLIRP4NETNS, STEP_SLIRP_API };
+enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_VFS_APPLY, STEP_UMOUNT, STEP_RMTREE, STEP_NETNS, STEP_PASTA, STEP_PASTA_BG, STEP_WAIT_PASTA, STEP_SLIRP4NETNS, STEP_SLIRP_API };
 
 struct step
 {
@@ -146,6 +147,9 @@ run_step (const struct step *s)
     case STEP_PASTA_BG:
       net_pasta_bg (s->arg);
       break;
+    case STEP_WAIT_PASTA:
+      net_wait_pasta (s->arg);
+      break;
     case STEP_SLIRP4NETNS:
       net_slirp4netns (s->arg);
       break;
@@ -210,6 +214,8 @@ parse_args (struct nsexec_ctx *ctx, int argc, char **argv)
         s->kind = STEP_PASTA;
       else if (strcmp (a, "pasta-bg") == 0)
         s->kind = STEP_PASTA_BG;
+      else if (strcmp (a, "wait-pasta") == 0)
+        s->kind = STEP_WAIT_PASTA;
       else if (strcmp (a, "slirp4netns") == 0)
         s->kind = STEP_SLIRP4NETNS;
       else if (strcmp (a, "slirp-api") == 0)

@@ -26,6 +26,7 @@ void vfs_apply (const char *arg);
 void netns_create (const char *path);
 void net_pasta (const char *arg);
 void net_pasta_bg (const char *arg);
+void net_wait_pasta (const char *arg);
 void net_slirp4netns (const char *arg);
 void net_slirp_api (const char *arg);
 

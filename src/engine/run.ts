@@ -20,7 +20,7 @@ import { mountSteps, unmountStep } from '../storage/driver.js';
 import { runInNamespace, type NsStep } from '../rootless/join.js';
 import { ensurePause } from '../rootless/pause.js';
 import { ensurePrivateDir } from '../storage/paths.js';
-import { networkReleaseSteps, networkSetupSteps, prepareNetworkLaunch, releaseNetwork, waitNetworkReady } from '../network/setup.js';
+import { networkReleaseSteps, networkSetupSteps, prepareNetworkLaunch, releaseNetwork, waitPastaStep } from '../network/setup.js';
 
 /** The runtime's state dir (tmpfs, per boot) and where it logs, per container. */
 export function runtimePaths(ctx: Context, id: string): { stateRoot: string; logFile: string } {
@@ -29,12 +29,15 @@ export function runtimePaths(ctx: Context, id: string): { stateRoot: string; log
 
 /** Everything the helper does for an attached run, in order. */
 export function attachedRunSteps(ctx: Context, p: PreparedContainer, rm: boolean): NsStep[] {
-  const steps = mountSteps(p.driver, { lowerDirs: p.lowerDirs, upper: p.dirs.upper, work: p.dirs.work, merged: p.dirs.merged, layersDir: ctx.paths.layers });
-  // The network comes up after the mount (a failed mount leaves nothing to take down)
-  // and goes when the runtime returns: removing the namespace file stops pasta, and
-  // slirp4netns' exit pipe closes with the helper.
-  // pasta started early (prepareContainer) is up already: only its release remains.
-  steps.push(...(p.networkStarted ? [] : networkSetupSteps(ctx, p.record)), ...networkReleaseSteps(p.record, true));
+  // The network comes up first, so a failed network step leaves no mount behind (a
+  // leftover namespace file is what runContainer releases), and goes when the runtime
+  // returns: removing the namespace file stops pasta, and slirp4netns' exit pipe closes
+  // with the helper. pasta started early (prepareContainer) is only waited for.
+  const steps = [
+    ...(p.networkStarted ? waitPastaStep(ctx, p.record) : networkSetupSteps(ctx, p.record)),
+    ...mountSteps(p.driver, { lowerDirs: p.lowerDirs, upper: p.dirs.upper, work: p.dirs.work, merged: p.dirs.merged, layersDir: ctx.paths.layers }),
+    ...networkReleaseSteps(p.record, true),
+  ];
   steps.push(unmountStep(p.dirs.merged, true));
   // The upper dir holds files owned by subordinate ids: only namespace root removes them.
   if (rm) steps.push({ kind: 'rmtree', arg: p.dirs.dir, after: true });
@@ -98,10 +101,8 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     ensurePrivateDir(rt.stateRoot, ctx.uid);
     mkdirSync(join(ctx.paths.runroot, 'runtime-logs'), { recursive: true, mode: 0o700 });
     await prepareNetworkLaunch(ctx, p.record, { checkPorts: false });
-    if (p.networkStarted) {
-      await p.networkStarted;
-      await waitNetworkReady(ctx, p.record);
-    }
+    // The namespace file must be bound before the helper's runtime joins it.
+    if (p.networkStarted) await p.networkStarted;
     const command = runtimeRunCommand(p.runtime, rt, p.dirs.userdata, id);
     const r = await runInNamespace(ctx, attachedRunSteps(ctx, p, opts.rm), command, {
       // Without -i the container reads from /dev/null, as with Podman; with -t the

@@ -147,6 +147,13 @@ export function networkSetupSteps(ctx: Context, rec: NetworkedRecord, opts: { ba
   return steps;
 }
 
+/** The step that holds a command until a background pasta is ready (after the rootfs mount). */
+export function waitPastaStep(ctx: Context, rec: Pick<ContainerRecord, 'id' | 'netns' | 'network'>): NsStep[] {
+  if (rec.network !== 'pasta') return [];
+  const f = helperFiles(ctx, rec);
+  return [{ kind: 'wait-pasta', arg: [f.pid, f.launch, f.log].join(SEP) }];
+}
+
 /** Steps that take the namespace file away (AFTER: once the command ended). */
 export function networkReleaseSteps(rec: Pick<ContainerRecord, 'netns'>, after = false): NsStep[] {
   if (!rec.netns) return [];

@@ -8,7 +8,7 @@ import { helperPath } from '../util/helpers.js';
 import { ensurePause } from './pause.js';
 import { selfCommand } from '../util/self.js';
 
-export type NsStepKind = 'chdir' | 'overlay' | 'fuse-overlay' | 'vfs-apply' | 'umount' | 'rmtree' | 'netns' | 'pasta' | 'pasta-bg' | 'slirp4netns' | 'slirp-api';
+export type NsStepKind = 'chdir' | 'overlay' | 'fuse-overlay' | 'vfs-apply' | 'umount' | 'rmtree' | 'netns' | 'pasta' | 'pasta-bg' | 'wait-pasta' | 'slirp4netns' | 'slirp-api';
 
 export interface NsStep {
   kind: NsStepKind;

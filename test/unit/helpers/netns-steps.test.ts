@@ -96,6 +96,22 @@ describe('--pasta-bg', () => {
   });
 });
 
+describe('--wait-pasta', () => {
+  it('returns once the pid file is written, and fails with pasta\'s words once its launcher is gone', () => {
+    const pid = join(root, 'w.pid');
+    const launch = join(root, 'w.launch');
+    const log = join(root, 'w.log');
+    writeFileSync(pid, '1234\n');
+    expect(nsexec(['--wait-pasta', [pid, launch, log].join(SEP), '--', 'true']).code).toBe(0);
+    rmSync(pid);
+    writeFileSync(launch, '999999999\n'); // no such process
+    writeFileSync(log, "Failed to send 3 bytes to syslog\nFailed to bind any port for '-t 80', exiting\n");
+    const r = nsexec(['--wait-pasta', [pid, launch, log].join(SEP), '--', 'true']);
+    expect(r.code).toBe(125);
+    expect(r.stderr.trim()).toBe("tpod-helper: pasta failed: Failed to bind any port for '-t 80', exiting");
+  });
+});
+
 describe('--slirp4netns', () => {
   it('waits for the ready byte, records the pid, and the helper quits once the exit pipe closes', async () => {
     // The stand-in says ready on fd 3, then blocks until its exit pipe (fd 4) reaches EOF.
