@@ -327,7 +327,7 @@ export async function inspectContainer(ctx: Context, view: ContainerView, opts: 
   const mon = monitorIdentity(rec);
   const input: InspectInput = { view, spec, image, imageDigest, lowerDirs, dirs, monitorAlive: mon !== undefined && processAlive(mon) };
   if (opts.size) {
-    const { treeSize } = await import('./ps.js');
+    const { treeSize } = await import('../storage/tree-size.js');
     const rw = treeSize(dirs.upper);
     input.size = { rw, rootfs: imageSize + rw };
   }

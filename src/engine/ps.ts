@@ -1,12 +1,11 @@
 // `tpod ps`: the records read once, each container's live state from cheap host reads
 // (src/engine/state.ts: no process spawned, no lock taken), then filters, sorting and
 // Podman 4.3's row fields. Kept free of heavy imports: ps is on the hot path.
-import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from './context.js';
 import { UsageError } from '../errors.js';
 import { findContainer, listContainers, containerDirs, type ContainerRecord } from '../storage/containers.js';
 import { liveState, type HostProc } from './state.js';
+import { treeSize } from '../storage/tree-size.js';
 import { buildContainerFilter, containerLabels, type ContainerView } from './container-filters.js';
 import { containerStatus, humanDuration } from '../util/units.js';
 import { formatPorts, jsonPorts } from '../network/port-format.js';
@@ -188,41 +187,6 @@ export class PsRow {
     if (!s) return '';
     return `${compactSize(s.RwSize)} (virtual ${compactSize(s.RootFsSize)})`;
   }
-}
-
-/** Bytes in regular files and links under a directory, hard links counted once; unreadable parts are skipped. */
-export function treeSize(dir: string): number {
-  let total = 0;
-  const seen = new Set<string>();
-  const walk = (d: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return; // a 0700 dir owned by a container uid: not readable from outside
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      let st;
-      try {
-        st = lstatSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) {
-        walk(p);
-        continue;
-      }
-      if (st.nlink > 1) {
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-      }
-      total += st.size;
-    }
-  };
-  walk(dir);
-  return total;
 }
 
 /** The live view of one record (no writes, no spawns). */

@@ -1,47 +1,13 @@
 // `tpod system df`: disk use of images, containers (their writable layers) and volumes,
 // with what removing the unused ones would give back, in Podman's shape.
-import { lstatSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { listContainers, containerDirs, type ContainerRecord } from '../storage/containers.js';
 import { listImages, imageUsers, type StoredImage } from '../image/store.js';
 import { imageSize } from '../image/inspect.js';
 import { liveState } from './state.js';
-
-/** Bytes of the files under `dir` (apparent sizes, each hardlinked inode once, symlinks as links). */
-export function treeSize(dir: string): number {
-  const seen = new Set<string>();
-  let total = 0;
-  const walk = (d: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      let st;
-      try {
-        st = lstatSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) {
-        walk(p);
-        continue;
-      }
-      if (st.nlink > 1) {
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-      }
-      if (st.isFile() || st.isSymbolicLink()) total += st.size;
-    }
-  };
-  walk(dir);
-  return total;
-}
+import { treeSize } from '../storage/tree-size.js';
 
 export interface DfImage {
   image: StoredImage;
