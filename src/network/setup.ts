@@ -174,6 +174,9 @@ export async function prepareNetworkLaunch(ctx: Context, rec: ContainerRecord, o
     ensurePrivateDir(join(ctx.paths.runroot, 'net'), ctx.uid);
     if (opts.checkPorts !== false && rec.ports && rec.ports.length > 0) await checkPortsFree(rec.ports);
   }
+  if (rec.network.startsWith('ns:') && !existsSync(rec.network.slice(3))) {
+    throw new TpodError('ENETWORK', `--network ${rec.network}: no such network namespace file`);
+  }
   if (rec.network.startsWith('container:')) {
     const peer = findContainer(ctx, rec.network.slice('container:'.length));
     const { liveState } = await import('../engine/state.js');

@@ -301,6 +301,16 @@ describeE2E('rootless networking', () => {
     await ok(['rm', '-f', 'owner']);
   });
 
+  it('ns:PATH joins a namespace file; a missing one is refused', async () => {
+    await runD(['--name', 'nsowner', '-v', `${www}:/www:ro`, img, 'httpd', '-f', '-p', '80', '-h', '/www']);
+    const ns = (await ok(['inspect', '--format', '{{.NetworkSettings.SandboxKey}}', 'nsowner'])).stdout.trim();
+    const r = await ok(['run', '--rm', '--network', `ns:${ns}`, img, 'wget', '-q', '-O', '-', 'http://127.0.0.1:80/index.html']);
+    expect(r.stdout).toBe('hello from the container\n');
+    const missing = await tpod(['run', '--rm', '--network', `ns:${join(t.env.base, 'no-such-netns')}`, img, 'true'], { env: t.env });
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toContain('no such network namespace file');
+  });
+
   it('refuses a host port in use before creating anything', async () => {
     const busy = createTcpServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
