@@ -475,7 +475,7 @@ function median(xs) {
 }
 
 /** Container-keeping processes (monitors, network helpers) of one engine: ours, started with its runtime dir. */
-const KEEPERS = new Set(['tpod-monitor', 'conmon', 'slirp4netns', 'pasta', 'pasta.avx2', 'passt', 'rootlessport', 'rootlessport-ch']);
+const KEEPERS = new Set(['tpod-monitor', 'conmon', 'slirp4netns', 'pasta', 'pasta.avx2', 'passt', 'passt.avx2', 'rootlessport', 'rootlessport-ch']);
 function keeperProcesses(engine) {
   const uid = process.getuid();
   const marker = Buffer.from(`\0XDG_RUNTIME_DIR=${engine.dirs.run}\0`);
