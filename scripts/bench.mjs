@@ -272,19 +272,14 @@ const ROWS = [
       name: `run -d -p to the first HTTP response (${net === 'default' ? 'default network' : net})`,
       target: 0.7,
       needs: [['run'], ['rm']],
-      measure: async (engine, opts) => {
-        const times = [];
-        for (let i = 0; i < opts.warmup + opts.runs; i++) {
-          const port = await freePort();
-          const t0 = performance.now();
-          const id = (await execOk(engine, httpdArgs(net, `127.0.0.1:${port}:80`), 'run -d httpd')).stdout.trim();
-          await firstResponse(port, 15_000);
-          const ms = performance.now() - t0;
-          await execOk(engine, ['rm', '-f', '-t', '0', id], 'rm -f');
-          if (i >= opts.warmup) times.push(ms);
-        }
-        log(`${engine.name} (${net}): ${times.map((t) => fmt(t)).join(', ')}`);
-        return median(times);
+      sample: async (engine) => {
+        const port = await freePort();
+        const t0 = performance.now();
+        const id = (await execOk(engine, httpdArgs(net, `127.0.0.1:${port}:80`), 'run -d httpd')).stdout.trim();
+        await firstResponse(port, 15_000);
+        const ms = performance.now() - t0;
+        await execOk(engine, ['rm', '-f', '-t', '0', id], 'rm -f');
+        return ms;
       },
     },
     {
@@ -515,17 +510,20 @@ async function measureRow(row, engines, opts) {
     if (result.engines.podman) result.ratio = result.engines.tpod.median / result.engines.podman.median;
     return result;
   }
-  // Warm up, then alternate engines each round so drift hits both alike.
+  // Warm up, then alternate engines each round so drift hits both alike. A row with
+  // `sample(engine)` times something other than one command (it returns milliseconds).
+  const once = async (e) => {
+    if (row.sample) return row.sample(e);
+    const r = await exec(e, row.argv(e));
+    if (r.code !== 0) throw new Error(`${e.name} ${row.argv(e).join(' ')} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    return r.ms;
+  };
   for (const e of engines) {
-    for (let i = 0; i < opts.warmup; i++) await execOk(e, row.argv(e), 'warm-up');
+    for (let i = 0; i < opts.warmup; i++) await (row.sample ? row.sample(e) : execOk(e, row.argv(e), 'warm-up'));
   }
   const times = Object.fromEntries(engines.map((e) => [e.name, []]));
   for (let i = 0; i < opts.runs; i++) {
-    for (const e of engines) {
-      const r = await exec(e, row.argv(e));
-      if (r.code !== 0) throw new Error(`${e.name} ${row.argv(e).join(' ')} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
-      times[e.name].push(r.ms);
-    }
+    for (const e of engines) times[e.name].push(await once(e));
   }
   for (const e of engines) {
     const t = times[e.name];
