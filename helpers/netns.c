@@ -167,6 +167,21 @@ child_fds (int errfd, int keep0, int keep1)
 
 /* Reads what is in FD now (the daemon left behind may hold the pipe); strips the
  * syslog chatter pasta prints when there is no syslog. */
+
+/* The helper's pid, for clean-up to stop it: written whole, never through a symlink. */
+static void
+write_pid_file (const char *path, pid_t pid)
+{
+  char text[32];
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    die_errno ("create %s", path);
+  snprintf (text, sizeof text, "%d\n", (int) pid);
+  if (write_all (fd, text, strlen (text)) < 0)
+    die_errno ("write %s", path);
+  close (fd);
+}
+
 static void
 read_message (int fd, char *msg, size_t size)
 {
@@ -232,8 +247,8 @@ void
 net_pasta_bg (const char *arg)
 {
   size_t n;
-  char **f = split_fields (arg, 0, &n), pidtext[32];
-  int logfd, fd;
+  char **f = split_fields (arg, 0, &n);
+  int logfd;
   pid_t child;
 
   if (n < 3)
@@ -252,13 +267,7 @@ net_pasta_bg (const char *arg)
       _exit (127);
     }
   close (logfd);
-  fd = open (f[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    die_errno ("create %s", f[0]);
-  snprintf (pidtext, sizeof pidtext, "%d\n", (int) child);
-  if (write_all (fd, pidtext, strlen (pidtext)) < 0)
-    die_errno ("write %s", f[0]);
-  close (fd);
+  write_pid_file (f[0], child);
   free_fields (f);
 }
 
@@ -354,7 +363,7 @@ void
 net_slirp4netns (const char *arg)
 {
   size_t n, i;
-  char **f = split_fields (arg, 0, &n), **argv, msg[4096], ready = 0, pidtext[32];
+  char **f = split_fields (arg, 0, &n), **argv, msg[4096], ready = 0;
   int readypipe[2], exitpipe[2], logfd, status, fd;
   pid_t child;
   struct timespec start;
@@ -435,13 +444,7 @@ net_slirp4netns (const char *arg)
         die ("slirp4netns did not get ready in %d s: %s", HELPER_TIMEOUT_MS / 1000, msg);
       die ("slirp4netns failed: %s", msg[0] ? msg : "no message");
     }
-  fd = open (f[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    die_errno ("create %s", f[0]);
-  snprintf (pidtext, sizeof pidtext, "%d\n", (int) child);
-  if (write_all (fd, pidtext, strlen (pidtext)) < 0)
-    die_errno ("write %s", f[0]);
-  close (fd);
+  write_pid_file (f[0], child);
   free (argv);
   free_fields (f);
 }

@@ -427,3 +427,18 @@ export async function busyboxImage(env: TpodEnv, name = BUSYBOX_IMAGE): Promise<
   env.images.add(name);
   return name;
 }
+
+// ------------------------------------------------------------------ waiting
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls FN every 50 ms until it returns something truthy; fails after MS naming WHAT. */
+export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}

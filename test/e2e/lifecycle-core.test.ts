@@ -4,7 +4,7 @@ import { expect, it, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, tpod, tpodBin, tpodOk, useEnv, busyboxImage, envProcesses, pausePid, type TpodEnv } from './harness.js';
+import { describeE2E, tpod, tpodBin, tpodOk, useEnv, busyboxImage, envProcesses, pausePid, type TpodEnv, sleep, until } from './harness.js';
 
 interface Record {
   id: string;
@@ -33,17 +33,6 @@ function alive(pid: number): boolean {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** `sh` as pid 1 ignores SIGTERM unless it traps it: these exit on it, or refuse it. */
 const TRAPS_TERM = ['sh', '-c', 'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done'];
