@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'EINTERNAL'
   | 'EREGISTRY'
   | 'EAUTH'
-  | 'ENETWORK';
+  | 'ENETWORK'
+  | 'ENOPOD';
 
 export class TpodError extends Error {
   readonly code: ErrorCode;
@@ -60,6 +61,13 @@ export class NoSuchContainerError extends TpodError {
   constructor(nameOrId: string) {
     super('ENOCONTAINER', `no container with name or ID "${nameOrId}" found: no such container`);
     this.name = 'NoSuchContainerError';
+  }
+}
+
+export class NoSuchPodError extends TpodError {
+  constructor(nameOrId: string) {
+    super('ENOPOD', `no pod with name or ID ${nameOrId} found: no such pod`);
+    this.name = 'NoSuchPodError';
   }
 }
 

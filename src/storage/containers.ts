@@ -87,6 +87,12 @@ export interface ContainerRecord {
   netns?: string;
   /** Published ports, host ports already picked. */
   ports?: PortMapping[];
+
+  // ---- pods (src/storage/pods.ts) ----
+  /** The id of the pod this container belongs to. */
+  pod?: string;
+  /** True for the pod's infra container (it holds the pod's namespaces). */
+  isInfra?: boolean;
 }
 
 const ID_RE = /^[0-9a-f]{64}$/;

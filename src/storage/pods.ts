@@ -1,0 +1,248 @@
+// Pod records: <root>/pods/<id>/pod.json. Names live in <root>/pods/names/<name>, a
+// symlink whose target is the id (exclusive, atomic), as containers.ts does for containers.
+//
+// Consistency mirrors containers.ts: a pod is created under <root>/pods.lock and its
+// pod.json is written last, so after a `kill -9` a pod dir without pod.json is a leftover
+// and a name link to a missing record is stale; repairPods() removes both. The pod's
+// members (infra included) are ordinary container records carrying `pod: <id>`; a pod
+// operation that touches both takes pods.lock first, then containers.lock (never the
+// other way round).
+import { mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from '../engine/context.js';
+import { TpodError, NoSuchPodError, isErrno } from '../errors.js';
+import { readJson, writeJsonAtomic } from './atomic.js';
+import { withLock } from './lock.js';
+import { ensurePrivateDir } from './paths.js';
+import { generateName, listContainers, type ContainerRecord } from './containers.js';
+
+/** The namespaces tpod can share in a pod (Podman knows cgroup and none as well). */
+export type PodNamespace = 'net' | 'ipc' | 'uts' | 'pid';
+
+export interface PodRecord {
+  /** 64 hex, like container ids. */
+  id: string;
+  name: string;
+  /** ISO time. */
+  created: string;
+  hostname?: string;
+  labels: Record<string, string>;
+  /** Podman's SharedNamespaces, in the order given (default ipc,net,uts). */
+  share: PodNamespace[];
+  /** The infra container's id; absent with --infra=false. */
+  infraId?: string;
+  /** --exit-policy: 'stop' stops the pod when its last member exits. Absent means continue. */
+  exitPolicy?: 'continue' | 'stop';
+  /** argv of the `pod create` (Podman's CreateCommand), for inspect and generate systemd. */
+  createCommand?: string[];
+  /** --infra-conmon-pidfile: where the infra's monitor pid is written when it starts. */
+  infraConmonPidFile?: string;
+}
+
+const ID_RE = /^[0-9a-f]{64}$/;
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function podsDir(ctx: Context): string {
+  return join(ctx.paths.root, 'pods');
+}
+
+export function podsLockPath(ctx: Context): string {
+  return join(ctx.paths.root, 'pods.lock');
+}
+
+export function podDir(ctx: Context, id: string): string {
+  return join(podsDir(ctx), id);
+}
+
+function namesDir(ctx: Context): string {
+  return join(podsDir(ctx), 'names');
+}
+
+function recordPath(ctx: Context, id: string): string {
+  return join(podDir(ctx, id), 'pod.json');
+}
+
+export function readPod(ctx: Context, id: string): PodRecord | undefined {
+  if (!ID_RE.test(id)) return undefined;
+  return readJson<PodRecord>(recordPath(ctx, id));
+}
+
+function nameTarget(ctx: Context, name: string): string | undefined {
+  try {
+    return readlinkSync(join(namesDir(ctx), name));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+export function listPodIds(ctx: Context): string[] {
+  try {
+    return readdirSync(podsDir(ctx)).filter((n) => ID_RE.test(n));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return [];
+    throw err;
+  }
+}
+
+/** Every complete pod record, oldest first. */
+export function listPods(ctx: Context): PodRecord[] {
+  const out: PodRecord[] = [];
+  for (const id of listPodIds(ctx)) {
+    const r = readPod(ctx, id);
+    if (r) out.push(r);
+  }
+  return out.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+}
+
+/** By full id, name, or unique id prefix, as Podman looks pods up. */
+export function findPod(ctx: Context, nameOrId: string): PodRecord {
+  if (ID_RE.test(nameOrId)) {
+    const r = readPod(ctx, nameOrId);
+    if (r) return r;
+  }
+  if (NAME_RE.test(nameOrId)) {
+    const target = nameTarget(ctx, nameOrId);
+    const r = target === undefined ? undefined : readPod(ctx, target);
+    if (r && r.name === nameOrId) return r;
+  }
+  if (/^[0-9a-f]+$/.test(nameOrId)) {
+    const matches = listPodIds(ctx).filter((id) => id.startsWith(nameOrId) && existsSync(recordPath(ctx, id)));
+    if (matches.length > 1) throw new TpodError('ENOPOD', `more than one result for pod ID "${nameOrId}": the ID prefix is ambiguous`);
+    const r = matches[0] === undefined ? undefined : readPod(ctx, matches[0]);
+    if (r) return r;
+  }
+  throw new NoSuchPodError(nameOrId);
+}
+
+/** The pod's containers, infra first, then oldest first. */
+export function podMembers(ctx: Context, pod: PodRecord, all: ContainerRecord[] = listContainers(ctx)): ContainerRecord[] {
+  const members = all.filter((c) => c.pod === pod.id);
+  return members.sort((a, b) => Number(b.id === pod.infraId) - Number(a.id === pod.infraId));
+}
+
+// ---- create / update / remove --------------------------------------------------
+
+export function podNameInUseError(name: string): TpodError {
+  return new TpodError('ENAMEINUSE', `adding pod to state: name "${name}" is in use: pod already exists`);
+}
+
+/** The id owning the name, when the link names a complete record; a stale link is removed. Caller holds the lock. */
+function nameTaken(ctx: Context, name: string): string | undefined {
+  const target = nameTarget(ctx, name);
+  if (target === undefined) return undefined;
+  if (readPod(ctx, target)?.name === name) return target;
+  unlinkSync(join(namesDir(ctx), name));
+  return undefined;
+}
+
+function randomHex(bytes: number): string {
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
+}
+
+export interface NewPod {
+  id: string;
+  name: string;
+  dir: string;
+}
+
+/**
+ * Creates a pod under the pods lock: reserves the name (given or generated), makes its
+ * directory, lets `populate` build the record (and the infra container), then commits
+ * pod.json and the name. If `populate` fails, the pod's directory goes; undoing what
+ * populate made elsewhere (the infra container) is populate's job.
+ */
+export async function createPod(
+  ctx: Context,
+  name: string | undefined,
+  populate: (p: NewPod) => PodRecord | Promise<PodRecord>,
+): Promise<PodRecord> {
+  ensurePrivateDir(ctx.paths.root, ctx.uid);
+  mkdirSync(namesDir(ctx), { recursive: true, mode: 0o700 });
+  return withLock(podsLockPath(ctx), async () => {
+    removeLeftoverPodDirs(ctx);
+    let chosen: string;
+    if (name !== undefined) {
+      if (nameTaken(ctx, name)) throw podNameInUseError(name);
+      chosen = name;
+    } else {
+      chosen = generateName((n) => nameTaken(ctx, n) !== undefined);
+    }
+    let id = randomHex(32);
+    while (existsSync(podDir(ctx, id))) id = randomHex(32);
+    const dir = podDir(ctx, id);
+    mkdirSync(dir, { mode: 0o700 });
+    try {
+      const rec = await populate({ id, name: chosen, dir });
+      writeJsonAtomic(recordPath(ctx, id), rec);
+      symlinkSync(id, join(namesDir(ctx), chosen));
+      return rec;
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  });
+}
+
+/** Rewrites a pod record with changes, atomically and under the lock. */
+export async function updatePod(ctx: Context, id: string, patch: Partial<PodRecord>): Promise<PodRecord | undefined> {
+  return withLock(podsLockPath(ctx), () => {
+    const cur = readPod(ctx, id);
+    if (!cur) return undefined;
+    const next = { ...cur, ...patch, id: cur.id, name: cur.name };
+    writeJsonAtomic(recordPath(ctx, id), next);
+    return next;
+  });
+}
+
+/**
+ * Deletes the pod's record and name. The caller has removed its members first and
+ * holds the pods lock (pass `locked`) or lets this take it.
+ */
+export async function removePodRecord(ctx: Context, id: string, locked = false): Promise<void> {
+  const work = (): void => {
+    const rec = readPod(ctx, id);
+    if (rec && nameTarget(ctx, rec.name) === id) unlinkSync(join(namesDir(ctx), rec.name));
+    rmSync(podDir(ctx, id), { recursive: true, force: true });
+  };
+  if (locked) work();
+  else await withLock(podsLockPath(ctx), work);
+}
+
+/** Pod dirs without a record (what a killed create left). Caller holds the lock. */
+function removeLeftoverPodDirs(ctx: Context): string[] {
+  const removed: string[] = [];
+  for (const id of listPodIds(ctx)) {
+    if (existsSync(recordPath(ctx, id))) continue;
+    rmSync(podDir(ctx, id), { recursive: true, force: true });
+    removed.push(id);
+  }
+  return removed;
+}
+
+export interface PodRepairReport {
+  removedDirs: string[];
+  removedNames: string[];
+}
+
+/** Cleans what a killed command left: pod dirs without a record, names without a pod. */
+export async function repairPods(ctx: Context): Promise<PodRepairReport> {
+  const report: PodRepairReport = { removedDirs: [], removedNames: [] };
+  if (!existsSync(podsDir(ctx))) return report;
+  return withLock(podsLockPath(ctx), () => {
+    report.removedDirs = removeLeftoverPodDirs(ctx);
+    let names: string[] = [];
+    try {
+      names = readdirSync(namesDir(ctx));
+    } catch {
+      /* no names yet */
+    }
+    for (const n of names) {
+      const target = nameTarget(ctx, n);
+      if (target !== undefined && readPod(ctx, target)?.name === n) continue;
+      unlinkSync(join(namesDir(ctx), n));
+      report.removedNames.push(n);
+    }
+    return report;
+  });
+}
