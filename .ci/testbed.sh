@@ -90,4 +90,44 @@ elif [ -f "$unified/cgroup.controllers" ] && [ "$(stat -f -c %T /sys/fs/cgroup)"
   [ -z "$left" ] || say "cgroup2 still has: $left"
 fi
 
+# --- a systemd user manager (test/e2e/systemd-user.ts): tests start their own
+# `systemd --user` to run generated units. PID 1 here is not systemd; systemd runs as a
+# user manager once /run/systemd/system exists and the user owns a cgroup v2 group, the
+# one user@.service would get ("delegated"). Tests run inside it (.ci/user-cgroup.sh)
+# and put each manager in a sub-group of it. TPOD_TESTBED_SYSTEMD=0 skips this.
+if [ "${TPOD_TESTBED_SYSTEMD:-1}" = 0 ]; then
+  say "systemd test bed skipped (TPOD_TESTBED_SYSTEMD=0)"
+else
+  if { [ ! -x /lib/systemd/systemd ] && [ ! -x /usr/lib/systemd/systemd ]; } || ! command -v dbus-daemon >/dev/null; then
+    if command -v apt-get >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd dbus-daemon dbus-user-session </dev/null >/dev/null &&
+        say "installed systemd and dbus" || say "warning: could not install systemd/dbus"
+    elif command -v dnf >/dev/null; then
+      dnf install -y -q systemd dbus-daemon </dev/null >/dev/null && say "installed systemd and dbus" || say "warning: could not install systemd/dbus"
+    fi
+  fi
+  if [ ! -d /run/systemd/system ]; then
+    mkdir -p /run/systemd/system
+    say "created /run/systemd/system (systemd --user runs without systemd as PID 1)"
+  fi
+  unified=
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    unified=/sys/fs/cgroup
+  elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+    unified=/sys/fs/cgroup/unified
+  fi
+  if [ -z "$unified" ]; then
+    say "warning: no cgroup v2 hierarchy: systemd --user cannot run here"
+  else
+    group=$unified/user.slice/user-$uid.slice/user@$uid.service
+    mkdir -p "$group"
+    if [ "$(stat -c %u "$group")" != "$uid" ] || [ "$(stat -c %u "$group/cgroup.procs")" != "$uid" ]; then
+      chown -R "$user:" "$group"
+      say "delegated cgroup $group to $user"
+    else
+      say "delegated cgroup: $group"
+    fi
+  fi
+fi
+
 say "ready: user $user (uid $uid), XDG_RUNTIME_DIR=$rt"
