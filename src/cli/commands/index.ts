@@ -44,6 +44,7 @@ import { UnpauseCommand } from './unpause.js';
 import { StatsCommand } from './stats.js';
 import { TopCommand } from './top.js';
 import { PortCommand } from './port.js';
+import { AutoUpdateCommand } from './auto-update.js';
 
 export const commands: CommandClass[] = [
   HelpCommand,
@@ -90,4 +91,5 @@ export const commands: CommandClass[] = [
   StatsCommand,
   TopCommand,
   PortCommand,
+  AutoUpdateCommand,
 ];

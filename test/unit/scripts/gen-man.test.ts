@@ -43,7 +43,7 @@ describe('man page generator', () => {
       const page = pages.find((p) => p.file === `tpod-${path.join('-')}.1`);
       expect(page, `page for ${path.join(' ')}`).toBeDefined();
       for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS']) expect(page!.text).toMatch(new RegExp(`^\\.SH ${section}$`, 'm'));
-      expect(pages[0]!.text).toContain(`\\fBtpod\\-${path.join('\\-')}\\fR(1)`);
+      expect(pages[0]!.text).toContain(`\\fBtpod\\-${path.join('-').replace(/-/g, '\\-')}\\fR(1)`);
     }
   });
   it('lists the global options in tpod(1)', () => {
