@@ -39,8 +39,8 @@ export class AutoUpdateCommand extends TpodCommand {
       reported after the table, with exit code 125. The label
       \`io.containers.autoupdate.authfile\` names an auth file for one container.
 
-      --format takes \`json\` or a Go template over .Unit .Container .ContainerName
-      .ContainerID .Image .Policy .Updated.
+      --format takes \`json\` or a Go template over the fields .Unit, .Container,
+      the ID and name as .ContainerID and .ContainerName, .Image, .Policy and .Updated.
     `,
     examples: [
       ['Update what has a newer image', '$0 auto-update'],
