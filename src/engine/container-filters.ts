@@ -87,6 +87,8 @@ function goDurationMs(s: string): number {
 export interface FilterLookup {
   /** Finds a container by name or id (before=/since=); throws when there is none. */
   find(nameOrId: string): ContainerRecord;
+  /** A pod's id by its name or id (pod=); undefined when there is no such pod. */
+  findPod?(nameOrId: string): string | undefined;
 }
 
 /** Splits `--filter key=value` arguments into values by key, as Podman parses them. */
@@ -169,9 +171,14 @@ export function buildContainerFilter(args: readonly string[], lookup: FilterLook
           return values.some((want) => vols.some((m) => m.source === want || m.destination === want || `${m.source}:${m.destination}` === want));
         });
         break;
-      case 'pod':
+      case 'pod': {
+        // As Podman: pods that do not exist are skipped, not an error.
+        const ids = new Set(values.map((n) => lookup.findPod?.(n)).filter((id): id is string => id !== undefined));
+        preds.push((v) => v.rec.pod !== undefined && ids.has(v.rec.pod));
+        break;
+      }
       case 'health':
-        // tpod has no pods or health checks yet: nothing matches.
+        // tpod has no health checks yet: nothing matches.
         preds.push(() => false);
         break;
       case 'is-task':

@@ -173,7 +173,7 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     ImageDigest: input.imageDigest ?? '',
     ImageName: rec.imageName,
     Rootfs: '',
-    Pod: '',
+    Pod: rec.pod ?? '',
     // container: shares the other container's files; --no-hosts / --dns none mount none.
     ResolvConfPath: mountSource(spec, '/etc/resolv.conf') ?? (o?.dns?.[0] === 'none' ? '' : join(dirs.userdata, 'resolv.conf')),
     HostnamePath: join(dirs.userdata, 'hostname'),
@@ -212,7 +212,7 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
       SandboxKey: running && rec.netns ? rec.netns : '',
     },
     Namespace: '',
-    IsInfra: false,
+    IsInfra: rec.isInfra === true,
     IsService: false,
   };
   if (input.size) {

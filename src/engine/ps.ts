@@ -2,8 +2,9 @@
 // (src/engine/state.ts: no process spawned, no lock taken), then filters, sorting and
 // Podman 4.3's row fields. Kept free of heavy imports: ps is on the hot path.
 import type { Context } from './context.js';
-import { UsageError } from '../errors.js';
+import { NoSuchPodError, UsageError } from '../errors.js';
 import { findContainer, listContainers, containerDirs, type ContainerRecord } from '../storage/containers.js';
+import { findPod, listPods } from '../storage/pods.js';
 import { liveState, type HostProc } from './state.js';
 import { treeSize } from '../storage/tree-size.js';
 import { buildContainerFilter, containerLabels, type ContainerView } from './container-filters.js';
@@ -23,6 +24,8 @@ export interface PsOptions {
   noTrunc: boolean;
   size: boolean;
   sort: string;
+  /** --pod: fill in PodName (Podman looks pod names up only then). */
+  pod?: boolean;
   now?: number;
   proc?: HostProc;
 }
@@ -150,10 +153,10 @@ export class PsRow {
     return this.json.Labels?.[name] ?? '';
   }
   get Pod(): string {
-    return '';
+    return this.noTrunc ? this.json.Pod : this.json.Pod.slice(0, 12);
   }
   get PodName(): string {
-    return '';
+    return this.json.PodName;
   }
   get Pid(): number {
     return this.json.Pid;
@@ -174,7 +177,7 @@ export class PsRow {
     return this.json.AutoRemove;
   }
   get IsInfra(): boolean {
-    return false;
+    return this.json.IsInfra;
   }
   get Restarts(): number {
     return this.json.Restarts;
@@ -189,13 +192,20 @@ export class PsRow {
   }
 }
 
+/** A pod member publishes nothing itself: it shows the ports its pod's infra container publishes, as Podman's ps does. */
+export function withPodPorts(rec: ContainerRecord, recs: readonly ContainerRecord[]): ContainerRecord {
+  if (rec.pod === undefined || rec.isInfra || (rec.ports && rec.ports.length > 0)) return rec;
+  const infra = recs.find((r) => r.isInfra === true && r.pod === rec.pod);
+  return infra?.ports && infra.ports.length > 0 ? { ...rec, ports: infra.ports } : rec;
+}
+
 /** The live view of one record (no writes, no spawns). */
 export function viewOf(ctx: Context, rec: ContainerRecord, proc?: HostProc): ContainerView {
   const ls = liveState(ctx, rec, proc);
   return { rec, status: ls.status, pid: ls.pid, exitCode: ls.exitCode, startedAt: ls.startedAt, finishedAt: ls.finishedAt, oomKilled: ls.oomKilled };
 }
 
-export function psJson(v: ContainerView, now: number, size?: { RootFsSize: number; RwSize: number }): PsJson {
+export function psJson(v: ContainerView, now: number, size?: { RootFsSize: number; RwSize: number }, podName = ''): PsJson {
   const { rec } = v;
   const labels = containerLabels(rec);
   const exited = v.status === 'exited';
@@ -210,15 +220,15 @@ export function psJson(v: ContainerView, now: number, size?: { RootFsSize: numbe
     Id: rec.id,
     Image: rec.imageName,
     ImageID: rec.imageId.replace(/^sha256:/, ''),
-    IsInfra: false,
+    IsInfra: rec.isInfra === true,
     Labels: Object.keys(labels).length > 0 ? labels : null,
     Mounts: (rec.options?.volumes ?? []).map((m) => m.destination),
     Names: [rec.name],
     Namespaces: {},
     Networks: [],
     Pid: v.status === 'running' || v.status === 'paused' || v.status === 'stopping' ? v.pid ?? 0 : 0,
-    Pod: '',
-    PodName: '',
+    Pod: rec.pod ?? '',
+    PodName: podName,
     Ports: jsonPorts(rec.ports),
     Restarts: rec.restartCount ?? 0,
     Size: size ?? null,
@@ -268,8 +278,16 @@ export async function listPsRows(ctx: Context, o: PsOptions): Promise<PsRow[]> {
       const hit = recs.find((r) => r.name === n) ?? byId.get(n);
       return hit ?? findContainer(ctx, n);
     },
+    findPod: (n) => {
+      try {
+        return findPod(ctx, n).id;
+      } catch (err) {
+        if (err instanceof NoSuchPodError) return undefined;
+        throw err;
+      }
+    },
   }, now);
-  let views = recs.map((r) => viewOf(ctx, r, o.proc));
+  let views = recs.map((r) => viewOf(ctx, withPodPorts(r, recs), o.proc));
   // -l / -n look at every container, as Podman does.
   const everything = o.all || o.latest || (o.last !== undefined && o.last > 0);
   if (!everything) views = views.filter((v) => v.status === 'running' || v.status === 'paused' || v.status === 'stopping');
@@ -280,13 +298,14 @@ export async function listPsRows(ctx: Context, o: PsOptions): Promise<PsRow[]> {
   }
   let imageSizes: Map<string, number> | undefined;
   if (o.size) imageSizes = await imageSizesById(ctx);
+  const podNames = o.pod && views.some((v) => v.rec.pod !== undefined) ? new Map(listPods(ctx).map((p) => [p.id, p.name])) : undefined;
   const rows = views.map((v) => {
     let size: { RootFsSize: number; RwSize: number } | undefined;
     if (imageSizes) {
       const rw = treeSize(containerDirs(ctx, v.rec.id).upper);
       size = { RootFsSize: (imageSizes.get(v.rec.imageId.replace(/^sha256:/, '')) ?? 0) + rw, RwSize: rw };
     }
-    const json = psJson(v, now, size);
+    const json = psJson(v, now, size, v.rec.pod === undefined ? '' : podNames?.get(v.rec.pod) ?? '');
     const row = new PsRow(v, json, o.noTrunc, now);
     json.Status = row.Status;
     return row;

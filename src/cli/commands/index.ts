@@ -44,6 +44,11 @@ import { UnpauseCommand } from './unpause.js';
 import { StatsCommand } from './stats.js';
 import { TopCommand } from './top.js';
 import { PortCommand } from './port.js';
+import { PodPsCommand } from './pod-ps.js';
+import { PodInspectCommand } from './pod-inspect.js';
+import { PodExistsCommand } from './pod-exists.js';
+import { PodTopCommand } from './pod-top.js';
+import { PodLogsCommand } from './pod-logs.js';
 import { AutoUpdateCommand } from './auto-update.js';
 
 export const commands: CommandClass[] = [
@@ -91,5 +96,10 @@ export const commands: CommandClass[] = [
   StatsCommand,
   TopCommand,
   PortCommand,
+  PodPsCommand,
+  PodInspectCommand,
+  PodExistsCommand,
+  PodTopCommand,
+  PodLogsCommand,
   AutoUpdateCommand,
 ];

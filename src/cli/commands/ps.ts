@@ -13,10 +13,11 @@ export class PsCommand extends TpodCommand {
       \`--format\` takes \`json\`, \`table ...\` or a Go template over the row fields
       (.ID .Image .ImageID .Command .CreatedHuman .Created .CreatedAt .RunningFor .Status
       .State .Names .Labels .Mounts .Networks .Ports .Pid .ExitCode .Exited .ExitedAt
-      .StartedAt .AutoRemove .Restarts .Size ...).
+      .StartedAt .AutoRemove .Restarts .Size .Pod .PodName ...). \`--pod\` adds the POD ID
+      and PODNAME columns.
       Filters: id=, name= (regular expressions), status=created|running|paused|exited|unknown,
       label=KEY[=VALUE], ancestor=IMAGE, exited=CODE, before=, since=, until=,
-      restart-policy=, network=, volume=.
+      restart-policy=, network=, volume=, pod=NAME|ID.
     `,
     examples: [
       ['Every container', '$0 ps -a'],
@@ -32,6 +33,7 @@ export class PsCommand extends TpodCommand {
   latest = Option.Boolean('-l,--latest', false, { description: 'Act on the latest container tpod is aware of' });
   noHeading = Option.Boolean('--noheading', false, { description: 'Do not print headers' });
   noTrunc = Option.Boolean('--no-trunc', false, { description: 'Display the extended information' });
+  pod = Option.Boolean('-p,--pod', false, { description: 'Print the ID and name of the pod the containers are associated with' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print the numeric IDs of the containers only' });
   size = Option.Boolean('-s,--size', false, { description: 'Display the total file sizes' });
   sort = Option.String('--sort', 'created', { description: 'Sort output by: command, created, id, image, names, runningfor, size, status' });
@@ -53,6 +55,7 @@ export class PsCommand extends TpodCommand {
       noTrunc: this.noTrunc,
       size: this.size,
       sort: this.sort,
+      pod: this.pod,
     });
     // A template overrides -q, as in Podman.
     if (this.quiet && (this.format === undefined || this.format === '')) {
@@ -62,15 +65,15 @@ export class PsCommand extends TpodCommand {
     if (this.format === undefined || this.format === '') {
       // The default table without a template: the same cells, without compiling one (hot path).
       const { formatTable } = await import('../table.js');
-      const headers = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(this.size ? ['SIZE'] : [])];
-      const cells = rows.map((r) => [r.ID, r.Image, r.Command, r.CreatedHuman, r.Status, r.Ports, r.Names, ...(this.size ? [r.Size] : [])]);
+      const headers = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(this.pod ? ['POD ID', 'PODNAME'] : []), ...(this.size ? ['SIZE'] : [])];
+      const cells = rows.map((r) => [r.ID, r.Image, r.Command, r.CreatedHuman, r.Status, r.Ports, r.Names, ...(this.pod ? [r.Pod, r.PodName] : []), ...(this.size ? [r.Size] : [])]);
       process.stdout.write(formatTable(this.noHeading ? null : headers, cells));
       return 0;
     }
     const { printList } = await import('../table.js');
     printList(rows, {
       format: this.format,
-      defaultFormat: this.size ? `${DEFAULT}\t{{.Size}}` : DEFAULT,
+      defaultFormat: `${DEFAULT}${this.pod ? '\t{{.Pod}}\t{{.PodName}}' : ''}${this.size ? '\t{{.Size}}' : ''}`,
       headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', Pod: 'POD ID', PodName: 'PODNAME' },
       noHeading: this.noHeading,
       json: rows.map((r) => r.json),
