@@ -19,6 +19,8 @@ export interface UnitManager {
   restart(unit: string): Promise<CommandResult>;
   /** `systemctl is-active UNIT`: active, activating, failed, inactive, ... */
   isActive(unit: string): Promise<string>;
+  /** Whether the manager answers; undefined when it does, else systemctl's words. */
+  ping(): Promise<string | undefined>;
 }
 
 /** The real `systemctl`: `--user` unless tpod runs as root. */
@@ -42,6 +44,10 @@ export function unitManager(run: SystemctlRunner): UnitManager {
     isActive: async (unit) => {
       const r = await run(['is-active', '--', unit]);
       return r.stdout.trim().split('\n')[0] || 'unknown';
+    },
+    ping: async () => {
+      const r = await run(['show-environment']);
+      return r.code === 0 ? undefined : r.stderr.trim().replace(/\s+/g, ' ') || `systemctl exited with ${r.code}`;
     },
   };
 }

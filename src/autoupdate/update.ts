@@ -54,6 +54,8 @@ export interface AutoUpdateDeps {
   /** Gives an image (by ID) a name, taking it from whichever image has it. */
   tag(imageId: string, name: string): Promise<void>;
   units: UnitManager;
+  /** false when the units are the system manager's (tpod running as root). */
+  userManager?: boolean;
   restartOptions?: RestartOptions;
   warn(msg: string): void;
 }
@@ -77,13 +79,23 @@ function fail(err: unknown, context: string): TpodError {
   return new TpodError(err instanceof TpodError ? err.code : 'EINTERNAL', `${context}: ${e?.message ?? String(err)}`, { cause: err });
 }
 
-/** Runs auto-update; per-container problems are collected, never thrown. */
+/**
+ * Runs auto-update. Per-container problems are collected in `errors`; only a systemd
+ * that does not answer (when there is something to restart) is thrown.
+ */
 export async function autoUpdate(opts: AutoUpdateOptions, deps: AutoUpdateDeps): Promise<AutoUpdateResult> {
   const found = findTasks(deps.records(), (r) => deps.running(r));
   const errors = [...found.errors];
   const reports: AutoUpdateReport[] = [];
   if (found.tasks.length === 0) return { reports, errors };
 
+  // As Podman, which connects to systemd before anything else: no pull that nothing could use.
+  if (!opts.dryRun) {
+    const why = await deps.units.ping();
+    if (why !== undefined) {
+      throw new TpodError('ERUNTIME', `auto-update restarts the systemd units that run the containers, but the ${deps.userManager === false ? 'system' : 'user'} manager does not answer (systemctl: ${why})`);
+    }
+  }
   const images = await deps.images();
   const byId = new Map(images.map((i) => [i.id, i]));
   // One registry question and one pull per name and auth file, however many units use it.
@@ -213,6 +225,7 @@ export async function hostDeps(ctx: Context): Promise<AutoUpdateDeps & { close()
       await tagImage(ctx, id, [name]);
     },
     units: unitManager(systemctlRunner({ user: ctx.uid !== 0, env: ctx.host.env })),
+    userManager: ctx.uid !== 0,
     warn: (m) => ctx.log.warn(m),
     close: () => closeAgents(),
   };

@@ -32,6 +32,12 @@ describe('systemctl runner', () => {
   it('a missing systemctl is a failure in words, not a crash', async () => {
     const m = unitManager(systemctlRunner({ user: true, command: join(dir, 'no-such-systemctl') }));
     expect(await restartUnit(m, 'x.service')).toMatch(/cannot run .*no-such-systemctl/);
+    expect(await m.ping()).toMatch(/cannot run .*no-such-systemctl/);
+  });
+  it('ping: a manager that answers, and one that does not', async () => {
+    expect(await unitManager(systemctlRunner({ user: true, command: fakeSystemctl('exit 0') })).ping()).toBeUndefined();
+    const down = fakeSystemctl('echo "Failed to connect to bus: No such file or directory" >&2; exit 1');
+    expect(await unitManager(systemctlRunner({ user: true, command: down })).ping()).toBe('Failed to connect to bus: No such file or directory');
   });
 });
 
@@ -41,6 +47,7 @@ describe('restart check', () => {
       asked: 0,
       restart: async () => ({ code, stdout: '', stderr: '' }),
       isActive: async () => states[Math.min(m.asked++, states.length - 1)]!,
+      ping: async () => undefined,
     };
     return m;
   };

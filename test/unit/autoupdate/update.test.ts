@@ -48,6 +48,7 @@ function deps(w: World, extra: Partial<AutoUpdateDeps> = {}): AutoUpdateDeps {
       return ok ? { code: 0, stdout: '', stderr: '' } : { code: 1, stdout: '', stderr: `Job for ${unit} failed because the control process exited with error code.` };
     },
     isActive: async (unit) => state.get(unit) ?? 'inactive',
+    ping: async () => undefined,
   };
   return {
     records: () => w.records,
@@ -175,11 +176,23 @@ describe('auto-update', () => {
     const d = deps(w);
     let n = 0;
     const states = ['activating', 'failed', 'active'];
-    d.units = { restart: async () => ({ code: 0, stdout: '', stderr: '' }), isActive: async () => states[Math.min(n++, states.length - 1)]! };
+    d.units = { restart: async () => ({ code: 0, stdout: '', stderr: '' }), isActive: async () => states[Math.min(n++, states.length - 1)]!, ping: async () => undefined };
     d.restartOptions = { settleMs: 60_000, sleep: async () => undefined };
     const r = await autoUpdate(opts(), d);
     expect(status(r)).toEqual(['u.service a registry rolled back']);
     expect(w.warnings[0]).toMatch(/the unit is failed after the restart/);
+  });
+
+  it('a user manager that does not answer stops everything before a pull (not in --dry-run)', async () => {
+    const w = world();
+    w.images.push(image(hex('1'), [NAME]));
+    w.records.push(ctr('a', NAME, hex('1'), 'registry', 'u.service'));
+    w.registry.set(NAME, hex('2'));
+    const d = deps(w);
+    d.units = { ...d.units, ping: async () => 'Failed to connect to bus: No such file or directory' };
+    await expect(autoUpdate(opts(), d)).rejects.toThrow('auto-update restarts the systemd units that run the containers, but the user manager does not answer (systemctl: Failed to connect to bus: No such file or directory)');
+    expect(w.calls).toEqual([]);
+    expect(status(await autoUpdate(opts({ dryRun: true }), d))).toEqual(['u.service a registry pending']);
   });
 
   it('a registry that cannot answer fails that container only', async () => {
