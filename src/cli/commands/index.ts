@@ -49,6 +49,7 @@ import { PodInspectCommand } from './pod-inspect.js';
 import { PodExistsCommand } from './pod-exists.js';
 import { PodTopCommand } from './pod-top.js';
 import { PodLogsCommand } from './pod-logs.js';
+import { PodPruneCommand } from './pod-prune.js';
 import { AutoUpdateCommand } from './auto-update.js';
 
 export const commands: CommandClass[] = [
@@ -101,5 +102,6 @@ export const commands: CommandClass[] = [
   PodExistsCommand,
   PodTopCommand,
   PodLogsCommand,
+  PodPruneCommand,
   AutoUpdateCommand,
 ];

@@ -25,7 +25,7 @@ export class PodInspectCommand extends TpodCommand {
   async execute(): Promise<number> {
     const { UsageError } = await import('../../errors.js');
     if (this.latest && this.names.length > 0) throw new UsageError('--latest and arguments cannot be used together');
-    if (!this.latest && this.names.length === 0) throw new UsageError('you must provide the name or id of a running pod');
+    if (!this.latest && this.names.length === 0) throw new UsageError('no names or ids specified');
     const { inspectPods } = await import('../../pod/inspect.js');
     const { found, errors } = inspectPods(this.ctx, this.names, this.latest);
     const { goJsonIndent, isJsonFormat, compileTemplate } = await import('../format.js');
