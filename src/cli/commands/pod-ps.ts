@@ -9,12 +9,12 @@ export class PodPsCommand extends TpodCommand {
       Every pod with its status, worked out from its containers (the infra container
       included): Created, Running (all running), Degraded (some running), Paused,
       Exited (all stopped), Stopped (some stopped), Error.
-      \`--format\` takes \`json\`, \`table ...\` or a Go template over .ID .Name .Status
-      .Created .InfraID .NumberOfContainers .Labels .Label .Networks .ContainerIds
-      .ContainerNames .ContainerStatuses .Restarts .Cgroup .Namespace.
-      Filters: id=, name=, label=KEY[=VALUE], label!=, status=created|running|degraded|
-      paused|stopped|exited|dead, ctr-names=, ctr-ids=, ctr-status=, ctr-number=N,
-      until=, network=.
+      \`--format\` takes \`json\`, \`table ...\` or a Go template over the fields ID,
+      Name, Status, Created, InfraID, NumberOfContainers, Labels, Label, Networks,
+      ContainerIds, ContainerNames, ContainerStatuses, Restarts, Cgroup, Namespace.
+      Filters: id=, name=, label=KEY[=VALUE], label!=, status= (created, running,
+      degraded, paused, stopped, exited, dead), ctr-names=, ctr-ids=, ctr-status=,
+      ctr-number=N, until=, network=.
     `,
     examples: [
       ['Every pod', '$0 pod ps'],
