@@ -29,7 +29,8 @@ export type ErrorCode =
   | 'EREGISTRY'
   | 'EAUTH'
   | 'ENETWORK'
-  | 'ENOPOD';
+  | 'ENOPOD'
+  | 'EQUADLET';
 
 export class TpodError extends Error {
   readonly code: ErrorCode;

@@ -51,6 +51,11 @@ import { PodTopCommand } from './pod-top.js';
 import { PodLogsCommand } from './pod-logs.js';
 import { PodPruneCommand } from './pod-prune.js';
 import { AutoUpdateCommand } from './auto-update.js';
+import { QuadletInstallCommand } from './quadlet-install.js';
+import { QuadletListCommand } from './quadlet-list.js';
+import { QuadletRmCommand } from './quadlet-rm.js';
+import { QuadletPrintCommand } from './quadlet-print.js';
+import { QuadletGenerateCommand } from './quadlet-generate.js';
 
 export const commands: CommandClass[] = [
   HelpCommand,
@@ -104,4 +109,9 @@ export const commands: CommandClass[] = [
   PodLogsCommand,
   PodPruneCommand,
   AutoUpdateCommand,
+  QuadletInstallCommand,
+  QuadletListCommand,
+  QuadletRmCommand,
+  QuadletPrintCommand,
+  QuadletGenerateCommand,
 ];
