@@ -31,6 +31,8 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   dnsOption = Option.Array('--dns-option,--dns-opt', { description: 'DNS resolver option (e.g. ndots:2)' });
   addHost = Option.Array('--add-host', { description: 'Add a line to /etc/hosts (HOST:IP; IP may be host-gateway)' });
   noHosts = Option.Boolean('--no-hosts', false, { description: "Do not create /etc/hosts: use the image's" });
+  pod = Option.String('--pod', { description: 'Run the container in an existing pod (NAME or ID), or in a new one (new:NAME)' });
+  podIdFile = Option.String('--pod-id-file', { description: 'Run the container in the pod whose ID this file holds' });
   init = Option.Boolean('--init', false, { description: 'Run an init (catatonit) as PID 1 that forwards signals and reaps processes' });
   memory = Option.String('-m,--memory', { description: 'Memory limit (e.g. 512m); needs delegated cgroup v2' });
   cpus = Option.String('--cpus', { description: 'Number of CPUs (e.g. 1.5); needs delegated cgroup v2' });
@@ -87,6 +89,8 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       dnsOption: this.dnsOption,
       addHost: this.addHost,
       noHosts: this.noHosts,
+      pod: this.pod,
+      podIdFile: this.podIdFile,
     };
   }
 

@@ -128,9 +128,10 @@ export async function cleanupContainer(ctx: Context, id: string): Promise<Cleanu
     // The exit file stays (tmpfs, gone at reboot): `wait` on a --rm container reads it.
     // The directory went with the clean-up's spawn; this drops the name (and any rest).
     await forgetContainer(ctx, id, removeRec.name);
-    return { restarted: false, removed: true };
   }
-  return { restarted, removed: false };
+  // A pod with --exit-policy stop stops once its last member has exited.
+  if (first.pod && !first.isInfra && !restarted) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, first);
+  return removeRec ? { restarted: false, removed: true } : { restarted, removed: false };
 }
 
 /** Exit file of the previous run: gone before a new run so it cannot be mistaken for this one's. */

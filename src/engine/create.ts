@@ -118,6 +118,8 @@ export interface CreateOptions {
   startNetwork?: boolean;
   /** Size of the pause namespace's id maps (for keep-id); read from the host when absent. */
   idCounts?: { uid: number; gid: number };
+  /** The pod the container belongs to (src/pod/): its infra, or a member joining these namespaces. */
+  pod?: { id: string; infra?: boolean; namespaces?: Partial<Record<'ipc' | 'uts' | 'pid', string>> };
 }
 
 function resourcesWarning(layout: CgroupLayout): string {
@@ -126,7 +128,24 @@ function resourcesWarning(layout: CgroupLayout): string {
     : 'Resource limits are not supported and ignored on cgroups V1 rootless systems';
 }
 
+/**
+ * Creates the container. With --pod it joins the pod (src/pod/join.ts): the infra's
+ * network and namespaces, the infra started first for a run; a pod made by --pod new:
+ * goes again when the container cannot be created.
+ */
 export async function prepareContainer(ctx: Context, opts: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
+  if (opts.pod === undefined || co.pod) return prepareOwn(ctx, opts, images, co);
+  const { joinPod } = await import('../pod/join.js');
+  const joined = await joinPod(ctx, opts, { start: co.forRun || co.startNetwork === true });
+  try {
+    return await prepareOwn(ctx, joined.opts, images, { ...co, pod: { id: joined.pod.id, namespaces: joined.namespaces } });
+  } catch (err) {
+    await joined.undo?.();
+    throw err;
+  }
+}
+
+async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
   const image = await images.findImage(ctx, opts.image);
   const imageConfig = await images.readImageConfig(ctx, image.id);
   const diffIds = imageConfig.rootfs.diff_ids.length > 0 ? imageConfig.rootfs.diff_ids : image.layers;
@@ -210,6 +229,7 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
       nofile, cgroupV2: layout.mode === 'v2', capLastCap,
       ...(keepId ? { keepId } : {}),
       applyResources: false,
+      ...(co.pod?.namespaces ? { joinNamespaces: co.pod.namespaces } : {}),
     });
     writeFileAtomic(join(dirs.userdata, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
     // Podman creates the container and fails at start: so does run, without a spawn.
@@ -233,6 +253,7 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
       tty: opts.tty,
       interactive: opts.interactive,
       ...lifecycleFields(opts, config),
+      ...(co.pod ? { pod: co.pod.id, ...(co.pod.infra ? { isInfra: true } : {}) } : {}),
     };
     const labels = { ...(config?.Labels ?? {}), ...(opts.labels ?? {}) };
     if (Object.keys(labels).length > 0) rec.labels = labels;

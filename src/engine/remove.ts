@@ -28,6 +28,8 @@ export interface RemoveOptions {
   remover?: TreeRemover;
   /** The containers still there, when the caller has read them already (dependents). */
   remaining?: Map<string, ContainerRecord>;
+  /** `pod rm` removes the pod's infra container; `rm` alone refuses it while the pod exists. */
+  podRemoval?: boolean;
 }
 
 /**
@@ -138,6 +140,12 @@ async function killLeftovers(ctx: Context, rec: ContainerRecord): Promise<void> 
 export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Promise<void> {
   let rec = readContainer(ctx, id);
   if (!rec) return; // removed meanwhile (--rm, another rm): nothing left to do
+  if (rec.isInfra && rec.pod && !o.podRemoval) {
+    const { readPod } = await import('../storage/pods.js');
+    if (readPod(ctx, rec.pod)) {
+      throw new TpodError('ERUNTIME', `container ${rec.id} is the infra container of pod ${rec.pod} and cannot be removed without removing the pod`);
+    }
+  }
   const dependents = dependentsOf(rec.id, o.remaining ? [...o.remaining.values()] : listContainers(ctx));
   if (dependents.length > 0 && !o.depend) {
     throw new TpodError('ERUNTIME', `container ${rec.id} has dependent containers which must be removed before it: ${dependents.join(',')}: container already exists`);
@@ -203,10 +211,26 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
   return reports;
 }
 
-/** `rm -a`: every container, dependents first. */
+/** `rm -a`: every container, dependents first; pods go whole (their infra with them), as with Podman. */
 export async function removeAll(ctx: Context, o: RemoveOptions): Promise<RemoveReport[]> {
-  const ids = listContainers(ctx).map((r) => r.id);
-  return removeContainers(ctx, ids, { ...o, depend: true, ignore: true });
+  const all = listContainers(ctx);
+  const reports = await removeContainers(ctx, all.filter((r) => !r.isInfra || !r.pod).map((r) => r.id), { ...o, depend: true, ignore: true });
+  const infras = all.filter((r) => r.isInfra && r.pod);
+  if (infras.length === 0) return reports;
+  const { readPod } = await import('../storage/pods.js');
+  const { removePod } = await import('../pod/remove.js');
+  for (const infra of infras) {
+    const pod = readPod(ctx, infra.pod!);
+    try {
+      if (pod) await removePod(ctx, pod, { force: o.force, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) });
+      else await removeOne(ctx, infra.id, { ...o, podRemoval: true });
+      reports.push({ input: infra.id, id: infra.id });
+    } catch (err) {
+      if (!(err instanceof TpodError)) throw err;
+      reports.push({ input: infra.id, id: infra.id, error: err });
+    }
+  }
+  return reports;
 }
 
 /** `container prune`: every container that is not running (and matches the filters). */

@@ -93,6 +93,8 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
   clearExitFile(ctx, rec);
 
   const dirs = containerDirs(ctx, rec.id);
+  // A pod member joins its infra's namespaces, whose /proc paths change with each infra start.
+  if (rec.pod && !rec.isInfra) (await import('../pod/join.js')).refreshMemberNamespaces(ctx, rec);
   const inside = insideNamespace();
   let pausePid: number | undefined;
   if (!inside) {
@@ -193,7 +195,10 @@ export async function startContainer(ctx: Context, id: string, lo: Omit<LaunchOp
   const before = readContainer(ctx, id);
   if (!before) throw new TpodError('ENOCONTAINER', `no container with name or ID "${id}" found: no such container`);
   await reconcile(ctx, before);
-  return withLock(containersLockPath(ctx), async () => {
+  // A pod member needs its pod's infra running (started here, before the lock: it takes it too).
+  const pod = before.pod ? await import('../pod/join.js') : undefined;
+  if (pod) await pod.beforeMemberStart(ctx, before);
+  const result = await withLock(containersLockPath(ctx), async () => {
     const rec = readContainer(ctx, id);
     if (!rec) throw new TpodError('ENOCONTAINER', `no container with name or ID "${id}" found: no such container`);
     const ls = liveState(ctx, rec);
@@ -207,4 +212,6 @@ export async function startContainer(ctx: Context, id: string, lo: Omit<LaunchOp
     writeJsonAtomic(recordPath(ctx, rec.id), launched.record);
     return { ...launched, alreadyRunning: false };
   });
+  if (pod && result.record.isInfra && !result.alreadyRunning) await pod.afterInfraStart(ctx, result.record);
+  return result;
 }

@@ -49,6 +49,8 @@ export interface RawRunFlags {
   dnsOption?: string[] | undefined;
   addHost?: string[] | undefined;
   noHosts?: boolean | undefined;
+  pod?: string | undefined;
+  podIdFile?: string | undefined;
 }
 
 export interface BindMount {
@@ -121,6 +123,8 @@ export interface RunOptions {
   dns?: string[];
   dnsSearch?: string[];
   dnsOption?: string[];
+  /** --pod NAME|ID or new:NAME (or the id read from --pod-id-file); see src/pod/join.ts. */
+  pod?: string;
   /** --add-host NAME:IP, in order. */
   addHosts?: Array<[string, string]>;
   noHosts?: boolean;
@@ -481,5 +485,29 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   if (raw.stopTimeout !== undefined) opts.stopTimeout = parseTimeout(raw.stopTimeout, '--stop-timeout');
   if (raw.label !== undefined && raw.label.length > 0) opts.labels = parseLabels(raw.label);
   Object.assign(opts, parseNetworkOptions(raw, network));
+  const pod = parsePodFlag(raw, host);
+  if (pod !== undefined) opts.pod = pod;
   return opts;
+}
+
+/** --pod, or the id --pod-id-file names (the two together are refused, as Podman does). */
+function parsePodFlag(raw: RawRunFlags, host: HostAccess): string | undefined {
+  if (raw.podIdFile !== undefined && raw.podIdFile !== '') {
+    if (raw.pod !== undefined && raw.pod !== '') throw new UsageError('--pod and --pod-id-file cannot be set together');
+    let text: string;
+    try {
+      text = host.readFile(resolve(host.cwd, raw.podIdFile));
+    } catch (err) {
+      const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
+      throw new TpodError('EUSAGE', `reading pod ID from file: open ${raw.podIdFile}: ${why}`);
+    }
+    const id = text.trim();
+    if (id === '') throw new UsageError(`reading pod ID from file ${raw.podIdFile}: the file is empty`);
+    return id;
+  }
+  if (raw.pod === undefined || raw.pod === '') return undefined;
+  if (raw.pod.startsWith('new:') && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(raw.pod.slice(4))) {
+    throw new UsageError(`invalid pod name "${raw.pod.slice(4)}" in --pod ${raw.pod}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+  }
+  return raw.pod;
 }

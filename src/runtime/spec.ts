@@ -37,7 +37,8 @@ export interface OciSpec {
     noNewPrivileges?: boolean;
   };
   root: { path: string; readonly?: boolean };
-  hostname: string;
+  /** Absent when the container joins another's UTS namespace (a pod's). */
+  hostname?: string;
   mounts: OciMount[];
   annotations: Record<string, string>;
   linux: {
@@ -101,6 +102,8 @@ export interface SpecInput {
   keepId?: KeepIdMapping;
   /** Put --memory/--cpus/--pids-limit into the spec (the host can apply them). */
   applyResources: boolean;
+  /** Namespaces joined by path (a pod's infra's /proc/PID/ns/...); with uts, no hostname of its own. */
+  joinNamespaces?: Partial<Record<'ipc' | 'uts' | 'pid', string>>;
 }
 
 /** The process arguments: entrypoint + cmd, where --entrypoint also drops the image's Cmd. */
@@ -241,7 +244,9 @@ export function buildSpec(input: SpecInput): OciSpec {
   if (opts.tty) process.terminal = true;
   if (opts.noNewPrivileges) process.noNewPrivileges = true;
 
-  const namespaces: OciSpec['linux']['namespaces'] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const joined = input.joinNamespaces ?? {};
+  const ns = (type: 'pid' | 'ipc' | 'uts'): { type: string; path?: string } => (joined[type] ? { type, path: joined[type] } : { type });
+  const namespaces: OciSpec['linux']['namespaces'] = [ns('pid'), ns('ipc'), ns('uts'), { type: 'mount' }];
   const hostNetwork = usesHostNetwork(input);
   if (!hostNetwork) namespaces.push(input.netnsPath ? { type: 'network', path: input.netnsPath } : { type: 'network' });
   if (input.cgroupV2) namespaces.push({ type: 'cgroup' });
@@ -265,7 +270,8 @@ export function buildSpec(input: SpecInput): OciSpec {
     ociVersion: '1.0.2-dev',
     process,
     root,
-    hostname: input.hostname,
+    // The runtimes refuse a hostname without a UTS namespace of the container's own.
+    ...(joined.uts ? {} : { hostname: input.hostname }),
     mounts: mounts(input),
     annotations: {
       'io.container.manager': 'tpod',

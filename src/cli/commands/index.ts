@@ -56,6 +56,12 @@ import { QuadletListCommand } from './quadlet-list.js';
 import { QuadletRmCommand } from './quadlet-rm.js';
 import { QuadletPrintCommand } from './quadlet-print.js';
 import { QuadletGenerateCommand } from './quadlet-generate.js';
+import { PodCreateCommand } from './pod-create.js';
+import { PodStartCommand } from './pod-start.js';
+import { PodStopCommand } from './pod-stop.js';
+import { PodRestartCommand } from './pod-restart.js';
+import { PodKillCommand } from './pod-kill.js';
+import { PodRmCommand } from './pod-rm.js';
 
 export const commands: CommandClass[] = [
   HelpCommand,
@@ -114,4 +120,10 @@ export const commands: CommandClass[] = [
   QuadletRmCommand,
   QuadletPrintCommand,
   QuadletGenerateCommand,
+  PodCreateCommand,
+  PodStartCommand,
+  PodStopCommand,
+  PodRestartCommand,
+  PodKillCommand,
+  PodRmCommand,
 ];

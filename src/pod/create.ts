@@ -1,0 +1,247 @@
+// `tpod pod create`: the pod record and its infra container, which holds the pod's
+// network (its -p, --network, --dns, --add-host and hostname apply to the infra) and
+// the IPC/UTS/(PID) namespaces members join. The infra is created, not started: the
+// first member that starts (or `pod start`) starts it.
+//
+// Nothing is left half-made: options are checked before anything is written, the pod
+// is created under the pods lock with its infra inside that step, and an infra whose
+// pod record could not be committed is removed again.
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Context } from '../engine/context.js';
+import { TpodError, UsageError, isErrno } from '../errors.js';
+import type { RunOptions, RawRunFlags, HostAccess } from '../runtime/options.js';
+import { createPod, findPod, type PodNamespace, type PodRecord } from '../storage/pods.js';
+import { infraImageName } from './infra.js';
+
+/** The flags as the CLI collected them. */
+export interface RawPodCreateFlags {
+  name?: string | undefined;
+  hostname?: string | undefined;
+  label?: string[] | undefined;
+  share?: string | undefined;
+  infra?: boolean | undefined;
+  infraName?: string | undefined;
+  publish?: string[] | undefined;
+  network?: string | undefined;
+  dns?: string[] | undefined;
+  dnsSearch?: string[] | undefined;
+  dnsOption?: string[] | undefined;
+  addHost?: string[] | undefined;
+  noHosts?: boolean | undefined;
+  exitPolicy?: string | undefined;
+  podIdFile?: string | undefined;
+  infraConmonPidFile?: string | undefined;
+  replace?: boolean | undefined;
+}
+
+/** Checked `pod create` options. */
+export interface PodCreateOptions {
+  name?: string;
+  /** --hostname as given (the pod's name is the hostname otherwise). */
+  hostname?: string;
+  labels: Record<string, string>;
+  share: PodNamespace[];
+  /** The infra's create options (network, ports, DNS, hosts); absent with --infra=false. */
+  infra?: RunOptions;
+  infraName?: string;
+  exitPolicy: 'continue' | 'stop';
+  podIdFile?: string;
+  infraConmonPidFile?: string;
+  replace: boolean;
+  createCommand?: string[];
+}
+
+export const DEFAULT_SHARE: PodNamespace[] = ['ipc', 'net', 'uts'];
+const KNOWN = ['cgroup', 'ipc', 'net', 'pid', 'uts', 'none'];
+
+/**
+ * --share: a comma list (replacing the default ipc,net,uts), or +LIST (added to it).
+ * cgroup is Podman's too, but tpod does not share it (rootless without delegated
+ * cgroups there is nothing to share): refused with a word saying so.
+ */
+export function parseShare(raw: string | undefined): PodNamespace[] {
+  if (raw === undefined) return [...DEFAULT_SHARE];
+  const add = raw.startsWith('+');
+  const items = (add ? raw.slice(1) : raw).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const out: PodNamespace[] = add ? [...DEFAULT_SHARE] : [];
+  for (const item of items) {
+    if (!KNOWN.includes(item)) {
+      throw new UsageError(`invalid kernel namespace to share: ${item}. Options are: cgroup, ipc, net, pid, uts or none`);
+    }
+    if (item === 'cgroup') throw new UsageError('--share cgroup: tpod cannot share the cgroup namespace in a pod (it shares ipc, net, pid and uts)');
+    if (item === 'none') {
+      if (items.length > 1) throw new UsageError(`--share ${raw}: "none" cannot be combined with other namespaces`);
+      return [];
+    }
+    if (!out.includes(item as PodNamespace)) out.push(item as PodNamespace);
+  }
+  return out;
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function parsePodCreateOptions(raw: RawPodCreateFlags, host?: HostAccess, parseRun?: (r: RawRunFlags, h?: HostAccess) => RunOptions): PodCreateOptions {
+  if (raw.name !== undefined && (!NAME_RE.test(raw.name) || raw.name.length > 253)) {
+    throw new UsageError(`invalid pod name "${raw.name}": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+  }
+  const infra = raw.infra ?? true;
+  let share = parseShare(raw.share);
+  const exitPolicy = raw.exitPolicy ?? 'continue';
+  if (exitPolicy !== 'continue' && exitPolicy !== 'stop') throw new UsageError(`invalid pod exit policy: "${exitPolicy}" (continue or stop)`);
+  const o: PodCreateOptions = { labels: {}, share, exitPolicy, replace: raw.replace ?? false };
+  if (raw.name !== undefined) o.name = raw.name;
+  if (!infra) {
+    // Without an infra there is nothing to hold a network or namespaces.
+    if ((raw.publish ?? []).length > 0) throw new UsageError('you must have an infra container to publish port bindings to the host');
+    if (raw.network !== undefined) throw new UsageError('--infra=false and --network cannot be used together: the network belongs to the infra container');
+    for (const [flag, v] of [['--dns', raw.dns], ['--dns-search', raw.dnsSearch], ['--dns-option', raw.dnsOption], ['--add-host', raw.addHost]] as const) {
+      if ((v ?? []).length > 0) throw new UsageError(`--infra=false and ${flag} cannot be used together: the pod's /etc files belong to the infra container`);
+    }
+    if (raw.noHosts) throw new UsageError('--infra=false and --no-hosts cannot be used together');
+    if (raw.infraConmonPidFile !== undefined) throw new UsageError('--infra-conmon-pidfile needs an infra container');
+    if (raw.infraName !== undefined) throw new UsageError('--infra-name needs an infra container');
+    if (raw.share !== undefined && share.length > 0) {
+      throw new UsageError(`cannot set share(${share.join(',')}) namespaces without an infra container`);
+    }
+    share = [];
+    o.share = share;
+  }
+  if (raw.hostname !== undefined) {
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})?$/.test(raw.hostname)) {
+      throw new UsageError(`invalid --hostname "${raw.hostname}": use letters, digits, "." and "-", at most 64 characters`);
+    }
+    if (infra && !share.includes('uts')) throw new UsageError('--hostname needs the pod to share the uts namespace (--share uts)');
+    o.hostname = raw.hostname;
+  }
+  if (raw.label !== undefined) {
+    for (const l of raw.label) {
+      const eq = l.indexOf('=');
+      const key = eq < 0 ? l : l.slice(0, eq);
+      if (key === '') throw new UsageError(`invalid label "${l}": the key is empty`);
+      o.labels[key] = eq < 0 ? '' : l.slice(eq + 1);
+    }
+  }
+  if (raw.infraName !== undefined) {
+    if (!NAME_RE.test(raw.infraName)) throw new UsageError(`invalid --infra-name "${raw.infraName}": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+    o.infraName = raw.infraName;
+  }
+  const cwd = host?.cwd ?? process.cwd();
+  if (raw.podIdFile !== undefined) {
+    if (raw.podIdFile === '') throw new UsageError('--pod-id-file needs a file name');
+    o.podIdFile = resolve(cwd, raw.podIdFile);
+  }
+  if (raw.infraConmonPidFile !== undefined) {
+    if (raw.infraConmonPidFile === '') throw new UsageError('--infra-conmon-pidfile needs a file name');
+    o.infraConmonPidFile = resolve(cwd, raw.infraConmonPidFile);
+  }
+  if (infra && parseRun) {
+    // The infra's network flags go through run's own checks (ports, DNS, hosts, modes).
+    const flags: RawRunFlags = {
+      image: infraImageName(),
+      command: [],
+      network: raw.network,
+      publish: raw.publish,
+      dns: raw.dns,
+      dnsSearch: raw.dnsSearch,
+      dnsOption: raw.dnsOption,
+      addHost: raw.addHost,
+      noHosts: raw.noHosts,
+    };
+    const run = parseRun(flags, host);
+    if (run.network === 'container' || run.network === 'ns' || run.network === 'host') {
+      if ((run.publish ?? []).length > 0) throw new UsageError(`--network ${raw.network} and -p cannot be used together in a pod: its network is not the infra's own`);
+    }
+    if (!share.includes('net') && (raw.network !== undefined || (run.publish ?? []).length > 0)) {
+      throw new UsageError('the pod does not share its network namespace (--share without net): --network and -p would apply to nobody');
+    }
+    o.infra = run;
+  }
+  return o;
+}
+
+/** Refuses an existing id file before anything is created (Podman's message). */
+export function checkPodIdFile(path: string): void {
+  if (existsSync(path)) throw new TpodError('EUSAGE', `pod id file exists. Ensure another pod is not using it or delete ${path}`);
+}
+
+function writePodIdFile(path: string, id: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o644);
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) checkPodIdFile(path);
+    throw new TpodError('ESTORAGE', `cannot write the pod id file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    writeSync(fd, id);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Creates the pod (and its infra container). Returns the committed record.
+ * --replace removes a pod of the same name first (its containers with it).
+ */
+export async function createPodFromOptions(ctx: Context, o: PodCreateOptions): Promise<PodRecord> {
+  if (o.podIdFile !== undefined) checkPodIdFile(o.podIdFile);
+  if (o.replace && o.name !== undefined) {
+    let existing: PodRecord | undefined;
+    try {
+      existing = findPod(ctx, o.name);
+    } catch {
+      existing = undefined;
+    }
+    if (existing && existing.name === o.name) {
+      const { removePod } = await import('./remove.js');
+      await removePod(ctx, existing, { force: true });
+    }
+  }
+  let imageName: string | undefined;
+  let images: typeof import('../image/store.js') | undefined;
+  if (o.infra) {
+    const { ensureInfraImage } = await import('./infra.js');
+    imageName = await ensureInfraImage(ctx);
+    images = await import('../image/store.js');
+  }
+  let infraId: string | undefined;
+  let pod: PodRecord;
+  try {
+    pod = await createPod(ctx, o.name, async ({ id, name }) => {
+      const rec: PodRecord = { id, name, created: new Date().toISOString(), labels: o.labels, share: o.share };
+      if (o.hostname !== undefined) rec.hostname = o.hostname;
+      if (o.exitPolicy === 'stop') rec.exitPolicy = 'stop';
+      if (o.createCommand) rec.createCommand = o.createCommand;
+      if (o.infraConmonPidFile) rec.infraConmonPidFile = o.infraConmonPidFile;
+      if (o.infra && imageName && images) {
+        const { prepareContainer } = await import('../engine/create.js');
+        const infraOpts: RunOptions = { ...o.infra, image: imageName, name: o.infraName ?? `${id.slice(0, 12)}-infra` };
+        // The pod's name is its hostname unless --hostname says otherwise (Podman 4).
+        if (o.share.includes('uts')) infraOpts.hostname = o.hostname ?? name;
+        // The monitor pid file, written at each infra start (src/systemd/run-options.ts).
+        if (o.infraConmonPidFile) Object.assign(infraOpts, { systemd: { conmonPidFile: o.infraConmonPidFile } });
+        const p = await prepareContainer(ctx, infraOpts, images, { forRun: false, pod: { id, infra: true } });
+        infraId = p.record.id;
+        rec.infraId = infraId;
+      }
+      return rec;
+    });
+  } catch (err) {
+    if (infraId !== undefined) {
+      const { removeOne } = await import('../engine/remove.js');
+      await removeOne(ctx, infraId, { force: true, depend: false, podRemoval: true }).catch(() => undefined);
+    }
+    throw err;
+  }
+  if (o.podIdFile !== undefined) {
+    try {
+      writePodIdFile(o.podIdFile, pod.id);
+    } catch (err) {
+      const { removePod } = await import('./remove.js');
+      await removePod(ctx, pod, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+  return pod;
+}

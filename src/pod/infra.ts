@@ -1,0 +1,114 @@
+// The infra container's image: built locally, once, from tpod's own pause program
+// (helpers/infra.c, a few KiB, no libc), so `pod create` needs no registry and works
+// offline. It is an ordinary one-layer image named localhost/tpod-infra:<version>, as
+// Podman keeps localhost/podman-pause:<version>; `images` shows it, `rmi` may remove it
+// when no pod uses it, and the next `pod create` builds it again.
+//
+// The layer is a tar written here byte for byte (the binary's mtime as every time), so
+// two commands building it at once make the same layer and image ids and one of them
+// simply finds it done.
+import { readFileSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Context } from '../engine/context.js';
+import { TpodError } from '../errors.js';
+import { helperDir } from '../util/helpers.js';
+import { VERSION } from '../version.js';
+
+/** Where the program sits in the infra rootfs; the image's entrypoint. */
+export const INFRA_COMMAND = '/pause';
+
+export function infraImageName(version = VERSION): string {
+  return `localhost/tpod-infra:${version.replace(/[^\w.-]/g, '-')}`;
+}
+
+export function infraBinaryPath(): string {
+  const p = join(helperDir(), 'tpod-infra');
+  if (!existsSync(p)) throw new TpodError('EHELPER', `${p} is missing: the pod infra program is built with tpod (make -C helpers, or ./install.sh)`);
+  return p;
+}
+
+// ---- a minimal ustar writer (only what the infra layer holds) ------------------------
+
+interface TarEntry {
+  path: string;
+  type: 'dir' | 'file';
+  mode: number;
+  mtime: number;
+  data?: Buffer;
+}
+
+function octal(n: number, width: number): string {
+  return n.toString(8).padStart(width - 1, '0') + '\0';
+}
+
+function header(e: TarEntry): Buffer {
+  const h = Buffer.alloc(512);
+  const size = e.type === 'file' ? (e.data?.length ?? 0) : 0;
+  h.write(e.path, 0, 100, 'utf8');
+  h.write(octal(e.mode, 8), 100, 'ascii');
+  h.write(octal(0, 8), 108, 'ascii'); // uid 0: container root
+  h.write(octal(0, 8), 116, 'ascii'); // gid 0
+  h.write(octal(size, 12), 124, 'ascii');
+  h.write(octal(e.mtime, 12), 136, 'ascii');
+  h.write('        ', 148, 'ascii'); // checksum field counts as spaces while summing
+  h.write(e.type === 'dir' ? '5' : '0', 156, 'ascii');
+  h.write('ustar\0' + '00', 257, 'ascii');
+  h.write('root', 265, 'ascii');
+  h.write('root', 297, 'ascii');
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(octal(sum, 7) + ' ', 148, 'ascii');
+  return h;
+}
+
+/** A tar archive of ENTRIES (paths relative, dirs ending in "/"), with the two zero blocks at the end. */
+export function tarOf(entries: TarEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    parts.push(header(e));
+    if (e.type === 'file' && e.data) {
+      parts.push(e.data);
+      const pad = (512 - (e.data.length % 512)) % 512;
+      if (pad > 0) parts.push(Buffer.alloc(pad));
+    }
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+/** The infra rootfs: the program, and the mount points the runtime binds onto. */
+export function infraLayer(binary: Buffer, mtime: number): Buffer {
+  const dir = (path: string): TarEntry => ({ path, type: 'dir', mode: 0o755, mtime });
+  return tarOf([
+    dir('dev/'),
+    dir('etc/'),
+    dir('proc/'),
+    dir('sys/'),
+    { path: INFRA_COMMAND.slice(1), type: 'file', mode: 0o755, mtime, data: binary },
+  ]);
+}
+
+// ---- the image -------------------------------------------------------------------------
+
+/** The infra image's name, building the image first when the store lacks it. */
+export async function ensureInfraImage(ctx: Context): Promise<string> {
+  const name = infraImageName();
+  const store = await import('../image/store.js');
+  if (await store.imageExists(ctx, name)) return name;
+  const path = infraBinaryPath();
+  const binary = readFileSync(path);
+  const mtime = Math.floor(statSync(path).mtimeMs / 1000);
+  const { importTarball } = await import('../image/import.js');
+  await importTarball(ctx, Readable.from([infraLayer(binary, mtime)]), {
+    label: 'tpod-infra',
+    names: [name],
+    changes: [`ENTRYPOINT ["${INFRA_COMMAND}"]`, 'STOPSIGNAL SIGTERM', 'LABEL io.tpod.infra=true'],
+    created: new Date(mtime * 1000),
+    // Every entry is owned by 0:0, which is the user's own uid in the namespace:
+    // extracting as the user without the namespace gives the same owners.
+    preserveOwner: false,
+    whiteouts: 'collect',
+  });
+  return name;
+}
