@@ -281,6 +281,24 @@ case ":$PATH:" in
   *) warn "$bindir is not in your PATH; add it: export PATH=\"$bindir:\$PATH\"" ;;
 esac
 
+# Quadlet: the systemd user generator makes units from ~/.config/containers/systemd/*.container
+# (and .volume, .network, .image, .pod) at every daemon-reload. System-wide, so root only;
+# everyone else uses `tpod quadlet install`, which writes the units itself.
+gendir=/usr/lib/systemd/user-generators
+if [ "$euid" -eq 0 ] && [ -d /usr/lib/systemd ]; then
+  mkdir -p "$gendir"
+  sed -e "s|@TPOD@|'$tpod_bin'|" -e "s|@NODE_DIR@|'$(dirname "$(command -v node)")'|" \
+    src/quadlet/user-generator.sh >"$gendir/tpod-user-generator.new.$$"
+  chmod 755 "$gendir/tpod-user-generator.new.$$"
+  mv -f "$gendir/tpod-user-generator.new.$$" "$gendir/tpod-user-generator"
+  ok "$gendir/tpod-user-generator (Quadlet files become units on systemctl --user daemon-reload)"
+  for g in /usr/lib/systemd/user-generators /usr/local/lib/systemd/user-generators /etc/systemd/user-generators; do
+    if [ -e "$g/podman-user-generator" ]; then
+      warn "Podman's $g/podman-user-generator reads the same Quadlet files; tpod's generator leaves them to it (tpod quadlet install writes tpod's units to ~/.config/systemd/user, which win)"
+    fi
+  done
+fi
+
 # ---------------------------------------------------------------- rootless checks
 # tpod runs as a normal user. Check that user: the caller, or the user behind sudo.
 target_user=

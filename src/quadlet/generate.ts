@@ -91,6 +91,8 @@ export function generateUnits(sources: UnitFile[], opts: GenerateOptions): Gener
     }
     try {
       const service = CONVERTERS[info.kind]!(info, ctx);
+      // Easier to read: what systemd acts on first, the Quadlet section and [Install] after.
+      service.orderSections(['Unit', 'Service']);
       const text = service.toString([`${GENERATED_MARKER} from ${info.source.path}`]);
       units.push({ name: service.filename, text, unit: service, source: info.source });
       if (service.lookupAll('Unit', 'Wants').some((w) => w.split(/\s+/).includes(WAIT_NETWORK_UNIT))) needsWaitUnit = true;

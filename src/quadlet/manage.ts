@@ -13,7 +13,7 @@ import type { HostEnv } from '../storage/paths.js';
 import { writeFileAtomic } from '../storage/atomic.js';
 import type { TpodFeatures } from './cmdline.js';
 import { kindOf, serviceNameOf } from './common.js';
-import { TPOD_GENERATOR, USER_GENERATOR_DIRS, findUserGenerator, quadletSearchDirs, userQuadletDir, userUnitDir } from './dirs.js';
+import { PODMAN_GENERATOR, TPOD_GENERATOR, USER_GENERATOR_DIRS, findUserGenerator, quadletSearchDirs, userQuadletDir, userUnitDir } from './dirs.js';
 import { generateUnits, type GenerateResult } from './generate.js';
 import { loadQuadlets, parseQuadletFile, quadletExt } from './load.js';
 import { syncUnitDir } from './output.js';
@@ -57,8 +57,14 @@ export function generateAll(env: QuadletEnv, extra: UnitFile[] = []): GenerateRe
   return result;
 }
 
+/**
+ * tpod's generator, when it makes the units on daemon-reload: installed, and not standing
+ * down for Podman's generator (which reads the same files).
+ */
 export function generatorInstalled(env: QuadletEnv): string | undefined {
-  return findUserGenerator(TPOD_GENERATOR, env.generatorDirs ?? USER_GENERATOR_DIRS);
+  const dirs = env.generatorDirs ?? USER_GENERATOR_DIRS;
+  if (findUserGenerator(PODMAN_GENERATOR, dirs)) return undefined;
+  return findUserGenerator(TPOD_GENERATOR, dirs);
 }
 
 /**

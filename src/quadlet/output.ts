@@ -54,6 +54,14 @@ export function installLinks(unit: UnitFile, warn: (msg: string) => void = () =>
   return links;
 }
 
+function writeUnitFile(path: string, text: string): void {
+  try {
+    writeFileAtomic(path, text, 0o644);
+  } catch (err) {
+    throw new TpodError('EQUADLET', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 function linkTarget(linkRel: string, unitName: string): string {
   return relative(dirname(join('/', linkRel)), join('/', unitName));
 }
@@ -71,9 +79,13 @@ function makeLink(dir: string, linkRel: string, unitName: string): void {
 
 /** Generator mode: every unit and its links into systemd's (fresh) output directory. */
 export function writeGenerated(dir: string, units: GeneratedUnit[], warn: (msg: string) => void): void {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new TpodError('EQUADLET', `cannot create the output directory ${dir}: ${(err as Error).message}`, { cause: err });
+  }
   for (const u of units) {
-    writeFileAtomic(join(dir, u.name), u.text, 0o644);
+    writeUnitFile(join(dir, u.name), u.text);
     if (!u.unit) continue;
     for (const link of installLinks(u.unit, warn)) {
       try {
@@ -118,14 +130,20 @@ export function syncUnitDir(dir: string, units: GeneratedUnit[], warn: (msg: str
   const old: Manifest = readJson<Manifest>(manifestPath) ?? { units: [], links: [] };
   const report: SyncReport = { written: [], removed: [], conflicts: [] };
   const next: Manifest = { units: [], links: [] };
-  if (units.length > 0) mkdirSync(dir, { recursive: true });
+  if (units.length > 0) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new TpodError('EQUADLET', `cannot create ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+  }
   for (const u of units) {
     const path = join(dir, u.name);
     if (existsSync(path) && !old.units.includes(u.name) && !isOurUnitFile(path)) {
       report.conflicts.push(new TpodError('EQUADLET', `${path} exists and was not written by tpod: not replacing it with the unit generated from ${u.source?.path ?? 'tpod'}`));
       continue;
     }
-    writeFileAtomic(path, u.text, 0o644);
+    writeUnitFile(path, u.text);
     next.units.push(u.name);
     report.written.push(u.name);
     for (const link of u.unit ? installLinks(u.unit, warn) : []) {

@@ -290,6 +290,15 @@ export class UnitFile {
     }
   }
 
+  /** Puts these sections first, in this order (the rest keep theirs). */
+  orderSections(first: string[]): void {
+    const rank = (n: string): number => {
+      const i = first.indexOf(n);
+      return i < 0 ? first.length : i;
+    };
+    this.sections = this.sections.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s.name) - rank(b.s.name) || a.i - b.i).map((x) => x.s);
+  }
+
   // ------------------------------------------------------------------ writing
 
   toString(headerComments: string[] = []): string {
