@@ -25,7 +25,8 @@ export class PodCreateCommand extends TpodCommand {
   hostname = Option.String('--hostname', { description: "Set the pod's hostname (default: the pod's name)" });
   label = Option.Array('-l,--label', { description: 'Set metadata on the pod (KEY=VALUE)' });
   share = Option.String('--share', { description: 'Namespaces the pod shares: a comma list of ipc, net, pid, uts, or none; +LIST adds to the default ipc,net,uts' });
-  infra = Option.Boolean('--infra', true, { description: 'Create an infra container to hold the shared namespaces (default true)' });
+  // A string, so that Podman's spelling --infra=false works (a Boolean takes only --no-infra).
+  infra = Option.String('--infra', { tolerateBoolean: true, description: 'Create an infra container to hold the shared namespaces (default true; --infra=false for none)' });
   infraName = Option.String('--infra-name', { description: 'Name of the infra container (default <pod id>-infra)' });
   publish = Option.Array('-p,--publish', { description: "Publish a port of the pod on the host ([IP:][HOST-PORT:]CONTAINER-PORT[/PROTOCOL])" });
   network = Option.String('--network,--net', { description: "The pod's network: pasta[:OPTIONS] (default where installed), slirp4netns[:OPTIONS], none, host" });
@@ -43,13 +44,16 @@ export class PodCreateCommand extends TpodCommand {
     const { parsePodCreateOptions, createPodFromOptions } = await import('../../pod/create.js');
     const { parseRunOptions } = await import('../../runtime/options.js');
     const { fromSnapshot } = await import('../../util/self.js');
+    const { UsageError } = await import('../../errors.js');
+    const infra = this.infra === undefined || this.infra === true || this.infra === 'true' ? true : this.infra === 'false' ? false : undefined;
+    if (infra === undefined) throw new UsageError(`invalid argument "${String(this.infra)}" for "--infra" flag: strconv.ParseBool: parsing "${String(this.infra)}": invalid syntax`);
     const o = parsePodCreateOptions(
       {
         name: this.name,
         hostname: this.hostname,
         label: this.label,
         share: this.share,
-        infra: this.infra,
+        infra,
         infraName: this.infraName,
         publish: this.publish,
         network: this.network,
