@@ -154,6 +154,30 @@ describeSystemd('Quadlet under systemd --user', () => {
     expect((await tpodOk(['ps', '-a', '--format', '{{.Names}}'], { env: t.env })).stdout).not.toMatch(/systemd-sleeper/);
   });
 
+  it('a .pod file starts its containers: httpd in the pod answers on the pod\'s published port; stopping the pod removes all', async () => {
+    const m = sd.manager;
+    const port = await freePort();
+    const pod = writeSource(t.env, 'site.pod', `[Pod]\nPublishPort=127.0.0.1:${port}:80\n`);
+    const body = httpdContainer(image, port).replace(/^PublishPort=.*\n/m, '').replace('[Container]\n', '[Container]\nPod=site.pod\n');
+    const app = writeSource(t.env, 'site-web.container', body);
+    await tpodOk(['quadlet', 'install', pod, app], { env: t.env, extraEnv: { ...m.vars, ...noGenerator(t.env) } });
+    await m.systemctlOk(['start', 'site-pod.service'], 150_000);
+    // The pod's service wants its containers' services.
+    await m.waitFor('site-web.service', 'ActiveState', ['active'], 60_000);
+    const r = await until(`GET http://127.0.0.1:${port}/`, async () => {
+      const x = await get(`http://127.0.0.1:${port}/`);
+      return x && x.status === 200 ? x : undefined;
+    });
+    expect(r.body.trim()).toBe('hello-from-quadlet');
+    const pods = await tpodOk(['pod', 'ps', '--format', '{{.Name}} {{.Status}}'], { env: t.env });
+    expect(pods.stdout.trim()).toBe('systemd-site Running');
+    await m.systemctlOk(['stop', 'site-pod.service'], 90_000);
+    expect(await m.show('site-web.service', 'ActiveState')).toBe('inactive');
+    expect((await tpodOk(['pod', 'ps', '-q'], { env: t.env })).stdout.trim()).toBe('');
+    expect((await tpodOk(['ps', '-a', '-q'], { env: t.env })).stdout.trim()).toBe('');
+    await tpodOk(['quadlet', 'rm', 'site.pod', 'site-web.container'], { env: t.env, extraEnv: { ...m.vars, ...noGenerator(t.env) } });
+  });
+
   it('systemd-analyze --user verify accepts every generated unit', async () => {
     const m = sd.manager;
     const out = join(t.env.base, 'generated');
@@ -162,17 +186,19 @@ describeSystemd('Quadlet under systemd --user', () => {
     writeFileSync(join(dir, 'verify-web.container'), httpdContainer(image, 18080, 'Label=a=b\nVolume=/tmp:/host-tmp:ro\nNotify=no\nRunInit=yes'));
     writeFileSync(join(dir, 'verify-base.image'), '[Image]\nImage=localhost/busybox:latest\n');
     writeFileSync(join(dir, 'verify-app.container'), '[Unit]\nAfter=verify-web.container\n[Container]\nImage=verify-base.image\nNetwork=verify-web.container\nExec=sleep 100\n');
+    writeFileSync(join(dir, 'verify-pod.pod'), '[Pod]\nPublishPort=127.0.0.1:18081:80\n');
+    writeFileSync(join(dir, 'verify-member.container'), '[Container]\nImage=localhost/busybox:latest\nPod=verify-pod.pod\nExec=sleep 100\n');
     try {
       const gen = await tpod(['quadlet', 'generate', '--user', out], { env: t.env, extraEnv: m.vars });
       expect(gen.stderr).toBe('');
       expect(gen.code).toBe(0);
       const units = readdirSync(out).filter((f) => f.startsWith('verify-') || f.startsWith('tpod-')).sort();
-      expect(units).toEqual(['tpod-user-wait-network-online.service', 'verify-app.service', 'verify-base-image.service', 'verify-web.service']);
+      expect(units).toEqual(['tpod-user-wait-network-online.service', 'verify-app.service', 'verify-base-image.service', 'verify-member.service', 'verify-pod-pod.service', 'verify-web.service']);
       const v = await run('systemd-analyze', ['--user', 'verify', ...units.map((u) => join(out, u))], { env: t.env, extraEnv: m.vars, timeout: 60_000 });
       expect(v.stderr).toBe('');
       expect(v.code).toBe(0);
     } finally {
-      for (const f of ['verify-web.container', 'verify-base.image', 'verify-app.container']) spawnSync('rm', ['-f', join(dir, f)]);
+      for (const f of ['verify-web.container', 'verify-base.image', 'verify-app.container', 'verify-pod.pod', 'verify-member.container']) spawnSync('rm', ['-f', join(dir, f)]);
     }
   });
 
