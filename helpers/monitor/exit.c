@@ -176,10 +176,23 @@ exit_write_file (struct monitor *m, int exit_code, bool oom_killed)
 void
 exit_run_command (struct monitor *m)
 {
+  pid_t pid;
+  int status;
+
   if (m->opt.exit_command == NULL)
     return;
-  monitor_child_reset (m);
-  /* In place of the monitor: same pid, so whoever tracks the monitor (systemd's
-   * MAINPID) sees the container's life end only when its clean-up did. */
-  execvp (m->opt.exit_command[0], m->opt.exit_command);
+  /* A child, waited for: the monitor keeps its pid until the clean-up is done, so whoever
+   * tracks it (systemd's MAINPID) sees the container's life end only then, and then
+   * exits with the container's code rather than the clean-up's. */
+  pid = fork ();
+  if (pid < 0)
+    return;
+  if (pid == 0)
+    {
+      monitor_child_reset (m);
+      execvp (m->opt.exit_command[0], m->opt.exit_command);
+      _exit (127);
+    }
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
 }

@@ -24,7 +24,7 @@ bool exit_oom_killed (struct monitor *m);
 /* Writes the exit file atomically. Returns 0 or -1. */
 int exit_write_file (struct monitor *m, int exit_code, bool oom_killed);
 
-/* Becomes the exit command (exec, same pid) when there is one; returns otherwise. */
+/* Runs the exit command, when there is one, and waits for it. */
 void exit_run_command (struct monitor *m);
 
 #endif

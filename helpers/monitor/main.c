@@ -89,8 +89,10 @@ main (int argc, char **argv)
   if (runtime_start (&m) < 0)
     return fail (&m, "start", true);
   m.phase = PHASE_RUNNING;
-  sync_send_started (&m);
+  /* systemd first: once tpod hears "started" it exits, and a Type=notify unit whose
+   * start process ended before READY=1 and MAINPID arrived would count as failed. */
   notify_started (&m);
+  sync_send_started (&m);
 
   /* 5. Run: pass output to the log and clients, stdin from clients, until it exits. */
   loop_until (&m, container_gone);
@@ -105,5 +107,7 @@ main (int argc, char **argv)
   attach_finish (&m, code);
   log_close (&m.log);
   exit_run_command (&m);
-  return 0;
+  /* As conmon does: a systemd unit whose main process is the monitor sees how its
+   * container ended (Restart=on-failure depends on it). */
+  return code;
 }

@@ -64,11 +64,17 @@ notify_started (struct monitor *m)
 {
   char msg[64];
   size_t n;
-  if (m->opt.sdnotify != SDNOTIFY_CONMON || m->notify.host_socket == NULL)
+  if (m->notify.host_socket == NULL || m->opt.sdnotify == SDNOTIFY_IGNORE)
     return;
   n = mainpid_line (m, msg);
-  memcpy (msg + n, "READY=1\n", 8);
-  send_to_systemd (m, msg, n + 8);
+  /* In container mode READY=1 is the container's to say; MAINPID goes now all the
+   * same, or the unit fails when `tpod run -d`, its first main process, exits. */
+  if (m->opt.sdnotify == SDNOTIFY_CONMON)
+    {
+      memcpy (msg + n, "READY=1\n", 8);
+      n += 8;
+    }
+  send_to_systemd (m, msg, n);
 }
 
 /* Forwards the container's message line by line, without its own MAINPID (a pid in

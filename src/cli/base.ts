@@ -7,6 +7,9 @@ import { UsageError } from '../errors.js';
 /** Global options given before the command path; filled in by main. */
 export const leadingGlobals: GlobalOptions = {};
 
+/** The arguments tpod was started with, as given (Podman's CreateCommand records them). */
+export const commandLine: string[] = [];
+
 export abstract class TpodCommand extends Command {
   root = Option.String('--root', { description: 'Path to the root directory in which data, including images, is stored', hidden: true });
   runroot = Option.String('--runroot', { description: 'Path to the run directory for state', hidden: true });

@@ -2,7 +2,7 @@
 // run it, and turn every error into `Error: <message>` with Podman's exit codes.
 import { Cli, UsageError as ClipanionUsageError, type CommandClass } from 'clipanion';
 import { commands } from './commands/index.js';
-import { leadingGlobals, TpodCommand } from './base.js';
+import { commandLine, leadingGlobals, TpodCommand } from './base.js';
 import { TpodError, EXIT_ENGINE } from '../errors.js';
 import { VERSION } from '../version.js';
 
@@ -71,6 +71,7 @@ function makeCli(list: CommandClass[]): Cli {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  commandLine.splice(0, commandLine.length, ...argv);
   let rest: string[];
   try {
     const split = splitLeadingGlobals(argv);

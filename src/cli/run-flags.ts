@@ -1,8 +1,8 @@
 // The flags `run` and `create` share (Podman's container-creation flags), declared once.
 // Everything after the image name belongs to the container's command, options included.
 import { Option } from 'clipanion';
-import { TpodCommand } from './base.js';
-import type { RawRunFlags } from '../runtime/options.js';
+import { TpodCommand, commandLine } from './base.js';
+import type { RawRunFlags, RunOptions } from '../runtime/options.js';
 
 export abstract class ContainerFlagsCommand extends TpodCommand {
   name = Option.String('--name', { description: 'Assign a name to the container' });
@@ -47,6 +47,12 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   tlsVerify = Option.String('--tls-verify', { tolerateBoolean: true, description: 'Require HTTPS and verify certificates when pulling (default: registries.conf decides)' });
   authfile = Option.String('--authfile', { description: 'Path of the authentication file' });
   platform = Option.String('--platform', { description: 'Platform of the image to pull (OS/ARCH[/VARIANT])' });
+  // For systemd units (src/systemd/run-options.ts); not part of RawRunFlags.
+  sdnotify = Option.String('--sdnotify', { description: 'Readiness for systemd Type=notify units: conmon (the monitor says READY=1 once the container runs), container (the container says it, through NOTIFY_SOCKET), ignore' });
+  cidfile = Option.String('--cidfile', { description: 'Write the container ID to the file (refused when the file exists)' });
+  replace = Option.Boolean('--replace', false, { description: 'If a container with the same name exists, remove it first' });
+  conmonPidfile = Option.String('--conmon-pidfile', { description: "Write the monitor's pid to the file at each start" });
+  cgroups = Option.String('--cgroups', { description: 'Cgroup mode: enabled, disabled, no-conmon, split (recorded)' });
 
   image = Option.String({ name: 'IMAGE' });
   command = Option.Proxy({ name: 'COMMAND' });
@@ -92,6 +98,25 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       pod: this.pod,
       podIdFile: this.podIdFile,
     };
+  }
+
+  /**
+   * The checked options with the systemd flags: the id file is refused before anything
+   * is created, --replace removes the same-named container, and the container keeps the
+   * command line and the PODMAN_SYSTEMD_UNIT of the unit that creates it.
+   */
+  protected async runOptions(): Promise<RunOptions> {
+    const { parseRunOptions } = await import('../runtime/options.js');
+    const sd = await import('../systemd/run-options.js');
+    const opts = parseRunOptions(this.rawFlags());
+    const systemd = sd.parseSystemdRunFlags({ sdnotify: this.sdnotify, cidfile: this.cidfile, replace: this.replace, conmonPidfile: this.conmonPidfile, cgroups: this.cgroups });
+    if (Object.keys(systemd).length > 0) opts.systemd = systemd;
+    opts.createCommand = ['tpod', ...commandLine];
+    const unit = process.env[sd.SYSTEMD_UNIT_ENV];
+    if (unit) opts.labels = { ...opts.labels, [sd.SYSTEMD_UNIT_ENV]: unit };
+    if (systemd.cidFile !== undefined) sd.checkCidFile(systemd.cidFile);
+    if (systemd.replace && opts.name !== undefined) await sd.replaceContainer(this.ctx, opts.name);
+    return opts;
   }
 
   /** The store's image lookup with --pull applied (pulls run only when needed). */

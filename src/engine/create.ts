@@ -20,6 +20,7 @@ import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.
 import { buildHosts } from '../network/etc-files.js';
 import { resolveNetwork, networkFiles } from '../network/plan.js';
 import { releaseNetwork, startNetworkEarly } from '../network/setup.js';
+import { addContainerNotify, ensureNotifyDir, writeCidFile } from '../systemd/run-options.js';
 
 /** What the image store gives run/create (src/image/store.ts). */
 export interface ImageAccess {
@@ -231,6 +232,7 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
       applyResources: false,
       ...(co.pod?.namespaces ? { joinNamespaces: co.pod.namespaces } : {}),
     });
+    if (opts.systemd?.sdNotify === 'container') addContainerNotify(spec, ensureNotifyDir(ctx, id));
     writeFileAtomic(join(dirs.userdata, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
     // Podman creates the container and fails at start: so does run, without a spawn.
     if (co.forRun && commandCertainlyMissing(spec, topFirst)) missingCommand = spec.process.args[0];
@@ -267,6 +269,7 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
     if (networkStarted) await networkStarted.catch(() => undefined).then(() => releaseNetwork(ctx, { id: '', network: 'pasta', netns: network.netns }));
     throw err;
   });
+  if (opts.systemd?.cidFile !== undefined) writeCidFile(opts.systemd.cidFile, record.id);
   const out: PreparedContainer = { record, dirs: dirsOut!, runtime, driver, lowerDirs };
   if (missingCommand !== undefined) out.missingCommand = missingCommand;
   if (networkStarted) out.networkStarted = networkStarted;

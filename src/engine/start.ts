@@ -30,6 +30,7 @@ import { attachSocketPath, exitFilePath, identify, liveState, logPath, reconcile
 import { clearExitFile, releaseContainerResources } from './cleanup.js';
 import { runtimeBaseArgs, runtimeFor, runtimeGlobalsFor } from './runtime-of.js';
 import { networkSetupSteps, prepareNetworkLaunch, waitNetworkReady } from '../network/setup.js';
+import { ensureNotifyDir, notifySocketPath, recordMonitorPid } from '../systemd/run-options.js';
 
 export interface LaunchOptions {
   /** Restarts by the restart policy count up; a user start begins again at 0. */
@@ -76,6 +77,9 @@ export function monitorOptionsFor(ctx: Context, rec: ContainerRecord, runtimePat
     stdin: rec.interactive,
     exitCommand: exitCommand(ctx, rec.id),
   };
+  const sdNotify = rec.options?.systemd?.sdNotify;
+  if (sdNotify !== undefined) o.sdNotify = sdNotify;
+  if (sdNotify === 'container') o.containerNotifySocket = notifySocketPath(ctx, rec.id);
   return o;
 }
 
@@ -120,6 +124,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
   const steps = [...mount, ...(lo.networkStarted ? [] : networkSetupSteps(ctx, rec, { background: true }))];
   const wrapper = pausePid === undefined && steps.length === 0 ? undefined : [helperPath('tpod-helper'), ...nsexecArgs(pausePid, steps), '--'];
   const mo = monitorOptionsFor(ctx, rec, rt.path, runtimeBaseArgs(rt, rd));
+  if (mo.sdNotify === 'container') ensureNotifyDir(ctx, rec.id); // runroot is tmpfs: gone after a reboot
   if (lo.noExitCommand && (rec.restartPolicy?.name ?? 'no') === 'no') delete mo.exitCommand;
   // The monitor (and its exit command) live inside the namespaces: tpod there must not join again.
   const env = { ...process.env, [IN_USERNS_ENV]: '1' };
@@ -142,6 +147,8 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
     if (err instanceof MonitorRuntimeError) throw mapRuntimeError(rt, err.runtimeMessage);
     throw err;
   }
+  // For PIDFile= of systemd units: written before this tpod exits.
+  recordMonitorPid(ctx, rec.id, rec.options?.systemd, handle.monitorPid);
   const me = identify(handle.monitorPid);
   const next: ContainerRecord = {
     ...rec,

@@ -10,6 +10,7 @@ import { parseRestartPolicy, parseSignal, parseTimeout } from './lifecycle-optio
 import { parseNetworkFlag, type NetworkModeName } from '../network/mode.js';
 import { parsePublishList, type PortMapping } from '../network/ports.js';
 import { checkDnsServers, parseAddHost } from '../network/etc-files.js';
+import type { SystemdRunOptions } from '../systemd/run-options.js';
 
 /** The flags as the CLI collected them, before any checking. */
 export interface RawRunFlags {
@@ -128,6 +129,10 @@ export interface RunOptions {
   /** --add-host NAME:IP, in order. */
   addHosts?: Array<[string, string]>;
   noHosts?: boolean;
+  /** --sdnotify, --cidfile, --replace, --conmon-pidfile, --cgroups (src/systemd/run-options.ts). */
+  systemd?: SystemdRunOptions;
+  /** The command line that created the container (Podman's CreateCommand; generate systemd --new). */
+  createCommand?: string[];
 }
 
 export interface HostAccess {

@@ -306,7 +306,10 @@ export async function startUserManager(env: TpodEnv, opts: { timeoutMs?: number 
     async systemctlOk(args, timeoutMs) {
       const r = await systemctl(args, timeoutMs);
       if (r.code !== 0) {
-        throw new Error(`systemctl --user ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n--- manager log\n${logTail()}`);
+        // No journal here: the units' status and their output (in the log) tell why.
+        const units = args.filter((a) => /\.(service|socket|timer|target)$/.test(a));
+        const status = units.length > 0 ? (await systemctl(['status', ...units])).stdout : '';
+        throw new Error(`systemctl --user ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n--- status\n${status}\n--- manager log\n${logTail()}`);
       }
       return r;
     },

@@ -15,10 +15,9 @@ export class CreateCommand extends ContainerFlagsCommand {
   });
 
   async execute(): Promise<number> {
-    const { parseRunOptions } = await import('../../runtime/options.js');
     const { prepareContainer } = await import('../../engine/create.js');
     const images = await this.imageAccess();
-    const p = await prepareContainer(this.ctx, parseRunOptions(this.rawFlags()), images, { forRun: false });
+    const p = await prepareContainer(this.ctx, await this.runOptions(), images, { forRun: false });
     this.print(p.record.id);
     return 0;
   }

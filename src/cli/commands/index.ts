@@ -50,6 +50,7 @@ import { PodExistsCommand } from './pod-exists.js';
 import { PodTopCommand } from './pod-top.js';
 import { PodLogsCommand } from './pod-logs.js';
 import { PodPruneCommand } from './pod-prune.js';
+import { GenerateSystemdCommand } from './generate-systemd.js';
 import { AutoUpdateCommand } from './auto-update.js';
 import { QuadletInstallCommand } from './quadlet-install.js';
 import { QuadletListCommand } from './quadlet-list.js';
@@ -120,6 +121,7 @@ export const commands: CommandClass[] = [
   QuadletRmCommand,
   QuadletPrintCommand,
   QuadletGenerateCommand,
+  GenerateSystemdCommand,
   PodCreateCommand,
   PodStartCommand,
   PodStopCommand,

@@ -25,11 +25,20 @@ export class RmCommand extends TpodCommand {
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Ignore errors when a specified container is missing' });
   latest = Option.Boolean('-l,--latest', false, { description: 'Act on the latest container tpod is aware of' });
   time = Option.String('-t,--time', { description: 'Seconds to wait for stop before killing the container (default 10)' });
+  cidfile = Option.Array('--cidfile', [], { description: 'Read the container ID from the file, and remove the file with the container (with --ignore, a missing file is no error)' });
   volumes = Option.Boolean('-v,--volumes', false, { description: 'Remove anonymous volumes associated with the container' });
   names = Option.Rest({ name: 'container' });
 
   async execute(): Promise<number> {
     const { UsageError } = await import('../../errors.js');
+    let cidFiles: string[] = [];
+    if (this.cidfile.length > 0) {
+      if (this.all || this.latest || this.names.length > 0) throw new UsageError('--cidfile cannot be used with --all, --latest or container names');
+      const { readCidFiles } = await import('../../systemd/run-options.js');
+      this.names = readCidFiles(this.cidfile, this.ignore);
+      cidFiles = this.cidfile;
+      if (this.names.length === 0) return 0;
+    }
     if (this.all && (this.names.length > 0 || this.latest)) throw new UsageError('no arguments are needed with --all');
     if (this.latest && this.names.length > 0) throw new UsageError('--latest and containers cannot be used together');
     if (!this.all && !this.latest && this.names.length === 0) throw new UsageError('you must provide at least one name or id');
@@ -49,6 +58,8 @@ export class RmCommand extends TpodCommand {
     }
     const reports = this.all ? await remove.removeAll(ctx, o) : await remove.removeContainers(ctx, names, o);
     const { reportRemovals } = await import('../report.js');
-    return reportRemovals(reports, (t) => this.print(t));
+    const code = reportRemovals(reports, (t) => this.print(t));
+    if (cidFiles.length > 0 && reports.every((r) => !r.error)) (await import('../../systemd/run-options.js')).removeCidFiles(cidFiles);
+    return code;
   }
 }

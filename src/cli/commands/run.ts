@@ -26,9 +26,8 @@ export class RunCommand extends ContainerFlagsCommand {
   });
 
   async execute(): Promise<number> {
-    const { parseRunOptions } = await import('../../runtime/options.js');
     const { runContainer } = await import('../../engine/run.js');
     const images = await this.imageAccess();
-    return runContainer(this.ctx, parseRunOptions(this.rawFlags()), images);
+    return runContainer(this.ctx, await this.runOptions(), images);
   }
 }

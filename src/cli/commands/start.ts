@@ -21,12 +21,18 @@ export class StartCommand extends TpodCommand {
   interactive = Option.Boolean('-i,--interactive', false, { description: 'Attach container STDIN' });
   detachKeys = Option.String('--detach-keys', { description: 'Key sequence for detaching a container (default ctrl-p,ctrl-q)' });
   sigProxy = Option.Boolean('--sig-proxy', true, { description: 'Proxy received signals to the container (with --attach)' });
-  containers = Option.Rest({ name: 'container', required: 1 });
+  cidfile = Option.Array('--cidfile', [], { description: 'Read the container ID from the file' });
+  containers = Option.Rest({ name: 'container' });
 
   async execute(): Promise<number> {
     const { TpodError, UsageError } = await import('../../errors.js');
     const { findContainer } = await import('../../storage/containers.js');
     const { startContainer } = await import('../../engine/start.js');
+    if (this.cidfile.length > 0) {
+      const { readCidFiles } = await import('../../systemd/run-options.js');
+      this.containers = [...this.containers, ...readCidFiles(this.cidfile, false)];
+    }
+    if (this.containers.length === 0) throw new UsageError('specify one or more containers to start');
     const attach = this.attach || this.interactive;
     if (attach) {
       if (this.containers.length > 1) throw new UsageError('you cannot start and attach multiple containers at once');

@@ -20,10 +20,17 @@ export class StopCommand extends TpodCommand {
   all = Option.Boolean('-a,--all', false, { description: 'Stop all running containers' });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Ignore errors when a specified container is missing' });
   time = Option.String('-t,--time', { description: 'Seconds to wait for stop before killing the container' });
+  cidfile = Option.Array('--cidfile', [], { description: 'Read the container ID from the file (with --ignore, a missing file is no error)' });
   containers = Option.Rest({ name: 'container' });
 
   async execute(): Promise<number> {
     const { UsageError } = await import('../../errors.js');
+    const { readCidFiles } = await import('../../systemd/run-options.js');
+    const fromFiles = readCidFiles(this.cidfile, this.ignore);
+    if (this.cidfile.length > 0 && !this.all && this.containers.length === 0) {
+      if (fromFiles.length === 0) return 0;
+      this.containers = fromFiles;
+    } else if (this.cidfile.length > 0) throw new UsageError('--cidfile cannot be used with --all or container names');
     if (this.all === (this.containers.length > 0)) throw new UsageError(this.all ? '--all and container names cannot be used together' : 'specify one or more containers to stop, or --all');
     const { parseTimeout } = await import('../../runtime/lifecycle-options.js');
     const timeout = this.time === undefined ? undefined : parseTimeout(this.time, '--time');

@@ -322,9 +322,9 @@ describe.skipIf(!python)('terminal (-t) through the console socket', () => {
 });
 
 describe.skipIf(!python)('sd_notify', () => {
-  function receiver(path: string, out: string): ChildProcess {
-    const code = 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nopen(sys.argv[2]+".tmp","wb").write(s.recv(4096))\nimport os\nos.rename(sys.argv[2]+".tmp",sys.argv[2])\n';
-    const p = spawn('python3', ['-c', code, path, out], { stdio: 'ignore' });
+  function receiver(path: string, out: string, count = 1): ChildProcess {
+    const code = 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nopen(sys.argv[2]+".tmp","wb").write(b"".join(s.recv(4096) for _ in range(int(sys.argv[3]))))\nimport os\nos.rename(sys.argv[2]+".tmp",sys.argv[2])\n';
+    const p = spawn('python3', ['-c', code, path, out, String(count)], { stdio: 'ignore' });
     receivers.push(p);
     return p;
   }
@@ -343,7 +343,7 @@ describe.skipIf(!python)('sd_notify', () => {
     expect(readFileSync(c.opts.logPath!, 'utf8')).toContain('stdout F notify=unset');
   });
 
-  it("container mode: forwards the container's message with the monitor as MAINPID", async () => {
+  it("container mode: says MAINPID at start, then forwards the container's message with the monitor as MAINPID", async () => {
     const c = setup('');
     const proxy = join(c.dir, 'sock', 'notify');
     writeFileSync(
@@ -354,12 +354,12 @@ describe.skipIf(!python)('sd_notify', () => {
     c.opts.containerNotifySocket = proxy;
     const sock = join(c.dir, 'sock', 'systemd');
     const got = join(c.dir, 'notified');
-    receiver(sock, got);
+    receiver(sock, got, 2);
     await waitFor(() => existsSync(sock), 'the receiver');
     const h = await spawnMonitor(c.opts, { monitorPath, env: { ...process.env, NOTIFY_SOCKET: sock } });
     pids.add(h.monitorPid);
     await h.start();
     await h.waitExit();
-    expect(await waitFor(() => readIf(got), 'the notification')).toBe(`READY=1\nSTATUS=up\nMAINPID=${h.monitorPid}\n`);
+    expect(await waitFor(() => readIf(got), 'the notification')).toBe(`MAINPID=${h.monitorPid}\nREADY=1\nSTATUS=up\nMAINPID=${h.monitorPid}\n`);
   });
 });
