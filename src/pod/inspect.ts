@@ -23,6 +23,9 @@ export interface PodInspectInfraConfig {
   HostsFile: string;
   Networks: string[] | null;
   NetworkOptions: Record<string, string[]> | null;
+  pid_ns: string;
+  userns: string;
+  uts_ns: string;
 }
 
 function orNull<T>(list: T[] | undefined): T[] | null {
@@ -47,6 +50,11 @@ export function infraConfig(infra: ContainerRecord | undefined): PodInspectInfra
     HostsFile: '',
     Networks: null,
     NetworkOptions: infra?.networkOptions && infra.networkOptions.length > 0 ? { [infra.network]: infra.networkOptions } : null,
+    // The infra's own namespaces, as libpod names them: its pid and uts are its own, its
+    // user namespace the one every rootless container shares.
+    pid_ns: 'private',
+    userns: 'host',
+    uts_ns: 'private',
   };
   return cfg;
 }

@@ -126,6 +126,8 @@ describeE2E('pod views', () => {
     expect(top.filter((l) => /sleep 1000/.test(l)).length).toBe(2);
     const pids = (await ok(['pod', 'top', 'web', 'pid', 'args'])).stdout;
     expect(pids.split('\n')[0]).toMatch(/^PID\s+COMMAND$/);
+    // Flags come before the pod; --latest is the newest pod (web here).
+    expect((await ok(['pod', 'top', '-l', 'pid'])).stdout.split('\n')[0]).toBe('PID');
     const bad = await run(['pod', 'top', 'web', '-ef']);
     expect([bad.code, bad.stderr]).toEqual([125, "Error: '-ef': unknown descriptor\n"]);
 
@@ -147,6 +149,11 @@ describeE2E('pod views', () => {
     expect(members.split('\n').filter((l) => l !== '').sort()).toEqual([expect.stringMatching(/infra web$/), 'web-a web', 'web-b web']);
     const [ins] = JSON.parse((await ok(['pod', 'inspect', 'web'])).stdout) as PodInspect[];
     expect(ins!.NumContainers).toBe(3);
+    // Several names: the pods found are printed, the first missing one fails the command.
+    const some = await run(['pod', 'inspect', 'web', 'nope1', 'nope2']);
+    expect(some.code).toBe(125);
+    expect((JSON.parse(some.stdout) as PodInspect[]).map((p) => p.Name)).toEqual(['web']);
+    expect(some.stderr).toBe('no such pod nope2\nError: no such pod nope1\n');
     expect(ins!.State).toBe('Running');
   });
 

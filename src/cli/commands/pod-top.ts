@@ -25,9 +25,15 @@ export class PodTopCommand extends TpodCommand {
     const { TpodError, UsageError, NoSuchPodError } = await import('../../errors.js');
     const ctx = this.ctx;
     const args = [...this.args];
+    // The proxy takes everything after the path; flags come before the pod, as in Podman.
+    let latest = this.latest;
+    while (args[0] === '-l' || args[0] === '--latest') {
+      latest = true;
+      args.shift();
+    }
     const { latestPod, podView } = await import('../../pod/state.js');
     let pod;
-    if (this.latest) {
+    if (latest) {
       pod = latestPod(ctx);
     } else {
       const name = args.shift();
