@@ -175,7 +175,7 @@ export function initService(info: UnitInfo, ctx: TranslateContext): UnitFile {
     service.prepend('Unit', 'Wants', WAIT_NETWORK_UNIT);
   }
   if (unit.path) service.add('Unit', 'SourcePath', unit.path);
-  service.add('Unit', 'RequiresMountsFor', '%t/containers');
+  service.add('Unit', 'RequiresMountsFor', '%t/tpod');
   service.renameSection(group, xgroup);
   service.renameSection('Quadlet', 'X-Quadlet');
   return service;
@@ -292,6 +292,9 @@ export function addVolumes(unit: UnitFile, group: string, service: UnitFile, cmd
   }
 }
 
+/** --network values that are modes, not network names (the part before the first colon). */
+const NETWORK_MODES = new Set(['pasta', 'slirp4netns', 'none', 'host', 'private', 'container', 'ns']);
+
 /** Network= lines: net.network and web.container become names, with dependencies. */
 export function addNetworks(unit: UnitFile, group: string, service: UnitFile, cmd: TpodCmdline, ctx: TranslateContext): void {
   for (const e of unit.lookupAllEntries(group, 'Network')) {
@@ -306,6 +309,8 @@ export function addNetworks(unit: UnitFile, group: string, service: UnitFile, cm
       requireUnit(service, info);
       if (isContainer && options !== undefined) throw new TpodError('EQUADLET', `${at(e)}Network=${network}: options are not supported when joining another container's network`);
       network = isContainer ? `container:${info.resourceName}` : options !== undefined ? `${info.resourceName}:${options}` : info.resourceName;
+    } else if (!NETWORK_MODES.has(name) && !ctx.features.hasCommand(['network', 'create'])) {
+      ctx.diag.push({ where: e.where, message: `Network=${e.value.trim()}: "${name}" is a named network, and this tpod has only the modes ${[...NETWORK_MODES].join(', ')}` });
     }
     cmd.addFromKey('Network', e.where, '--network', network);
   }

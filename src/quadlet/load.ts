@@ -2,7 +2,7 @@
 // drop-ins (`web.container.d/*.conf`, `container.d/*.conf`, and the dash-truncated
 // `foo-.container.d/` of `foo-bar.container`) are merged in, most specific last.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { TpodError, isErrno } from '../errors.js';
 import { UnitFile } from './unit-file.js';
 
@@ -21,7 +21,9 @@ export interface LoadResult {
   errors: TpodError[];
 }
 
-export function parseQuadletFile(path: string, filename = basename(path)): UnitFile {
+export function parseQuadletFile(given: string, filename = basename(given)): UnitFile {
+  // Absolute: SourcePath= and paths relative to the file (EnvironmentFile=) need it.
+  const path = resolve(given);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

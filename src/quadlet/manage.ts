@@ -175,9 +175,15 @@ export function installQuadlets(env: QuadletEnv, args: string[], opts: InstallOp
   for (const w of result.warnings) if (parsed.some((u) => w.startsWith(u.path))) env.warn(w);
 
   mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (app !== undefined) {
+    // A new version of an application: files it no longer has go.
+    for (const old of metaFiles(dir, '.app').get(app) ?? []) if (!names.has(old)) removeIfPresent(join(dir, old));
+  }
   const installed: string[] = [];
   for (const f of files) {
     const dest = join(dir, basename(f));
+    // A fresh file, never writing through a link that sits there.
+    removeIfPresent(dest);
     copyFileSync(f, dest);
     chmodSync(dest, 0o644);
     installed.push(dest);
@@ -280,6 +286,14 @@ export function removeQuadlets(env: QuadletEnv, names: string[], opts: RemoveOpt
   }
   if (report.removed.length > 0) refreshUnits(env, opts.reload);
   return report;
+}
+
+function removeIfPresent(p: string): void {
+  try {
+    unlinkSync(p);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw new TpodError('EQUADLET', `cannot replace ${p}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function serviceNameOfFile(dir: string, file: string): string {

@@ -101,7 +101,7 @@ describe('.container -> .service', () => {
       'docker.io/library/nginx:latest', 'httpd', '-f', '-p', '8080',
     ]);
     // Host paths of volumes must be mounted before the service starts.
-    expect(s.lookupAll('Unit', 'RequiresMountsFor')).toEqual(['%t/containers', '/srv/data', '/q/rel']);
+    expect(s.lookupAll('Unit', 'RequiresMountsFor')).toEqual(['%t/tpod', '/srv/data', '/q/rel']);
   });
 
   it('names the container after the file, and after ServiceName= for the unit', () => {
@@ -245,5 +245,13 @@ describe('references between Quadlet files', () => {
 
   it('Pod= must name a .pod file', () => {
     expect(gen({ 'a.container': web('Pod=mypod') }).errors[0]?.message).toMatch(/:6: Pod=mypod: only Quadlet pods/);
+  });
+});
+
+describe('names tpod cannot resolve yet', () => {
+  it('a named network where tpod has only modes is a warning with its line; modes are not', () => {
+    const r = gen({ 'a.container': '[Container]\nImage=x\nNetwork=mynet\nNetwork=pasta:--ipv4-only\nNetwork=container:db\n' }, featuresWithout(['network create']));
+    expect(r.warnings).toEqual(['/q/a.container:3: Network=mynet: "mynet" is a named network, and this tpod has only the modes pasta, slirp4netns, none, host, private, container, ns']);
+    expect(argsOf(unitOf(r, 'a.service'), 'ExecStart')).toEqual(expect.arrayContaining(['--network', 'mynet', '--network', 'pasta:--ipv4-only', '--network', 'container:db']));
   });
 });

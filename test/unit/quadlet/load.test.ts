@@ -73,3 +73,17 @@ describe('loadQuadlets', () => {
     expect(dropinDirNames('web@a.container')).toEqual(['container.d', 'web@.container.d', 'web@a.container.d']);
   });
 });
+
+describe('parseQuadletFile', () => {
+  it('makes a relative path absolute (SourcePath= and paths relative to the file need it)', async () => {
+    const { parseQuadletFile } = await import('../../../src/quadlet/load.js');
+    put('rel/web.container', '[Container]\nImage=x\n');
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      expect(parseQuadletFile('rel/web.container').path).toBe(join(root, 'rel/web.container'));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});

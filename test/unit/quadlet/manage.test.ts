@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_FEATURES } from '../../../src/quadlet/cmdline.js';
@@ -154,5 +154,28 @@ describe('quadlet print', () => {
   it('prints the unit for a file given by path, failing as generation fails', () => {
     expect(unitFor(env, src('x.container', '[Container]\nImage=busybox\n')).text).toContain('[X-Container]');
     expect(() => unitFor(env, src('y.container', '[Container]\n'))).toThrow(/no Image=/);
+  });
+});
+
+describe('quadlet install --replace', () => {
+  it('a new version of an application drops the files it no longer has', () => {
+    mkdirSync(join(root, 'app'));
+    writeFileSync(join(root, 'app', 'a.container'), '[Container]\nImage=busybox\n');
+    writeFileSync(join(root, 'app', 'b.container'), '[Container]\nImage=busybox\n');
+    installQuadlets(env, [join(root, 'app')], { replace: false, reload: false });
+    rmSync(join(root, 'app', 'b.container'));
+    installQuadlets(env, [join(root, 'app')], { replace: true, reload: false });
+    expect(existsSync(join(qdir(), 'b.container'))).toBe(false);
+    expect(existsSync(join(udir(), 'b.service'))).toBe(false);
+    expect(existsSync(join(udir(), 'a.service'))).toBe(true);
+  });
+  it('replaces a link in the Quadlet directory instead of writing through it', () => {
+    const target = join(root, 'elsewhere.txt');
+    writeFileSync(target, 'keep me');
+    mkdirSync(qdir(), { recursive: true });
+    symlinkSync(target, join(qdir(), 'web.container'));
+    installQuadlets(env, [src('web.container', '[Container]\nImage=busybox\n')], { replace: true, reload: false });
+    expect(readFileSync(target, 'utf8')).toBe('keep me');
+    expect(readFileSync(join(qdir(), 'web.container'), 'utf8')).toContain('Image=busybox');
   });
 });
