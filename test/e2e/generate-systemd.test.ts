@@ -195,6 +195,55 @@ describeSystemd('generate systemd under systemd --user', () => {
     expect(await exists('says')).toBe(false);
   });
 
+  it('a pod: the pod unit brings up its members, serves on the pod port, and its stop takes them down (--new and not)', { timeout: 300_000 }, async () => {
+    const m = sd.manager;
+    const image = await busyboxImage(t.env);
+    const port = await freePort();
+    await tpodOk(['pod', 'create', '--name', 'pp', '-p', `127.0.0.1:${port}:8080`], { env: t.env });
+    await tpodOk(['create', '--pod', 'pp', '--name', 'pm1', image, 'sh', '-c', SERVE], { env: t.env });
+    await tpodOk(['create', '--pod', 'pp', '--name', 'pm2', image, 'sh', '-c', "trap 'exit 0' TERM; sleep 1000 & wait"], { env: t.env });
+
+    // Without --new: the units start and stop the pod's existing containers.
+    const kept = await generateFiles(['--name', 'pp']);
+    expect(kept.map((f) => f.slice(m.unitDir.length + 1))).toEqual(['pod-pp.service', 'container-pm1.service', 'container-pm2.service']);
+    expect((await verify(m, kept)).code).toBe(0);
+    await m.systemctlOk(['daemon-reload']);
+    await m.systemctlOk(['start', 'pod-pp.service'], 120_000);
+    await m.waitFor('container-pm1.service', 'ActiveState', ['active'], 60_000);
+    await m.waitFor('container-pm2.service', 'ActiveState', ['active'], 60_000);
+    expect(comm(Number(await m.show('pod-pp.service', 'MainPID')))).toBe('tpod-monitor');
+    expect(await until('the page', () => get(`http://127.0.0.1:${port}/`), 30_000)).toBe('hello\n');
+    await m.systemctlOk(['stop', 'pod-pp.service'], 120_000);
+    expect(await m.show('container-pm1.service', 'ActiveState')).toBe('inactive');
+    expect(await m.show('container-pm2.service', 'ActiveState')).toBe('inactive');
+    expect((await tpod(['pod', 'exists', 'pp'], { env: t.env })).code).toBe(0);
+    for (const f of kept) spawnSync('rm', ['-f', f]);
+
+    // --new: the pod and its members are created at start and removed at stop.
+    const fresh = await generateFiles(['--new', '--name', 'pp']);
+    const v = await verify(m, fresh);
+    expect(v.stdout + v.stderr).toBe('');
+    await tpodOk(['pod', 'rm', '-f', 'pp'], { env: t.env });
+    await m.systemctlOk(['daemon-reload']);
+    await m.systemctlOk(['start', 'pod-pp.service'], 120_000);
+    await m.waitFor('container-pm1.service', 'ActiveState', ['active'], 60_000);
+    await m.waitFor('container-pm2.service', 'ActiveState', ['active'], 60_000);
+    expect(await until('the page', () => get(`http://127.0.0.1:${port}/`), 30_000)).toBe('hello\n');
+    const ps = await tpodOk(['ps', '--pod', '--format', '{{.Names}} {{.PodName}}'], { env: t.env });
+    expect(ps.stdout).toMatch(/pm1 pp/);
+    expect(ps.stdout).toMatch(/pm2 pp/);
+    for (const unit of ['pod-pp.service', 'container-pm1.service', 'container-pm2.service']) {
+      const pids = await m.unitPids(unit);
+      expect(pids.filter(isTpodCli).map((p) => `${unit}: ${p} ${comm(p)}: ${cmdline(p)}`)).toEqual([]);
+    }
+    await m.systemctlOk(['stop', 'pod-pp.service'], 120_000);
+    expect(await m.show('container-pm1.service', 'ActiveState')).toBe('inactive');
+    expect(await m.show('pod-pp.service', 'ActiveState')).toBe('inactive');
+    expect((await tpod(['pod', 'exists', 'pp'], { env: t.env })).code).toBe(1);
+    expect(await exists('pm1')).toBe(false);
+    expect(await get(`http://127.0.0.1:${port}/`)).toBeUndefined();
+  });
+
   it('refuses unknown targets and --rm containers without --new, with clear messages', async () => {
     const image = await busyboxImage(t.env);
     const r = await tpod(['generate', 'systemd', 'nosuchthing'], { env: t.env });
@@ -235,7 +284,7 @@ describeSystemd('generate systemd under systemd --user', () => {
     await tpodOk(['rm', '-f', '--ignore', '--cidfile', fresh], { env: t.env });
     expect((await tpod(['stop', '--cidfile', fresh], { env: t.env })).code).toBe(125);
     // --replace takes the name from the container that holds it.
-    await tpodOk(['run', '-d', '--name', 'twice', image, 'sleep', '1000'], { env: t.env });
+    await tpodOk(['run', '-d', '--name', 'twice', '--stop-timeout', '1', image, 'sleep', '1000'], { env: t.env });
     const second = await tpodOk(['run', '-d', '--replace', '--name', 'twice', image, 'sleep', '1000'], { env: t.env });
     const id = (await tpodOk(['inspect', '--format', '{{.Id}}', 'twice'], { env: t.env })).stdout.trim();
     expect(id).toBe(second.stdout.trim());
