@@ -122,8 +122,12 @@ export function convertContainer(info: UnitInfo, ctx: TranslateContext): UnitFil
     // systemd hears from the monitor once the container runs (or from the container itself with Notify=yes).
     const notify = unit.lookup(G, 'Notify');
     const notifyWhere = unit.lastEntry(G, 'Notify')?.where;
-    if (notify !== undefined && notify.toLowerCase() === 'healthy') run.addFromKey('Notify', notifyWhere, '--sdnotify=healthy');
-    else if (unit.lookupBoolean(G, 'Notify', diag) === true) run.addFromKey('Notify', notifyWhere, '--sdnotify=container');
+    const healthy = notify !== undefined && notify.toLowerCase() === 'healthy';
+    if (healthy && ctx.features.hasFlag(['run'], '--health-cmd')) run.addFromKey('Notify', notifyWhere, '--sdnotify=healthy');
+    else if (healthy) {
+      diag.push({ where: notifyWhere, message: 'Notify=healthy needs health checks, which this tpod does not have; the service is ready once the container runs' });
+      run.add('--sdnotify=conmon');
+    } else if (unit.lookupBoolean(G, 'Notify', diag) === true) run.addFromKey('Notify', notifyWhere, '--sdnotify=container');
     else run.add('--sdnotify=conmon');
     service.set('Service', 'Type', 'notify');
     service.set('Service', 'NotifyAccess', 'all');

@@ -255,3 +255,11 @@ describe('names tpod cannot resolve yet', () => {
     expect(argsOf(unitOf(r, 'a.service'), 'ExecStart')).toEqual(expect.arrayContaining(['--network', 'mynet', '--network', 'pasta:--ipv4-only', '--network', 'container:db']));
   });
 });
+
+describe('Notify=healthy without health checks', () => {
+  it('falls back to the monitor saying ready, with a warning', () => {
+    const r = gen({ 'a.container': '[Container]\nImage=x\nNotify=healthy\n' }, featuresWithout([], ['--health-cmd']));
+    expect(argsOf(unitOf(r, 'a.service'), 'ExecStart')).toContain('--sdnotify=conmon');
+    expect(r.warnings).toEqual(['/q/a.container:3: Notify=healthy needs health checks, which this tpod does not have; the service is ready once the container runs']);
+  });
+});
