@@ -243,11 +243,15 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     Timeout: 0,
     StopTimeout: rec.stopTimeout ?? 10,
   };
+  // Podman's omitempty fields: the creating command line and the sd_notify mode.
+  const config = out.Config as Record<string, unknown>;
+  if (o?.createCommand) config.CreateCommand = o.createCommand;
+  if (o?.systemd?.sdNotify) config.sdNotifyMode = o.systemd.sdNotify;
   const hostConfig: Record<string, unknown> = {
     Binds: inspectBinds(spec),
     CgroupManager: 'cgroupfs',
     CgroupMode: 'host',
-    ContainerIDFile: '',
+    ContainerIDFile: o?.systemd?.cidFile ?? '',
     LogConfig: { Type: 'k8s-file', Config: null, Path: rec.logPath ?? join(dirs.userdata, 'ctr.log'), Tag: '', Size: '0B' },
     NetworkMode: rec.network,
     PortBindings: inspectPorts(rec.ports),

@@ -276,6 +276,9 @@ describeSystemd('generate systemd under systemd --user', () => {
     const fresh = join(t.env.base, 'ids', 'y.ctr-id');
     const out = await tpodOk(['run', '-d', '--cidfile', fresh, '--name', 'cided', image, 'sleep', '1000'], { env: t.env });
     expect(readFileSync(fresh, 'utf8')).toBe(out.stdout.trim());
+    const [ins] = JSON.parse((await tpodOk(['inspect', 'cided'], { env: t.env })).stdout) as Array<{ Config: { CreateCommand: string[] }; HostConfig: { ContainerIDFile: string } }>;
+    expect(ins!.Config.CreateCommand).toEqual(['tpod', 'run', '-d', '--cidfile', fresh, '--name', 'cided', image, 'sleep', '1000']);
+    expect(ins!.HostConfig.ContainerIDFile).toBe(fresh);
     await tpodOk(['stop', '-t', '0', '--cidfile', fresh], { env: t.env });
     await tpodOk(['rm', '--cidfile', fresh], { env: t.env });
     expect(existsSync(fresh)).toBe(false);
