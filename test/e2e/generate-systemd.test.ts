@@ -78,7 +78,9 @@ async function verify(m: UserManager, files: string[]): Promise<RunResult> {
     }
     man = { MANPATH: `${root}:` };
   }
-  return run('systemd-analyze', ['--user', 'verify', ...files], { env: t.env, extraEnv: { ...m.vars, ...man } });
+  // Without man(1) there is nothing to look Documentation= up with.
+  const noMan = spawnSync('sh', ['-c', 'command -v man']).status !== 0 ? ['--man=no'] : [];
+  return run('systemd-analyze', ['--user', 'verify', ...noMan, ...files], { env: t.env, extraEnv: { ...m.vars, ...man } });
 }
 
 async function generateFiles(args: string[]): Promise<string[]> {
