@@ -138,9 +138,17 @@ export function resourceNameOf(unit: UnitFile, kind: QuadletKind, serviceName: s
   }
 }
 
-/** Warns about keys that are not Podman Quadlet keys, by FILE:LINE. */
+/** Sections a Quadlet file of a kind may have besides X-... ones; systemd would ignore others. */
+const PASSED_SECTIONS = new Set(['Unit', 'Service', 'Install', 'Quadlet']);
+
+/** Warns about sections and keys that are not Podman Quadlet ones, by FILE:LINE. */
 export function checkKeys(unit: UnitFile, kind: QuadletKind, diag: Diagnostic[]): void {
   const { group } = GROUPS[kind];
+  for (const s of unit.sections) {
+    if (s.name === group || PASSED_SECTIONS.has(s.name) || s.name.startsWith('X-')) continue;
+    const hint = s.name.toLowerCase() === group.toLowerCase() ? ` (did you mean [${group}]?)` : '';
+    diag.push({ where: s.where, message: `unknown section [${s.name}] in a .${kind} file${hint}; ignored` });
+  }
   const known = KNOWN_KEYS[kind];
   for (const e of unit.entries(group)) {
     if (!known.has(e.key)) diag.push({ where: e.where, message: `unknown key "${e.key}" in section [${group}]; ignored` });

@@ -170,9 +170,10 @@ export function installQuadlets(env: QuadletEnv, args: string[], opts: InstallOp
   const quadlets = files.filter((f) => quadletExt(f));
   const parsed = quadlets.map((f) => parseQuadletFile(f));
   const result = generateAll(env, parsed);
+  // Warnings first: a misspelt section explains a missing key.
+  for (const w of result.warnings) if (parsed.some((u) => w.startsWith(u.path))) env.warn(w);
   const failures = result.errors.filter((e) => parsed.some((u) => e.message.startsWith(u.path)));
   if (failures.length > 0) throw new TpodError('EQUADLET', failures.map((e) => e.message).join('\n'));
-  for (const w of result.warnings) if (parsed.some((u) => w.startsWith(u.path))) env.warn(w);
 
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   if (app !== undefined) {
@@ -329,11 +330,15 @@ export function findQuadlet(env: QuadletEnv, nameOrPath: string): UnitFile {
 export function unitFor(env: QuadletEnv, nameOrPath: string): { text: string; warnings: string[] } {
   const q = findQuadlet(env, nameOrPath);
   const result = generateAll(env, nameOrPath.includes('/') ? [q] : []);
+  const warnings = result.warnings.filter((w) => w.startsWith(q.path));
   const failure = result.infos.get(q.filename)?.failure;
-  if (failure) throw failure;
+  if (failure) {
+    for (const w of warnings) env.warn(w);
+    throw failure;
+  }
   const unit = result.units.find((u) => u.source?.filename === q.filename);
   if (!unit) throw new TpodError('EQUADLET', `${q.path} produced no unit`);
-  return { text: unit.text, warnings: result.warnings.filter((w) => w.startsWith(q.path)) };
+  return { text: unit.text, warnings };
 }
 
 export function readQuadletText(env: QuadletEnv, nameOrPath: string): string {

@@ -29,6 +29,8 @@ export type UnitItem = UnitEntry | UnitComment;
 export interface UnitSection {
   name: string;
   items: UnitItem[];
+  /** Where its header first appeared. */
+  where?: Where | undefined;
 }
 
 /** Something worth a warning, with its place. */
@@ -106,7 +108,9 @@ export class UnitFile {
     if (line.startsWith('[')) {
       const m = /^\[([^[\]]+)\]\s*$/.exec(line);
       if (!m || /[\x00-\x1f]/.test(m[1]!)) throw new TpodError('EQUADLET', `${formatWhere(where)}: invalid section header "${line}"`);
-      return this.ensureSection(m[1]!);
+      const s = this.ensureSection(m[1]!);
+      s.where ??= where;
+      return s;
     }
     const eq = line.indexOf('=');
     if (eq <= 0) throw new TpodError('EQUADLET', `${formatWhere(where)}: "${line}" is not a [Section] header, a KEY=VALUE line or a comment`);
@@ -120,6 +124,7 @@ export class UnitFile {
   merge(other: UnitFile): void {
     for (const s of other.sections) {
       const mine = this.ensureSection(s.name);
+      mine.where ??= s.where;
       mine.items.push(...s.items.map((it) => ({ ...it })));
     }
   }

@@ -263,3 +263,13 @@ describe('Notify=healthy without health checks', () => {
     expect(r.warnings).toEqual(['/q/a.container:3: Notify=healthy needs health checks, which this tpod does not have; the service is ready once the container runs']);
   });
 });
+
+describe('unknown sections', () => {
+  it('are warned about with their line (and a hint for a misspelt Quadlet section)', () => {
+    const r = gen({ 'a.container': '[Container]\nImage=x\n\n[container]\nExec=y\n[Socket]\nListenStream=80\n[X-Mine]\nA=1\n' });
+    expect(r.warnings).toEqual([
+      '/q/a.container:4: unknown section [container] in a .container file (did you mean [Container]?); ignored',
+      '/q/a.container:6: unknown section [Socket] in a .container file; ignored',
+    ]);
+  });
+});

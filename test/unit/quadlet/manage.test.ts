@@ -179,3 +179,14 @@ describe('quadlet install --replace', () => {
     expect(readFileSync(join(qdir(), 'web.container'), 'utf8')).toContain('Image=busybox');
   });
 });
+
+describe('warnings that explain an error', () => {
+  it('a misspelt section is said before the missing Image= error', () => {
+    const f = src('web.container', '[container]\nImage=busybox\n');
+    expect(() => installQuadlets(env, [f], opts)).toThrow(/no Image=/);
+    expect(warned).toEqual([`${f}:1: unknown section [container] in a .container file (did you mean [Container]?); ignored`]);
+    warned.length = 0;
+    expect(() => unitFor(env, f)).toThrow(/no Image=/);
+    expect(warned).toHaveLength(1);
+  });
+});
