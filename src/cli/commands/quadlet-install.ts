@@ -22,6 +22,17 @@ export class QuadletInstallCommand extends TpodCommand {
       \`~/.config/systemd/user/\` (and the \`[Install]\` links, as \`systemctl enable\` would).
       Then it reloads systemd (\`--reload-systemd=false\` to skip). Start the service with
       \`systemctl --user start NAME.service\`.
+
+      The files follow podman-systemd.unit(5). \`web.container\` becomes \`web.service\`, which
+      runs \`tpod run --name systemd-web --cidfile=%t/%N.cid --replace --rm --sdnotify=conmon -d\`
+      (\`Type=notify\`; the container is removed when the service stops). Its keys become run
+      flags: Image, Exec, Entrypoint, Environment, EnvironmentFile, PublishPort, Volume,
+      Network, Pod, ContainerName, User, Group, UserNS, WorkingDir, Label, Notify,
+      AutoUpdate, PodmanArgs, GlobalArgs, and the others of Podman's list for which tpod run
+      has the flag. \`[Unit]\`, \`[Service]\` and \`[Install]\` pass through. \`web.pod\` becomes
+      \`web-pod.service\`, \`base.image\` a oneshot \`base-image.service\` that pulls; \`.volume\`
+      and \`.network\` files need \`tpod volume create\` and \`tpod network create\`, and are
+      refused with that reason by a tpod without them. \`.kube\` and \`.build\` are not supported.
     `,
     examples: [
       ['Install a container Quadlet', '$0 quadlet install ./web.container'],
