@@ -212,7 +212,10 @@ function translateDependencies(service: UnitFile, ctx: TranslateContext): void {
 /** A tpod command line with the GlobalArgs= and ContainersConfModule= of the file. */
 export function baseCmdline(unit: UnitFile, group: string, verb: string[], diag: Diagnostic[]): TpodCmdline {
   const cmd = new TpodCmdline(verb);
-  for (const e of unit.lookupAllEntries(group, 'ContainersConfModule')) cmd.addGlobal([`--module=${e.value}`], { key: 'ContainersConfModule', where: e.where });
+  // Podman's --module loads containers.conf modules; tpod has no such global option.
+  for (const e of unit.lookupAllEntries(group, 'ContainersConfModule')) {
+    diag.push({ where: e.where, message: 'ContainersConfModule= needs `tpod --module`, which tpod does not have; ignored' });
+  }
   const globals = unit.lookupAllEntries(group, 'GlobalArgs');
   if (globals.length > 0) cmd.addGlobal(unit.lookupAllArgs(group, 'GlobalArgs', diag), { key: 'GlobalArgs', where: globals[0]!.where });
   return cmd;

@@ -273,3 +273,11 @@ describe('unknown sections', () => {
     ]);
   });
 });
+
+describe('ContainersConfModule=', () => {
+  it('is warned about and left out: tpod has no --module', () => {
+    const r = gen({ 'a.container': '[Container]\nImage=x\nContainersConfModule=/etc/m.conf\n' });
+    expect(argsOf(unitOf(r, 'a.service'), 'ExecStart')[0]).toBe('run');
+    expect(r.warnings).toEqual(['/q/a.container:3: ContainersConfModule= needs `tpod --module`, which tpod does not have; ignored']);
+  });
+});
