@@ -329,7 +329,8 @@ describe.skipIf(!python)('sd_notify', () => {
     return p;
   }
 
-  it('conmon mode: says READY=1 with the monitor as MAINPID, and hides NOTIFY_SOCKET from the runtime', async () => {
+  // Python and the fake runtime's shells are slow on a loaded machine: more than vitest's 5 s.
+  it('conmon mode: says READY=1 with the monitor as MAINPID, and hides NOTIFY_SOCKET from the runtime', { timeout: 20_000 }, async () => {
     const c = setup('echo "notify=${NOTIFY_SOCKET:-unset}"\nexit 0\n', { sdNotify: 'conmon' });
     const sock = join(c.dir, 'sock', 'systemd');
     const got = join(c.dir, 'notified');
@@ -339,11 +340,12 @@ describe.skipIf(!python)('sd_notify', () => {
     pids.add(h.monitorPid);
     await h.start();
     await h.waitExit();
-    expect(await waitFor(() => readIf(got), 'the notification')).toBe(`MAINPID=${h.monitorPid}\nREADY=1\n`);
+    expect(await waitFor(() => readIf(got), 'the notification', 15_000)).toBe(`MAINPID=${h.monitorPid}\nREADY=1\n`);
     expect(readFileSync(c.opts.logPath!, 'utf8')).toContain('stdout F notify=unset');
   });
 
-  it("container mode: says MAINPID at start, then forwards the container's message with the monitor as MAINPID", async () => {
+  // Python and the fake runtime's shells are slow on a loaded machine: more than vitest's 5 s.
+  it("container mode: says MAINPID at start, then forwards the container's message with the monitor as MAINPID", { timeout: 20_000 }, async () => {
     const c = setup('');
     const proxy = join(c.dir, 'sock', 'notify');
     writeFileSync(
@@ -360,6 +362,6 @@ describe.skipIf(!python)('sd_notify', () => {
     pids.add(h.monitorPid);
     await h.start();
     await h.waitExit();
-    expect(await waitFor(() => readIf(got), 'the notification')).toBe(`MAINPID=${h.monitorPid}\nREADY=1\nSTATUS=up\nMAINPID=${h.monitorPid}\n`);
+    expect(await waitFor(() => readIf(got), 'the notification', 15_000)).toBe(`MAINPID=${h.monitorPid}\nREADY=1\nSTATUS=up\nMAINPID=${h.monitorPid}\n`);
   });
 });
