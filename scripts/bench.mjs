@@ -306,7 +306,25 @@ const ROWS = [
       },
     },
   ]),
+  // Pods (src/pod/): a new pod, then a container run in it (the infra starts first);
+  // the pod is removed untimed. Podman builds its pause image on the first pod create,
+  // tpod its infra image: the warm-up runs take that.
+  ...['default', 'slirp4netns'].map((net) => ({
+    name: `pod create + run --rm --pod POD IMAGE true (${net === 'default' ? 'default network' : net})`,
+    target: 0.7,
+    needs: [['pod', 'create'], ['pod', 'rm'], ['run']],
+    sample: async (engine) => {
+      const pod = `bench-pod-${++podBench.n}`;
+      const t0 = performance.now();
+      await execOk(engine, ['pod', 'create', '--name', pod, ...(net === 'default' ? [] : ['--network', net])], 'pod create');
+      await execOk(engine, ['run', '--rm', '--pod', pod, IMAGE, 'true'], 'run --pod');
+      const ms = performance.now() - t0;
+      await execOk(engine, ['pod', 'rm', '-f', '-t', '0', pod], 'pod rm -f');
+      return ms;
+    },
+  })),
 ];
+const podBench = { n: 0 };
 
 // ------------------------------------------------------------------ the pull row's registry
 // The Debian image is built once (debootstrap --variant=minbase bookworm, inside

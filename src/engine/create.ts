@@ -120,7 +120,7 @@ export interface CreateOptions {
   /** Size of the pause namespace's id maps (for keep-id); read from the host when absent. */
   idCounts?: { uid: number; gid: number };
   /** The pod the container belongs to (src/pod/): its infra, or a member joining these namespaces. */
-  pod?: { id: string; infra?: boolean; namespaces?: Partial<Record<'ipc' | 'uts' | 'pid', string>> };
+  pod?: { id: string; infra?: boolean; namespaces?: () => Partial<Record<'ipc' | 'uts' | 'pid', string>> };
 }
 
 function resourcesWarning(layout: CgroupLayout): string {
@@ -136,11 +136,21 @@ function resourcesWarning(layout: CgroupLayout): string {
  */
 export async function prepareContainer(ctx: Context, opts: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
   if (opts.pod === undefined || co.pod) return prepareOwn(ctx, opts, images, co);
-  const { joinPod } = await import('../pod/join.js');
-  const joined = await joinPod(ctx, opts, { start: co.forRun || co.startNetwork === true });
+  const pods = await import('../pod/join.js');
+  const joined = await pods.joinPod(ctx, opts, { start: co.forRun || co.startNetwork === true });
+  let p: PreparedContainer | undefined;
   try {
-    return await prepareOwn(ctx, joined.opts, images, { ...co, pod: { id: joined.pod.id, namespaces: joined.namespaces } });
+    // A run writes the member while the infra starts, then points it at the infra's namespaces.
+    p = await prepareOwn(ctx, joined.opts, images, { ...co, pod: { id: joined.pod.id, namespaces: joined.namespaces } });
+    if (joined.ready) {
+      await joined.ready;
+      pods.refreshMemberNamespaces(ctx, p.record);
+    }
+    return p;
   } catch (err) {
+    await joined.ready?.catch(() => undefined);
+    // The member never ran: it goes with the failure (and a pod made for it with --pod new:).
+    if (p) await pods.forgetMember(ctx, p.record);
     await joined.undo?.();
     throw err;
   }
@@ -230,7 +240,8 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
       nofile, cgroupV2: layout.mode === 'v2', capLastCap,
       ...(keepId ? { keepId } : {}),
       applyResources: false,
-      ...(co.pod?.namespaces ? { joinNamespaces: co.pod.namespaces } : {}),
+      // Asked while the record is written: an infra starting meanwhile is likely up by then.
+      ...(co.pod?.namespaces ? { joinNamespaces: co.pod.namespaces() } : {}),
     });
     if (opts.systemd?.sdNotify === 'container') addContainerNotify(spec, ensureNotifyDir(ctx, id));
     writeFileAtomic(join(dirs.userdata, 'config.json'), JSON.stringify(spec, null, 2) + '\n');

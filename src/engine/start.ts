@@ -46,6 +46,8 @@ export interface LaunchOptions {
   beforeStart?: (handle: MonitorHandle) => Promise<void>;
   /** `run` launched pasta already (src/network/setup.ts startNetworkEarly): only wait for it. */
   networkStarted?: Promise<void>;
+  /** A pod's infra: its pause process needs no network; members wait for pasta before they run. */
+  deferNetworkReady?: boolean;
 }
 
 export interface Launched {
@@ -138,7 +140,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
     throw err;
   }
   try {
-    await waitNetworkReady(ctx, rec); // pasta set up while the runtime created the container
+    if (!lo.deferNetworkReady) await waitNetworkReady(ctx, rec); // pasta set up while the runtime created the container
     if (lo.beforeStart) await lo.beforeStart(handle);
     await handle.start();
   } catch (err) {

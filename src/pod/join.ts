@@ -20,13 +20,23 @@ export interface PodJoin {
   pod: PodRecord;
   /** The member's options with the pod's network (and hostname) in place. */
   opts: RunOptions;
-  /** The infra's namespaces the member joins by path. */
-  namespaces: JoinedNamespaces;
+  /** The infra's namespaces the member joins by path, as they are when asked (the infra may be starting). */
+  namespaces: () => JoinedNamespaces;
   /** `--pod new:NAME` made the pod: it goes again when the container is not created. */
   undo?: () => Promise<void>;
+  /**
+   * For a run: the infra starting meanwhile (the member is written while it does);
+   * resolves with the running infra, its network ready. The member's namespace paths
+   * are filled in once it has (refreshMemberNamespaces).
+   */
+  ready?: Promise<ContainerRecord>;
 }
 
 const BY_PATH = ['ipc', 'uts', 'pid'] as const;
+
+function isRunning(status: string): boolean {
+  return status === 'running' || status === 'paused' || status === 'stopping';
+}
 
 /** Podman's refusal of ports on a member: they belong to the pod. */
 export function memberPortsError(): TpodError {
@@ -131,13 +141,24 @@ export async function joinPod(ctx: Context, given: RunOptions, co: { start: bool
     pod = findPod(ctx, ref);
   }
   try {
-    let infra = pod.infraId === undefined ? undefined : readContainer(ctx, pod.infraId);
+    const infra = pod.infraId === undefined ? undefined : readContainer(ctx, pod.infraId);
     if (pod.infraId !== undefined && !infra) throw missingInfra(pod);
     const member = memberOptions(pod, infra, opts);
     delete member.pod;
-    if (infra && co.start) infra = await ensureInfraRunning(ctx, pod);
-    const namespaces = infra ? namespacePaths(pod.share, infra.pid) : {};
-    return { pod, opts: member, namespaces, ...(undo ? { undo } : {}) };
+    const namespaces = (): JoinedNamespaces => {
+      if (!infra) return {};
+      const cur = readContainer(ctx, infra.id);
+      return namespacePaths(pod.share, cur && isRunning(liveState(ctx, cur).status) ? cur.pid : undefined);
+    };
+    const out: PodJoin = { pod, opts: member, namespaces, ...(undo ? { undo } : {}) };
+    if (infra && co.start) {
+      out.ready = ensureInfraRunning(ctx, pod, { deferNetworkReady: true }).then(async (running) => {
+        await infraNetworkReady(ctx, running);
+        return running;
+      });
+      out.ready.catch(() => undefined); // awaited by the caller; not unhandled meanwhile
+    }
+    return out;
   } catch (err) {
     await undo?.();
     throw err;
@@ -148,15 +169,35 @@ function missingInfra(pod: PodRecord): TpodError {
   return new TpodError('ENOCONTAINER', `the infra container of pod ${pod.name} (${pod.infraId?.slice(0, 12)}) is missing: remove the pod and create it again`);
 }
 
-/** Starts the pod's infra unless it runs; returns its current record (with its pid). */
-export async function ensureInfraRunning(ctx: Context, pod: PodRecord): Promise<ContainerRecord> {
+/**
+ * Waits for the infra's pasta to have set the network up (a deferred start). If it gave
+ * up, the infra is stopped again, so the next start brings the network up anew.
+ */
+export async function infraNetworkReady(ctx: Context, infra: ContainerRecord): Promise<void> {
+  const { waitNetworkReady } = await import('../network/setup.js');
+  try {
+    await waitNetworkReady(ctx, infra);
+  } catch (err) {
+    const { stopContainer } = await import('../engine/stop.js');
+    await stopContainer(ctx, infra.id, { timeout: 0 }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Starts the pod's infra unless it runs; returns its current record (with its pid).
+ * DEFER_NETWORK_READY: returns once the pause process runs, before pasta is ready (the
+ * caller waits with infraNetworkReady before a member runs).
+ */
+export async function ensureInfraRunning(ctx: Context, pod: PodRecord, o: { deferNetworkReady?: boolean } = {}): Promise<ContainerRecord> {
   if (pod.infraId === undefined) throw new TpodError('EINTERNAL', `pod ${pod.name} has no infra container`);
   const infra = readContainer(ctx, pod.infraId);
   if (!infra) throw missingInfra(pod);
   const s = liveState(ctx, infra).status;
   if (s === 'running' || s === 'stopping' || s === 'paused') return infra;
+  await waitPortsReleased(infra);
   const { startContainer } = await import('../engine/start.js');
-  const r = await startContainer(ctx, infra.id);
+  const r = await startContainer(ctx, infra.id, o.deferNetworkReady ? { deferNetworkReady: true } : {});
   if ('handle' in r) r.handle.release();
   // startContainer wrote --infra-conmon-pidfile (afterInfraStart).
   return r.record;
@@ -172,6 +213,27 @@ export async function afterInfraStart(ctx: Context, infra: ContainerRecord): Pro
     writeFileSync(pod.infraConmonPidFile, `${infra.monitorPid}\n`, { mode: 0o644 });
   } catch (err) {
     throw new TpodError('ESTORAGE', `cannot write the infra monitor pid file ${pod.infraConmonPidFile}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * The pod's previous pasta is told to quit when its infra stops, and may hold the
+ * published ports a moment longer (pod restart, stop then start): give it that moment
+ * before the start's own port check says "address already in use".
+ */
+async function waitPortsReleased(infra: ContainerRecord, timeoutMs = 3000): Promise<void> {
+  if (!infra.ports || infra.ports.length === 0) return;
+  const { checkPortsFree } = await import('../network/ports.js');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await checkPortsFree(infra.ports);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) return; // the start says why
+      if (!(err instanceof TpodError)) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 }
 
@@ -212,4 +274,11 @@ export function refreshMemberNamespaces(ctx: Context, rec: ContainerRecord): voi
     }
   }
   if (changed) writeFileAtomic(file, JSON.stringify(spec, null, 2) + '\n');
+}
+
+/** Removes a member that was written but never ran (its infra failed to start): only tpod's own files exist. */
+export async function forgetMember(ctx: Context, rec: ContainerRecord): Promise<void> {
+  const { forgetContainer } = await import('../storage/containers.js');
+  const { rmSync } = await import('node:fs');
+  await forgetContainer(ctx, rec.id, rec.name, async (d) => rmSync(d.dir, { recursive: true, force: true })).catch(() => undefined);
 }

@@ -24,6 +24,13 @@ describe('relevantCommands', async () => {
     expect(relevantCommands(['images', '-q'], [A, B])).toEqual([A]);
     expect(relevantCommands(['image', 'ls'], [A, B])).toEqual([A]);
   });
+  it('registers only the group member a second word names (pod create), else the whole group', () => {
+    class C extends Command { static override paths = [['image', 'rm'], ['rmi']]; async execute() { return 0; } }
+    expect(relevantCommands(['image', 'rm', 'x'], [A, B, C])).toEqual([C]);
+    expect(relevantCommands(['image', 'bogus'], [A, B, C])).toEqual([A, C]);
+    expect(relevantCommands(['image', '--help'], [A, B, C])).toEqual([A, C]);
+    expect(relevantCommands(['run', 'ls'], [A, B, C])).toEqual([B]);
+  });
   it('registers everything for help and for unknown words, so errors and usage stay complete', () => {
     expect(relevantCommands(['help'], [A, B])).toEqual([A, B]);
     expect(relevantCommands(['bogus'], [A, B])).toEqual([A, B]);
