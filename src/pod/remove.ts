@@ -34,7 +34,8 @@ export async function removePod(ctx: Context, pod: PodRecord, o: PodRemoveOption
   const { liveState, reconcileAll } = await import('../engine/state.js');
   const members = await reconcileAll(ctx, podMembers(ctx, pod));
   if (!o.force) {
-    const running = members.filter((m) => isUp(liveState(ctx, m).status));
+    // Members first, as they are removed first; the infra last.
+    const running = [...members.filter((m) => !m.isInfra), ...members.filter((m) => m.isInfra)].filter((m) => isUp(liveState(ctx, m).status));
     if (running.length > 0) {
       throw new TpodError(
         'ERUNTIME',

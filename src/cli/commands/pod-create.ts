@@ -16,6 +16,7 @@ export class PodCreateCommand extends TpodCommand {
     `,
     examples: [
       ['A pod publishing port 8080', '$0 pod create --name web -p 8080:80'],
+      ['The name may also come last, as with Podman 4', '$0 pod create -p 8080:80 web'],
       ['Run a container in it', '$0 run -d --pod web busybox httpd -f -p 80'],
       ['Share the PID namespace too', '$0 pod create --share +pid --name tools'],
     ],
@@ -39,6 +40,7 @@ export class PodCreateCommand extends TpodCommand {
   podIdFile = Option.String('--pod-id-file', { description: 'Write the pod ID to the file (refused when it exists)' });
   infraConmonPidfile = Option.String('--infra-conmon-pidfile', { description: "Write the infra monitor's pid to the file when it starts" });
   replace = Option.Boolean('--replace', false, { description: 'If a pod with the same name exists, remove it (and its containers) first' });
+  nameArg = Option.String({ name: 'NAME', required: false });
 
   async execute(): Promise<number> {
     const { parsePodCreateOptions, createPodFromOptions } = await import('../../pod/create.js');
@@ -47,9 +49,10 @@ export class PodCreateCommand extends TpodCommand {
     const { UsageError } = await import('../../errors.js');
     const infra = this.infra === undefined || this.infra === true || this.infra === 'true' ? true : this.infra === 'false' ? false : undefined;
     if (infra === undefined) throw new UsageError(`invalid argument "${String(this.infra)}" for "--infra" flag: strconv.ParseBool: parsing "${String(this.infra)}": invalid syntax`);
+    if (this.name !== undefined && this.nameArg !== undefined) throw new UsageError('cannot specify --name and NAME at the same time');
     const o = parsePodCreateOptions(
       {
-        name: this.name,
+        name: this.name ?? this.nameArg,
         hostname: this.hostname,
         label: this.label,
         share: this.share,
