@@ -152,8 +152,12 @@ export function parsePodCreateOptions(raw: RawPodCreateFlags, host?: HostAccess,
     if (run.network === 'container' || run.network === 'ns' || run.network === 'host') {
       if ((run.publish ?? []).length > 0) throw new UsageError(`--network ${raw.network} and -p cannot be used together in a pod: its network is not the infra's own`);
     }
-    if (!share.includes('net') && (raw.network !== undefined || (run.publish ?? []).length > 0)) {
-      throw new UsageError('the pod does not share its network namespace (--share without net): --network and -p would apply to nobody');
+    if (!share.includes('net')) {
+      if (raw.network !== undefined || (run.publish ?? []).length > 0) {
+        throw new UsageError('the pod does not share its network namespace (--share without net): --network and -p would apply to nobody');
+      }
+      // Members keep networks of their own: the infra needs none (no pasta for nobody).
+      run.network = 'none';
     }
     o.infra = run;
   }

@@ -64,6 +64,11 @@ describe('pod create options', () => {
     expect(parse({ hostname: 'h' }).hostname).toBe('h');
   });
 
+  it('an infra whose network nobody shares gets none (no network helper for nobody)', () => {
+    expect(parse({ share: 'ipc,uts' }).infra?.network).toBe('none');
+    expect(parse({}).infra?.network).toBe('default');
+  });
+
   it('ports without a shared network would apply to nobody', () => {
     expect(() => parse({ share: 'ipc', publish: ['8080:80'] })).toThrow(/does not share its network/);
   });
