@@ -228,6 +228,22 @@ export function nameInUseError(name: string, id: string): TpodError {
   );
 }
 
+/** The id of the container that has NAME, if any (no lock: for the pods' name check). */
+export function containerNameOwner(ctx: Context, name: string): string | undefined {
+  const target = nameTarget(ctx, name);
+  return target !== undefined && readContainer(ctx, target)?.name === name ? target : undefined;
+}
+
+/** Pods and containers share names, as in Podman: a pod's name link names a pod.json. */
+function podNameTaken(ctx: Context, name: string): boolean {
+  try {
+    const id = readlinkSync(join(ctx.paths.root, 'pods', 'names', name));
+    return ID_RE.test(id) && existsSync(join(ctx.paths.root, 'pods', id, 'pod.json'));
+  } catch {
+    return false;
+  }
+}
+
 /** True when the name link exists and names a complete record; a stale link is removed. Caller holds the lock. */
 function nameTaken(ctx: Context, name: string): string | undefined {
   const target = nameTarget(ctx, name);
@@ -265,9 +281,10 @@ export async function createContainer(
     if (name !== undefined) {
       const owner = nameTaken(ctx, name);
       if (owner) throw nameInUseError(name, owner);
+      if (podNameTaken(ctx, name)) throw new TpodError('ENAMEINUSE', `name "${name}" is in use: pod already exists`);
       chosen = name;
     } else {
-      chosen = generateName((n) => nameTaken(ctx, n) !== undefined);
+      chosen = generateName((n) => nameTaken(ctx, n) !== undefined || podNameTaken(ctx, n));
     }
     let id = randomHex(32);
     while (existsSync(join(ctx.paths.containers, id))) id = randomHex(32);

@@ -14,7 +14,7 @@ import { TpodError, NoSuchPodError, isErrno } from '../errors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { withLock } from './lock.js';
 import { ensurePrivateDir } from './paths.js';
-import { generateName, listContainers, type ContainerRecord } from './containers.js';
+import { containerNameOwner, generateName, listContainers, type ContainerRecord } from './containers.js';
 
 /** The namespaces tpod can share in a pod (Podman knows cgroup and none as well). */
 export type PodNamespace = 'net' | 'ipc' | 'uts' | 'pid';
@@ -164,9 +164,11 @@ export async function createPod(
     let chosen: string;
     if (name !== undefined) {
       if (nameTaken(ctx, name)) throw podNameInUseError(name);
+      // Pods and containers share names, as in Podman.
+      if (containerNameOwner(ctx, name)) throw new TpodError('ENAMEINUSE', `adding pod to state: name "${name}" is in use: container already exists`);
       chosen = name;
     } else {
-      chosen = generateName((n) => nameTaken(ctx, n) !== undefined);
+      chosen = generateName((n) => nameTaken(ctx, n) !== undefined || containerNameOwner(ctx, n) !== undefined);
     }
     let id = randomHex(32);
     while (existsSync(podDir(ctx, id))) id = randomHex(32);

@@ -237,6 +237,13 @@ describeE2E('pods', () => {
     const empty = await run(['pod', 'start', 'bare']);
     expect([empty.code, empty.stderr]).toEqual([125, `Error: no containers in pod ${bare} have no dependencies, cannot start pod: no such container\n`]);
     expect(await out(['run', '--rm', '--pod', 'bare', '-h', 'own', img, 'hostname'])).toBe('own');
+    // Pods and containers share names, as in Podman.
+    await ok(['create', '--name', 'ctrname', img, 'true']);
+    const clash = await run(['pod', 'create', '--name', 'ctrname']);
+    expect([clash.code, clash.stderr]).toEqual([125, 'Error: adding pod to state: name "ctrname" is in use: container already exists\n']);
+    const clash2 = await run(['create', '--name', 'dup', img, 'true']);
+    expect([clash2.code, clash2.stderr]).toEqual([125, 'Error: name "dup" is in use: pod already exists\n']);
+    await ok(['rm', 'ctrname']);
     await ok(['pod', 'rm', '-f', 'dup', 'bare']);
   });
 });

@@ -57,6 +57,14 @@ describe('pod records', () => {
     expect(listPods(ctx)).toHaveLength(1);
   });
 
+  it('shares names with containers, as Podman does (guards against a name naming both a pod and a container)', async () => {
+    await createContainer(ctx, 'both', (c) => ctr(c.id, c.name), remover);
+    await expect(createPod(ctx, 'both', (p) => pod(p))).rejects.toThrow('adding pod to state: name "both" is in use: container already exists');
+    await createPod(ctx, 'podname', (p) => pod(p));
+    await expect(createContainer(ctx, 'podname', (c) => ctr(c.id, c.name), remover)).rejects.toThrow('name "podname" is in use: pod already exists');
+    expect(listPods(ctx).map((p) => p.name)).toEqual(['podname']);
+  });
+
   it('gives one name to exactly one of many concurrent creates (guards against double-booked pod names)', async () => {
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => createPod(ctx, 'race', (p) => pod(p))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
