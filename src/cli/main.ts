@@ -5,6 +5,7 @@ import { commands } from './commands/index.js';
 import { commandLine, leadingGlobals, TpodCommand } from './base.js';
 import { TpodError, EXIT_ENGINE } from '../errors.js';
 import { VERSION } from '../version.js';
+import { groupHelp } from './group-help.js';
 
 const GLOBALS: Record<string, keyof typeof leadingGlobals> = {
   '--root': 'root',
@@ -85,6 +86,17 @@ export async function main(argv: string[]): Promise<number> {
     rest = split.rest;
   } catch (err) {
     printError((err as Error).message);
+    return EXIT_ENGINE;
+  }
+
+  const group = groupHelp(rest, commands);
+  if (group) {
+    if (group.asked) {
+      process.stdout.write(group.text);
+      return 0;
+    }
+    process.stderr.write(group.text);
+    printError(`missing command 'tpod ${rest[0]} COMMAND'`);
     return EXIT_ENGINE;
   }
 
