@@ -1,10 +1,13 @@
 // stop, kill and wait. Signals go through the OCI runtime (`runtime kill`, inside the
 // user namespace), which knows the container's init even when it runs as a subordinate
 // uid tpod itself may not signal. Whether it ended is read from the monitor's exit file.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Context } from './context.js';
+import { parseExitFile } from '../monitor/protocol.js';
 import { TpodError } from '../errors.js';
 import { readContainer, updateContainer, type ContainerRecord } from '../storage/containers.js';
-import { hasMonitor, liveState, reconcile, type LiveState } from './state.js';
+import { exitFilePath, hasMonitor, liveState, reconcile, type LiveState } from './state.js';
 import { cleanupContainer, shouldRestart } from './cleanup.js';
 import { runtimeFor, runtimeGlobalsFor, runtimeKillCommand } from './runtime-of.js';
 
@@ -142,6 +145,29 @@ export async function waitContainer(ctx: Context, id: string, conditions: WaitCo
     if (status === 'stopped' && !ls.monitorAlive && hasMonitor(rec.state)) rec = await reconcile(ctx, rec);
     await sleep(delay);
     delay = Math.min(delay * 2, intervalMs);
+  }
+}
+
+/**
+ * The exit code of a --rm container that is gone already, from the exit file its
+ * clean-up leaves behind (per boot, tmpfs), found by its id or a unique id prefix of
+ * at least 12 characters: `run -d --rm` then `wait ID` must not depend on who is faster.
+ * Podman keeps removed containers' exit codes for the same reason.
+ */
+export function removedExitCode(ctx: Context, input: string): number | undefined {
+  if (!/^[0-9a-f]{12,64}$/.test(input)) return undefined;
+  const dir = dirname(exitFilePath(ctx, input));
+  let matches: string[];
+  try {
+    matches = readdirSync(dir).filter((f) => f.startsWith(input));
+  } catch {
+    return undefined;
+  }
+  if (matches.length !== 1) return undefined;
+  try {
+    return parseExitFile(readFileSync(join(dir, matches[0]!), 'utf8'))?.exitCode;
+  } catch {
+    return undefined;
   }
 }
 

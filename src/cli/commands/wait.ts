@@ -29,11 +29,25 @@ export class WaitCommand extends TpodCommand {
     const { parseGoDuration } = await import('../../engine/logs.js');
     const interval = /^\d+$/.test(this.interval) ? Number(this.interval) : parseGoDuration(this.interval);
     if (interval === undefined) throw new UsageError(`invalid --interval "${this.interval}": use a duration such as 250ms`);
-    const { waitContainer } = await import('../../engine/stop.js');
-    const { forEachContainer } = await import('../each.js');
-    return forEachContainer(this.ctx, this.containers, { ignoreMissing: this.ignore }, async (rec) => {
-      const code = await waitContainer(this.ctx, rec.id, conditions as Parameters<typeof waitContainer>[2], Math.max(10, Math.min(interval, 250)));
-      this.print(String(code));
-    });
+    const { waitContainer, removedExitCode } = await import('../../engine/stop.js');
+    const { eachOnItsOwn } = await import('../../util/each.js');
+    const { findContainer } = await import('../../storage/containers.js');
+    return eachOnItsOwn(
+      this.containers,
+      async (name) => {
+        let code: number;
+        try {
+          const id = findContainer(this.ctx, name).id;
+          code = await waitContainer(this.ctx, id, conditions as Parameters<typeof waitContainer>[2], Math.max(10, Math.min(interval, 250)));
+        } catch (err) {
+          // A --rm container may be gone before `wait` looked: its exit file remains.
+          const gone = (err as { code?: string }).code === 'ENOCONTAINER' ? removedExitCode(this.ctx, name) : undefined;
+          if (gone === undefined) throw err;
+          code = gone;
+        }
+        this.print(String(code));
+      },
+      (err) => this.ignore && err.code === 'ENOCONTAINER',
+    );
   }
 }
