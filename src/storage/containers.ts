@@ -1,21 +1,22 @@
 // Container records: <root>/containers/<id>/container.json beside the bundle
 // (userdata/config.json), the overlay's upper/work dirs and the merged mount point.
 // Names live in <root>/containers/names/<name>, a symlink whose target is the id:
-// creating it is atomic and exclusive, so a name can never belong to two containers.
+// creating it is atomic and exclusive, so a name can never belong to two containers
+// (the layout pods share: src/storage/records.ts).
 //
 // Consistency: a container is created entirely under <root>/containers.lock, and its
 // container.json is written last, so after a `kill -9` a directory without container.json
 // is a leftover and a name link to a missing record is stale; repairContainers() removes
 // both (also under the lock).
-import { chmodSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readlinkSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import type { RunOptions } from '../runtime/options.js';
 import type { PortMapping } from '../network/port-format.js';
-import { TpodError, NoSuchContainerError, isErrno } from '../errors.js';
-import { readJson, writeJsonAtomic } from './atomic.js';
+import { TpodError, NoSuchContainerError } from '../errors.js';
 import { withLock } from './lock.js';
 import { ensurePrivateDir } from './paths.js';
+import { ID_RE, RecordDir } from './records.js';
 
 /** 'stopping' while `stop` waits for it; 'paused' is set by `pause`. See src/engine/state.ts. */
 export type ContainerState = 'created' | 'running' | 'stopping' | 'paused' | 'exited';
@@ -95,8 +96,6 @@ export interface ContainerRecord {
   isInfra?: boolean;
 }
 
-const ID_RE = /^[0-9a-f]{64}$/;
-
 export interface ContainerDirs {
   dir: string;
   /** The OCI bundle: config.json plus generated hosts, hostname, resolv.conf. */
@@ -115,65 +114,31 @@ export function containersLockPath(ctx: Context): string {
   return join(ctx.paths.root, 'containers.lock');
 }
 
-function namesDir(ctx: Context): string {
-  return join(ctx.paths.containers, 'names');
-}
-
-function recordPath(ctx: Context, id: string): string {
-  return join(ctx.paths.containers, id, 'container.json');
+/** <containers>/<id>/container.json and <containers>/names/<name> (see records.ts). */
+function store(ctx: Context): RecordDir<ContainerRecord> {
+  return new RecordDir<ContainerRecord>(ctx.paths.containers, 'container.json');
 }
 
 export function readContainer(ctx: Context, id: string): ContainerRecord | undefined {
-  if (!ID_RE.test(id)) return undefined;
-  return readJson<ContainerRecord>(recordPath(ctx, id));
-}
-
-function nameTarget(ctx: Context, name: string): string | undefined {
-  try {
-    return readlinkSync(join(namesDir(ctx), name));
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return undefined;
-    throw err;
-  }
+  return store(ctx).read(id);
 }
 
 export function listContainerIds(ctx: Context): string[] {
-  try {
-    return readdirSync(ctx.paths.containers).filter((n) => ID_RE.test(n));
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return [];
-    throw err;
-  }
+  return store(ctx).ids();
 }
 
 /** Every complete record, oldest first. */
 export function listContainers(ctx: Context): ContainerRecord[] {
-  const out: ContainerRecord[] = [];
-  for (const id of listContainerIds(ctx)) {
-    const r = readContainer(ctx, id);
-    if (r) out.push(r);
-  }
-  // ISO times sort as strings; localeCompare would load ICU's collator (~20 ms, on ps's path).
-  return out.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+  return store(ctx).list();
 }
 
 /** By full id, name, or unique id prefix, as Podman looks containers up. */
 export function findContainer(ctx: Context, nameOrId: string): ContainerRecord {
-  if (ID_RE.test(nameOrId)) {
-    const r = readContainer(ctx, nameOrId);
-    if (r) return r;
-  }
-  if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(nameOrId)) {
-    const target = nameTarget(ctx, nameOrId);
-    const r = target === undefined ? undefined : readContainer(ctx, target);
-    if (r && r.name === nameOrId) return r;
-  }
-  if (/^[0-9a-f]+$/.test(nameOrId)) {
-    const matches = listContainerIds(ctx).filter((id) => id.startsWith(nameOrId) && existsSync(recordPath(ctx, id)));
-    if (matches.length > 1) throw new TpodError('ENOCONTAINER', `more than one result for container ID "${nameOrId}": the ID prefix is ambiguous`);
-    const r = matches[0] === undefined ? undefined : readContainer(ctx, matches[0]);
-    if (r) return r;
-  }
+  const r = store(ctx).lookup(
+    nameOrId,
+    (prefix) => new TpodError('ENOCONTAINER', `more than one result for container ID "${prefix}": the ID prefix is ambiguous`),
+  );
+  if (r) return r;
   throw new NoSuchContainerError(nameOrId);
 }
 
@@ -195,12 +160,6 @@ const NOUNS = [
   'panda', 'pelican', 'penguin', 'puffin', 'quokka', 'raven', 'salmon', 'seal', 'sparrow', 'stoat',
   'swan', 'tapir', 'tern', 'toucan', 'turtle', 'vole', 'walrus', 'weasel', 'wombat', 'wren', 'yak', 'zebra',
 ];
-
-// Web Crypto (a global, loaded on first use) instead of importing node:crypto, whose
-// load costs ~4 ms on every command that only reads records (ps).
-function randomHex(bytes: number): string {
-  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
-}
 
 /** A uniform integer in [0, n), n <= 2^32. */
 function randomInt(n: number): number {
@@ -230,8 +189,7 @@ export function nameInUseError(name: string, id: string): TpodError {
 
 /** The id of the container that has NAME, if any (no lock: for the pods' name check). */
 export function containerNameOwner(ctx: Context, name: string): string | undefined {
-  const target = nameTarget(ctx, name);
-  return target !== undefined && readContainer(ctx, target)?.name === name ? target : undefined;
+  return store(ctx).nameOwner(name);
 }
 
 /** Pods and containers share names, as in Podman: a pod's name link names a pod.json. */
@@ -242,15 +200,6 @@ function podNameTaken(ctx: Context, name: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** True when the name link exists and names a complete record; a stale link is removed. Caller holds the lock. */
-function nameTaken(ctx: Context, name: string): string | undefined {
-  const target = nameTarget(ctx, name);
-  if (target === undefined) return undefined;
-  if (readContainer(ctx, target)?.name === name) return target;
-  unlinkSync(join(namesDir(ctx), name));
-  return undefined;
 }
 
 // ---- create / update / remove --------------------------------------------------
@@ -272,22 +221,22 @@ export async function createContainer(
   populate: (c: NewContainer) => ContainerRecord | Promise<ContainerRecord>,
   remove: TreeRemover = namespaceRemover(ctx),
 ): Promise<ContainerRecord> {
+  const records = store(ctx);
   ensurePrivateDir(ctx.paths.root, ctx.uid);
-  mkdirSync(namesDir(ctx), { recursive: true, mode: 0o700 });
+  mkdirSync(records.namesDir, { recursive: true, mode: 0o700 });
   return withLock(containersLockPath(ctx), async () => {
     // Cheap (one stat per container) and keeps killed commands from piling up leftovers.
     await removeLeftoverDirs(ctx, remove);
     let chosen: string;
     if (name !== undefined) {
-      const owner = nameTaken(ctx, name);
+      const owner = records.ownerOrDropStale(name);
       if (owner) throw nameInUseError(name, owner);
       if (podNameTaken(ctx, name)) throw new TpodError('ENAMEINUSE', `name "${name}" is in use: pod already exists`);
       chosen = name;
     } else {
-      chosen = generateName((n) => nameTaken(ctx, n) !== undefined || podNameTaken(ctx, n));
+      chosen = generateName((n) => records.ownerOrDropStale(n) !== undefined || podNameTaken(ctx, n));
     }
-    let id = randomHex(32);
-    while (existsSync(join(ctx.paths.containers, id))) id = randomHex(32);
+    const id = records.newId();
     const dirs = containerDirs(ctx, id);
     mkdirSync(dirs.dir, { mode: 0o700 });
     try {
@@ -300,8 +249,8 @@ export async function createContainer(
         chmodSync(d, 0o755); // whatever the user's umask
       }
       const rec = await populate({ id, name: chosen, dirs });
-      writeJsonAtomic(recordPath(ctx, id), rec);
-      symlinkSync(id, join(namesDir(ctx), chosen));
+      records.write(rec);
+      records.linkName(chosen, id);
       return rec;
     } catch (err) {
       // Only empty dirs and files we wrote as ourselves exist yet: Node can remove them.
@@ -313,13 +262,7 @@ export async function createContainer(
 
 /** Rewrites a record with changes (state, exit code...), atomically and under the lock. */
 export async function updateContainer(ctx: Context, id: string, patch: Partial<ContainerRecord>): Promise<ContainerRecord | undefined> {
-  return withLock(containersLockPath(ctx), () => {
-    const cur = readContainer(ctx, id);
-    if (!cur) return undefined;
-    const next = { ...cur, ...patch, id: cur.id, name: cur.name };
-    writeJsonAtomic(recordPath(ctx, id), next);
-    return next;
-  });
+  return withLock(containersLockPath(ctx), () => store(ctx).update(id, patch));
 }
 
 /**
@@ -338,7 +281,7 @@ export const namespaceRemover = (ctx: Context): TreeRemover => async (dirs) => {
 export async function removeContainer(ctx: Context, id: string, remove: TreeRemover = namespaceRemover(ctx)): Promise<void> {
   await withLock(containersLockPath(ctx), async () => {
     const rec = readContainer(ctx, id);
-    if (rec && nameTarget(ctx, rec.name) === id) unlinkSync(join(namesDir(ctx), rec.name));
+    if (rec) store(ctx).unlinkName(rec.name, id);
     await remove(containerDirs(ctx, id));
   });
 }
@@ -349,7 +292,7 @@ export async function removeContainer(ctx: Context, id: string, remove: TreeRemo
  */
 export async function forgetContainer(ctx: Context, id: string, name: string, remove: TreeRemover = namespaceRemover(ctx)): Promise<void> {
   await withLock(containersLockPath(ctx), async () => {
-    if (nameTarget(ctx, name) === id) unlinkSync(join(namesDir(ctx), name));
+    store(ctx).unlinkName(name, id);
     await remove(containerDirs(ctx, id));
   });
 }
@@ -362,8 +305,7 @@ export interface RepairReport {
 /** Removes container dirs without a record (what a killed create or run --rm left). Caller holds the lock. */
 async function removeLeftoverDirs(ctx: Context, remove: TreeRemover): Promise<string[]> {
   const removed: string[] = [];
-  for (const id of listContainerIds(ctx)) {
-    if (existsSync(recordPath(ctx, id))) continue;
+  for (const id of store(ctx).leftoverIds()) {
     try {
       await remove(containerDirs(ctx, id));
       removed.push(id);
@@ -381,18 +323,7 @@ export async function repairContainers(ctx: Context, remove: TreeRemover = names
   if (!existsSync(ctx.paths.containers)) return report;
   return withLock(containersLockPath(ctx), async () => {
     report.removedDirs = await removeLeftoverDirs(ctx, remove);
-    let names: string[] = [];
-    try {
-      names = readdirSync(namesDir(ctx));
-    } catch {
-      /* no names yet */
-    }
-    for (const n of names) {
-      const target = nameTarget(ctx, n);
-      if (target !== undefined && readContainer(ctx, target)?.name === n) continue;
-      unlinkSync(join(namesDir(ctx), n));
-      report.removedNames.push(n);
-    }
+    report.removedNames = store(ctx).removeStaleNames();
     return report;
   });
 }

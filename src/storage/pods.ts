@@ -1,5 +1,6 @@
 // Pod records: <root>/pods/<id>/pod.json. Names live in <root>/pods/names/<name>, a
-// symlink whose target is the id (exclusive, atomic), as containers.ts does for containers.
+// symlink whose target is the id (exclusive, atomic): the layout containers share
+// (src/storage/records.ts).
 //
 // Consistency mirrors containers.ts: a pod is created under <root>/pods.lock and its
 // pod.json is written last, so after a `kill -9` a pod dir without pod.json is a leftover
@@ -7,13 +8,13 @@
 // members (infra included) are ordinary container records carrying `pod: <id>`; a pod
 // operation that touches both takes pods.lock first, then containers.lock (never the
 // other way round).
-import { mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync, existsSync, rmSync } from 'node:fs';
+import { mkdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
-import { TpodError, NoSuchPodError, isErrno } from '../errors.js';
-import { readJson, writeJsonAtomic } from './atomic.js';
+import { TpodError, NoSuchPodError } from '../errors.js';
 import { withLock } from './lock.js';
 import { ensurePrivateDir } from './paths.js';
+import { RecordDir } from './records.js';
 import { containerNameOwner, generateName, listContainers, type ContainerRecord } from './containers.js';
 
 /** The namespaces tpod can share in a pod (Podman knows cgroup and none as well). */
@@ -39,9 +40,6 @@ export interface PodRecord {
   infraConmonPidFile?: string;
 }
 
-const ID_RE = /^[0-9a-f]{64}$/;
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
 export function podsDir(ctx: Context): string {
   return join(ctx.paths.root, 'pods');
 }
@@ -54,64 +52,30 @@ export function podDir(ctx: Context, id: string): string {
   return join(podsDir(ctx), id);
 }
 
-function namesDir(ctx: Context): string {
-  return join(podsDir(ctx), 'names');
-}
-
-function recordPath(ctx: Context, id: string): string {
-  return join(podDir(ctx, id), 'pod.json');
+function store(ctx: Context): RecordDir<PodRecord> {
+  return new RecordDir<PodRecord>(podsDir(ctx), 'pod.json');
 }
 
 export function readPod(ctx: Context, id: string): PodRecord | undefined {
-  if (!ID_RE.test(id)) return undefined;
-  return readJson<PodRecord>(recordPath(ctx, id));
-}
-
-function nameTarget(ctx: Context, name: string): string | undefined {
-  try {
-    return readlinkSync(join(namesDir(ctx), name));
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return undefined;
-    throw err;
-  }
+  return store(ctx).read(id);
 }
 
 export function listPodIds(ctx: Context): string[] {
-  try {
-    return readdirSync(podsDir(ctx)).filter((n) => ID_RE.test(n));
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return [];
-    throw err;
-  }
+  return store(ctx).ids();
 }
 
 /** Every complete pod record, oldest first. */
 export function listPods(ctx: Context): PodRecord[] {
-  const out: PodRecord[] = [];
-  for (const id of listPodIds(ctx)) {
-    const r = readPod(ctx, id);
-    if (r) out.push(r);
-  }
-  return out.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+  return store(ctx).list();
 }
 
 /** By full id, name, or unique id prefix, as Podman looks pods up. */
 export function findPod(ctx: Context, nameOrId: string): PodRecord {
-  if (ID_RE.test(nameOrId)) {
-    const r = readPod(ctx, nameOrId);
-    if (r) return r;
-  }
-  if (NAME_RE.test(nameOrId)) {
-    const target = nameTarget(ctx, nameOrId);
-    const r = target === undefined ? undefined : readPod(ctx, target);
-    if (r && r.name === nameOrId) return r;
-  }
-  if (/^[0-9a-f]+$/.test(nameOrId)) {
-    const matches = listPodIds(ctx).filter((id) => id.startsWith(nameOrId) && existsSync(recordPath(ctx, id)));
-    if (matches.length > 1) throw new TpodError('ENOPOD', `more than one result for pod ID "${nameOrId}": the ID prefix is ambiguous`);
-    const r = matches[0] === undefined ? undefined : readPod(ctx, matches[0]);
-    if (r) return r;
-  }
+  const r = store(ctx).lookup(
+    nameOrId,
+    (prefix) => new TpodError('ENOPOD', `more than one result for pod ID "${prefix}": the ID prefix is ambiguous`),
+  );
+  if (r) return r;
   throw new NoSuchPodError(nameOrId);
 }
 
@@ -125,19 +89,6 @@ export function podMembers(ctx: Context, pod: PodRecord, all: ContainerRecord[] 
 
 export function podNameInUseError(name: string): TpodError {
   return new TpodError('ENAMEINUSE', `adding pod to state: name "${name}" is in use: pod already exists`);
-}
-
-/** The id owning the name, when the link names a complete record; a stale link is removed. Caller holds the lock. */
-function nameTaken(ctx: Context, name: string): string | undefined {
-  const target = nameTarget(ctx, name);
-  if (target === undefined) return undefined;
-  if (readPod(ctx, target)?.name === name) return target;
-  unlinkSync(join(namesDir(ctx), name));
-  return undefined;
-}
-
-function randomHex(bytes: number): string {
-  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
 }
 
 export interface NewPod {
@@ -157,27 +108,27 @@ export async function createPod(
   name: string | undefined,
   populate: (p: NewPod) => PodRecord | Promise<PodRecord>,
 ): Promise<PodRecord> {
+  const records = store(ctx);
   ensurePrivateDir(ctx.paths.root, ctx.uid);
-  mkdirSync(namesDir(ctx), { recursive: true, mode: 0o700 });
+  mkdirSync(records.namesDir, { recursive: true, mode: 0o700 });
   return withLock(podsLockPath(ctx), async () => {
     removeLeftoverPodDirs(ctx);
     let chosen: string;
     if (name !== undefined) {
-      if (nameTaken(ctx, name)) throw podNameInUseError(name);
+      if (records.ownerOrDropStale(name)) throw podNameInUseError(name);
       // Pods and containers share names, as in Podman.
       if (containerNameOwner(ctx, name)) throw new TpodError('ENAMEINUSE', `adding pod to state: name "${name}" is in use: container already exists`);
       chosen = name;
     } else {
-      chosen = generateName((n) => nameTaken(ctx, n) !== undefined || containerNameOwner(ctx, n) !== undefined);
+      chosen = generateName((n) => records.ownerOrDropStale(n) !== undefined || containerNameOwner(ctx, n) !== undefined);
     }
-    let id = randomHex(32);
-    while (existsSync(podDir(ctx, id))) id = randomHex(32);
+    const id = records.newId();
     const dir = podDir(ctx, id);
     mkdirSync(dir, { mode: 0o700 });
     try {
       const rec = await populate({ id, name: chosen, dir });
-      writeJsonAtomic(recordPath(ctx, id), rec);
-      symlinkSync(id, join(namesDir(ctx), chosen));
+      records.write(rec);
+      records.linkName(chosen, id);
       return rec;
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
@@ -188,13 +139,7 @@ export async function createPod(
 
 /** Rewrites a pod record with changes, atomically and under the lock. */
 export async function updatePod(ctx: Context, id: string, patch: Partial<PodRecord>): Promise<PodRecord | undefined> {
-  return withLock(podsLockPath(ctx), () => {
-    const cur = readPod(ctx, id);
-    if (!cur) return undefined;
-    const next = { ...cur, ...patch, id: cur.id, name: cur.name };
-    writeJsonAtomic(recordPath(ctx, id), next);
-    return next;
-  });
+  return withLock(podsLockPath(ctx), () => store(ctx).update(id, patch));
 }
 
 /**
@@ -204,7 +149,7 @@ export async function updatePod(ctx: Context, id: string, patch: Partial<PodReco
 export async function removePodRecord(ctx: Context, id: string, locked = false): Promise<void> {
   const work = (): void => {
     const rec = readPod(ctx, id);
-    if (rec && nameTarget(ctx, rec.name) === id) unlinkSync(join(namesDir(ctx), rec.name));
+    if (rec) store(ctx).unlinkName(rec.name, id);
     rmSync(podDir(ctx, id), { recursive: true, force: true });
   };
   if (locked) work();
@@ -214,8 +159,7 @@ export async function removePodRecord(ctx: Context, id: string, locked = false):
 /** Pod dirs without a record (what a killed create left). Caller holds the lock. */
 function removeLeftoverPodDirs(ctx: Context): string[] {
   const removed: string[] = [];
-  for (const id of listPodIds(ctx)) {
-    if (existsSync(recordPath(ctx, id))) continue;
+  for (const id of store(ctx).leftoverIds()) {
     rmSync(podDir(ctx, id), { recursive: true, force: true });
     removed.push(id);
   }
@@ -233,18 +177,7 @@ export async function repairPods(ctx: Context): Promise<PodRepairReport> {
   if (!existsSync(podsDir(ctx))) return report;
   return withLock(podsLockPath(ctx), () => {
     report.removedDirs = removeLeftoverPodDirs(ctx);
-    let names: string[] = [];
-    try {
-      names = readdirSync(namesDir(ctx));
-    } catch {
-      /* no names yet */
-    }
-    for (const n of names) {
-      const target = nameTarget(ctx, n);
-      if (target !== undefined && readPod(ctx, target)?.name === n) continue;
-      unlinkSync(join(namesDir(ctx), n));
-      report.removedNames.push(n);
-    }
+    report.removedNames = store(ctx).removeStaleNames();
     return report;
   });
 }
