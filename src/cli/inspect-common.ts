@@ -1,6 +1,7 @@
 // Shared by `tpod inspect` and `tpod container inspect`: look each name up, collect what
 // was found, print it as Podman does (a JSON array indented by 5, or the template once
-// per object), then fail for the names that were not found.
+// per object), then fail for the names that were not found. printInspected is also
+// image inspect's and pod inspect's printer.
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 
@@ -53,14 +54,19 @@ export async function runInspect(ctx: Context, req: InspectRequest, print: (text
       errors.push(req.type === 'image' ? `${name}: image not known` : `no such object: "${name}"`);
     }
   }
-  const { goJsonIndent, isJsonFormat, compileTemplate } = await import('./format.js');
-  if (req.format === undefined || req.format === '' || isJsonFormat(req.format)) {
-    print(goJsonIndent(found, 5));
-  } else {
-    const tpl = compileTemplate(req.format, { name: 'inspect' });
-    for (const f of found) print(tpl.execute(f));
-  }
+  await printInspected(found, req.format, print);
   if (errors.length === 0) return 0;
   for (const e of errors.slice(0, -1)) process.stderr.write(`Error: inspecting object: ${e}\n`);
   throw new TpodError(req.type === 'image' ? 'ENOIMAGE' : 'ENOCONTAINER', `inspecting object: ${errors[errors.length - 1]}`);
+}
+
+/** Prints inspect results as Podman does: a JSON array indented by 5, or FORMAT once per object. */
+export async function printInspected(found: unknown[], format: string | undefined, print: (text: string) => void): Promise<void> {
+  const { goJsonIndent, isJsonFormat, compileTemplate } = await import('./format.js');
+  if (format === undefined || format === '' || isJsonFormat(format)) {
+    print(goJsonIndent(found, 5));
+  } else {
+    const tpl = compileTemplate(format, { name: 'inspect' });
+    for (const f of found) print(tpl.execute(f));
+  }
 }

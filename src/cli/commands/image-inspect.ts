@@ -29,14 +29,8 @@ export class ImageInspectCommand extends TpodCommand {
         failed ??= `inspecting object: ${err.message}`;
       }
     }
-    const { goJsonIndent, isJsonFormat, compileTemplate } = await import('../format.js');
-    if (this.format === undefined || this.format === '' || isJsonFormat(this.format)) {
-      // Podman indents image inspect output by 5 spaces.
-      this.print(goJsonIndent(found, 5));
-    } else {
-      const tpl = compileTemplate(this.format, { name: 'inspect' });
-      for (const f of found) this.print(tpl.execute(f));
-    }
+    const { printInspected } = await import('../inspect-common.js');
+    await printInspected(found, this.format, (text) => this.print(text));
     if (failed !== undefined) throw new TpodError('ENOIMAGE', failed);
     return 0;
   }

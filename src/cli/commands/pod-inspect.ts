@@ -28,13 +28,8 @@ export class PodInspectCommand extends TpodCommand {
     if (!this.latest && this.names.length === 0) throw new UsageError('no names or ids specified');
     const { inspectPods } = await import('../../pod/inspect.js');
     const { found, errors } = inspectPods(this.ctx, this.names, this.latest);
-    const { goJsonIndent, isJsonFormat, compileTemplate } = await import('../format.js');
-    if (this.format === undefined || this.format === '' || isJsonFormat(this.format)) {
-      this.print(goJsonIndent(found, 5));
-    } else {
-      const tpl = compileTemplate(this.format, { name: 'inspect' });
-      for (const f of found) this.print(tpl.execute(f));
-    }
+    const { printInspected } = await import('../inspect-common.js');
+    await printInspected(found, this.format, (text) => this.print(text));
     const [first, ...rest] = errors;
     if (!first) return 0;
     // Podman returns the first failure and prints the others before it.
