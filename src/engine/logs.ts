@@ -65,12 +65,38 @@ export function selectEntries(entries: LogEntry[], o: Pick<LogsOptions, 'since' 
   return out;
 }
 
+/** The flags `logs` and `pod logs` share, as given on the command line. */
+export interface LogsFlags {
+  follow: boolean;
+  timestamps: boolean;
+  tail?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+/** Checks and converts the shared flags (--tail takes an integer, as Podman's does). */
+export function logsOptionsFromFlags(f: LogsFlags): LogsOptions {
+  let tail: number | undefined;
+  if (f.tail !== undefined) {
+    if (!/^-?\d+$/.test(f.tail)) throw new UsageError(`invalid argument "${f.tail}" for "--tail" flag: strconv.ParseInt: parsing "${f.tail}": invalid syntax`);
+    tail = Number(f.tail);
+  }
+  return {
+    follow: f.follow,
+    timestamps: f.timestamps,
+    ...(tail !== undefined ? { tail } : {}),
+    ...(f.since !== undefined ? { since: parseLogTime(f.since, '--since') } : {}),
+    ...(f.until !== undefined ? { until: parseLogTime(f.until, '--until') } : {}),
+  };
+}
+
 export interface LogSink {
   stdout(text: string): void;
   stderr(text: string): void;
 }
 
-function render(rec: ContainerRecord, e: LogEntry, o: LogsOptions): string {
+/** One log line as printed: the prefix (id or name), the timestamp with -t, the text. */
+export function renderLogLine(rec: ContainerRecord, e: LogEntry, o: LogsOptions): string {
   let line = '';
   if (o.prefix === 'id') line += `${rec.id.slice(0, 12)} `;
   else if (o.prefix === 'name') line += `${rec.name} `;
@@ -115,7 +141,7 @@ export async function containerLogs(ctx: Context, rec: ContainerRecord, o: LogsO
   const cut = o.follow ? first.text.lastIndexOf('\n') + 1 : first.text.length;
   let pending = first.text.slice(cut);
   let offset = first.offset;
-  for (const e of selectEntries(logLines(first.text.slice(0, cut)), o)) emit(sink, e, render(rec, e, o));
+  for (const e of selectEntries(logLines(first.text.slice(0, cut)), o)) emit(sink, e, renderLogLine(rec, e, o));
   if (!o.follow) return;
   for (;;) {
     const cur = readContainer(ctx, rec.id) ?? rec;
@@ -127,7 +153,7 @@ export async function containerLogs(ctx: Context, rec: ContainerRecord, o: LogsO
     const text = pending + r.text;
     const end = ended ? text.length : text.lastIndexOf('\n') + 1;
     pending = text.slice(end);
-    for (const e of selectEntries(logLines(text.slice(0, end)), { ...o, tail: undefined })) emit(sink, e, render(rec, e, o));
+    for (const e of selectEntries(logLines(text.slice(0, end)), { ...o, tail: undefined })) emit(sink, e, renderLogLine(rec, e, o));
     if (ended && r.text === '') return;
     if (o.until !== undefined && BigInt(Date.now()) * 1_000_000n > o.until) return;
     await sleep(ended ? 0 : 100);

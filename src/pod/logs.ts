@@ -6,7 +6,7 @@
 // so -f ends once every other member has exited.
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
-import { containerLogs, selectEntries, type LogSink, type LogsOptions } from '../engine/logs.js';
+import { containerLogs, renderLogLine, selectEntries, type LogSink, type LogsOptions } from '../engine/logs.js';
 import { entryTimeNs, logLines, type LogEntry } from '../monitor/log-file.js';
 import { logPath } from '../engine/state.js';
 import type { ContainerRecord } from '../storage/containers.js';
@@ -37,14 +37,6 @@ function readLog(ctx: Context, rec: ContainerRecord): string {
   }
 }
 
-function render(rec: ContainerRecord, e: LogEntry, o: LogsOptions): string {
-  let line = '';
-  if (o.prefix === 'id') line += `${rec.id.slice(0, 12)} `;
-  else if (o.prefix === 'name') line += `${rec.name} `;
-  if (o.timestamps) line += `${e.time} `;
-  return line + e.text + (e.partial ? '' : '\n');
-}
-
 /** Every member's selected lines (--tail applies per container), merged by time; stable among equals. */
 export function mergedEntries(logs: Array<{ rec: ContainerRecord; text: string }>, o: Pick<LogsOptions, 'since' | 'until' | 'tail'>): Array<{ rec: ContainerRecord; entry: LogEntry }> {
   const all: Array<{ rec: ContainerRecord; entry: LogEntry; t: bigint; i: number }> = [];
@@ -65,7 +57,7 @@ export async function podLogs(ctx: Context, t: PodLogsTargets, o: LogsOptions, s
     return;
   }
   for (const { rec, entry } of mergedEntries(t.targets.map((rec) => ({ rec, text: readLog(ctx, rec) })), opts)) {
-    const text = render(rec, entry, opts);
+    const text = renderLogLine(rec, entry, opts);
     if (entry.stream === 'stderr') sink.stderr(text);
     else sink.stdout(text);
   }

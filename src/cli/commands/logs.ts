@@ -30,20 +30,11 @@ export class LogsCommand extends TpodCommand {
   async execute(): Promise<number> {
     const { UsageError, TpodError } = await import('../../errors.js');
     const { findContainer, listContainers } = await import('../../storage/containers.js');
-    const { containerLogs, parseLogTime } = await import('../../engine/logs.js');
+    const { containerLogs, logsOptionsFromFlags } = await import('../../engine/logs.js');
     if (this.latest && this.containers.length > 0) throw new UsageError('--latest and containers cannot be used together');
     if (!this.latest && this.containers.length === 0) throw new UsageError('specify at least one container name or ID to log');
-    let tail: number | undefined;
-    if (this.tail !== undefined) {
-      if (!/^-?\d+$/.test(this.tail)) throw new UsageError(`invalid --tail "${this.tail}": expected a number of lines`);
-      tail = Number(this.tail);
-    }
     const o = {
-      follow: this.follow,
-      timestamps: this.timestamps,
-      ...(tail !== undefined ? { tail } : {}),
-      ...(this.since !== undefined ? { since: parseLogTime(this.since, '--since') } : {}),
-      ...(this.until !== undefined ? { until: parseLogTime(this.until, '--until') } : {}),
+      ...logsOptionsFromFlags(this),
       ...(this.containers.length > 1 || this.names ? { prefix: this.names ? ('name' as const) : ('id' as const) } : {}),
     };
     const recs = [];

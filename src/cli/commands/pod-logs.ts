@@ -33,19 +33,8 @@ export class PodLogsCommand extends TpodCommand {
     if (this.pods.length > 1) throw new UsageError('requires exactly 1 arg');
     if (this.latest && this.pods.length > 0) throw new UsageError('--latest and pods cannot be used together');
     if (!this.latest && this.pods.length === 0) throw new UsageError('specify at least one pod name or ID to log');
-    let tail: number | undefined;
-    if (this.tail !== undefined) {
-      if (!/^-?\d+$/.test(this.tail)) throw new UsageError(`invalid argument "${this.tail}" for "--tail" flag: strconv.ParseInt: parsing "${this.tail}": invalid syntax`);
-      tail = Number(this.tail);
-    }
-    const { parseLogTime } = await import('../../engine/logs.js');
-    const o = {
-      follow: this.follow,
-      timestamps: this.timestamps,
-      ...(tail !== undefined ? { tail } : {}),
-      ...(this.since !== undefined ? { since: parseLogTime(this.since, '--since') } : {}),
-      ...(this.until !== undefined ? { until: parseLogTime(this.until, '--until') } : {}),
-    };
+    const { logsOptionsFromFlags } = await import('../../engine/logs.js');
+    const o = logsOptionsFromFlags(this);
     const ctx = this.ctx;
     const { latestPod } = await import('../../pod/state.js');
     const { findPod, podMembers } = await import('../../storage/pods.js');
