@@ -1,7 +1,7 @@
 // Commands on several containers (stop a b c): each is handled on its own, errors are
 // reported per container and only the last one decides the exit code, as Podman does.
 import type { Context } from '../engine/context.js';
-import { TpodError } from '../errors.js';
+import { eachOnItsOwn } from '../util/each.js';
 import { findContainer, listContainers, type ContainerRecord } from '../storage/containers.js';
 
 export async function forEachContainer(
@@ -10,19 +10,7 @@ export async function forEachContainer(
   o: { ignoreMissing?: boolean },
   fn: (rec: ContainerRecord, given: string) => Promise<void>,
 ): Promise<number> {
-  let failed: TpodError | undefined;
-  for (const name of names) {
-    try {
-      await fn(findContainer(ctx, name), name);
-    } catch (err) {
-      if (!(err instanceof TpodError)) throw err;
-      if (o.ignoreMissing && err.code === 'ENOCONTAINER') continue;
-      if (failed) process.stderr.write(`Error: ${failed.message}\n`);
-      failed = err;
-    }
-  }
-  if (failed) throw failed;
-  return 0;
+  return eachOnItsOwn(names, (name) => fn(findContainer(ctx, name), name), (err) => o.ignoreMissing === true && err.code === 'ENOCONTAINER');
 }
 
 /** Ids of the containers running now (for -a). */

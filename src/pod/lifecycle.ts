@@ -8,6 +8,7 @@ import { TpodError, UsageError, isErrno } from '../errors.js';
 import { readContainer, type ContainerRecord } from '../storage/containers.js';
 import { findPod, listPods, podMembers, type PodRecord } from '../storage/pods.js';
 import type { LiveStatus } from '../engine/state.js';
+import { eachOnItsOwn } from '../util/each.js';
 
 export function isUp(status: LiveStatus): boolean {
   return status === 'running' || status === 'stopping' || status === 'paused';
@@ -169,17 +170,8 @@ export async function forEachPod(
       throw err;
     }
   }
-  let failed: TpodError | undefined;
-  for (const pod of pods) {
-    try {
-      await fn(pod);
-      print(pod.id);
-    } catch (err) {
-      if (!(err instanceof TpodError)) throw err;
-      if (failed) process.stderr.write(`Error: ${failed.message}\n`);
-      failed = err;
-    }
-  }
-  if (failed) throw failed;
-  return 0;
+  return eachOnItsOwn(pods, async (pod) => {
+    await fn(pod);
+    print(pod.id);
+  });
 }

@@ -18,24 +18,15 @@ export class ContainerCleanupCommand extends TpodCommand {
   containers = Option.Rest({ name: 'container' });
 
   async execute(): Promise<number> {
-    const { UsageError, TpodError } = await import('../../errors.js');
+    const { UsageError } = await import('../../errors.js');
     if (this.all === (this.containers.length > 0)) throw new UsageError(this.all ? '--all and container names cannot be used together' : 'specify one or more containers to clean up, or --all');
-    const { findContainer, listContainers } = await import('../../storage/containers.js');
+    const { listContainers } = await import('../../storage/containers.js');
     const { cleanupContainer } = await import('../../engine/cleanup.js');
+    const { forEachContainer } = await import('../each.js');
     const ids = this.all ? listContainers(this.ctx).map((r) => r.id) : this.containers;
-    let failed: InstanceType<typeof TpodError> | undefined;
-    for (const name of ids) {
-      try {
-        const rec = findContainer(this.ctx, name);
-        await cleanupContainer(this.ctx, rec.id);
-        this.print(rec.id);
-      } catch (err) {
-        if (!(err instanceof TpodError)) throw err;
-        if (failed) process.stderr.write(`Error: ${failed.message}\n`);
-        failed = err;
-      }
-    }
-    if (failed) throw failed;
-    return 0;
+    return forEachContainer(this.ctx, ids, {}, async (rec) => {
+      await cleanupContainer(this.ctx, rec.id);
+      this.print(rec.id);
+    });
   }
 }

@@ -25,7 +25,7 @@ export class StartCommand extends TpodCommand {
   containers = Option.Rest({ name: 'container' });
 
   async execute(): Promise<number> {
-    const { TpodError, UsageError } = await import('../../errors.js');
+    const { UsageError } = await import('../../errors.js');
     const { findContainer } = await import('../../storage/containers.js');
     const { startContainer } = await import('../../engine/start.js');
     if (this.cidfile.length > 0) {
@@ -40,20 +40,11 @@ export class StartCommand extends TpodCommand {
       const rec = findContainer(this.ctx, this.containers[0]!);
       return startAttached(this.ctx, rec.id, { stdin: this.interactive, detachKeys: this.detachKeys, sigProxy: this.sigProxy });
     }
-    let failed: InstanceType<typeof TpodError> | undefined;
-    for (const name of this.containers) {
-      try {
-        const rec = findContainer(this.ctx, name);
-        const r = await startContainer(this.ctx, rec.id);
-        if ('handle' in r) r.handle.release();
-        this.print(name);
-      } catch (err) {
-        if (!(err instanceof TpodError)) throw err;
-        if (failed) process.stderr.write(`Error: ${failed.message}\n`);
-        failed = err;
-      }
-    }
-    if (failed) throw failed;
-    return 0;
+    const { forEachContainer } = await import('../each.js');
+    return forEachContainer(this.ctx, this.containers, {}, async (rec, name) => {
+      const r = await startContainer(this.ctx, rec.id);
+      if ('handle' in r) r.handle.release();
+      this.print(name);
+    });
   }
 }
