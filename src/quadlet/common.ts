@@ -367,6 +367,19 @@ export function defaultOneshot(service: UnitFile, remainAfterExit: boolean): voi
   if (remainAfterExit && !service.has('Service', 'RemainAfterExit')) service.set('Service', 'RemainAfterExit', 'yes');
 }
 
+/**
+ * The end of a .network or .volume translation: Label=, PodmanArgs=, the resource's name,
+ * and the oneshot ExecStart= that creates it.
+ */
+export function finishCreateOneshot(unit: UnitFile, group: string, create: TpodCmdline, name: string, service: UnitFile, ctx: TranslateContext): UnitFile {
+  addKeyVals(unit, group, 'Label', '--label', create, ctx.diag);
+  addPodmanArgs(unit, group, create, ctx.diag);
+  create.addRaw([name]);
+  service.add('Service', 'ExecStart', create.line(ctx.tpod, ctx.features, ctx.diag));
+  defaultOneshot(service, true);
+  return service;
+}
+
 /** UserNS=, UIDMap=, GIDMap=, SubUIDMap=, SubGIDMap= and the older RemapUsers= family. */
 export function addUserMappings(unit: UnitFile, group: string, cmd: TpodCmdline, supportManual: boolean): void {
   let defined = false;

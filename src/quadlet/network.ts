@@ -1,7 +1,7 @@
 // X.network -> X-network.service: a oneshot `tpod network create --ignore systemd-X`
 // that containers using Network=X.network require.
 import { TpodError } from '../errors.js';
-import { GROUPS, addAllStrings, addBooleans, addKeyVals, addPodmanArgs, addStrings, baseCmdline, defaultOneshot, initService, type TranslateContext, type UnitInfo } from './common.js';
+import { GROUPS, addAllStrings, addBooleans, addKeyVals, addStrings, baseCmdline, finishCreateOneshot, initService, type TranslateContext, type UnitInfo } from './common.js';
 import type { UnitFile } from './unit-file.js';
 
 const G = GROUPS.network.group;
@@ -39,10 +39,5 @@ export function convertNetwork(info: UnitInfo, ctx: TranslateContext): UnitFile 
     throw new TpodError('EQUADLET', `${unit.path}: Gateway= and IPRange= need a Subnet=`);
   }
   addKeyVals(unit, G, 'Options', '--opt', create, diag);
-  addKeyVals(unit, G, 'Label', '--label', create, diag);
-  addPodmanArgs(unit, G, create, diag);
-  create.addRaw([name]);
-  service.add('Service', 'ExecStart', create.line(ctx.tpod, ctx.features, diag));
-  defaultOneshot(service, true);
-  return service;
+  return finishCreateOneshot(unit, G, create, name, service, ctx);
 }

@@ -1,7 +1,7 @@
 // X.volume -> X-volume.service: a oneshot `tpod volume create --ignore systemd-X` that
 // containers using Volume=X.volume:/path require.
 import { TpodError } from '../errors.js';
-import { GROUPS, addKeyVals, addPodmanArgs, at, baseCmdline, defaultOneshot, initService, resolveImage, type TranslateContext, type UnitInfo } from './common.js';
+import { GROUPS, at, baseCmdline, finishCreateOneshot, initService, resolveImage, type TranslateContext, type UnitInfo } from './common.js';
 import type { UnitFile } from './unit-file.js';
 
 const G = GROUPS.volume.group;
@@ -47,12 +47,7 @@ export function convertVolume(info: UnitInfo, ctx: TranslateContext): UnitFile {
     }
     if (o.length > 0) create.addFromKey('Options', unit.lastEntry(G, 'Options')?.where ?? unit.lastEntry(G, 'User')?.where, '--opt', `o=${o.join(',')}`);
   }
-  addKeyVals(unit, G, 'Label', '--label', create, diag);
-  addPodmanArgs(unit, G, create, diag);
-  create.addRaw([name]);
-  service.add('Service', 'ExecStart', create.line(ctx.tpod, ctx.features, diag));
-  defaultOneshot(service, true);
-  return service;
+  return finishCreateOneshot(unit, G, create, name, service, ctx);
 }
 
 /** User=/Group= of a volume: numbers as Podman reads them (0 when not a number). */
