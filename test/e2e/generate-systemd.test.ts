@@ -2,39 +2,13 @@
 // (test/e2e/systemd-user.ts) as the unprivileged user, with the test's private storage.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { busyboxImage, helperDirFor, run, tpod, tpodOk, until, useEnv, type RunResult } from './harness.js';
+import { busyboxImage, freePort, helperDirFor, httpBody, run, tpod, tpodOk, until, useEnv, type RunResult } from './harness.js';
 import { describeSystemd, useUserManager, type UserManager } from './systemd-user.js';
 
 const t = useEnv('gen-systemd');
 const sd = useUserManager(t);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createTcpServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function get(url: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = httpGet(url, { timeout: 2000, agent: false, headers: { Connection: 'close' } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 function comm(pid: number): string {
   try {
@@ -116,7 +90,7 @@ describeSystemd('generate systemd under systemd --user', () => {
     expect(await m.show('container-web.service', 'ActiveState')).toBe('active');
     const mainPid = Number(await m.show('container-web.service', 'MainPID'));
     expect(comm(mainPid)).toBe('tpod-monitor');
-    expect(await until('the page', () => get(`http://127.0.0.1:${port}/`))).toBe('hello\n');
+    expect(await until('the page', () => httpBody(`http://127.0.0.1:${port}/`))).toBe('hello\n');
     const ps = await tpodOk(['ps', '--format', '{{.Names}} {{.Labels}}'], { env: t.env });
     expect(ps.stdout).toContain('web');
     expect(ps.stdout).toContain('PODMAN_SYSTEMD_UNIT:container-web.service');
@@ -134,7 +108,7 @@ describeSystemd('generate systemd under systemd --user', () => {
     process.kill(initPid, 'SIGKILL');
     await m.waitFor('container-web.service', 'NRestarts', ['1'], 60_000);
     await m.waitFor('container-web.service', 'ActiveState', ['active'], 60_000);
-    expect(await until('the page again', () => get(`http://127.0.0.1:${port}/`), 30_000)).toBe('hello\n');
+    expect(await until('the page again', () => httpBody(`http://127.0.0.1:${port}/`), 30_000)).toBe('hello\n');
     const secondId = readFileSync(cidFile, 'utf8').trim();
     expect(secondId).not.toBe(firstId);
     expect(comm(Number(await m.show('container-web.service', 'MainPID')))).toBe('tpod-monitor');
@@ -146,7 +120,7 @@ describeSystemd('generate systemd under systemd --user', () => {
     expect(await exists('web')).toBe(false);
     expect(existsSync(cidFile)).toBe(false);
     expect(await m.unitPids('container-web.service')).toEqual([]);
-    expect(await get(`http://127.0.0.1:${port}/`)).toBeUndefined();
+    expect(await httpBody(`http://127.0.0.1:${port}/`)).toBeUndefined();
   });
 
   it('without --new: the unit starts and stops the existing container (Type=forking, the monitor as main pid)', { timeout: 180_000 }, async () => {
@@ -163,7 +137,7 @@ describeSystemd('generate systemd under systemd --user', () => {
     await m.systemctlOk(['start', 'container-kept.service'], 90_000);
     expect(await m.show('container-kept.service', 'ActiveState')).toBe('active');
     expect(comm(Number(await m.show('container-kept.service', 'MainPID')))).toBe('tpod-monitor');
-    expect(await until('the page', () => get(`http://127.0.0.1:${port}/`))).toBe('hello\n');
+    expect(await until('the page', () => httpBody(`http://127.0.0.1:${port}/`))).toBe('hello\n');
     const pids = await m.unitPids('container-kept.service');
     expect(pids.filter(isTpodCli).map((p) => `${p} ${comm(p)}: ${cmdline(p)}`)).toEqual([]);
     await m.systemctlOk(['stop', 'container-kept.service'], 90_000);
@@ -214,7 +188,7 @@ describeSystemd('generate systemd under systemd --user', () => {
     await m.waitFor('container-pm1.service', 'ActiveState', ['active'], 60_000);
     await m.waitFor('container-pm2.service', 'ActiveState', ['active'], 60_000);
     expect(comm(Number(await m.show('pod-pp.service', 'MainPID')))).toBe('tpod-monitor');
-    expect(await until('the page', () => get(`http://127.0.0.1:${port}/`), 30_000)).toBe('hello\n');
+    expect(await until('the page', () => httpBody(`http://127.0.0.1:${port}/`), 30_000)).toBe('hello\n');
     await m.systemctlOk(['stop', 'pod-pp.service'], 120_000);
     expect(await m.show('container-pm1.service', 'ActiveState')).toBe('inactive');
     expect(await m.show('container-pm2.service', 'ActiveState')).toBe('inactive');
@@ -230,7 +204,7 @@ describeSystemd('generate systemd under systemd --user', () => {
     await m.systemctlOk(['start', 'pod-pp.service'], 120_000);
     await m.waitFor('container-pm1.service', 'ActiveState', ['active'], 60_000);
     await m.waitFor('container-pm2.service', 'ActiveState', ['active'], 60_000);
-    expect(await until('the page', () => get(`http://127.0.0.1:${port}/`), 30_000)).toBe('hello\n');
+    expect(await until('the page', () => httpBody(`http://127.0.0.1:${port}/`), 30_000)).toBe('hello\n');
     const ps = await tpodOk(['ps', '--pod', '--format', '{{.Names}} {{.PodName}}'], { env: t.env });
     expect(ps.stdout).toMatch(/pm1 pp/);
     expect(ps.stdout).toMatch(/pm2 pp/);
@@ -243,7 +217,7 @@ describeSystemd('generate systemd under systemd --user', () => {
     expect(await m.show('pod-pp.service', 'ActiveState')).toBe('inactive');
     expect((await tpod(['pod', 'exists', 'pp'], { env: t.env })).code).toBe(1);
     expect(await exists('pm1')).toBe(false);
-    expect(await get(`http://127.0.0.1:${port}/`)).toBeUndefined();
+    expect(await httpBody(`http://127.0.0.1:${port}/`)).toBeUndefined();
   });
 
   it('refuses unknown targets and --rm containers without --new, with clear messages', async () => {

@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlink
 import { constants, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { get as nodeHttpGet } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { afterAll, beforeAll, describe } from 'vitest';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -441,4 +443,48 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
+}
+
+// ------------------------------------------------------------------ loopback network
+
+/** A free TCP port on 127.0.0.1 (bound and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createTcpServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** One HTTP GET on loopback; undefined while nothing answers yet. */
+export function httpGet(url: string): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    // One connection per request: busybox httpd's CGI replies have no length.
+    const req = nodeHttpGet(url, { timeout: 2000, agent: false, headers: { Connection: 'close' } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** The body of a 200 answer; undefined for no answer or another status. */
+export async function httpBody(url: string): Promise<string | undefined> {
+  const r = await httpGet(url);
+  return r?.status === 200 ? r.body : undefined;
+}
+
+/** Waits for URL to answer 200 and returns the body. */
+export async function waitForPage(url: string, ms?: number): Promise<string> {
+  const r = await until(`GET ${url}`, async () => {
+    const x = await httpGet(url);
+    return x?.status === 200 ? x : undefined;
+  }, ms);
+  return r.body;
 }

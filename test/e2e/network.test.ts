@@ -9,33 +9,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
-import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, busyboxTarball, type TpodEnv, sleep, until } from './harness.js';
+import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, busyboxTarball, type TpodEnv, sleep, until, freePort, httpGet, waitForPage } from './harness.js';
 
-
-/** One HTTP GET on loopback; undefined while nothing answers yet. */
-function get(url: string): Promise<{ status: number; body: string } | undefined> {
-  return new Promise((resolve) => {
-    import('node:http').then(({ get: httpGet }) => {
-      // One connection per request: busybox httpd's CGI replies have no length.
-      const req = httpGet(url, { timeout: 2000, agent: false, headers: { Connection: 'close' } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', () => resolve(undefined));
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(undefined));
-    });
-  });
-}
-
-async function getOk(url: string): Promise<string> {
-  const r = await until(`GET ${url}`, async () => {
-    const x = await get(url);
-    return x && x.status === 200 ? x : undefined;
-  });
-  return r.body;
-}
 
 /** A UDP request/response on loopback; undefined without an answer. */
 function udpAsk(port: number, text: string, ms = 1500): Promise<string | undefined> {
@@ -51,17 +26,6 @@ function udpAsk(port: number, text: string, ms = 1500): Promise<string | undefin
       resolve(m.toString());
     });
     s.send(text, port, '127.0.0.1');
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createTcpServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
   });
 }
 
@@ -182,9 +146,9 @@ describeE2E('rootless networking', () => {
       const id = await runD(['--name', name, '--network', m.net, '-p', '127.0.0.1:0:80', '-v', `${www}:/www:ro`, img, 'httpd', '-f', '-p', '80', '-h', '/www']);
       const port = await portOf(name, '80');
       expect(port).toBeGreaterThan(0);
-      expect(await getOk(`http://127.0.0.1:${port}/index.html`)).toBe('hello from the container\n');
+      expect(await waitForPage(`http://127.0.0.1:${port}/index.html`)).toBe('hello from the container\n');
       // pasta keeps the client's own address; slirp4netns shows its gateway.
-      expect(await getOk(`http://127.0.0.1:${port}/cgi-bin/ip`)).toMatch(m.clientAddr);
+      expect(await waitForPage(`http://127.0.0.1:${port}/cgi-bin/ip`)).toMatch(m.clientAddr);
       expect((await ok(['port', name])).stdout.trim()).toBe(`80/tcp -> 127.0.0.1:${port}`);
       expect((await ok(['ps', '--filter', `name=${name}`, '--format', '{{.Ports}}'])).stdout.trim()).toBe(`127.0.0.1:${port}->80/tcp`);
       const ins = await inspect(id);
@@ -195,7 +159,7 @@ describeE2E('rootless networking', () => {
       expect(helperProcesses(t.env).length).toBe(1);
       await ok(['rm', '-f', '-t', '0', name]);
       await until('the network helper to go', () => helperProcesses(t.env).length === 0, 5000);
-      expect(await get(`http://127.0.0.1:${port}/index.html`)).toBeUndefined();
+      expect(await httpGet(`http://127.0.0.1:${port}/index.html`)).toBeUndefined();
     });
 
     it(`${m.name}: publishes UDP`, async (ctx) => {
@@ -220,7 +184,7 @@ describeE2E('rootless networking', () => {
       expect(lines[0]).toMatch(/^5353\/udp -> 0\.0\.0\.0:\d+$/);
       expect(lines[1]).toMatch(/^80\/tcp -> 0\.0\.0\.0:\d+$/);
       const port = await portOf(name, '80/tcp');
-      expect(await getOk(`http://127.0.0.1:${port}/index.html`)).toBe('hello from the container\n');
+      expect(await waitForPage(`http://127.0.0.1:${port}/index.html`)).toBe('hello from the container\n');
       expect((await inspect(id)).HostConfig.PublishAllPorts).toBe(true);
       await ok(['rm', '-f', '-t', '0', name]);
     });

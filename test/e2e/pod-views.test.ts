@@ -2,19 +2,7 @@
 // pod inspect, pod exists, pod top, pod logs, pod prune, and ps --pod / --filter pod=,
 // against pods made by `pod create` and `run --pod`.
 import { expect, it, beforeAll } from 'vitest';
-import { createServer } from 'node:net';
-import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, until } from './harness.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, until, freePort } from './harness.js';
 
 interface PodJson {
   Id: string;

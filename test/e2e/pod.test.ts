@@ -5,36 +5,8 @@
 // files generate systemd uses, and the refusals that must leave nothing behind.
 import { expect, it, beforeAll } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, until, sleep } from './harness.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** One HTTP GET on loopback; undefined while nothing answers yet. */
-function get(url: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    import('node:http').then(({ get: httpGet }) => {
-      const req = httpGet(url, { timeout: 2000, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
-        res.on('error', () => resolve(undefined));
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(undefined));
-    });
-  });
-}
+import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, until, sleep, freePort, httpBody } from './harness.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -92,7 +64,7 @@ describeE2E('pods', () => {
       return r.code === 0 ? r.stdout : undefined;
     });
     expect(body).toBe('hello from the pod\n');
-    expect(await until('the host reaching the pod port', () => get(`http://127.0.0.1:${port}/index.html`))).toBe('hello from the pod\n');
+    expect(await until('the host reaching the pod port', () => httpBody(`http://127.0.0.1:${port}/index.html`))).toBe('hello from the pod\n');
     // UTS: the pod's hostname, for every member.
     expect(await out(['run', '--rm', '--pod', 'web', img, 'hostname'])).toBe('webhost');
     expect(await out(['exec', 'srv', 'hostname'])).toBe('webhost');
@@ -113,7 +85,7 @@ describeE2E('pods', () => {
     expect([await state('srv'), await state(infra)]).toEqual(['exited', 'exited']);
     expect(await out(['pod', 'start', 'web'])).toBe(pod);
     expect([await state('srv'), await state(infra)]).toEqual(['running', 'running']);
-    expect(await until('the pod serving again', () => get(`http://127.0.0.1:${webPort}/index.html`))).toBe('hello from the pod\n');
+    expect(await until('the pod serving again', () => httpBody(`http://127.0.0.1:${webPort}/index.html`))).toBe('hello from the pod\n');
     expect(await out(['pod', 'restart', 'web'])).toBe(pod);
     expect(await state('srv')).toBe('running');
     expect(await out(['pod', 'kill', 'web'])).toBe(pod);
@@ -174,7 +146,7 @@ describeE2E('pods', () => {
   it('--pod new:NAME makes the pod with the container\'s ports; a failed create takes it away again', async () => {
     const port = await freePort();
     await ok(['run', '-d', '--pod', 'new:fresh', '--name', 'fsrv', '-p', `127.0.0.1:${port}:80`, '-v', `${www}:/www:ro`, img, 'httpd', '-f', '-p', '80', '-h', '/www']);
-    expect(await until('the new pod serving', () => get(`http://127.0.0.1:${port}/index.html`))).toBe('hello from the pod\n');
+    expect(await until('the new pod serving', () => httpBody(`http://127.0.0.1:${port}/index.html`))).toBe('hello from the pod\n');
     expect(await out(['run', '--rm', '--pod', 'fresh', img, 'hostname'])).toBe('fresh');
     await ok(['pod', 'rm', '-f', '-t', '0', 'fresh']);
     const bad = await run(['run', '--rm', '--pod', 'new:doomed', 'localhost/no-such-image:latest', 'true']);

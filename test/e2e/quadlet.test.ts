@@ -7,9 +7,8 @@
 import { expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { busyboxImage, describeE2E, run, tpod, tpodOk, until, useEnv, type TpodEnv } from './harness.js';
+import { busyboxImage, describeE2E, freePort, httpGet, run, tpod, tpodOk, useEnv, waitForPage, type TpodEnv } from './harness.js';
 import { describeSystemd, useUserManager } from './systemd-user.js';
 
 const t = useEnv('quadlet');
@@ -17,33 +16,6 @@ const sd = useUserManager(t);
 
 const GENERATOR_DIRS = ['/run/systemd/user-generators', '/etc/systemd/user-generators', '/usr/local/lib/systemd/user-generators', '/usr/lib/systemd/user-generators'];
 const installedGenerator = GENERATOR_DIRS.map((d) => join(d, 'tpod-user-generator')).find((p) => existsSync(p));
-
-/** One HTTP GET on loopback; undefined while nothing answers yet. */
-function get(url: string): Promise<{ status: number; body: string } | undefined> {
-  return new Promise((resolve) => {
-    void import('node:http').then(({ get: httpGet }) => {
-      const req = httpGet(url, { timeout: 2000, agent: false, headers: { Connection: 'close' } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', () => resolve(undefined));
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(undefined));
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A directory of Quadlet sources (outside the Quadlet dirs). */
 function sourceDir(env: TpodEnv): string {
@@ -107,11 +79,8 @@ describeSystemd('Quadlet under systemd --user', () => {
 
     await m.systemctlOk(['start', 'web.service'], 150_000);
     expect(await m.show('web.service', 'ActiveState')).toBe('active');
-    const r = await until(`GET http://127.0.0.1:${port}/`, async () => {
-      const x = await get(`http://127.0.0.1:${port}/`);
-      return x && x.status === 200 ? x : undefined;
-    });
-    expect(r.body.trim()).toBe('hello-from-quadlet');
+    const page = await waitForPage(`http://127.0.0.1:${port}/`);
+    expect(page.trim()).toBe('hello-from-quadlet');
 
     // The container has the unit's name and its ID is in %t/web.cid; the monitor is the main process.
     const ps = await tpodOk(['ps', '--format', '{{.Names}} {{.ID}}'], { env: t.env });
@@ -133,7 +102,7 @@ describeSystemd('Quadlet under systemd --user', () => {
     expect(await m.show('web.service', 'Result')).toBe('success');
     expect((await tpodOk(['ps', '-a', '--format', '{{.Names}}'], { env: t.env })).stdout).not.toMatch(/systemd-web/);
     expect(existsSync(join(t.env.runtimeDir, 'web.cid'))).toBe(false);
-    expect(await get(`http://127.0.0.1:${port}/`)).toBeUndefined();
+    expect(await httpGet(`http://127.0.0.1:${port}/`)).toBeUndefined();
 
     const rm = await tpodOk(['quadlet', 'rm', 'web.container'], { env: t.env, extraEnv: { ...m.vars, ...noGenerator(t.env) } });
     expect(rm.stdout.trim()).toBe('web.container');
@@ -164,11 +133,8 @@ describeSystemd('Quadlet under systemd --user', () => {
     await m.systemctlOk(['start', 'site-pod.service'], 150_000);
     // The pod's service wants its containers' services.
     await m.waitFor('site-web.service', 'ActiveState', ['active'], 60_000);
-    const r = await until(`GET http://127.0.0.1:${port}/`, async () => {
-      const x = await get(`http://127.0.0.1:${port}/`);
-      return x && x.status === 200 ? x : undefined;
-    });
-    expect(r.body.trim()).toBe('hello-from-quadlet');
+    const page = await waitForPage(`http://127.0.0.1:${port}/`);
+    expect(page.trim()).toBe('hello-from-quadlet');
     const pods = await tpodOk(['pod', 'ps', '--format', '{{.Name}} {{.Status}}'], { env: t.env });
     expect(pods.stdout.trim()).toBe('systemd-site Running');
     await m.systemctlOk(['stop', 'site-pod.service'], 90_000);
@@ -216,11 +182,8 @@ describeSystemd('Quadlet under systemd --user', () => {
       // [Install] WantedBy= became a link the generator made itself.
       expect(existsSync(join(t.env.runtimeDir, 'systemd', 'generator', 'default.target.wants', 'genweb.service'))).toBe(true);
       await m.systemctlOk(['start', 'genweb.service'], 150_000);
-      const r = await until(`GET http://127.0.0.1:${port}/`, async () => {
-        const x = await get(`http://127.0.0.1:${port}/`);
-        return x && x.status === 200 ? x : undefined;
-      });
-      expect(r.body.trim()).toBe('hello-from-quadlet');
+      const page = await waitForPage(`http://127.0.0.1:${port}/`);
+      expect(page.trim()).toBe('hello-from-quadlet');
       await m.systemctlOk(['stop', 'genweb.service'], 90_000);
     } finally {
       spawnSync('rm', ['-f', join(dir, 'genweb.container')]);
