@@ -1,6 +1,7 @@
 // systemd's word rules for unit file values: splitting `Exec=`-like values into words
 // (quotes, C escapes) and quoting words back into an `ExecStart=` command line. Quadlet
 // files use the same rules, so `Exec=sh -c "echo hi"` means what it means in a unit.
+import { cEscape } from '../systemd/unit-file.js';
 
 export interface SplitOptions {
   /** Remove quotes ("..." and '...') and keep separators inside them. */
@@ -105,19 +106,7 @@ function needsQuoting(word: string): boolean {
 
 /** Quotes one word for a unit file command line if it needs it. */
 export function quoteWord(word: string): string {
-  if (!needsQuoting(word)) return word;
-  let out = '"';
-  for (const ch of word) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '"') out += '\\"';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (code < 32 || code === 127) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + '"';
+  return needsQuoting(word) ? `"${cEscape(word)}"` : word;
 }
 
 /** A command line for ExecStart= and friends. */

@@ -26,7 +26,8 @@ export function escapeSpecifiers(s: string): string {
 /** Characters an unquoted word may hold without systemd reading them differently. */
 const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./^-]+$/;
 
-function cEscape(s: string): string {
+/** C escapes for a double-quoted word of a unit file (also Quadlet's quoteWord). */
+export function cEscape(s: string): string {
   let out = '';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
