@@ -2,13 +2,13 @@
 // first and stops last; members start one after another (in creation order) and stop
 // in parallel, each with its own stop signal and timeout, as `stop` does. A member that
 // fails does not stop the others: the errors are reported together afterwards.
-import { readFileSync } from 'node:fs';
 import type { Context } from '../engine/context.js';
-import { TpodError, UsageError, isErrno } from '../errors.js';
+import { TpodError, UsageError } from '../errors.js';
 import { readContainer, type ContainerRecord } from '../storage/containers.js';
 import { findPod, listPods, podMembers, type PodRecord } from '../storage/pods.js';
 import type { LiveStatus } from '../engine/state.js';
 import { eachOnItsOwn } from '../util/each.js';
+import { readIdFiles } from '../util/id-files.js';
 
 export function isUp(status: LiveStatus): boolean {
   return status === 'running' || status === 'stopping' || status === 'paused';
@@ -111,26 +111,12 @@ export interface PodTargetFlags {
   ignore?: boolean;
 }
 
-/** The ids an id file names; a missing file is skipped with --ignore. */
+/** The ids --pod-id-file names (first line of each); a missing or empty file is skipped with --ignore. */
 export function readPodIdFiles(files: string[], ignore: boolean): string[] {
-  const out: string[] = [];
-  for (const f of files) {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (err) {
-      if (ignore && isErrno(err, 'ENOENT')) continue;
-      const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
-      throw new TpodError('EUSAGE', `reading pod ID from file: open ${f}: ${why}`);
-    }
-    const id = text.trim();
-    if (id === '') {
-      if (ignore) continue;
-      throw new UsageError(`reading pod ID from file ${f}: the file is empty`);
-    }
-    out.push(id);
-  }
-  return out;
+  return readIdFiles(files, ignore, {
+    open: (f, why) => `reading pod ID from file: open ${f}: ${why}`,
+    empty: (f) => `reading pod ID from file ${f}: the file is empty`,
+  });
 }
 
 /** Names as given, -a (every pod), --latest, or --pod-id-file; exactly one way. */

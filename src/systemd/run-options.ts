@@ -3,10 +3,11 @@
 // them at create and start time: the container id file, the monitor's pid file (the
 // PIDFile= of units without --new), the notify socket mounted into a container that
 // speaks sd_notify itself, and the PODMAN_SYSTEMD_UNIT label.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TpodError, UsageError } from '../errors.js';
 import type { Context } from '../engine/context.js';
+import { readIdFiles } from '../util/id-files.js';
 
 export type SdNotifyMode = 'conmon' | 'container' | 'ignore';
 export type CgroupsMode = 'enabled' | 'disabled' | 'no-conmon' | 'split';
@@ -169,24 +170,10 @@ export function recordMonitorPid(ctx: Context, id: string, o: SystemdRunOptions 
  * skipped, as Podman's `stop/rm --ignore --cidfile` do for a unit whose container is gone.
  */
 export function readCidFiles(paths: readonly string[], ignore: boolean): string[] {
-  const ids: string[] = [];
-  for (const p of paths) {
-    let text: string;
-    try {
-      text = readFileSync(p, 'utf8');
-    } catch (err) {
-      if (ignore && (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
-      throw new TpodError('EUSAGE', `reading CIDFile: open ${p}: ${why}`);
-    }
-    const id = text.split('\n')[0]!.trim();
-    if (id === '') {
-      if (ignore) continue;
-      throw new TpodError('EUSAGE', `reading CIDFile: ${p} is empty`);
-    }
-    ids.push(id);
-  }
-  return ids;
+  return readIdFiles(paths, ignore, {
+    open: (p, why) => `reading CIDFile: open ${p}: ${why}`,
+    empty: (p) => `reading CIDFile: ${p} is empty`,
+  });
 }
 
 /** rm --cidfile: the file goes with its container, so the unit's next start may write it again. */
