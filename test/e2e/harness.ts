@@ -38,7 +38,8 @@ export const describeE2E: typeof describe = (e2eSkipReason ? describe.skip : des
 
 // ------------------------------------------------------------------ the binary
 
-function isExecutable(p: string): boolean {
+/** A regular file this user may execute. */
+export function isExecutable(p: string): boolean {
   try {
     accessSync(p, fsConstants.X_OK);
     return statSync(p).isFile();
@@ -47,7 +48,8 @@ function isExecutable(p: string): boolean {
   }
 }
 
-function onPath(name: string, pathEnv = process.env.PATH ?? ''): string | undefined {
+/** NAME's full path in the first PATH directory that has it executable. */
+export function onPath(name: string, pathEnv = process.env.PATH ?? ''): string | undefined {
   for (const dir of pathEnv.split(delimiter)) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }

@@ -24,7 +24,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { e2eSkipReason, run, sleep, type RunResult, type TpodEnv } from './harness.js';
+import { e2eSkipReason, isExecutable, onPath as harnessOnPath, run, sleep, type RunResult, type TpodEnv } from './harness.js';
 
 const SYSTEMD_BINARIES = ['/lib/systemd/systemd', '/usr/lib/systemd/systemd'];
 const DBUS_USER_SOCKET_UNITS = ['/usr/lib/systemd/user/dbus.socket', '/lib/systemd/user/dbus.socket'];
@@ -32,21 +32,7 @@ const HOW_TO =
   'as root, run .ci/testbed.sh, then start the tests inside the delegated cgroup: ' +
   '.ci/user-cgroup.sh tpodtest env HOME=/home/tpodtest PATH=/usr/local/bin:/usr/bin:/bin npx vitest run --project e2e FILE';
 
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
+const onPath = (name: string): string | undefined => harnessOnPath(name, process.env.PATH ?? '/usr/bin:/bin');
 
 /** The systemd binary that runs `--user`, if installed. */
 export function systemdBinary(): string | undefined {
