@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Context } from './context.js';
 import { TpodError, isErrno } from '../errors.js';
 import { checkContainerName } from '../runtime/options.js';
-import { containersLockPath, findContainer, nameInUseError, readContainer, type ContainerRecord } from '../storage/containers.js';
+import { containersLockPath, findContainer, nameInUseError, podNameTaken, readContainer, type ContainerRecord } from '../storage/containers.js';
 import { writeJsonAtomic } from '../storage/atomic.js';
 import { withLock } from '../storage/lock.js';
 
@@ -34,6 +34,8 @@ export async function renameContainer(ctx: Context, nameOrId: string, newName: s
     const rec = readContainer(ctx, found.id);
     if (!rec) throw new TpodError('ENOCONTAINER', `no container with name or ID "${nameOrId}" found: no such container`);
     if (rec.name === newName) return rec;
+    // Pods and containers share names (pod create checks containers the same way).
+    if (podNameTaken(ctx, newName)) throw new TpodError('ENAMEINUSE', `renaming container ${rec.id}: name "${newName}" is in use: pod already exists`);
     const newLink = join(names, newName);
     const owner = linkTarget(newLink);
     if (owner !== undefined) {

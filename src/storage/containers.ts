@@ -193,7 +193,7 @@ export function containerNameOwner(ctx: Context, name: string): string | undefin
 }
 
 /** Pods and containers share names, as in Podman: a pod's name link names a pod.json. */
-function podNameTaken(ctx: Context, name: string): boolean {
+export function podNameTaken(ctx: Context, name: string): boolean {
   try {
     const id = readlinkSync(join(ctx.paths.root, 'pods', 'names', name));
     return ID_RE.test(id) && existsSync(join(ctx.paths.root, 'pods', id, 'pod.json'));

@@ -14,6 +14,7 @@ import { removalOrder, dependentsOf, pidAlive } from '../../../src/engine/remove
 import { reportRemovals } from '../../../src/cli/report.js';
 import { TpodError } from '../../../src/errors.js';
 import { renameContainer } from '../../../src/engine/rename.js';
+import { createPod } from '../../../src/storage/pods.js';
 import { formatList } from '../../../src/cli/table.js';
 import { parseLabels } from '../../../src/runtime/options.js';
 import type { OciSpec } from '../../../src/runtime/spec.js';
@@ -227,6 +228,13 @@ describe('ps over stored records', () => {
     expect(findContainer(ctx, 'alpha').id).toBe(again.id);
     expect(readlinkSync(join(ctx.paths.containers, 'names', 'gamma'))).toBe(a.id);
     expect(readlinkSync(join(ctx.paths.containers, 'names', 'alpha'))).toBe(again.id);
+  });
+
+  it('rename refuses a name a pod has (pods and containers share names)', async () => {
+    await make('alpha');
+    await createPod(ctx, 'web', (p) => ({ id: p.id, name: p.name, created: new Date().toISOString(), labels: {}, share: ['ipc', 'net', 'uts'] }));
+    await expect(renameContainer(ctx, 'alpha', 'web')).rejects.toThrow('name "web" is in use: pod already exists');
+    expect(findContainer(ctx, 'alpha').name).toBe('alpha');
   });
 
   it('a rename killed after linking the new name leaves a stale link that repair drops (guards against a name owned twice)', async () => {
