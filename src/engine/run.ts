@@ -126,6 +126,8 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   // --rm also when the container failed to start; the helper already removed the dir.
   if (opts.rm) await forgetContainer(ctx, id, name);
   else await updateContainer(ctx, id, { state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });
+  // No monitor ran the clean-up here: a pod with --exit-policy stop is this run's to stop.
+  if (p.record.pod) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, p.record);
   if (failure) throw failure;
   return code;
 }

@@ -118,6 +118,12 @@ describeE2E('pods', () => {
     await ok(['run', '-d', '--pod', 'once', '--name', 'job', img, 'sleep', '0.3']);
     await until('the pod to stop after its last member', async () => (await state(`${id.slice(0, 12)}-infra`)) === 'exited', 20_000);
     await ok(['pod', 'rm', 'once']);
+
+    // An attached `run --rm` has no monitor clean-up: the run applies the policy itself.
+    const att = await out(['pod', 'create', '--name', 'attached', '--exit-policy', 'stop']);
+    await ok(['run', '--rm', '--pod', 'attached', img, 'true']);
+    expect(await state(`${att.slice(0, 12)}-infra`)).toBe('exited');
+    await ok(['pod', 'rm', 'attached']);
   });
 
   it('--share +pid: members see the infra as PID 1 and each other', async () => {
