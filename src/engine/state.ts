@@ -142,7 +142,12 @@ export function monitorIdentity(rec: ContainerRecord): ProcessIdentity | undefin
 
 /** States in which a monitor should be keeping the container. */
 export function hasMonitor(state: ContainerRecord['state']): boolean {
-  return state === 'running' || state === 'stopping' || state === 'paused';
+  return isUp(state);
+}
+
+/** A live status in which the container's processes exist (running, stopping or paused). */
+export function isUp(status: LiveStatus): boolean {
+  return status === 'running' || status === 'stopping' || status === 'paused';
 }
 
 /**

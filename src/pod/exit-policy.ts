@@ -9,8 +9,7 @@ export async function applyExitPolicy(ctx: Context, ended: ContainerRecord): Pro
   if (!ended.pod || ended.isInfra) return;
   const pod = readPod(ctx, ended.pod);
   if (!pod || pod.exitPolicy !== 'stop' || pod.infraId === undefined) return;
-  const { liveState } = await import('../engine/state.js');
-  const { isUp } = await import('./lifecycle.js');
+  const { isUp, liveState } = await import('../engine/state.js');
   // The ended member counts too: a clean-up that found it still running changes nothing.
   const others = podMembers(ctx, pod).filter((m) => !m.isInfra && isUp(liveState(ctx, m).status));
   if (others.length > 0) return;

@@ -12,7 +12,7 @@ import type { RunOptions } from '../runtime/options.js';
 import { readContainer, type ContainerRecord } from '../storage/containers.js';
 import { findPod, readPod, type PodRecord } from '../storage/pods.js';
 import { writeFileAtomic } from '../storage/atomic.js';
-import { liveState } from '../engine/state.js';
+import { isUp, liveState } from '../engine/state.js';
 
 export type JoinedNamespaces = Partial<Record<'ipc' | 'uts' | 'pid', string>>;
 
@@ -33,10 +33,6 @@ export interface PodJoin {
 }
 
 const BY_PATH = ['ipc', 'uts', 'pid'] as const;
-
-function isRunning(status: string): boolean {
-  return status === 'running' || status === 'paused' || status === 'stopping';
-}
 
 /** Podman's refusal of ports on a member: they belong to the pod. */
 export function memberPortsError(): TpodError {
@@ -148,7 +144,7 @@ export async function joinPod(ctx: Context, given: RunOptions, co: { start: bool
     const namespaces = (): JoinedNamespaces => {
       if (!infra) return {};
       const cur = readContainer(ctx, infra.id);
-      return namespacePaths(pod.share, cur && isRunning(liveState(ctx, cur).status) ? cur.pid : undefined);
+      return namespacePaths(pod.share, cur && isUp(liveState(ctx, cur).status) ? cur.pid : undefined);
     };
     const out: PodJoin = { pod, opts: member, namespaces, ...(undo ? { undo } : {}) };
     if (infra && co.start) {
@@ -193,8 +189,7 @@ export async function ensureInfraRunning(ctx: Context, pod: PodRecord, o: { defe
   if (pod.infraId === undefined) throw new TpodError('EINTERNAL', `pod ${pod.name} has no infra container`);
   const infra = readContainer(ctx, pod.infraId);
   if (!infra) throw missingInfra(pod);
-  const s = liveState(ctx, infra).status;
-  if (s === 'running' || s === 'stopping' || s === 'paused') return infra;
+  if (isUp(liveState(ctx, infra).status)) return infra;
   await waitPortsReleased(infra);
   const { startContainer } = await import('../engine/start.js');
   const r = await startContainer(ctx, infra.id, o.deferNetworkReady ? { deferNetworkReady: true } : {});
@@ -258,7 +253,7 @@ export function refreshMemberNamespaces(ctx: Context, rec: ContainerRecord): voi
   const infra = readContainer(ctx, pod.infraId);
   if (!infra) throw missingInfra(pod);
   const s = liveState(ctx, infra);
-  if ((s.status !== 'running' && s.status !== 'paused' && s.status !== 'stopping') || s.pid === undefined) {
+  if (!isUp(s.status) || s.pid === undefined) {
     throw new TpodError('ERUNTIME', `the infra container of pod ${pod.name} is not running: start the pod first (tpod pod start ${pod.name})`);
   }
   const file = join(ctx.paths.containers, rec.id, 'userdata', 'config.json');

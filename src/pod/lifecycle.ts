@@ -6,13 +6,9 @@ import type { Context } from '../engine/context.js';
 import { TpodError, UsageError } from '../errors.js';
 import { readContainer, type ContainerRecord } from '../storage/containers.js';
 import { findPod, listPods, podMembers, type PodRecord } from '../storage/pods.js';
-import type { LiveStatus } from '../engine/state.js';
+import { isUp } from '../engine/state.js';
 import { eachOnItsOwn } from '../util/each.js';
 import { readIdFiles } from '../util/id-files.js';
-
-export function isUp(status: LiveStatus): boolean {
-  return status === 'running' || status === 'stopping' || status === 'paused';
-}
 
 function combined(pod: PodRecord, what: string, errors: Array<{ rec: ContainerRecord; err: TpodError }>): TpodError {
   if (errors.length === 1) {

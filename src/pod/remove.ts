@@ -6,7 +6,7 @@ import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 import { listContainers } from '../storage/containers.js';
 import { findPod, listPods, podMembers, readPod, removePodRecord, type PodRecord } from '../storage/pods.js';
-import { isUp, stopMembers } from './lifecycle.js';
+import { stopMembers } from './lifecycle.js';
 
 export interface PodRemoveOptions {
   force: boolean;
@@ -31,7 +31,7 @@ function joinErrors(errors: string[]): string {
 
 /** Removes POD and its containers. Throws (having removed nothing) when a container runs and force is off. */
 export async function removePod(ctx: Context, pod: PodRecord, o: PodRemoveOptions): Promise<void> {
-  const { liveState, reconcileAll } = await import('../engine/state.js');
+  const { isUp, liveState, reconcileAll } = await import('../engine/state.js');
   const members = await reconcileAll(ctx, podMembers(ctx, pod));
   if (!o.force) {
     // Members first, as they are removed first; the infra last.

@@ -44,11 +44,6 @@ export function podStatus(states: readonly LiveStatus[]): PodStatus {
   return 'Created';
 }
 
-/** True when a container state keeps processes alive (pod prune and pod top look at this). */
-export function isActive(s: LiveStatus): boolean {
-  return s === 'running' || s === 'stopping' || s === 'paused';
-}
-
 /** A pod as the listing commands see it: its record, its members' live views (infra first), its status. */
 export interface PodView {
   pod: PodRecord;
