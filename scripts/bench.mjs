@@ -219,38 +219,6 @@ const ROWS = [
       return procs.reduce((sum, p) => sum + p.rssKiB, 0) / n;
     },
   },
-  {
-    // A real distribution from a registry on loopback: pulled from scratch each run
-    // (`rmi -a -f` in between, not timed), median of BENCH_PULL_RUNS (3) runs per engine.
-    name: 'pull of a Debian minbase image (95 MB gzip layer) from a loopback registry',
-    target: 0.5,
-    needs: [['pull'], ['rmi']],
-    setup: async (engine) => {
-      pullBench.ref ??= await startPullRegistry(engine);
-      writeRegistriesConf(engine, pullBench.host);
-      pullBench.engines.push(engine);
-      // One untimed pull warms what is not the pull (pause process, storage set-up).
-      await execOk(engine, ['pull', '-q', pullBench.ref], 'warm-up pull', 600_000);
-    },
-    measure: async (engine) => {
-      // Every engine's runs, alternating, on the first call: the machine's state drifts
-      // (page cache, writeback) over a series of 200 MB extractions.
-      if (!pullBench.times) {
-        pullBench.times = Object.fromEntries(pullBench.engines.map((e) => [e.name, []]));
-        const runs = Number(process.env.BENCH_PULL_RUNS) || 3;
-        for (let i = 0; i < runs; i++) {
-          for (const e of pullBench.engines) {
-            await execOk(e, ['rmi', '-a', '-f'], 'rmi before pull');
-            const r = await exec(e, ['pull', '-q', pullBench.ref], { timeout: 600_000 });
-            if (r.code !== 0) throw new Error(`${e.name} pull exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
-            pullBench.times[e.name].push(r.ms);
-          }
-        }
-        for (const e of pullBench.engines) log(`${e.name} pull: ${pullBench.times[e.name].map((t) => fmt(t)).join(', ')}`);
-      }
-      return median(pullBench.times[engine.name]);
-    },
-  },
   // Networking (src/network/): each engine's default network (tpod: pasta where
   // installed; Podman 4.3: slirp4netns, Podman 5: pasta), then slirp4netns on both.
   {
@@ -323,6 +291,39 @@ const ROWS = [
       return ms;
     },
   })),
+  {
+    // A real distribution from a registry on loopback: pulled from scratch each run
+    // (`rmi -a -f` in between, not timed), median of BENCH_PULL_RUNS (3) runs per engine.
+    // Last: `rmi -a -f` also removes the busybox image the other rows run.
+    name: 'pull of a Debian minbase image (95 MB gzip layer) from a loopback registry',
+    target: 0.5,
+    needs: [['pull'], ['rmi']],
+    setup: async (engine) => {
+      pullBench.ref ??= await startPullRegistry(engine);
+      writeRegistriesConf(engine, pullBench.host);
+      pullBench.engines.push(engine);
+      // One untimed pull warms what is not the pull (pause process, storage set-up).
+      await execOk(engine, ['pull', '-q', pullBench.ref], 'warm-up pull', 600_000);
+    },
+    measure: async (engine) => {
+      // Every engine's runs, alternating, on the first call: the machine's state drifts
+      // (page cache, writeback) over a series of 200 MB extractions.
+      if (!pullBench.times) {
+        pullBench.times = Object.fromEntries(pullBench.engines.map((e) => [e.name, []]));
+        const runs = Number(process.env.BENCH_PULL_RUNS) || 3;
+        for (let i = 0; i < runs; i++) {
+          for (const e of pullBench.engines) {
+            await execOk(e, ['rmi', '-a', '-f'], 'rmi before pull');
+            const r = await exec(e, ['pull', '-q', pullBench.ref], { timeout: 600_000 });
+            if (r.code !== 0) throw new Error(`${e.name} pull exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+            pullBench.times[e.name].push(r.ms);
+          }
+        }
+        for (const e of pullBench.engines) log(`${e.name} pull: ${pullBench.times[e.name].map((t) => fmt(t)).join(', ')}`);
+      }
+      return median(pullBench.times[engine.name]);
+    },
+  },
 ];
 const podBench = { n: 0 };
 
