@@ -205,9 +205,8 @@ export async function startContainer(ctx: Context, id: string, lo: Omit<LaunchOp
   if (!before) throw new TpodError('ENOCONTAINER', `no container with name or ID "${id}" found: no such container`);
   await reconcile(ctx, before);
   // A pod member needs its pod's infra running (started here, before the lock: it takes it too).
-  const pod = before.pod ? await import('../pod/join.js') : undefined;
-  if (pod) await pod.beforeMemberStart(ctx, before);
-  const result = await withLock(containersLockPath(ctx), async () => {
+  if (before.pod) await (await import('../pod/join.js')).beforeMemberStart(ctx, before);
+  return withLock(containersLockPath(ctx), async () => {
     const rec = readContainer(ctx, id);
     if (!rec) throw new TpodError('ENOCONTAINER', `no container with name or ID "${id}" found: no such container`);
     const ls = liveState(ctx, rec);
@@ -221,6 +220,4 @@ export async function startContainer(ctx: Context, id: string, lo: Omit<LaunchOp
     writeJsonAtomic(recordPath(ctx, rec.id), launched.record);
     return { ...launched, alreadyRunning: false };
   });
-  if (pod && result.record.isInfra && !result.alreadyRunning) await pod.afterInfraStart(ctx, result.record);
-  return result;
 }

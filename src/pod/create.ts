@@ -217,13 +217,12 @@ export async function createPodFromOptions(ctx: Context, o: PodCreateOptions): P
       if (o.hostname !== undefined) rec.hostname = o.hostname;
       if (o.exitPolicy === 'stop') rec.exitPolicy = 'stop';
       if (o.createCommand) rec.createCommand = o.createCommand;
-      if (o.infraConmonPidFile) rec.infraConmonPidFile = o.infraConmonPidFile;
       if (o.infra && imageName && images) {
         const { prepareContainer } = await import('../engine/create.js');
         const infraOpts: RunOptions = { ...o.infra, image: imageName, name: o.infraName ?? `${id.slice(0, 12)}-infra` };
         // The pod's name is its hostname unless --hostname says otherwise (Podman 4).
         if (o.share.includes('uts')) infraOpts.hostname = o.hostname ?? name;
-        // The monitor pid file, written at each infra start (src/systemd/run-options.ts).
+        // The monitor pid file, written at each infra start like any --conmon-pidfile (src/systemd/run-options.ts).
         if (o.infraConmonPidFile) Object.assign(infraOpts, { systemd: { conmonPidFile: o.infraConmonPidFile } });
         const p = await prepareContainer(ctx, infraOpts, images, { forRun: false, pod: { id, infra: true } });
         infraId = p.record.id;

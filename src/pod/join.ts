@@ -194,21 +194,8 @@ export async function ensureInfraRunning(ctx: Context, pod: PodRecord, o: { defe
   const { startContainer } = await import('../engine/start.js');
   const r = await startContainer(ctx, infra.id, o.deferNetworkReady ? { deferNetworkReady: true } : {});
   if ('handle' in r) r.handle.release();
-  // startContainer wrote --infra-conmon-pidfile (afterInfraStart).
+  // startContainer wrote --infra-conmon-pidfile (the infra's own --conmon-pidfile).
   return r.record;
-}
-
-/** --infra-conmon-pidfile: the infra monitor's pid, at each start. */
-export async function afterInfraStart(ctx: Context, infra: ContainerRecord): Promise<void> {
-  if (!infra.pod || infra.monitorPid === undefined) return;
-  const pod = readPod(ctx, infra.pod);
-  if (!pod?.infraConmonPidFile) return;
-  const { writeFileSync } = await import('node:fs');
-  try {
-    writeFileSync(pod.infraConmonPidFile, `${infra.monitorPid}\n`, { mode: 0o644 });
-  } catch (err) {
-    throw new TpodError('ESTORAGE', `cannot write the infra monitor pid file ${pod.infraConmonPidFile}: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 /**

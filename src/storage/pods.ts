@@ -36,8 +36,6 @@ export interface PodRecord {
   exitPolicy?: 'continue' | 'stop';
   /** argv of the `pod create` (Podman's CreateCommand), for inspect and generate systemd. */
   createCommand?: string[];
-  /** --infra-conmon-pidfile: where the infra's monitor pid is written when it starts. */
-  infraConmonPidFile?: string;
 }
 
 export function podsDir(ctx: Context): string {

@@ -33,10 +33,8 @@ export function podFacts(ctx: Context, pod: PodRecord, members: ContainerRecord[
     name: pod.name,
     members: members.filter((m) => m.id !== pod.infraId).map((m) => containerFacts(ctx, m)),
   };
-  if (infraRec) {
-    p.infra = containerFacts(ctx, infraRec);
-    if (pod.infraConmonPidFile) p.infra.monitorPidFile = pod.infraConmonPidFile;
-  }
+  // The infra's --infra-conmon-pidfile is its own --conmon-pidfile (src/pod/create.ts).
+  if (infraRec) p.infra = containerFacts(ctx, infraRec);
   if (pod.createCommand) p.createCommand = pod.createCommand;
   return p;
 }
