@@ -11,6 +11,7 @@ import { parseNetworkFlag, type NetworkModeName } from '../network/mode.js';
 import { parsePublishList, type PortMapping } from '../network/ports.js';
 import { checkDnsServers, parseAddHost } from '../network/etc-files.js';
 import type { SystemdRunOptions } from '../systemd/run-options.js';
+import { readIdFiles } from '../util/id-files.js';
 
 /** The flags as the CLI collected them, before any checking. */
 export interface RawRunFlags {
@@ -499,16 +500,13 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
 function parsePodFlag(raw: RawRunFlags, host: HostAccess): string | undefined {
   if (raw.podIdFile !== undefined && raw.podIdFile !== '') {
     if (raw.pod !== undefined && raw.pod !== '') throw new UsageError('--pod and --pod-id-file cannot be set together');
-    let text: string;
-    try {
-      text = host.readFile(resolve(host.cwd, raw.podIdFile));
-    } catch (err) {
-      const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
-      throw new TpodError('EUSAGE', `reading pod ID from file: open ${raw.podIdFile}: ${why}`);
-    }
-    const id = text.trim();
-    if (id === '') throw new UsageError(`reading pod ID from file ${raw.podIdFile}: the file is empty`);
-    return id;
+    // The first line, as for --cidfile and `pod start/stop/rm --pod-id-file` (src/util/id-files.ts).
+    const file = raw.podIdFile;
+    const [id] = readIdFiles([resolve(host.cwd, file)], false, {
+      open: (_p, why) => `reading pod ID from file: open ${file}: ${why}`,
+      empty: () => `reading pod ID from file ${file}: the file is empty`,
+    }, host.readFile);
+    return id!;
   }
   if (raw.pod === undefined || raw.pod === '') return undefined;
   if (raw.pod.startsWith('new:') && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(raw.pod.slice(4))) {

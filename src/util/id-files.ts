@@ -10,12 +10,17 @@ export interface IdFileMessages {
   empty(path: string): string;
 }
 
-export function readIdFiles(paths: readonly string[], ignore: boolean, say: IdFileMessages): string[] {
+export function readIdFiles(
+  paths: readonly string[],
+  ignore: boolean,
+  say: IdFileMessages,
+  read: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): string[] {
   const ids: string[] = [];
   for (const p of paths) {
     let text: string;
     try {
-      text = readFileSync(p, 'utf8');
+      text = read(p);
     } catch (err) {
       if (ignore && isErrno(err, 'ENOENT')) continue;
       const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;

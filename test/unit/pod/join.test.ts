@@ -4,7 +4,17 @@ import { parseRunOptions, type HostAccess, type RawRunFlags } from '../../../src
 import type { PodRecord } from '../../../src/storage/pods.js';
 import type { ContainerRecord } from '../../../src/storage/containers.js';
 
-const host: HostAccess = { env: {}, cwd: '/', readFile: (p) => (p === '/ids/pod' ? 'abc123\n' : ''), stat: () => undefined };
+const files: Record<string, string> = { '/ids/pod': 'abc123\n', '/ids/two-lines': 'abc123\nsomething else\n', '/ids/empty': '' };
+const host: HostAccess = {
+  env: {},
+  cwd: '/',
+  readFile: (p) => {
+    const text = files[p];
+    if (text === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+    return text;
+  },
+  stat: () => undefined,
+};
 const opts = (f: Partial<RawRunFlags> = {}) => parseRunOptions({ image: 'busybox', command: [], pod: 'p', ...f }, host);
 
 const pod: PodRecord = { id: 'p'.repeat(64), name: 'p', created: '', labels: {}, share: ['ipc', 'net', 'uts'], infraId: 'i'.repeat(64) };
@@ -54,5 +64,11 @@ describe('pod members', () => {
     expect(parseRunOptions({ image: 'b', command: [], podIdFile: '/ids/pod' }, host).pod).toBe('abc123');
     expect(() => parseRunOptions({ image: 'b', command: [], podIdFile: '/ids/pod', pod: 'x' }, host)).toThrow('--pod and --pod-id-file cannot be set together');
     expect(() => parseRunOptions({ image: 'b', command: [], pod: 'new:bad name' }, host)).toThrow(/invalid pod name/);
+  });
+
+  it('--pod-id-file on run/create counts only the first line, as pod start/stop/rm --pod-id-file and --cidfile do', () => {
+    expect(parseRunOptions({ image: 'b', command: [], podIdFile: '/ids/two-lines' }, host).pod).toBe('abc123');
+    expect(() => parseRunOptions({ image: 'b', command: [], podIdFile: '/ids/empty' }, host)).toThrow('reading pod ID from file /ids/empty: the file is empty');
+    expect(() => parseRunOptions({ image: 'b', command: [], podIdFile: '/ids/none' }, host)).toThrow('reading pod ID from file: open /ids/none: no such file or directory');
   });
 });
