@@ -6,10 +6,10 @@
 // Nothing is left half-made: options are checked before anything is written, the pod
 // is created under the pods lock with its infra inside that step, and an infra whose
 // pod record could not be committed is removed again.
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Context } from '../engine/context.js';
-import { TpodError, UsageError, isErrno } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { checkIdFile, writeIdFile } from '../util/id-files.js';
 import type { RunOptions, RawRunFlags, HostAccess } from '../runtime/options.js';
 import { createPod, findPod, type PodNamespace, type PodRecord } from '../storage/pods.js';
 import { infraImageName } from './infra.js';
@@ -166,22 +166,7 @@ export function parsePodCreateOptions(raw: RawPodCreateFlags, host?: HostAccess,
 
 /** Refuses an existing id file before anything is created (Podman's message). */
 export function checkPodIdFile(path: string): void {
-  if (existsSync(path)) throw new TpodError('EUSAGE', `pod id file exists. Ensure another pod is not using it or delete ${path}`);
-}
-
-function writePodIdFile(path: string, id: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o644);
-  } catch (err) {
-    if (isErrno(err, 'EEXIST')) checkPodIdFile(path);
-    throw new TpodError('ESTORAGE', `cannot write the pod id file ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    writeSync(fd, id);
-  } finally {
-    closeSync(fd);
-  }
+  checkIdFile(path, 'pod');
 }
 
 /**
@@ -239,7 +224,7 @@ export async function createPodFromOptions(ctx: Context, o: PodCreateOptions): P
   }
   if (o.podIdFile !== undefined) {
     try {
-      writePodIdFile(o.podIdFile, pod.id);
+      writeIdFile(o.podIdFile, pod.id, 'pod');
     } catch (err) {
       const { removePod } = await import('./remove.js');
       await removePod(ctx, pod, { force: true }).catch(() => undefined);

@@ -3,11 +3,11 @@
 // them at create and start time: the container id file, the monitor's pid file (the
 // PIDFile= of units without --new), the notify socket mounted into a container that
 // speaks sd_notify itself, and the PODMAN_SYSTEMD_UNIT label.
-import { closeSync, mkdirSync, openSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TpodError, UsageError } from '../errors.js';
 import type { Context } from '../engine/context.js';
-import { readIdFiles } from '../util/id-files.js';
+import { checkIdFile, readIdFiles, writeIdFile } from '../util/id-files.js';
 
 export type SdNotifyMode = 'conmon' | 'container' | 'ignore';
 export type CgroupsMode = 'enabled' | 'disabled' | 'no-conmon' | 'split';
@@ -63,25 +63,12 @@ export function parseSystemdRunFlags(raw: SystemdRunFlags, cwd = process.cwd()):
 
 /** As Podman: an existing id file may belong to another container, so it is never overwritten. */
 export function checkCidFile(path: string): void {
-  if (existsSync(path)) {
-    throw new TpodError('EUSAGE', `container id file exists. Ensure another container is not using it or delete ${path}`);
-  }
+  checkIdFile(path, 'container');
 }
 
 /** Writes the new container's id, exclusively (a file created meanwhile is not replaced). */
 export function writeCidFile(path: string, id: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o644);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') checkCidFile(path);
-    throw new TpodError('ESTORAGE', `cannot write the container id file ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    writeSync(fd, id);
-  } finally {
-    closeSync(fd);
-  }
+  writeIdFile(path, id, 'container');
 }
 
 /** Where the monitor's pid is written at each start unless --conmon-pidfile names a file. */

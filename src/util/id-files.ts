@@ -1,7 +1,8 @@
-// --cidfile / --pod-id-file readers: each file holds an id on its first line (Podman
-// writes it without a newline). A missing or empty file is skipped with IGNORE (a
-// systemd unit's ExecStopPost after its container or pod is already gone).
-import { readFileSync } from 'node:fs';
+// --cidfile / --pod-id-file: each file holds an id on its first line (Podman writes it
+// without a newline). Writers never replace an existing file (another container or pod
+// may own it); readers skip a missing or empty file with IGNORE (a systemd unit's
+// ExecStopPost after its container or pod is already gone).
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { TpodError, isErrno } from '../errors.js';
 
 export interface IdFileMessages {
@@ -34,4 +35,28 @@ export function readIdFiles(
     ids.push(id);
   }
   return ids;
+}
+
+/** "container" or "pod": whose id the file holds (Podman's messages name it). */
+export type IdFileOwner = 'container' | 'pod';
+
+/** Refuses, before anything is created, an id file that exists (as Podman: another may own it). */
+export function checkIdFile(path: string, owner: IdFileOwner): void {
+  if (existsSync(path)) throw new TpodError('EUSAGE', `${owner} id file exists. Ensure another ${owner} is not using it or delete ${path}`);
+}
+
+/** Writes the new id, exclusively (a file created meanwhile is not replaced). */
+export function writeIdFile(path: string, id: string, owner: IdFileOwner): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o644);
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) checkIdFile(path, owner);
+    throw new TpodError('ESTORAGE', `cannot write the ${owner} id file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    writeSync(fd, id);
+  } finally {
+    closeSync(fd);
+  }
 }
