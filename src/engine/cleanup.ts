@@ -12,6 +12,7 @@ import { withLock } from '../storage/lock.js';
 import { hasMonitor, liveState, runtimeStateExists, withLiveState, exitFilePath } from './state.js';
 import type { NsStep } from '../rootless/join.js';
 import { runtimeFor, runtimeDeleteCommand, runtimeGlobalsFor } from './runtime-of.js';
+import { unshareHostsName } from '../network/plan.js';
 
 /**
  * Unmounts the rootfs and deletes the runtime's state for the container. Spawns one
@@ -128,6 +129,7 @@ export async function cleanupContainer(ctx: Context, id: string): Promise<Cleanu
     // The exit file stays (tmpfs, gone at reboot): `wait` on a --rm container reads it.
     // The directory went with the clean-up's spawn; this drops the name (and any rest).
     await forgetContainer(ctx, id, removeRec.name);
+    unshareHostsName(ctx, removeRec);
   }
   // A pod with --exit-policy stop stops once its last member has exited.
   if (first.pod && !first.isInfra && !restarted) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, first);

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../storage/atomic.js';
 import type { ImageConfigBody } from '../image/types.js';
 import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.js';
 import { buildHosts } from '../network/etc-files.js';
-import { resolveNetwork, networkFiles } from '../network/plan.js';
+import { resolveNetwork, networkFiles, shareHostsName } from '../network/plan.js';
 import { releaseNetwork, startNetworkEarly } from '../network/setup.js';
 import { addContainerNotify, ensureNotifyDir, writeCidFile } from '../systemd/run-options.js';
 
@@ -225,6 +225,8 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
       resolvConf: place(net.resolvConf, 'resolv.conf'),
     } as { hosts?: string; hostname: string; resolvConf?: string; passwd?: string; group?: string };
     writeFileSync(files.hostname, `${hostname}\n`, { mode: 0o644 });
+    // A shared /etc/hosts (pod member, container:) lists this container too.
+    if (net.hosts && 'path' in net.hosts && network.peer) shareHostsName(ctx, network.peer, name);
     if (extraFiles.passwd !== undefined) {
       files.passwd = join(dirs.userdata, 'passwd');
       writeFileSync(files.passwd, extraFiles.passwd, { mode: 0o644 });

@@ -12,6 +12,7 @@ import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
 import { findContainer, listContainers, readContainer, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
 import { hasMonitor, liveState, reconcile, runtimeStateExists, exitFilePath, attachSocketPath } from './state.js';
+import { unshareHostsName } from '../network/plan.js';
 
 /** Podman's exit codes for rm: no such container 1, running without force 2. */
 export const RM_EXIT = { notFound: 1, stateImproper: 2 } as const;
@@ -171,6 +172,7 @@ export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Pro
   }
   await removeContainer(ctx, rec.id, ...(o.remover ? [o.remover] : []));
   removeRunFiles(ctx, rec);
+  unshareHostsName(ctx, rec);
 }
 
 /**

@@ -21,6 +21,7 @@ import { runInNamespace, type NsStep } from '../rootless/join.js';
 import { ensurePause } from '../rootless/pause.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import { networkReleaseSteps, networkSetupSteps, prepareNetworkLaunch, releaseNetwork, waitPastaStep } from '../network/setup.js';
+import { unshareHostsName } from '../network/plan.js';
 
 /** The runtime's state dir (tmpfs, per boot) and where it logs, per container. */
 export function runtimePaths(ctx: Context, id: string): { stateRoot: string; logFile: string } {
@@ -89,7 +90,10 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     const err = mapRuntimeError(p.runtime, commandNotFoundText(p.runtime, p.missingCommand));
     if (p.networkStarted) await p.networkStarted.catch(() => undefined).then(() => releaseNetwork(ctx, p.record));
     // Nothing was mounted: the dir holds only files tpod wrote, which Node can remove.
-    if (opts.rm) await forgetContainer(ctx, id, name, async (d) => rmSync(d.dir, { recursive: true, force: true }));
+    if (opts.rm) {
+      await forgetContainer(ctx, id, name, async (d) => rmSync(d.dir, { recursive: true, force: true }));
+      unshareHostsName(ctx, p.record);
+    }
     else await updateContainer(ctx, id, { state: 'exited', exitCode: err.exitCode, finishedAt: new Date().toISOString() });
     throw err;
   }
@@ -124,8 +128,10 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   // the helper's pid file goes either way.
   await releaseNetwork(ctx, p.record);
   // --rm also when the container failed to start; the helper already removed the dir.
-  if (opts.rm) await forgetContainer(ctx, id, name);
-  else await updateContainer(ctx, id, { state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });
+  if (opts.rm) {
+    await forgetContainer(ctx, id, name);
+    unshareHostsName(ctx, p.record);
+  } else await updateContainer(ctx, id, { state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });
   // No monitor ran the clean-up here: a pod with --exit-policy stop is this run's to stop.
   if (p.record.pod) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, p.record);
   if (failure) throw failure;

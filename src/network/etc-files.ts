@@ -115,3 +115,39 @@ export function checkDnsServers(list: string[]): void {
     if (isIP(s) === 0) throw new UsageError(`invalid --dns "${s}": not an IP address`);
   }
 }
+
+// ---- names of containers that share another's network (pod members) ----------------
+// Podman lists every container of a shared network namespace in its one /etc/hosts,
+// at the address of the namespace's owner (the pod's infra), so members find each
+// other by name. The file is bind-mounted into running containers: it is rewritten
+// in place (same inode), never replaced.
+
+function hostsFields(line: string): string[] {
+  return line.replace(/#.*/, '').trim().split(/\s+/).filter((f) => f !== '');
+}
+
+/** The address the first line naming OWNER gives it. */
+export function hostsAddressOf(text: string, owner: string): string | undefined {
+  for (const line of text.split('\n')) {
+    const [ip, ...names] = hostsFields(line);
+    if (ip !== undefined && names.includes(owner)) return ip;
+  }
+  return undefined;
+}
+
+/** TEXT with `IP<TAB>NAME` added, unless a line names NAME already. */
+export function withHostsName(text: string, ip: string, name: string): string {
+  if (text.split('\n').some((line) => hostsFields(line).slice(1).includes(name))) return text;
+  return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${ip}\t${name}\n`;
+}
+
+/** TEXT without the lines that name NAME alone (what withHostsName added). */
+export function withoutHostsName(text: string, name: string): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      const f = hostsFields(line);
+      return !(f.length === 2 && f[1] === name);
+    })
+    .join('\n');
+}

@@ -7,7 +7,7 @@
 // up on it before the container's process exists, `container:` joins it by path, and
 // removing the file is what stops pasta. The pods issue adds the pod's namespace here.
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Context } from '../engine/context.js';
 import { TpodError, UsageError } from '../errors.js';
 import type { RunOptions } from '../runtime/options.js';
@@ -16,7 +16,7 @@ import { findContainer, type ContainerRecord } from '../storage/containers.js';
 import { isUserMode, parseSlirpOptions, slirpAddresses } from './mode.js';
 import { readNetworkConfig, realSources, type NetworkConfig } from './config.js';
 import { assignHostPorts, checkPortsFree, checkPrivilegedPorts, exposedMappings, unprivilegedPortStart, type PortMapping } from './ports.js';
-import { buildHosts, buildResolvConf } from './etc-files.js';
+import { buildHosts, buildResolvConf, hostsAddressOf, withHostsName, withoutHostsName } from './etc-files.js';
 import { defaultRoute, findExecutable, hostIPv4, isExecutable } from './host.js';
 
 /** The record's network fields (src/storage/containers.ts). */
@@ -267,3 +267,31 @@ export function peerNetns(ctx: Context, peer: ContainerRecord): string | 'host' 
   throw new TpodError('ENETWORK', `container ${peer.name} has no network namespace to join: start it first`);
 }
 
+
+/** The /etc/hosts a `container:` container shares with the container it joined. */
+function sharedHostsPath(ctx: Context, peerId: string): string {
+  return join(ctx.paths.containers, peerId, 'userdata', 'hosts');
+}
+
+/**
+ * NAME joins PEER's network (a pod member its infra): its name goes into the hosts file
+ * they share, at PEER's address, as Podman does. In place: running containers have the
+ * file bind-mounted. Called inside create's lock (the store lock keeps writers apart).
+ */
+export function shareHostsName(ctx: Context, peer: ContainerRecord, name: string): void {
+  const path = sharedHostsPath(ctx, peer.id);
+  const text = readOr(path, '');
+  const ip = hostsAddressOf(text, peer.name);
+  if (ip === undefined) return; // --no-hosts on the peer, or a file the user rewrote
+  const next = withHostsName(text, ip, name);
+  if (next !== text) writeFileSync(path, next);
+}
+
+/** REC goes away: its name leaves the hosts file it shared (the peer may be gone too). */
+export function unshareHostsName(ctx: Context, rec: ContainerRecord): void {
+  if (!rec.network.startsWith('container:')) return;
+  const path = sharedHostsPath(ctx, rec.network.slice('container:'.length));
+  const text = readOr(path, '');
+  const next = withoutHostsName(text, rec.name);
+  if (next !== text) writeFileSync(path, next);
+}

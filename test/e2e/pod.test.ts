@@ -74,8 +74,14 @@ describeE2E('pods', () => {
     expect(await out(['exec', 'srv', 'sh', '-c', ns])).toBe(inPod);
     const outside = await out(['run', '--rm', '--network', 'none', img, 'sh', '-c', ns]);
     expect(outside.split('\n')[0]).not.toBe(inPod.split('\n')[0]);
-    // The members share the infra's /etc/hosts, which names the pod.
+    // The members share the infra's /etc/hosts, which names the pod and each member
+    // (at the pod's address), so members reach each other by name; a removed member leaves it.
     expect(await out(['run', '--rm', '--pod', 'web', img, 'cat', '/etc/hosts'])).toMatch(/\bwebhost\b/);
+    expect(await out(['run', '--rm', '--pod', 'web', img, 'wget', '-qO-', 'http://srv:80/index.html'])).toBe('hello from the pod');
+    await ok(['create', '--pod', 'web', '--name', 'brief', img, 'true']);
+    expect(await out(['exec', 'srv', 'cat', '/etc/hosts'])).toMatch(/^\S+\tbrief$/m);
+    await ok(['rm', 'brief']);
+    expect(await out(['exec', 'srv', 'cat', '/etc/hosts'])).not.toMatch(/\bbrief\b/);
   });
 
   it('pod stop / start / restart / kill / rm act on the whole pod', async () => {
@@ -208,7 +214,12 @@ describeE2E('pods', () => {
     const memberHost = await run(['create', '--pod', 'dup', '--hostname', 'x', img, 'true']);
     expect(memberHost.code).toBe(125);
     expect(memberHost.stderr).toContain('cannot set hostname when joining the pod UTS namespace');
-    for (const p of ['badshare', 'noinfra']) expect((await run(['pod', 'exists', p])).code).toBe(1);
+    // An id file in a directory that does not exist is refused before anything is created.
+    const cidNoDir = await run(['create', '--name', 'nocidfile', '--cidfile', '/nonexistent-tpod-dir/c.id', img, 'true']);
+    expect([cidNoDir.code, cidNoDir.stderr]).toEqual([125, 'Error: cannot write the container id file /nonexistent-tpod-dir/c.id: no such file or directory\n']);
+    const podIdNoDir = await run(['pod', 'create', '--name', 'noidfile', '--pod-id-file', '/nonexistent-tpod-dir/p.id']);
+    expect([podIdNoDir.code, podIdNoDir.stderr]).toEqual([125, 'Error: cannot write the pod id file /nonexistent-tpod-dir/p.id: no such file or directory\n']);
+    for (const p of ['badshare', 'noinfra', 'noidfile']) expect((await run(['pod', 'exists', p])).code).toBe(1);
     expect((await names()).length).toBe(before.length + 1); // dup's infra, nothing else
     // A pod without an infra: members keep their own namespaces; start with no container is refused.
     const bare = await out(['pod', 'create', '--name', 'bare', '--infra=false']);

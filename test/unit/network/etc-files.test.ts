@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { buildHosts, buildResolvConf, checkDnsServers, parseAddHost } from '../../../src/network/etc-files.js';
+import { buildHosts, buildResolvConf, checkDnsServers, hostsAddressOf, parseAddHost, withHostsName, withoutHostsName } from '../../../src/network/etc-files.js';
 
 describe('/etc/hosts', () => {
   it('lists --add-host first, then localhost, the container and host.containers.internal', () => {
@@ -51,5 +51,25 @@ describe('/etc/resolv.conf', () => {
   it('checks --dns values', () => {
     expect(() => checkDnsServers(['none'])).not.toThrow();
     expect(() => checkDnsServers(['1.1.1.1', 'x'])).toThrow('invalid --dns "x": not an IP address');
+  });
+});
+
+describe('names of containers sharing a network (pod members)', () => {
+  const infra = '127.0.0.1\tlocalhost\n192.0.2.2\tweb abc123-infra\n192.0.2.1\thost.containers.internal\n';
+
+  it('a member gets a line at the address of the namespace owner; once', () => {
+    const ip = hostsAddressOf(infra, 'abc123-infra');
+    expect(ip).toBe('192.0.2.2');
+    const one = withHostsName(infra, ip!, 'db');
+    expect(one).toBe(infra + '192.0.2.2\tdb\n');
+    expect(withHostsName(one, ip!, 'db')).toBe(one);
+    expect(withHostsName('127.0.0.1 a', '10.0.0.1', 'b')).toBe('127.0.0.1 a\n10.0.0.1\tb\n');
+  });
+
+  it('removing a member drops only its own line (not the owner line or --add-host entries naming it too)', () => {
+    const text = withHostsName(withHostsName(infra, '192.0.2.2', 'db'), '192.0.2.2', 'cache');
+    expect(withoutHostsName(text, 'db')).toBe(withHostsName(infra, '192.0.2.2', 'cache'));
+    expect(withoutHostsName(infra, 'abc123-infra')).toBe(infra);
+    expect(hostsAddressOf(infra, 'nobody')).toBeUndefined();
   });
 });
