@@ -164,7 +164,7 @@ export function parsePodCreateOptions(raw: RawPodCreateFlags, host?: HostAccess,
   return o;
 }
 
-/** Refuses an existing id file before anything is created (Podman's message). */
+/** Refuses an existing (or unwritable) id file before anything is created (Podman's message). */
 export function checkPodIdFile(path: string): void {
   checkIdFile(path, 'pod');
 }

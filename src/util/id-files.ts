@@ -2,7 +2,8 @@
 // without a newline). Writers never replace an existing file (another container or pod
 // may own it); readers skip a missing or empty file with IGNORE (a systemd unit's
 // ExecStopPost after its container or pod is already gone).
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { TpodError, isErrno } from '../errors.js';
 
 export interface IdFileMessages {
@@ -40,9 +41,19 @@ export function readIdFiles(
 /** "container" or "pod": whose id the file holds (Podman's messages name it). */
 export type IdFileOwner = 'container' | 'pod';
 
-/** Refuses, before anything is created, an id file that exists (as Podman: another may own it). */
+/**
+ * Refuses, before anything is created, an id file that exists (as Podman) or that could
+ * not be written afterwards (its directory is missing or not writable): a create must
+ * not make a container or pod and then fail on its id file.
+ */
 export function checkIdFile(path: string, owner: IdFileOwner): void {
   if (existsSync(path)) throw new TpodError('EUSAGE', `${owner} id file exists. Ensure another ${owner} is not using it or delete ${path}`);
+  try {
+    accessSync(dirname(path), constants.W_OK | constants.X_OK);
+  } catch (err) {
+    const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
+    throw new TpodError('EUSAGE', `cannot write the ${owner} id file ${path}: ${why}`);
+  }
 }
 
 /** Writes the new id, exclusively (a file created meanwhile is not replaced). */
