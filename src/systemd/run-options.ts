@@ -35,13 +35,20 @@ export interface SystemdRunOptions {
 const SDNOTIFY: readonly SdNotifyMode[] = ['conmon', 'container', 'ignore'];
 const CGROUPS: readonly CgroupsMode[] = ['enabled', 'disabled', 'no-conmon', 'split'];
 
-export function parseSystemdRunFlags(raw: SystemdRunFlags, cwd = process.cwd()): SystemdRunOptions {
+/**
+ * ENV: where NOTIFY_SOCKET is looked up. Podman's default --sdnotify is `container`:
+ * run under a Type=notify unit without the flag, the container itself says READY=1
+ * (without a NOTIFY_SOCKET the mode does nothing, so it is only chosen with one).
+ */
+export function parseSystemdRunFlags(raw: SystemdRunFlags, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): SystemdRunOptions {
   const o: SystemdRunOptions = {};
   if (raw.sdnotify !== undefined) {
     if (!SDNOTIFY.includes(raw.sdnotify as SdNotifyMode)) {
       throw new UsageError(`invalid argument "${raw.sdnotify}" for "--sdnotify": must be one of ${SDNOTIFY.join(', ')}`);
     }
     o.sdNotify = raw.sdnotify as SdNotifyMode;
+  } else if (env.NOTIFY_SOCKET) {
+    o.sdNotify = 'container';
   }
   if (raw.cgroups !== undefined) {
     if (!CGROUPS.includes(raw.cgroups as CgroupsMode)) {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { busyboxImage, freePort, helperDirFor, httpBody, run, tpod, tpodOk, until, useEnv, type RunResult } from './harness.js';
+import { busyboxImage, freePort, helperDirFor, httpBody, run, tpod, tpodBin, tpodOk, until, useEnv, type RunResult } from './harness.js';
 import { describeSystemd, useUserManager, type UserManager } from './systemd-user.js';
 
 const t = useEnv('gen-systemd');
@@ -169,6 +169,31 @@ describeSystemd('generate systemd under systemd --user', () => {
     expect(comm(Number(await m.show('container-says.service', 'MainPID')))).toBe('tpod-monitor');
     await m.systemctlOk(['stop', 'container-says.service'], 90_000);
     expect(await exists('says')).toBe(false);
+  });
+
+  it('without --sdnotify under a Type=notify unit the container says READY=1 (Podman\'s default mode, container)', { timeout: 180_000 }, async (ctx) => {
+    const m = sd.manager;
+    const notify = notifyProgram(t.env.base);
+    if (!notify) ctx.skip();
+    const image = await busyboxImage(t.env);
+    const argv = [tpodBin(), 'run', '-d', '--rm', '--name', 'plain', '--network', 'none', '-v', `${notify}:/notify:ro`, image, 'sh', '-c', "sleep 2; /notify 'READY=1'; trap 'exit 0' TERM; sleep 1000 & wait"];
+    m.writeUnit('plain.service', [
+      '[Service]',
+      'Type=notify',
+      'NotifyAccess=all',
+      `ExecStart=${argv.map((a) => `"${a.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(' ')}`,
+      `ExecStop=${tpodBin()} stop -t 5 plain`,
+      '',
+    ].join('\n'));
+    await m.systemctlOk(['daemon-reload']);
+    const t0 = Date.now();
+    await m.systemctlOk(['start', 'plain.service'], 90_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+    expect(await m.show('plain.service', 'ActiveState')).toBe('active');
+    expect(comm(Number(await m.show('plain.service', 'MainPID')))).toBe('tpod-monitor');
+    expect(JSON.parse((await tpodOk(['inspect', 'plain'], { env: t.env })).stdout)[0].Config.sdNotifyMode).toBe('container');
+    await m.systemctlOk(['stop', 'plain.service'], 90_000);
+    await until('the --rm container to go', async () => !(await exists('plain')));
   });
 
   it('a pod: the pod unit brings up its members, serves on the pod port, and its stop takes them down (--new and not)', { timeout: 300_000 }, async () => {

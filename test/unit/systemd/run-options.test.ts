@@ -14,7 +14,10 @@ describe('systemd run flags', () => {
     expect(parseSystemdRunFlags({ sdnotify: 'conmon', cgroups: 'no-conmon', cidfile: 'x.id', conmonPidfile: '/p', replace: true }, '/w')).toEqual({
       sdNotify: 'conmon', cgroups: 'no-conmon', cidFile: '/w/x.id', conmonPidFile: '/p', replace: true,
     });
-    expect(parseSystemdRunFlags({})).toEqual({});
+    expect(parseSystemdRunFlags({}, '/w', {})).toEqual({});
+    // Podman's default mode is container, which matters only under a Type=notify unit.
+    expect(parseSystemdRunFlags({}, '/w', { NOTIFY_SOCKET: '/run/user/1/systemd/notify' })).toEqual({ sdNotify: 'container' });
+    expect(parseSystemdRunFlags({ sdnotify: 'ignore' }, '/w', { NOTIFY_SOCKET: '/run/user/1/systemd/notify' })).toEqual({ sdNotify: 'ignore' });
     expect(() => parseSystemdRunFlags({ sdnotify: 'healthy' })).toThrow(/"--sdnotify": must be one of conmon, container, ignore/);
     expect(() => parseSystemdRunFlags({ cgroups: 'maybe' })).toThrow(/invalid cgroup mode "maybe"/);
     expect(() => parseSystemdRunFlags({ cidfile: '' })).toThrow(/--cidfile needs a file name/);
@@ -69,6 +72,13 @@ describe('the tpod a unit runs', () => {
     const files = { '/usr/local/bin/tpod': "#!/bin/sh\n# tpod launcher\nd='/opt/tpod/lib'\n", '/usr/bin/tpod': "#!/bin/sh\n# tpod launcher\nd='/other'\n" };
     expect(tpodExecutable(host(files))).toEqual(['/usr/local/bin/tpod']);
     expect(tpodExecutable(host(files, { env: { PATH: '/usr/bin', TPOD_LIBDIR: '/opt/tpod/lib' }, argv: ['/usr/bin/node'] }))).toEqual(['/usr/bin/node', '/opt/tpod/lib/tpod.js']);
+  });
+
+  it("finds an install's PREFIX/bin/tpod beside PREFIX/lib/tpod without PATH (units and the generator run with a short PATH), not another tpod", () => {
+    const files = { '/opt/bin/tpod': "#!/bin/sh\n# tpod launcher\nd='/opt/lib/tpod'\n", '/usr/bin/tpod': '#!/bin/sh\nexec podman "$@"\n' };
+    expect(tpodExecutable(host(files, { env: { PATH: '/usr/bin' }, argv: ['/usr/bin/node', '/opt/lib/tpod/tpod.js'] }))).toEqual(['/opt/bin/tpod']);
+    const other = { '/opt/bin/tpod': "#!/bin/sh\n# tpod launcher\nd='/elsewhere/lib/tpod'\n", '/usr/bin/tpod': '#!/bin/sh\nexec podman "$@"\n' };
+    expect(tpodExecutable(host(other, { env: { PATH: '/usr/bin' }, argv: ['/usr/bin/node', '/opt/lib/tpod/tpod.js'] }))).toEqual(['/usr/bin/node', '/opt/tpod/lib/tpod.js']);
   });
 
   it('falls back to node and the bundle', () => {
