@@ -4,14 +4,14 @@ import type { Context } from '../engine/context.js';
 import { UsageError } from '../errors.js';
 import { featuresFromCommands } from './features.js';
 import type { QuadletEnv } from './manage.js';
-import { tpodCommand } from './tpod-path.js';
+import { realExecutableHost, tpodExecutable } from '../systemd/executable.js';
 
 export function quadletEnv(ctx: Context, commands: CommandClass[], tpod?: string): QuadletEnv {
   const env = ctx.host.env;
   const genDirs = env.TPOD_USER_GENERATOR_DIRS;
   return {
     host: ctx.host,
-    tpod: tpod ? [tpod] : tpodCommand(env),
+    tpod: tpod ? [tpod] : tpodExecutable(realExecutableHost(env)),
     features: featuresFromCommands(commands),
     warn: (msg) => ctx.log.warn(msg),
     // Tests point this at an empty directory to act as a host without the generator.

@@ -3,6 +3,7 @@
 // script (`tpod`, from scripts/launcher.mjs) is best: it picks the start-up snapshot.
 // It sits beside tpod.js in a build (dist/tpod) and in PREFIX/bin for an install, naming
 // its library directory (d='/usr/local/lib/tpod'). Without one, node and the bundle.
+// Generated units (generate systemd) and Quadlet's units both run tpod this way.
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { selfCommand } from '../util/self.js';
@@ -17,8 +18,8 @@ export interface ExecutableHost {
   selfCommand(): string[];
 }
 
-export const realExecutableHost = (): ExecutableHost => ({
-  env: process.env,
+export const realExecutableHost = (env: NodeJS.ProcessEnv = process.env): ExecutableHost => ({
+  env,
   argv: process.argv,
   isExecutable: (p) => {
     try {
@@ -55,16 +56,21 @@ function libDir(h: ExecutableHost): string | undefined {
   return undefined;
 }
 
-/** argv prefix that runs this tpod from a unit: [launcher] or [node, tpod.js]. */
+/**
+ * argv prefix that runs this tpod from a unit: [launcher] or [node, tpod.js]. A launcher
+ * elsewhere (PREFIX/bin/tpod of an install, or on PATH) counts only when it names this
+ * library directory: another tpod on PATH is not this one.
+ */
 export function tpodExecutable(h: ExecutableHost = realExecutableHost()): string[] {
   const lib = libDir(h);
   if (lib !== undefined) {
     const beside = join(lib, 'tpod');
     if (h.isExecutable(beside) && h.head(beside)?.includes(LAUNCHER_MARK)) return [beside];
     const real = h.realpath(lib) ?? lib;
-    for (const dir of (h.env.PATH ?? '').split(':')) {
-      if (!dir.startsWith('/')) continue;
-      const p = join(dir, 'tpod');
+    // install.sh: PREFIX/lib/tpod/tpod.js and PREFIX/bin/tpod, whether or not that is on PATH.
+    const installed = join(lib, '..', '..', 'bin', 'tpod');
+    const onPath = (h.env.PATH ?? '').split(':').filter((dir) => dir.startsWith('/')).map((dir) => join(dir, 'tpod'));
+    for (const p of [installed, ...onPath]) {
       if (!h.isExecutable(p)) continue;
       const text = h.head(h.realpath(p) ?? p);
       if (text?.includes(LAUNCHER_MARK) && (text.includes(`d='${lib}'`) || text.includes(`d='${real}'`))) return [p];
