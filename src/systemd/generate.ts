@@ -94,6 +94,25 @@ export function validateRestartPolicy(p: string): void {
   }
 }
 
+/** What a unit name may hold (systemd.unit(5)); the prefixes and the separator become part of one. */
+const UNIT_NAME_CHARS = /^[A-Za-z0-9:_.\\@-]*$/;
+
+/**
+ * Refuses flag values that cannot make a valid unit, in words (serializeUnit's own
+ * checks are for the generator's bugs, and said "internal error" for these).
+ */
+export function validateGenerateOptions(o: GenerateOptions): void {
+  if (o.restartPolicy !== undefined) validateRestartPolicy(o.restartPolicy);
+  for (const [flag, v] of [['--container-prefix', o.containerPrefix], ['--pod-prefix', o.podPrefix], ['--separator', o.separator]] as const) {
+    if (v !== undefined && !UNIT_NAME_CHARS.test(v)) {
+      throw new UsageError(`invalid ${flag} "${v}": it becomes part of unit names, which hold only letters, digits and ":_.\\@-"`);
+    }
+  }
+  for (const [flag, list] of [['--wants', o.wants], ['--after', o.after], ['--requires', o.requires]] as const) {
+    for (const v of list ?? []) if (/[\x00-\x1f\x7f]/.test(v)) throw new UsageError(`invalid ${flag} ${JSON.stringify(v)}: unit names cannot hold control characters`);
+  }
+}
+
 export function serviceName(prefix: string | undefined, separator: string | undefined, nameOrId: string): string {
   return prefix ? `${prefix}${separator ?? '-'}${nameOrId}` : nameOrId;
 }
@@ -272,7 +291,7 @@ export function generateContainerUnit(c: ContainerFacts, o: GenerateOptions, env
       `container "${c.name}" was created with --rm: a unit that starts it would lose it at its first stop; generate the unit with --new, which creates the container at each start`,
     );
   }
-  if (o.restartPolicy !== undefined) validateRestartPolicy(o.restartPolicy);
+  validateGenerateOptions(o);
   const stopTimeout = o.stopTimeout ?? c.stopTimeout;
   const exe = env.executable;
   let restart = o.restartPolicy ?? DEFAULT_RESTART_POLICY;
@@ -391,7 +410,7 @@ export function restartPolicyWarning(c: ContainerFacts, o: GenerateOptions): str
 /** The pod's unit first, then one unit per member, each bound to the pod's. */
 export function generatePodUnits(p: PodFacts, o: GenerateOptions, env: GenerateEnv): GeneratedUnit[] {
   if (!p.infra) throw new TpodError('EUSAGE', `generating systemd units: pod "${p.name}" has no infra container, which the pod's unit needs as its main process`);
-  if (o.restartPolicy !== undefined) validateRestartPolicy(o.restartPolicy);
+  validateGenerateOptions(o);
   const nameOrId = o.name ? p.name : p.id;
   const service = serviceName(o.podPrefix ?? 'pod', o.separator, nameOrId);
   const members = [...p.members].sort((a, b) => containerServiceName(a, o).service.localeCompare(containerServiceName(b, o).service));

@@ -125,7 +125,11 @@ export class GenerateSystemdCommand extends TpodCommand {
       const { resolve } = await import('node:path');
       const paths = units.map((u) => {
         const p = resolve(process.cwd(), `${u.serviceName}.service`);
-        writeFileSync(p, u.text, { mode: 0o644 });
+        try {
+          writeFileSync(p, u.text, { mode: 0o644 });
+        } catch (err) {
+          throw new TpodError('ESTORAGE', `cannot write ${p}: ${(err as Error).message}`, { cause: err });
+        }
         return p;
       });
       if (this.format === 'json') this.print(JSON.stringify(paths, null, 4));

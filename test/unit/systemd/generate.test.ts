@@ -208,3 +208,17 @@ describe('pod units', () => {
     expect(() => generatePodUnits(pod({ createCommand: ['tpod', 'run', '--pod', 'new:x'] }), { new: true }, env)).toThrow(/tpod pod create/);
   });
 });
+
+describe('flag values that cannot make a unit', () => {
+  it('refuses prefixes and separators that are not unit-name characters (a "/" wrote outside the directory, a newline said "internal error")', () => {
+    for (const o of [{ containerPrefix: 'a/b' }, { containerPrefix: 'x\ny' }, { separator: ' ' }, { podPrefix: 'p%n' }]) {
+      expect(() => generateContainerUnit(ctr(), o, env)).toThrow(/^invalid --(container-prefix|separator|pod-prefix) ".*": it becomes part of unit names/s);
+    }
+    expect(generateContainerUnit(ctr(), { containerPrefix: 'my_app.v1@x', separator: ':' }, env).serviceName).toBe(`my_app.v1@x:${ID}`);
+  });
+
+  it('refuses --wants/--after/--requires with control characters, in words', () => {
+    expect(() => generateContainerUnit(ctr(), { wants: ['a\nb'] }, env)).toThrow('invalid --wants "a\\nb": unit names cannot hold control characters');
+    expect(() => generateContainerUnit(ctr(), { after: ['x\ty'] }, env)).toThrow(/invalid --after/);
+  });
+});
