@@ -33,9 +33,10 @@ function joinErrors(errors: string[]): string {
 export async function removePod(ctx: Context, pod: PodRecord, o: PodRemoveOptions): Promise<void> {
   const { isUp, liveState, reconcileAll } = await import('../engine/state.js');
   const members = await reconcileAll(ctx, podMembers(ctx, pod));
+  // Members first, the infra last: it holds the namespaces they joined (and errors list them so).
+  const ordered = [...members.filter((m) => !m.isInfra), ...members.filter((m) => m.isInfra)];
   if (!o.force) {
-    // Members first, as they are removed first; the infra last.
-    const running = [...members.filter((m) => !m.isInfra), ...members.filter((m) => m.isInfra)].filter((m) => isUp(liveState(ctx, m).status));
+    const running = ordered.filter((m) => isUp(liveState(ctx, m).status));
     if (running.length > 0) {
       throw new TpodError(
         'ERUNTIME',
@@ -53,8 +54,6 @@ export async function removePod(ctx: Context, pod: PodRecord, o: PodRemoveOption
   const batch = new TreeBatch(ctx);
   const errors: string[] = [];
   const remaining = new Map(listContainers(ctx).map((r) => [r.id, r]));
-  // Members first: the infra holds the namespaces they joined.
-  const ordered = [...members.filter((m) => !m.isInfra), ...members.filter((m) => m.isInfra)];
   try {
     for (const m of ordered) {
       try {
