@@ -138,7 +138,8 @@ function unitSection(service: string, o: GenerateOptions, env: GenerateEnv, extr
     ['Documentation', 'man:tpod-generate-systemd(1)'],
     ['Wants', 'network-online.target'],
     ['After', 'network-online.target'],
-    ['RequiresMountsFor', o.new && env.runrootInRuntimeDir !== undefined ? env.runrootInRuntimeDir : quoteArg(env.runroot, { variables: false })],
+    // A space-separated list: a path with spaces is quoted (the %t form too; its "%" are already escaped).
+    ['RequiresMountsFor', o.new && env.runrootInRuntimeDir !== undefined ? quoteArg(env.runrootInRuntimeDir, { specifiers: false, variables: false }) : quoteArg(env.runroot, { variables: false })],
     ...extra,
   ];
   if (o.wants?.length) e.push(['Wants', o.wants.join(' ')]);

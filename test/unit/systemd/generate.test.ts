@@ -222,3 +222,11 @@ describe('flag values that cannot make a unit', () => {
     expect(() => generateContainerUnit(ctr(), { after: ['x\ty'] }, env)).toThrow(/invalid --after/);
   });
 });
+
+describe('paths with spaces', () => {
+  it('quote the runroot in RequiresMountsFor=, with and without --new (a space-separated list would read two paths)', () => {
+    const spaced: GenerateEnv = { ...env, runroot: '/run/user/1000/my tpod', runrootInRuntimeDir: '%t/my tpod' };
+    expect(unitValues(parseUnit(generateContainerUnit(ctr(), { new: true }, spaced).text), 'Unit', 'RequiresMountsFor')).toEqual(['"%t/my tpod"']);
+    expect(unitValues(parseUnit(generateContainerUnit(ctr(), {}, spaced).text), 'Unit', 'RequiresMountsFor')).toEqual(['"/run/user/1000/my tpod"']);
+  });
+});
