@@ -4,15 +4,16 @@
 // Podman keeps localhost/podman-pause:<version>; `images` shows it, `rmi` may remove it
 // when no pod uses it, and the next `pod create` builds it again.
 //
-// The layer is a tar written here byte for byte (the binary's mtime as every time), so
-// two commands building it at once make the same layer and image ids and one of them
-// simply finds it done.
+// The layer's bytes depend only on the binary (its mtime as every time, headers from the
+// archive writer), so two commands building it at once make the same layer and image
+// ids and one of them simply finds it done.
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 import { helperDir } from '../util/helpers.js';
+import { encodeHeader, padding } from '../image/archive/tar-writer.js';
 import { VERSION } from '../version.js';
 
 /** Where the program sits in the infra rootfs; the image's entrypoint. */
@@ -28,7 +29,7 @@ export function infraBinaryPath(): string {
   return p;
 }
 
-// ---- a minimal ustar writer (only what the infra layer holds) ------------------------
+// ---- the layer, written with the archive writer's headers (image/archive/tar-writer.ts) ----
 
 interface TarEntry {
   path: string;
@@ -38,38 +39,16 @@ interface TarEntry {
   data?: Buffer;
 }
 
-function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
-}
-
-function header(e: TarEntry): Buffer {
-  const h = Buffer.alloc(512);
-  const size = e.type === 'file' ? (e.data?.length ?? 0) : 0;
-  h.write(e.path, 0, 100, 'utf8');
-  h.write(octal(e.mode, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii'); // uid 0: container root
-  h.write(octal(0, 8), 116, 'ascii'); // gid 0
-  h.write(octal(size, 12), 124, 'ascii');
-  h.write(octal(e.mtime, 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii'); // checksum field counts as spaces while summing
-  h.write(e.type === 'dir' ? '5' : '0', 156, 'ascii');
-  h.write('ustar\0' + '00', 257, 'ascii');
-  h.write('root', 265, 'ascii');
-  h.write('root', 297, 'ascii');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(octal(sum, 7) + ' ', 148, 'ascii');
-  return h;
-}
-
 /** A tar archive of ENTRIES (paths relative, dirs ending in "/"), with the two zero blocks at the end. */
 export function tarOf(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
-    parts.push(header(e));
+    // Owned by 0:0 (container root), named root as well.
+    const size = e.type === 'file' ? e.data?.length ?? 0 : 0;
+    parts.push(encodeHeader({ name: e.path, type: e.type, mode: e.mode, size, uid: 0, gid: 0, mtime: e.mtime, uname: 'root', gname: 'root' }));
     if (e.type === 'file' && e.data) {
       parts.push(e.data);
-      const pad = (512 - (e.data.length % 512)) % 512;
+      const pad = padding(e.data.length);
       if (pad > 0) parts.push(Buffer.alloc(pad));
     }
   }
