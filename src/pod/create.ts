@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { checkIdFile, writeIdFile } from '../util/id-files.js';
 import type { RunOptions, RawRunFlags, HostAccess } from '../runtime/options.js';
 import { createPod, findPod, type PodNamespace, type PodRecord } from '../storage/pods.js';
+import { NAME_RE } from '../storage/records.js';
 import { infraImageName } from './infra.js';
 
 /** The flags as the CLI collected them. */
@@ -78,8 +79,6 @@ export function parseShare(raw: string | undefined): PodNamespace[] {
   }
   return out;
 }
-
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export function parsePodCreateOptions(raw: RawPodCreateFlags, host?: HostAccess, parseRun?: (r: RawRunFlags, h?: HostAccess) => RunOptions): PodCreateOptions {
   if (raw.name !== undefined && (!NAME_RE.test(raw.name) || raw.name.length > 253)) {

@@ -8,7 +8,7 @@ import { readContainer, type ContainerRecord } from '../storage/containers.js';
 import { findPod, listPods, podMembers, type PodRecord } from '../storage/pods.js';
 import { isUp } from '../engine/state.js';
 import { eachOnItsOwn } from '../util/each.js';
-import { readIdFiles } from '../util/id-files.js';
+import { POD_ID_FILE_MESSAGES, readIdFiles } from '../util/id-files.js';
 
 function combined(pod: PodRecord, what: string, errors: Array<{ rec: ContainerRecord; err: TpodError }>): TpodError {
   if (errors.length === 1) {
@@ -109,10 +109,7 @@ export interface PodTargetFlags {
 
 /** The ids --pod-id-file names (first line of each); a missing or empty file is skipped with --ignore. */
 export function readPodIdFiles(files: string[], ignore: boolean): string[] {
-  return readIdFiles(files, ignore, {
-    open: (f, why) => `reading pod ID from file: open ${f}: ${why}`,
-    empty: (f) => `reading pod ID from file ${f}: the file is empty`,
-  });
+  return readIdFiles(files, ignore, POD_ID_FILE_MESSAGES);
 }
 
 /** Names as given, -a (every pod), --latest, or --pod-id-file; exactly one way. */

@@ -11,7 +11,7 @@ import { parseNetworkFlag, type NetworkModeName } from '../network/mode.js';
 import { parsePublishList, type PortMapping } from '../network/ports.js';
 import { checkDnsServers, parseAddHost } from '../network/etc-files.js';
 import type { SystemdRunOptions } from '../systemd/run-options.js';
-import { readIdFiles } from '../util/id-files.js';
+import { POD_ID_FILE_MESSAGES, readIdFiles } from '../util/id-files.js';
 
 /** The flags as the CLI collected them, before any checking. */
 export interface RawRunFlags {
@@ -501,15 +501,11 @@ function parsePodFlag(raw: RawRunFlags, host: HostAccess): string | undefined {
   if (raw.podIdFile !== undefined && raw.podIdFile !== '') {
     if (raw.pod !== undefined && raw.pod !== '') throw new UsageError('--pod and --pod-id-file cannot be set together');
     // The first line, as for --cidfile and `pod start/stop/rm --pod-id-file` (src/util/id-files.ts).
-    const file = raw.podIdFile;
-    const [id] = readIdFiles([resolve(host.cwd, file)], false, {
-      open: (_p, why) => `reading pod ID from file: open ${file}: ${why}`,
-      empty: () => `reading pod ID from file ${file}: the file is empty`,
-    }, host.readFile);
+    const [id] = readIdFiles([raw.podIdFile], false, POD_ID_FILE_MESSAGES, (p) => host.readFile(resolve(host.cwd, p)));
     return id!;
   }
   if (raw.pod === undefined || raw.pod === '') return undefined;
-  if (raw.pod.startsWith('new:') && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(raw.pod.slice(4))) {
+  if (raw.pod.startsWith('new:') && !NAME_RE.test(raw.pod.slice(4))) {
     throw new UsageError(`invalid pod name "${raw.pod.slice(4)}" in --pod ${raw.pod}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   }
   return raw.pod;

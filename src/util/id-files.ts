@@ -12,6 +12,12 @@ export interface IdFileMessages {
   empty(path: string): string;
 }
 
+/** Podman's words for a --pod-id-file that cannot be read (run/create, pod start/stop/rm). */
+export const POD_ID_FILE_MESSAGES: IdFileMessages = {
+  open: (p, why) => `reading pod ID from file: open ${p}: ${why}`,
+  empty: (p) => `reading pod ID from file ${p}: the file is empty`,
+};
+
 export function readIdFiles(
   paths: readonly string[],
   ignore: boolean,
