@@ -202,13 +202,12 @@ export function networkFiles(
     if (peerNet === 'host') hostNetwork = true;
     else specNetns = peerNet;
     // It shares the other container's names and resolvers, as with Podman.
-    const userdata = join(ctx.paths.containers, peer.id, 'userdata');
     return {
       record,
       ...(specNetns ? { specNetns } : {}),
       hostNetwork,
-      hosts: peer.options?.noHosts ? undefined : { path: join(userdata, 'hosts') },
-      resolvConf: isNoDns(peer.options?.dns) ? undefined : { path: join(userdata, 'resolv.conf') },
+      hosts: peer.options?.noHosts ? undefined : { path: sharedHostsPath(ctx, peer.id) },
+      resolvConf: isNoDns(peer.options?.dns) ? undefined : { path: join(ctx.paths.containers, peer.id, 'userdata', 'resolv.conf') },
     };
   }
   const a = addresses(n);
