@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Some unit tests run small real programs (the helpers); a loaded machine is slow.
+          testTimeout: 30_000,
           // clipanion's ESM build imports a directory, which Node's resolver refuses.
           server: { deps: { inline: ['clipanion'] } },
         },

@@ -5,6 +5,8 @@
  *   tpod-helper pause     create the per-user pause process (user + mount namespace)
  *   tpod-helper nsexec    join it, optionally mount/unmount, run a command
  *   tpod-helper whiteouts turn a list of paths into overlay whiteouts / opaque dirs
+ *   tpod-helper untar     extract a layer's tar, chrooted into its directory
+ *   tpod-helper retar     rebuild a layer's exact tar from its tar-split records
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +18,7 @@ main (int argc, char **argv)
 {
   if (argc < 2)
     {
-      fputs ("usage: tpod-helper pause|nsexec|whiteouts ...\n", stderr);
+      fputs ("usage: tpod-helper pause|nsexec|whiteouts|untar|retar ...\n", stderr);
       return 125;
     }
   if (strcmp (argv[1], "pause") == 0)
@@ -25,5 +27,9 @@ main (int argc, char **argv)
     return cmd_nsexec (argc - 1, argv + 1);
   if (strcmp (argv[1], "whiteouts") == 0)
     return cmd_whiteouts (argc - 1, argv + 1);
+  if (strcmp (argv[1], "untar") == 0)
+    return cmd_untar (argc - 1, argv + 1);
+  if (strcmp (argv[1], "retar") == 0)
+    return cmd_retar (argc - 1, argv + 1);
   die ("unknown subcommand %s", argv[1]);
 }

@@ -33,5 +33,7 @@ void net_slirp_api (const char *arg);
 int cmd_pause (int argc, char **argv);
 int cmd_nsexec (int argc, char **argv);
 int cmd_whiteouts (int argc, char **argv);
+int cmd_untar (int argc, char **argv);
+int cmd_retar (int argc, char **argv);
 
 #endif

@@ -209,7 +209,7 @@ export async function hostDeps(ctx: Context): Promise<AutoUpdateDeps & { close()
   const { listContainers } = await import('../storage/containers.js');
   const { liveState } = await import('../engine/state.js');
   const { listImages, resolveImage, tagImage } = await import('../image/store.js');
-  const { pullInNamespace } = await import('../image/pull-policy.js');
+  const { pullNow } = await import('../image/pull-policy.js');
   const { closeAgents } = await import('../image/registry/http.js');
   const { RemoteChecker } = await import('./remote.js');
   const { systemctlRunner, unitManager } = await import('./systemctl.js');
@@ -220,7 +220,7 @@ export async function hostDeps(ctx: Context): Promise<AutoUpdateDeps & { close()
     images: () => listImages(ctx),
     resolve: (images, name) => resolveImage(images, name),
     remoteDiffers: (local, ref, o) => checker.differs(local, ref, o),
-    pull: (name, o) => pullInNamespace(ctx, name, { policy: 'always', tlsVerify: o.tlsVerify, authfile: o.authfile }),
+    pull: (name, o) => pullNow(ctx, name, { policy: 'always', tlsVerify: o.tlsVerify, authfile: o.authfile }),
     tag: async (id, name) => {
       await tagImage(ctx, id, [name]);
     },

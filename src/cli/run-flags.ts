@@ -123,6 +123,11 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   protected async imageAccess(): Promise<typeof import('../image/store.js')> {
     const store = await import('../image/store.js');
     const { parsePullPolicy, withPullPolicy } = await import('../image/pull-policy.js');
-    return withPullPolicy(store, { policy: parsePullPolicy(this.pull), tlsVerify: this.tlsVerify, authfile: this.authfile, platform: this.platform, quiet: this.quiet });
+    const { parseTlsVerify } = await import('./registry-flags.js');
+    const { pullReporter } = await import('./pull-reporter.js');
+    const policy = parsePullPolicy(this.pull);
+    const tlsVerify = parseTlsVerify(this.tlsVerify);
+    const reporter = await pullReporter(this.quiet === true);
+    return withPullPolicy(store, { policy, tlsVerify, authfile: this.authfile, platform: this.platform, quiet: this.quiet, reporter });
   }
 }

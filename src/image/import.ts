@@ -7,6 +7,7 @@ import { TpodError, UsageError } from '../errors.js';
 import { WorkDir } from '../storage/workdir.js';
 import { prepareLayer } from '../storage/layers.js';
 import { addImage, repairStore, type AddImageOptions, type StoredImage } from './store.js';
+import { namespacePlace } from '../rootless/join.js';
 import { ociArch } from './archive/oci.js';
 import { MEDIA } from './archive/types.js';
 import type { ImageConfig, ImageConfigBody } from './types.js';
@@ -20,7 +21,7 @@ export interface ImportOptions {
   /** Creation time; Podman uses the tarball's modification time when it is a file. */
   created?: Date;
   preserveOwner: boolean;
-  whiteouts: AddImageOptions['whiteouts'];
+  place?: AddImageOptions['place'];
 }
 
 /** A JSON array (`["a","b"]`) or, failing that, the shell form run by /bin/sh -c. */
@@ -118,7 +119,8 @@ export async function importTarball(ctx: Context, source: Readable, opts: Import
   await repairStore(ctx);
   const work = await WorkDir.create(ctx, 'work');
   try {
-    const layer = await prepareLayer(work.path, { label: opts.label, open: () => source }, { preserveOwner: opts.preserveOwner, whiteouts: opts.whiteouts });
+    const place = opts.place ?? (await namespacePlace(ctx));
+    const layer = await prepareLayer(work.path, { label: opts.label, open: () => source }, { preserveOwner: opts.preserveOwner, ...place });
     const created = (opts.created ?? new Date()).toISOString();
     const history: NonNullable<ImageConfig['history']>[number] = { created, created_by: `/bin/sh -c #(nop) ADD file:${layer.diffId.slice(7)} in /` };
     if (opts.message) history.comment = opts.message;
@@ -143,7 +145,7 @@ export async function importTarball(ctx: Context, source: Readable, opts: Import
       ctx,
       { configBytes, manifestBytes, manifestDigest: sha256(manifestBytes), manifestType: MEDIA.ociManifest, names: opts.names },
       [{ diffId: layer.diffId, label: opts.label, open: () => { throw new TpodError('EINTERNAL', 'imported layer was already extracted'); } }],
-      { preserveOwner: opts.preserveOwner, whiteouts: opts.whiteouts, prepared: [layer], work },
+      { preserveOwner: opts.preserveOwner, place, prepared: [layer], work },
     );
   } finally {
     await work.dispose(ctx);

@@ -16,7 +16,7 @@ export interface LoadOptions {
   /** Name of the source in messages (the file name, or "stdin"). */
   label: string;
   preserveOwner: boolean;
-  whiteouts: AddImageOptions['whiteouts'];
+  place?: AddImageOptions['place'];
 }
 
 export interface LoadedImage {
@@ -56,7 +56,7 @@ async function loadContents(ctx: Context, read: (workDir: string) => Promise<Arc
         ctx,
         { configBytes: img.configBytes, manifestBytes: img.manifestBytes, manifestDigest: img.manifestDigest, manifestType: img.manifestType, names: img.names },
         layers,
-        { preserveOwner: opts.preserveOwner, whiteouts: opts.whiteouts, work },
+        { preserveOwner: opts.preserveOwner, ...(opts.place ? { place: opts.place } : {}), work },
       );
       loaded.push({ image, names: img.names });
     }

@@ -20,6 +20,7 @@ import { TpodError } from '../errors.js';
 import { WorkDir, deleteTree } from '../storage/workdir.js';
 import { hasLayer, placeLayer, prepareLayer, type LayerSource } from '../storage/layers.js';
 import { ensureZstd } from '../storage/zstd.js';
+import { namespacePlace } from '../rootless/join.js';
 import { parseImageConfig } from './config.js';
 import { addImage, repairStore, withStoreLock, type StoredImage } from './store.js';
 import { formatReference, isShortName, parseRemoteReference, qualify, referenceTarget, type Reference } from './reference.js';
@@ -358,7 +359,7 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
       ctx,
       { configBytes: f.configBytes, manifestBytes: f.manifestBytes, manifestDigest: f.manifestDigest, manifestType: f.manifest.mediaType, names: [name] },
       sources,
-      { preserveOwner: true, whiteouts: 'helper', work, parallel: session.opts.parallel ?? 3 },
+      { preserveOwner: true, place: await namespacePlace(ctx), work, parallel: session.opts.parallel ?? 3 },
     );
     reporter.finish();
     reporter.note('Writing manifest to image destination');
@@ -397,7 +398,7 @@ async function fetchLayers(
       const stream = open(i, (n) => reporter.blobProgress(digest, n));
       live.add(stream);
       try {
-        const prepared = await prepareLayer(work.path, { ...src, open: () => stream }, { preserveOwner: true, whiteouts: 'helper' });
+        const prepared = await prepareLayer(work.path, { ...src, open: () => stream }, { preserveOwner: true, ...(await namespacePlace(ctx)) });
         if (!stream.verified()) throw new TpodError('EDIGEST', `reading layer ${digest}: the blob could not be verified`);
         await withStoreLock(ctx, () => placeLayer(ctx.paths, prepared));
         reporter.blobDone(digest);

@@ -14,8 +14,9 @@ import { createGzip } from 'node:zlib';
 import type { Context } from '../engine/context.js';
 import { NoSuchImageError, TpodError, UsageError } from '../errors.js';
 import { WorkDir } from '../storage/workdir.js';
-import { layerDiffPath, layerTarSplitPath, readLayer } from '../storage/layers.js';
-import { rebuildLayerTar } from '../storage/tar-split.js';
+import { layerPath, readLayer } from '../storage/layers.js';
+import { hasTarSplit, rebuildLayerTar } from '../storage/tar-split.js';
+import { namespacePlace } from '../rootless/join.js';
 import { zstdCompressStream } from '../storage/zstd.js';
 import { imageDir, listImages, resolveImage } from './store.js';
 import { formatReference, parseRemoteReference, qualify, splitStoredName, type Reference } from './reference.js';
@@ -101,17 +102,17 @@ export async function pushImage(ctx: Context, opts: PushOptions): Promise<PushRe
   const mountFrom = [...new Set(image.names.map((n) => splitStoredName(n).repository).filter((r) => r.startsWith(`${ref.domain}/`)).map((r) => r.slice(ref.domain.length + 1)))].filter((r) => r !== repo);
 
   const work = await WorkDir.create(ctx, 'work');
+  const place = await namespacePlace(ctx);
   try {
     const layers: Array<{ mediaType: string; digest: string; size: number }> = [];
     for (const [i, diffId] of image.layers.entries()) {
       const label = `${i + 1}/${image.layers.length} (${diffId.slice(7, 19)})`;
       if (!readLayer(ctx.paths, diffId)) throw new TpodError('ESTORAGE', `layer ${label} is missing from the store`);
-      const split = layerTarSplitPath(ctx.paths, diffId);
-      if (!existsSync(split)) throw new TpodError('ESTORAGE', `layer ${label} was stored by an earlier tpod that kept no tar-split record, so its exact tar cannot be rebuilt; remove the image and pull or load it again`);
+      if (!hasTarSplit(layerPath(ctx.paths, diffId))) throw new TpodError('ESTORAGE', `layer ${label} was stored by an earlier tpod that kept no tar-split record, so its exact tar cannot be rebuilt; remove the image and pull or load it again`);
       const file = join(work.path, `layer-${i}`);
       const hasher = new Hasher();
       const compress = opts.compression === 'zstd' ? zstdCompressStream() : createGzip({ level: 6 });
-      await pipeline(rebuildLayerTar({ diffDir: layerDiffPath(ctx.paths, diffId), splitFile: split, diffId, label }), compress, hasher, createWriteStream(file, { mode: 0o600 }));
+      await pipeline(rebuildLayerTar({ layerDir: layerPath(ctx.paths, diffId), diffId, label, ...place }), compress, hasher, createWriteStream(file, { mode: 0o600 }));
       const digest = `sha256:${hasher.hash.digest('hex')}`;
       const size = hasher.bytes;
       layers.push({ mediaType: layerType, digest, size });

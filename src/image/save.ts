@@ -15,8 +15,9 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import type { Context } from '../engine/context.js';
 import { NoSuchImageError, TpodError, UsageError } from '../errors.js';
-import { layerDiffPath, layerTarSplitPath, readLayer } from '../storage/layers.js';
-import { rebuildLayerTar } from '../storage/tar-split.js';
+import { layerPath, readLayer } from '../storage/layers.js';
+import { hasTarSplit, rebuildLayerTar } from '../storage/tar-split.js';
+import type { HelperPlace } from '../storage/tar-helper.js';
 import { WorkDir } from '../storage/workdir.js';
 import { imageDir, listImages, resolveImage, type StoredImage } from './store.js';
 import { MEDIA } from './archive/types.js';
@@ -35,6 +36,8 @@ export interface SaveOptions {
   format: SaveFormat;
   /** gzip the layers of OCI formats (Podman's default); docker-archive is never compressed. */
   compress: boolean;
+  /** Where layer tars are rebuilt; by default joining the pause process. */
+  place?: HelperPlace;
   /** Progress lines ("Copying blob ..."), as Podman prints them on stderr. */
   progress?: (line: string) => void;
 }
@@ -50,6 +53,8 @@ interface LayerPlan {
   diffId: string;
   size: number;
   label: string;
+  /** Where its tar is rebuilt (chrooted into the layer, in the user namespace). */
+  place: HelperPlace;
 }
 
 /** Resolves the arguments; the same image asked for twice is saved once with both names. */
@@ -71,20 +76,20 @@ export async function planSave(ctx: Context, refs: string[]): Promise<SaveItem[]
   return [...items.values()];
 }
 
-function layerPlan(ctx: Context, item: SaveItem): LayerPlan[] {
+function layerPlan(ctx: Context, item: SaveItem, place: HelperPlace): LayerPlan[] {
   return item.image.layers.map((diffId, i) => {
     const rec = readLayer(ctx.paths, diffId);
     const label = `${i + 1}/${item.image.layers.length} of ${item.names[0] ?? item.image.id.slice(0, 12)} (${diffId.slice(7, 19)})`;
     if (!rec) throw new TpodError('ESTORAGE', `layer ${label} is missing from the store`);
-    if (!existsSync(layerTarSplitPath(ctx.paths, diffId))) {
+    if (!hasTarSplit(layerPath(ctx.paths, diffId))) {
       throw new TpodError('ESTORAGE', `layer ${label} was stored by an earlier tpod that kept no tar-split record, so its exact tar cannot be rebuilt; remove the image and load or pull it again`);
     }
-    return { diffId, size: rec.size, label };
+    return { diffId, size: rec.size, label, place };
   });
 }
 
 function openLayer(ctx: Context, l: LayerPlan): Readable {
-  return rebuildLayerTar({ diffDir: layerDiffPath(ctx.paths, l.diffId), splitFile: layerTarSplitPath(ctx.paths, l.diffId), diffId: l.diffId, label: l.label });
+  return rebuildLayerTar({ layerDir: layerPath(ctx.paths, l.diffId), diffId: l.diffId, label: l.label, ...l.place });
 }
 
 function sha256(b: Buffer): string {
@@ -99,7 +104,7 @@ async function writeDockerArchive(ctx: Context, items: SaveItem[], out: Writable
   const written = new Set<string>();
   const manifest: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = [];
   for (const item of items) {
-    const layers = layerPlan(ctx, item);
+    const layers = layerPlan(ctx, item, opts.place ?? {});
     for (const l of layers) {
       const name = `${l.diffId.slice(7)}.tar`;
       if (written.has(name)) continue;
@@ -155,7 +160,7 @@ async function ociBlobs(ctx: Context, items: SaveItem[], staging: string, opts: 
   const manifests: unknown[] = [];
   for (const item of items) {
     const layers: Blob[] = [];
-    for (const l of layerPlan(ctx, item)) {
+    for (const l of layerPlan(ctx, item, opts.place ?? {})) {
       let blob = byDiffId.get(l.diffId);
       if (!blob) {
         opts.progress?.(`Copying blob ${l.diffId}`);
@@ -242,6 +247,7 @@ async function writeOciDir(ctx: Context, items: SaveItem[], dir: string, opts: S
 /** Saves the images to the target (a stream for the archive formats, a directory for oci-dir). */
 export async function saveImages(ctx: Context, items: SaveItem[], target: SaveTarget, opts: SaveOptions): Promise<void> {
   if ((opts.format === 'oci-dir') !== (target.kind === 'dir')) throw new TpodError('EINTERNAL', `save: ${opts.format} wants a ${opts.format === 'oci-dir' ? 'directory' : 'stream'}`);
+  if (!opts.place) opts = { ...opts, place: await (await import('../rootless/join.js')).namespacePlace(ctx) };
   const needsStaging = opts.format === 'oci-archive' && opts.compress;
   const work = needsStaging ? await WorkDir.create(ctx, 'work') : undefined;
   try {

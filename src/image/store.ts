@@ -23,6 +23,7 @@ import {
 } from '../storage/layers.js';
 import { WorkDir, cleanStaleWorkDirs } from '../storage/workdir.js';
 import type { ImageConfig, ImageRecord } from './types.js';
+import type { HelperPlace } from '../storage/tar-helper.js';
 import { parseImageConfig } from './config.js';
 import { idPrefixOf, nameMatches, normalizeLocalName, parseReference, splitStoredName, type RawReference } from './reference.js';
 
@@ -223,7 +224,8 @@ export interface NewImage {
 
 export interface AddImageOptions {
   preserveOwner: boolean;
-  whiteouts: 'helper' | 'collect';
+  /** Where layers are extracted; by default joining the pause process. */
+  place?: HelperPlace;
   /** How many layers to extract at once. */
   parallel?: number;
   /** Layers already extracted into `work` (import). */
@@ -257,9 +259,10 @@ export async function addImage(ctx: Context, input: NewImage, layers: LayerSourc
     // layers that vanished, so this ends).
     for (let round = 0; round < 5; round++) {
       const missing = layers.filter((l, i) => !prepared.has(l.diffId) && !hasLayer(ctx.paths, l.diffId) && layers.findIndex((x) => x.diffId === l.diffId) === i);
+      const place = missing.length > 0 ? opts.place ?? (await (await import('../rootless/join.js')).namespacePlace(ctx)) : {};
       await runLimited(missing, opts.parallel ?? 4, async (l) => {
         const skipped: string[] = [];
-        const p = await prepareLayer(work.path, l, { preserveOwner: opts.preserveOwner, whiteouts: opts.whiteouts, onSkip: (path, why) => skipped.push(`${path} (${why})`) });
+        const p = await prepareLayer(work.path, l, { preserveOwner: opts.preserveOwner, ...place, onSkip: (path, why) => skipped.push(`${path} (${why})`) });
         if (skipped.length > 0) ctx.log.debug(`layer ${l.label}: skipped ${skipped.join(', ')}`);
         prepared.set(l.diffId, p);
       });

@@ -84,10 +84,8 @@ export async function ensureInfraImage(ctx: Context): Promise<string> {
     names: [name],
     changes: [`ENTRYPOINT ["${INFRA_COMMAND}"]`, 'STOPSIGNAL SIGTERM', 'LABEL io.tpod.infra=true'],
     created: new Date(mtime * 1000),
-    // Every entry is owned by 0:0, which is the user's own uid in the namespace:
-    // extracting as the user without the namespace gives the same owners.
+    // Every entry is owned by 0:0, which is the user's own uid in the namespace.
     preserveOwner: false,
-    whiteouts: 'collect',
   });
   return name;
 }

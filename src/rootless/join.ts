@@ -7,6 +7,7 @@ import { TpodError } from '../errors.js';
 import { helperPath } from '../util/helpers.js';
 import { ensurePause } from './pause.js';
 import { selfCommand } from '../util/self.js';
+import type { HelperPlace } from '../storage/tar-helper.js';
 
 export type NsStepKind = 'chdir' | 'overlay' | 'fuse-overlay' | 'vfs-apply' | 'umount' | 'rmtree' | 'netns' | 'pasta' | 'pasta-bg' | 'wait-pasta' | 'slirp4netns' | 'slirp-api';
 
@@ -95,6 +96,14 @@ export async function runInNamespace(ctx: Context, steps: NsStep[], command: str
       resolve({ code: statusOf(code, signal), stdout, stderr });
     });
   });
+}
+
+/**
+ * Where tpod-helper steps that chroot into layer or rootfs content run: joined to the
+ * pause process, or right here when this process is inside the namespace already.
+ */
+export async function namespacePlace(ctx: Context): Promise<HelperPlace> {
+  return insideNamespace() ? {} : { nsPid: await ensurePause(ctx) };
 }
 
 /** Like runInNamespace with captured output, failing with the helper's message. */

@@ -12,9 +12,8 @@ import { readJson, writeJsonAtomic } from './atomic.js';
 import type { ExtractOptions, ExtractResult } from './extract.js';
 import type { LayerRecord } from '../image/types.js';
 import { TpodError, isErrno } from '../errors.js';
+import { TAR_SPLIT_FILE } from './tar-split.js';
 
-/** Beside diff/: what rebuilds the layer's exact tar (written by src/storage/tar-split.ts). */
-export const TAR_SPLIT_FILE = 'tar-split.json.gz';
 
 const DIFF_ID = /^sha256:([a-f0-9]{64})$/;
 
@@ -81,7 +80,7 @@ export interface PreparedLayer {
 export async function prepareLayer(
   workDir: string,
   src: LayerSource | (Omit<LayerSource, 'diffId'> & { diffId?: undefined }),
-  opts: Pick<ExtractOptions, 'preserveOwner' | 'whiteouts' | 'onSkip'>,
+  opts: Pick<ExtractOptions, 'preserveOwner' | 'onSkip' | 'nsPid' | 'wrap'>,
 ): Promise<PreparedLayer> {
   const dir = join(workDir, src.diffId !== undefined ? layerHex(src.diffId) : `new-${randomBytes(6).toString('hex')}`);
   mkdirSync(dir, { mode: 0o700 });
@@ -139,9 +138,4 @@ export function trashLayer(paths: Paths, diffId: string, trashDir: string): void
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw new TpodError('ESTORAGE', `removing layer ${diffId}: ${(err as Error).message}`, { cause: err });
   }
-}
-
-/** The layer's tar-split record (absent for layers stored before tpod kept them). */
-export function layerTarSplitPath(paths: Paths, diffId: string): string {
-  return join(layerPath(paths, diffId), TAR_SPLIT_FILE);
 }

@@ -1,299 +1,80 @@
 // tar-split: what it takes to rebuild a layer's tar byte for byte from its extracted
-// directory. While a layer is extracted, every byte of the uncompressed stream that is
-// not the content of a regular file on disk (headers, PAX records, padding, whiteout
-// entries, the end-of-archive blocks) is recorded verbatim; file contents are recorded
-// as "N bytes of <path>". `save` and `push` then rebuild the exact tar, so its digest is
-// the diff ID the image config names and the image keeps its ID.
+// directory, so `save` and `push` send the exact tar whose digest the image config
+// names. The records are written by the extraction itself (helpers/tar/untar.c, the
+// same parse of each header) and replayed by `tpod-helper retar`, chrooted into the
+// layer: a file the records name is looked up by the kernel inside the layer, never
+// on the host. The result's digest is checked; a layer changed on disk is an error,
+// never a silently different tar.
 //
-// The record is gzip'd JSON lines: {"r":"<base64>"} raw bytes, {"f":"<path>","s":N} the
-// first N bytes of <layer dir>/<path>. Rebuilding checks the result's digest; a layer
-// changed on disk (or an archive whose paths the extraction resolved differently) is an
-// error, never a silently different tar.
+// Record files: tar-split.gz (gzip'd binary records, helpers/tar/split.h). Layers
+// stored by earlier versions have tar-split.json.gz (gzip'd JSON lines: {"r":"<base64>"}
+// raw bytes, {"f":"<path>","s":N} file data); they are converted on the fly.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, createWriteStream, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { TpodError } from '../errors.js';
+import { exitOf, HelperReport, spawnTarHelper, type HelperPlace } from './tar-helper.js';
 
-/** One step of the rebuild: raw bytes, or bytes from a file of the layer directory. */
-export type SplitRecord = { r: string } | { f: string; s: number };
+/** Beside diff/: the records, as the extraction writes them now. */
+export const TAR_SPLIT_FILE = 'tar-split.gz';
+/** What earlier versions wrote. */
+export const TAR_SPLIT_JSON_FILE = 'tar-split.json.gz';
 
-const BLOCK = 512;
-const REGULAR = new Set(['0', '\0', '7']);
+const MAGIC = Buffer.from('tpsplit1');
 
-function cstring(buf: Buffer, start: number, len: number): string {
-  const end = buf.indexOf(0, start);
-  return buf.toString('utf8', start, end < 0 || end > start + len ? start + len : end);
+/** One record of the JSON form. */
+export type JsonSplitRecord = { r: string } | { f: string; s: number };
+
+/** The binary form of one JSON record. */
+export function encodeRecord(rec: JsonSplitRecord): Buffer {
+  if ('r' in rec) {
+    const data = Buffer.from(rec.r, 'base64');
+    const head = Buffer.alloc(5);
+    head[0] = 0x72; // 'r'
+    head.writeUInt32LE(data.length, 1);
+    return Buffer.concat([head, data]);
+  }
+  const path = Buffer.from(rec.f, 'utf8');
+  const head = Buffer.alloc(13);
+  head[0] = 0x66; // 'f'
+  head.writeBigUInt64LE(BigInt(rec.s), 1);
+  head.writeUInt32LE(path.length, 9);
+  return Buffer.concat([head, path]);
 }
 
-/** A numeric header field: octal text, or base-256 when the top bit of the first byte is set. */
-export function headerNumber(buf: Buffer, start: number, len: number): number {
-  const first = buf[start]!;
-  if (first & 0x80) {
-    let n = first & 0x7f;
-    for (let i = 1; i < len; i++) n = n * 256 + buf[start + i]!;
-    return n;
-  }
-  const text = buf.toString('latin1', start, start + len).replace(/[\0 ]+$/g, '').trim();
-  return text === '' ? 0 : parseInt(text, 8);
-}
-
-/** PAX records "LEN key=value\n", as far as they parse. */
-export function parsePax(data: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  let pos = 0;
-  while (pos < data.length) {
-    const sp = data.indexOf(0x20, pos);
-    if (sp < 0) break;
-    const len = parseInt(data.toString('latin1', pos, sp), 10);
-    if (!Number.isFinite(len) || len <= 0 || pos + len > data.length) break;
-    const rec = data.toString('utf8', sp + 1, pos + len - 1);
-    const eq = rec.indexOf('=');
-    if (eq > 0) out.set(rec.slice(0, eq), rec.slice(eq + 1));
-    pos += len;
-  }
-  return out;
-}
-
-/** The layer-relative path an archive name lands at (as extraction resolves it). */
-export function splitPath(name: string): string {
-  return name.split('/').filter((p) => p !== '' && p !== '.').join('/');
-}
-
-type State = 'header' | 'meta' | 'raw' | 'file' | 'trailer';
-
-/**
- * Passes a plain tar stream through unchanged and calls `emit` with the records that
- * rebuild it. Raw bytes are merged into as few records as possible.
- */
-export class TarSplitRecorder extends Transform {
-  private state: State = 'header';
-  private readonly header = Buffer.alloc(BLOCK);
-  private headerFill = 0;
-  private remaining = 0;
-  private padding = 0;
-  private raw: Buffer[] = [];
-  private rawLen = 0;
-  private meta: Buffer[] = [];
-  private metaType = '';
-  private zeroBlocks = 0;
-  private paxPath: string | undefined;
-  private paxSize: number | undefined;
-  private longName: string | undefined;
-  private globalPath: string | undefined;
-
-  constructor(private readonly onRecord: (rec: SplitRecord) => void) {
-    super();
-  }
-
-  private pushRaw(b: Buffer): void {
-    if (b.length === 0) return;
-    this.raw.push(Buffer.from(b));
-    this.rawLen += b.length;
-    if (this.rawLen >= 1 << 16) this.flushRaw();
-  }
-
-  private flushRaw(): void {
-    if (this.rawLen === 0) return;
-    this.onRecord({ r: Buffer.concat(this.raw).toString('base64') });
-    this.raw = [];
-    this.rawLen = 0;
-  }
-
-  private onHeader(h: Buffer): void {
-    this.pushRaw(h);
-    if (h.every((b) => b === 0)) {
-      if (++this.zeroBlocks >= 2) this.state = 'trailer';
-      return;
-    }
-    this.zeroBlocks = 0;
-    const type = String.fromCharCode(h[156]!);
-    let size = headerNumber(h, 124, 12);
-    const isMeta = type === 'x' || type === 'g' || type === 'L' || type === 'K' || type === 'X' || type === 'N';
-    if (!isMeta && this.paxSize !== undefined) size = this.paxSize;
-    this.remaining = size;
-    this.padding = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (isMeta) {
-      this.metaType = type;
-      this.meta = [];
-      this.state = size > 0 ? 'meta' : 'header';
-      if (size === 0) this.endMeta();
-      return;
-    }
-    let name = this.paxPath ?? this.longName ?? this.globalPath;
-    if (name === undefined) {
-      name = cstring(h, 0, 100);
-      const magic = h.toString('latin1', 257, 262);
-      const prefix = magic === 'ustar' ? cstring(h, 345, 155) : '';
-      if (prefix !== '') name = `${prefix}/${name}`;
-    }
-    this.paxPath = undefined;
-    this.paxSize = undefined;
-    this.longName = undefined;
-    const path = splitPath(name);
-    const base = path.slice(path.lastIndexOf('/') + 1);
-    if (REGULAR.has(type) && size > 0 && !base.startsWith('.wh.')) {
-      this.flushRaw();
-      this.onRecord({ f: path, s: size });
-      this.state = 'file';
-    } else {
-      this.state = size + this.padding > 0 ? 'raw' : 'header';
-      this.remaining = size + this.padding;
-      this.padding = 0;
-    }
-  }
-
-  private endMeta(): void {
-    const data = Buffer.concat(this.meta);
-    this.meta = [];
-    if (this.metaType === 'x' || this.metaType === 'X') {
-      const pax = parsePax(data);
-      const p = pax.get('path');
-      if (p !== undefined) this.paxPath = p;
-      const s = pax.get('size');
-      if (s !== undefined && /^\d+$/.test(s)) this.paxSize = Number(s);
-    } else if (this.metaType === 'g') {
-      const p = parsePax(data).get('path');
-      if (p !== undefined) this.globalPath = p;
-    } else if (this.metaType === 'L' || this.metaType === 'N') {
-      const nul = data.indexOf(0);
-      this.longName = data.toString('utf8', 0, nul < 0 ? data.length : nul);
-    }
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    let pos = 0;
-    while (pos < chunk.length) {
-      switch (this.state) {
-        case 'header': {
-          const n = Math.min(BLOCK - this.headerFill, chunk.length - pos);
-          chunk.copy(this.header, this.headerFill, pos, pos + n);
-          this.headerFill += n;
-          pos += n;
-          if (this.headerFill === BLOCK) {
-            this.headerFill = 0;
-            this.onHeader(this.header);
-          }
-          break;
-        }
-        case 'meta': {
-          const n = Math.min(this.remaining + this.padding, chunk.length - pos);
-          const part = chunk.subarray(pos, pos + n);
-          this.pushRaw(part);
-          const dataPart = part.subarray(0, Math.max(0, Math.min(n, this.remaining)));
-          if (dataPart.length > 0) this.meta.push(Buffer.from(dataPart));
-          const fromData = Math.min(n, this.remaining);
-          this.remaining -= fromData;
-          this.padding -= n - fromData;
-          pos += n;
-          if (this.remaining === 0 && this.padding === 0) {
-            this.endMeta();
-            this.state = 'header';
-          }
-          break;
-        }
-        case 'file': {
-          const n = Math.min(this.remaining, chunk.length - pos);
-          this.remaining -= n;
-          pos += n;
-          if (this.remaining === 0) {
-            this.remaining = this.padding;
-            this.padding = 0;
-            this.state = this.remaining > 0 ? 'raw' : 'header';
-          }
-          break;
-        }
-        case 'raw': {
-          const n = Math.min(this.remaining, chunk.length - pos);
-          this.pushRaw(chunk.subarray(pos, pos + n));
-          this.remaining -= n;
-          pos += n;
-          if (this.remaining === 0) this.state = 'header';
-          break;
-        }
-        case 'trailer':
-          this.pushRaw(chunk.subarray(pos));
-          pos = chunk.length;
-          break;
-      }
-    }
-    cb(null, chunk);
-  }
-
-  override _flush(cb: TransformCallback): void {
-    // A partial header block at the end is kept too: the rebuild must match byte for byte.
-    if (this.headerFill > 0) this.pushRaw(this.header.subarray(0, this.headerFill));
-    this.flushRaw();
-    cb();
-  }
-}
-
-/**
- * A recorder writing the gzip'd records to `file`. `done()` resolves once the file is
- * complete (call it after the tar stream has ended).
- */
-export function recordTarSplit(file: string): { stream: TarSplitRecorder; done: () => Promise<void>; abort: () => void } {
-  const gz = zlib.createGzip({ level: 1 });
-  const out = createWriteStream(file, { mode: 0o600 });
-  gz.pipe(out);
-  const stream = new TarSplitRecorder((rec) => gz.write(JSON.stringify(rec) + '\n'));
-  return {
-    stream,
-    done: async () => {
-      gz.end();
-      await once(out, 'close');
-    },
-    abort: () => {
-      gz.destroy();
-      out.destroy();
-    },
-  };
-}
-
-/** Reads a layer's records. */
-export async function* readTarSplit(file: string): AsyncGenerator<SplitRecord> {
-  const input = createReadStream(file).pipe(zlib.createGunzip());
+/** The JSON form converted to binary records, as a stream. */
+async function* convertJson(file: string): AsyncGenerator<Buffer> {
+  yield MAGIC;
   let rest = '';
-  for await (const chunk of input) {
+  for await (const chunk of createReadStream(file).pipe(zlib.createGunzip())) {
     rest += (chunk as Buffer).toString('utf8');
     let nl: number;
     while ((nl = rest.indexOf('\n')) >= 0) {
       const line = rest.slice(0, nl);
       rest = rest.slice(nl + 1);
-      if (line !== '') yield JSON.parse(line) as SplitRecord;
+      if (line !== '') yield encodeRecord(JSON.parse(line) as JsonSplitRecord);
     }
   }
-  if (rest.trim() !== '') yield JSON.parse(rest) as SplitRecord;
+  if (rest.trim() !== '') yield encodeRecord(JSON.parse(rest) as JsonSplitRecord);
 }
 
-/**
- * Opens a layer file for reading without following symlinks anywhere in its path: the
- * layer's own symlinks must never make a rebuild read outside the layer directory.
- */
-function openInLayer(diffDir: string, rel: string): number {
-  const full = join(diffDir, rel);
-  let real: string;
-  try {
-    real = realpathSync(full);
-  } catch (err) {
-    throw new TpodError('ESTORAGE', `layer file ${rel} is missing: ${(err as Error).message}`, { cause: err });
-  }
-  if (real !== join(realpathSync(diffDir), rel)) throw new TpodError('ESTORAGE', `layer file ${rel} is reached through a symlink; refusing to read it`);
-  const fd = openSync(full, constants.O_RDONLY | constants.O_NOFOLLOW);
-  if (!fstatSync(fd).isFile()) {
-    closeSync(fd);
-    throw new TpodError('ESTORAGE', `layer file ${rel} is no longer a regular file`);
-  }
-  return fd;
+/** Whether the layer directory (holding diff/) has records of either form. */
+export function hasTarSplit(layerDir: string): boolean {
+  return existsSync(join(layerDir, TAR_SPLIT_FILE)) || existsSync(join(layerDir, TAR_SPLIT_JSON_FILE));
 }
 
-export interface RebuildOptions {
-  /** The layer's extracted directory. */
-  diffDir: string;
-  /** Its records (tar-split.json.gz). */
-  splitFile: string;
+function recordStream(layerDir: string): Readable {
+  const current = join(layerDir, TAR_SPLIT_FILE);
+  if (existsSync(current)) return createReadStream(current).pipe(zlib.createGunzip());
+  return Readable.from(convertJson(join(layerDir, TAR_SPLIT_JSON_FILE)), { objectMode: false });
+}
+
+export interface RebuildOptions extends HelperPlace {
+  /** The layer's directory: diff/ and the record file. */
+  layerDir: string;
   /** The digest the rebuilt tar must have; checked when the stream ends. */
   diffId: string;
   label: string;
@@ -301,31 +82,28 @@ export interface RebuildOptions {
 
 /** The layer's original tar stream; errors (EDIGEST) when it does not hash to diffId. */
 export function rebuildLayerTar(opts: RebuildOptions): Readable {
-  const hash = createHash('sha256');
   async function* gen(): AsyncGenerator<Buffer> {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for await (const rec of readTarSplit(opts.splitFile)) {
-      if ('r' in rec) {
-        const b = Buffer.from(rec.r, 'base64');
-        hash.update(b);
-        yield b;
-        continue;
+    const hash = createHash('sha256');
+    const child = spawnTarHelper('retar', [join(opts.layerDir, 'diff')], opts, ['pipe', 'pipe', 'pipe']);
+    const exited = exitOf(child);
+    const report = new HelperReport();
+    child.stderr!.on('data', (d: Buffer) => report.take(d));
+    child.stdin!.on('error', () => undefined);
+    const fed = pipeline(recordStream(opts.layerDir), child.stdin!).then(() => undefined, (e: unknown) => e);
+    let finished = false;
+    try {
+      for await (const chunk of child.stdout!) {
+        hash.update(chunk as Buffer);
+        yield chunk as Buffer;
       }
-      const fd = openInLayer(opts.diffDir, rec.f);
-      try {
-        let left = rec.s;
-        while (left > 0) {
-          const n = readSync(fd, buf, 0, Math.min(buf.length, left), null);
-          if (n === 0) throw new TpodError('EDIGEST', `layer ${opts.label}: file ${rec.f} is shorter than when it was stored`);
-          const part = Buffer.from(buf.subarray(0, n));
-          hash.update(part);
-          left -= n;
-          yield part;
-        }
-      } finally {
-        closeSync(fd);
-      }
+      finished = true;
+    } finally {
+      // A consumer that stops early (a failed push) must not leave the helper behind.
+      if (!finished && child.exitCode === null) child.kill('SIGKILL');
     }
+    const [code, feedError] = await Promise.all([exited, fed]);
+    if (code !== 0) throw report.error(code, opts.label, 'rebuilding the tar of layer');
+    if (feedError) throw new TpodError('ESTORAGE', `layer ${opts.label}: reading its tar-split record: ${(feedError as Error).message}`, { cause: feedError });
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== opts.diffId) {
       throw new TpodError('EDIGEST', `layer ${opts.label}: the rebuilt tar has digest ${got}, not ${opts.diffId}: the layer changed on disk, or its archive had entries its extraction could not keep`);

@@ -1,11 +1,11 @@
 // zstd layers on Node 20, whose zlib has no zstd: decompression through the `zstd`
 // program (native speed, streaming through a pipe, packaged everywhere), plugged into
-// extract.ts's decompressor table. Node >= 22.15 has zstd in zlib and needs none of this.
+// compression.ts's decompressor table. Node >= 22.15 has zstd in zlib and needs none of this.
 import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { TpodError } from '../errors.js';
-import { registerDecompressor } from './extract.js';
+import { registerDecompressor } from './compression.js';
 
 /** A Duplex: zstd-compressed bytes in, plain bytes out, through `zstd -dc`. */
 export function zstdDecompressStream(program = 'zstd'): Duplex {

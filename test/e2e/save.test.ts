@@ -205,7 +205,7 @@ describeE2E('save, export and image housekeeping', () => {
     const layersDir = join(t.env.dataHome, 'tpod', 'layers');
     const manifest = JSON.parse(tarRead(join(out, 'layers.tar'), 'manifest.json').toString()) as Array<{ Layers: string[] }>;
     const bottom = manifest[0]!.Layers[0]!.replace(/\.tar$/, '');
-    const split = join(layersDir, bottom, 'tar-split.json.gz');
+    const split = join(layersDir, bottom, 'tar-split.gz');
     const saved = readFileSync(split);
     writeFileSync(split, Buffer.concat([saved.subarray(0, saved.length >> 1)]));
     try {

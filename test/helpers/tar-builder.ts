@@ -28,6 +28,21 @@ export function hardlink(path: string, linkpath: string): TarEntry {
   return { path, type: 'Link', mode: 0o644, linkpath };
 }
 
+/** A PAX extended header (`x`, or `g` for a global one) that applies to what follows. */
+export function pax(records: Record<string, string | Buffer>, global = false): TarEntry {
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(records)) {
+    const body = Buffer.concat([Buffer.from(` ${k}=`), Buffer.from(v), Buffer.from('\n')]);
+    // The length counts its own digits.
+    let len = body.length + 1;
+    while (String(len).length + body.length !== len) len = String(len).length + body.length;
+    parts.push(Buffer.concat([Buffer.from(String(len)), body]));
+  }
+  return { path: global ? 'pax_global_header' : 'PaxHeader', type: global ? 'GlobalExtendedHeader' : 'ExtendedHeader', mode: 0o644, body: Buffer.concat(parts) };
+}
+
+const WITH_DATA = new Set(['File', 'ExtendedHeader', 'GlobalExtendedHeader']);
+
 export function tarBytes(entries: TarEntry[]): Buffer {
   const blocks: Buffer[] = [];
   for (const e of entries) {
@@ -38,7 +53,7 @@ export function tarBytes(entries: TarEntry[]): Buffer {
       mode: e.mode ?? 0o644,
       uid: e.uid ?? 0,
       gid: e.gid ?? 0,
-      size: e.type === undefined || e.type === 'File' ? body.length : 0,
+      size: WITH_DATA.has(e.type ?? 'File') ? body.length : 0,
       mtime: e.mtime ?? new Date(1_600_000_000_000),
       linkpath: e.linkpath ?? '',
       uname: '',
@@ -47,7 +62,7 @@ export function tarBytes(entries: TarEntry[]): Buffer {
     const block = Buffer.alloc(512);
     h.encode(block, 0);
     blocks.push(block);
-    if (body.length > 0 && (e.type === undefined || e.type === 'File')) {
+    if (body.length > 0 && WITH_DATA.has(e.type ?? 'File')) {
       const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
       body.copy(padded);
       blocks.push(padded);

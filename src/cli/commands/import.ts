@@ -4,7 +4,6 @@ import { TpodError } from '../../errors.js';
 
 export class ImportCommand extends TpodCommand {
   static override paths = [['import'], ['image', 'import']];
-  static inUserNamespace = true;
   static override usage = Command.Usage({
     description: 'Import a tarball to create a filesystem image',
     details: `
@@ -48,7 +47,7 @@ export class ImportCommand extends TpodCommand {
       label = this.tarball;
     }
     const { importTarball } = await import('../../image/import.js');
-    const opts: import('../../image/import.js').ImportOptions = { label, names, changes: this.change, preserveOwner: true, whiteouts: 'helper' };
+    const opts: import('../../image/import.js').ImportOptions = { label, names, changes: this.change, preserveOwner: true };
     if (this.message !== undefined) opts.message = this.message;
     if (created) opts.created = created;
     const img = await importTarball(this.ctx, source as import('node:stream').Readable, opts);

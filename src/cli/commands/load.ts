@@ -4,8 +4,6 @@ import { TpodError } from '../../errors.js';
 
 export class LoadCommand extends TpodCommand {
   static override paths = [['load'], ['image', 'load']];
-  // Layers are extracted as root of the user namespace, so files keep their owners.
-  static inUserNamespace = true;
   static override usage = Command.Usage({
     description: 'Load image(s) from a tar archive',
     details: `
@@ -46,7 +44,7 @@ export class LoadCommand extends TpodCommand {
       label = 'stdin';
     }
     const { loadArchive, loadLayoutDir } = await import('../../image/load.js');
-    const opts = { label, preserveOwner: true, whiteouts: 'helper' } as const;
+    const opts = { label, preserveOwner: true } as const;
     const loaded = layoutDir !== undefined ? await loadLayoutDir(this.ctx, layoutDir, opts) : await loadArchive(this.ctx, source as import('node:stream').Readable, opts);
     const lines: string[] = [];
     for (const l of loaded) {

@@ -3,8 +3,6 @@ import { TpodCommand } from '../base.js';
 
 export class PullCommand extends TpodCommand {
   static override paths = [['pull'], ['image', 'pull']];
-  // Layers are extracted as root of the user namespace, so files keep their owners.
-  static inUserNamespace = true;
   static override usage = Command.Usage({
     description: 'Pull an image from a registry',
     details: `
@@ -45,7 +43,6 @@ export class PullCommand extends TpodCommand {
     const { parseTlsVerify, parseCreds } = await import('../registry-flags.js');
     const { pullImage } = await import('../../image/pull.js');
     const { hostPlatform, parsePlatform, normalizeArch } = await import('../../image/registry/manifest.js');
-    const { LineReporter, TtyReporter, silentReporter } = await import('../../image/pull-progress.js');
     const { UsageError } = await import('../../errors.js');
     if (this.platform !== undefined && (this.arch !== undefined || this.os !== undefined || this.variant !== undefined)) {
       throw new UsageError('--platform option can not be specified with --arch, --os or --variant');
@@ -61,11 +58,8 @@ export class PullCommand extends TpodCommand {
         platform = { ...platform, os: this.os };
       }
     }
-    const err = process.stderr;
-    // run/create pipe our stderr to their terminal and say how wide it is.
-    const piped = Number(process.env.TPOD_PULL_COLUMNS);
-    const tty = err.isTTY || piped > 0;
-    const reporter = this.quiet ? silentReporter : tty ? new TtyReporter((s) => err.write(s), () => err.columns || piped || 80) : new LineReporter((s) => err.write(s));
+    const { pullReporter } = await import('../pull-reporter.js');
+    const reporter = await pullReporter(this.quiet);
     const tlsVerify = parseTlsVerify(this.tlsVerify);
     const credentials = parseCreds(this.creds);
     for (const reference of this.images) {

@@ -3,8 +3,6 @@ import { TpodCommand } from '../base.js';
 
 export class PushCommand extends TpodCommand {
   static override paths = [['push'], ['image', 'push']];
-  // Layer files owned by other ids of the image are read as root of the user namespace.
-  static inUserNamespace = true;
   static override usage = Command.Usage({
     description: 'Push an image to a registry',
     details: `

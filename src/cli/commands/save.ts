@@ -3,8 +3,6 @@ import { TpodCommand } from '../base.js';
 
 export class SaveCommand extends TpodCommand {
   static override paths = [['save'], ['image', 'save']];
-  // Layer files belong to the user namespace's ids (some readable only by their owner).
-  static inUserNamespace = true;
   static override usage = Command.Usage({
     description: 'Save image(s) to an archive',
     details: `

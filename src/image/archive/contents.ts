@@ -11,7 +11,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { TpodError } from '../../errors.js';
-import { peekStream, detectCompression } from '../../storage/extract.js';
+import { peekStream, detectCompression } from '../../storage/compression.js';
 import * as zlib from 'node:zlib';
 
 export interface ArchiveMember {

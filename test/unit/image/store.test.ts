@@ -20,7 +20,7 @@ beforeEach(() => {
   ctx = createContext({ root: join(base, 'root'), runroot: join(base, 'run') });
 });
 
-const opts = { preserveOwner: false, whiteouts: 'collect' as const };
+const opts = { preserveOwner: false, place: { wrap: ['unshare', '--user', '--map-root-user'] } };
 
 function image(layers: Buffer[], names: string[], extra: Record<string, unknown> = {}): { input: NewImage; sources: Parameters<typeof addImage>[2] } {
   const config = { created: '2024-01-01T00:00:00Z', architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: layers.map((l) => sha256(l)) }, ...extra };

@@ -1,0 +1,76 @@
+// Layer streams on their way to extraction: which compression a blob has, the
+// decompressors for it (zstd through a program on Node 20, see zstd.ts), and a stream
+// that hashes what flows through it.
+import { createHash, type Hash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import * as zlib from 'node:zlib';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** Turns a compressed stream into a plain tar stream. */
+export type Decompressor = () => NodeJS.ReadWriteStream;
+
+const decompressors = new Map<Compression, Decompressor>([['gzip', () => zlib.createGunzip()]]);
+{
+  // Node >= 22.15 has zstd in zlib; elsewhere a registered decompressor is needed.
+  const z = zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream };
+  if (typeof z.createZstdDecompress === 'function') decompressors.set('zstd', () => z.createZstdDecompress!());
+}
+
+/** Plugs in a decompressor (e.g. zstd through an external program) for a compression kind. */
+export function registerDecompressor(kind: Compression, make: Decompressor): void {
+  decompressors.set(kind, make);
+}
+
+export function decompressorFor(kind: Compression): Decompressor | undefined {
+  return decompressors.get(kind);
+}
+
+export function detectCompression(head: Uint8Array): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return 'none';
+}
+
+/** Counts and hashes what flows through it. */
+export class HashStream extends Transform {
+  readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+  digest(): string {
+    return `sha256:${this.hash.digest('hex')}`;
+  }
+}
+
+/** Reads the first bytes of a stream without losing them. */
+export async function peekStream(source: Readable, want = 8): Promise<{ head: Buffer; stream: Readable }> {
+  const it = source[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let have = 0;
+  let done = false;
+  while (have < want) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+    chunks.push(b);
+    have += b.length;
+  }
+  const head = Buffer.concat(chunks);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value as Buffer;
+    }
+  }
+  return { head, stream: Readable.from(rest(), { objectMode: false }) };
+}
