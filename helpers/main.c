@@ -7,6 +7,7 @@
  *   tpod-helper whiteouts turn a list of paths into overlay whiteouts / opaque dirs
  *   tpod-helper untar     extract a layer's tar, chrooted into its directory
  *   tpod-helper retar     rebuild a layer's exact tar from its tar-split records
+ *   tpod-helper mktar     write a tar of a tree (export), chrooted into it
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,7 @@ main (int argc, char **argv)
 {
   if (argc < 2)
     {
-      fputs ("usage: tpod-helper pause|nsexec|whiteouts|untar|retar ...\n", stderr);
+      fputs ("usage: tpod-helper pause|nsexec|whiteouts|untar|retar|mktar ...\n", stderr);
       return 125;
     }
   if (strcmp (argv[1], "pause") == 0)
@@ -31,5 +32,7 @@ main (int argc, char **argv)
     return cmd_untar (argc - 1, argv + 1);
   if (strcmp (argv[1], "retar") == 0)
     return cmd_retar (argc - 1, argv + 1);
+  if (strcmp (argv[1], "mktar") == 0)
+    return cmd_mktar (argc - 1, argv + 1);
   die ("unknown subcommand %s", argv[1]);
 }

@@ -35,5 +35,6 @@ int cmd_nsexec (int argc, char **argv);
 int cmd_whiteouts (int argc, char **argv);
 int cmd_untar (int argc, char **argv);
 int cmd_retar (int argc, char **argv);
+int cmd_mktar (int argc, char **argv);
 
 #endif

@@ -1,5 +1,7 @@
-// `tpod export`: a container's filesystem (image layers + its changes) as one tar.
-// Runs as root of the user namespace, inside the pause process's mount namespace:
+// `tpod export`: a container's filesystem (image layers + its changes) as one tar,
+// written by `tpod-helper mktar` chrooted into the tree inside the pause process's
+// namespaces: a container that swaps a directory for a symlink meanwhile gets a tar of
+// its own files, never the host's.
 // - a running container's rootfs is mounted already: it is read where it is;
 // - otherwise the layers and the container's upper dir are mounted read-only (all as
 //   lower dirs, no upper, so nothing is written and a concurrent start is not disturbed)
@@ -13,9 +15,8 @@ import { TpodError } from '../errors.js';
 import { containerDirs, findContainer } from '../storage/containers.js';
 import { layerDiffPath } from '../storage/layers.js';
 import { WorkDir } from '../storage/workdir.js';
-import { runInNamespaceChecked, type NsStep } from '../rootless/join.js';
-import { TarWriter } from '../image/archive/tar-writer.js';
-import { packTree } from '../image/archive/tree-tar.js';
+import { namespacePlace, runInNamespaceChecked, type NsStep } from '../rootless/join.js';
+import { packTree } from '../storage/tar-helper.js';
 
 /** Whether `path` is a mount point in this process's mount namespace. */
 export function isMountPoint(path: string, mountinfo: string = readMountinfo()): boolean {
@@ -26,9 +27,9 @@ export function isMountPoint(path: string, mountinfo: string = readMountinfo()):
   return false;
 }
 
-function readMountinfo(): string {
+function readMountinfo(pid: number | 'self' = 'self'): string {
   try {
-    return readFileSync('/proc/self/mountinfo', 'utf8');
+    return readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
   } catch {
     return '';
   }
@@ -60,13 +61,11 @@ export async function exportContainer(ctx: Context, nameOrId: string, out: Writa
   const dirs = containerDirs(ctx, rec.id);
   const layers = rec.layers.map((d) => layerDiffPath(ctx.paths, d));
   const skipped: string[] = [];
-  const tar = new TarWriter(out);
-  const pack = async (root: string): Promise<void> => {
-    await packTree(root, tar, { onSkip: (p, why) => skipped.push(`${p} (${why})`) });
-    await tar.finish();
-  };
+  const place = await namespacePlace(ctx);
+  const pack = (root: string): Promise<void> => packTree(place, root, out, (p, why) => skipped.push(`${p} (${why})`));
 
-  if (isMountPoint(dirs.merged) || (rec.driver === 'vfs' && hasEntries(dirs.merged))) {
+  // Mounts live in the pause process's mount namespace.
+  if (isMountPoint(dirs.merged, readMountinfo(place.nsPid ?? 'self')) || (rec.driver === 'vfs' && hasEntries(dirs.merged))) {
     await pack(dirs.merged);
     return { id: rec.id, skipped };
   }

@@ -1,6 +1,8 @@
-// Spawning `tpod-helper untar|retar`, the native steps that read and write layer
+// Spawning `tpod-helper untar|retar|mktar`, the native steps that read and write layer
 // content chrooted into the layer directory (helpers/tar/), and reading what they say.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { TpodError, type ErrorCode } from '../errors.js';
 import { helperPath } from '../util/helpers.js';
 
@@ -14,7 +16,7 @@ export interface HelperPlace {
   wrap?: string[] | undefined;
 }
 
-export function spawnTarHelper(verb: 'untar' | 'retar', args: string[], place: HelperPlace, stdio: StdioOptions): ChildProcess {
+export function spawnTarHelper(verb: 'untar' | 'retar' | 'mktar', args: string[], place: HelperPlace, stdio: StdioOptions): ChildProcess {
   const helper = helperPath('tpod-helper');
   const full = [verb, ...(place.nsPid !== undefined ? ['--pid', String(place.nsPid)] : []), ...args];
   const [cmd, ...pre] = place.wrap && place.wrap.length > 0 ? [...place.wrap, helper] : [helper];
@@ -76,4 +78,19 @@ export function exitOf(child: ChildProcess): Promise<number> {
     child.on('error', (e) => reject(new TpodError('EHELPER', `cannot run tpod-helper: ${e.message}`, { cause: e })));
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + 9 : 1)));
   });
+}
+
+/**
+ * Writes a tar of the contents of `root` to `out` (left open), read by `tpod-helper
+ * mktar` chrooted into `root`: nothing a symlink in the tree names is read outside it.
+ */
+export async function packTree(place: HelperPlace, root: string, out: Writable, onSkip: (path: string, why: string) => void, opts: { whiteouts?: boolean } = {}): Promise<void> {
+  const child = spawnTarHelper('mktar', [...(opts.whiteouts ? ['--whiteouts'] : []), root], place, ['ignore', 'pipe', 'pipe']);
+  const exited = exitOf(child);
+  const report = new HelperReport(onSkip);
+  child.stderr!.on('data', (d: Buffer) => report.take(d));
+  const copied = pipeline(child.stdout!, out, { end: false }).then(() => undefined, (e: unknown) => e);
+  const [code, copyError] = await Promise.all([exited, copied]);
+  if (code !== 0) throw report.error(code, undefined, 'reading the files for the archive');
+  if (copyError) throw new TpodError('ESTORAGE', `writing the archive: ${(copyError as Error).message}`, { cause: copyError });
 }

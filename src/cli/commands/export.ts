@@ -3,9 +3,6 @@ import { TpodCommand } from '../base.js';
 
 export class ExportCommand extends TpodCommand {
   static override paths = [['export'], ['container', 'export']];
-  // The container's files belong to the user namespace's ids, and its rootfs is
-  // mounted in the pause process's mount namespace.
-  static inUserNamespace = true;
   static override usage = Command.Usage({
     description: "Export container's filesystem contents as a tar archive",
     details: `

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
 import { TarWriter, encodeHeader, splitUstarName } from '../../../../src/image/archive/tar-writer.js';
-import { packTree, major, minor } from '../../../../src/image/archive/tree-tar.js';
 import { TpodError } from '../../../../src/errors.js';
 
 async function written(fn: (t: TarWriter) => Promise<void>): Promise<Buffer> {
@@ -84,44 +83,5 @@ describe('TarWriter', () => {
     expect(splitUstarName('x'.repeat(300))).toBeUndefined();
     expect(encodeHeader({ name: 'a', type: 'file', mode: 0o644, size: 1 }).length).toBe(512);
     expect(encodeHeader({ name: 'x'.repeat(300), type: 'file', mode: 0o644 }).length).toBe(512 * 3);
-  });
-});
-
-describe('packTree', () => {
-  it('packs a tree in byte order with symlinks (not followed), hardlinks and modes', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'tpod-tree-'));
-    const outside = mkdtempSync(join(tmpdir(), 'tpod-outside-'));
-    writeFileSync(join(outside, 'secret'), 'SECRET');
-    mkdirSync(join(root, 'b'));
-    writeFileSync(join(root, 'b', 'f'), 'data', { mode: 0o600 });
-    linkSync(join(root, 'b', 'f'), join(root, 'b', 'g'));
-    symlinkSync(outside, join(root, 'a-link'));
-    writeFileSync(join(root, 'B'), 'upper');
-    const out = new PassThrough();
-    const parts: Buffer[] = [];
-    out.on('data', (c: Buffer) => parts.push(c));
-    const t = new TarWriter(out);
-    await packTree(root, t);
-    await t.finish();
-    out.end();
-    const got = await entries(Buffer.concat(parts));
-    expect(got.map((e) => e.path)).toEqual(['B', 'a-link', 'b/', 'b/f', 'b/g']);
-    expect(got[1]!.type).toBe('SymbolicLink');
-    expect(got[1]!.linkpath).toBe(outside);
-    expect(got[3]!.mode).toBe(0o600);
-    expect(got[4]!.type).toBe('Link');
-    expect(got[4]!.linkpath).toBe('b/f');
-    expect(Buffer.concat(parts).includes('SECRET')).toBe(false);
-  });
-
-  it('splits device numbers as glibc does', () => {
-    expect(major(0x0103)).toBe(1);
-    expect(minor(0x0103)).toBe(3);
-    expect(major(0)).toBe(0);
-    expect(major(0x12345)).toBe(0x123);
-    expect(minor(0x12345)).toBe(0x45);
-    // Large minors keep their high bits above the major: makedev(8, 0x12345) = 0x12300845.
-    expect(major(0x12300845)).toBe(8);
-    expect(minor(0x12300845)).toBe(0x12345);
   });
 });
