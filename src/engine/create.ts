@@ -9,7 +9,7 @@ import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
 import type { RunOptions } from '../runtime/options.js';
 import { buildSpec, hasResources, processArgs, type KeepIdMapping } from '../runtime/spec.js';
-import { findInLayers, resolveUser, parsePasswd, parseGroup, type ResolvedUser } from '../runtime/user.js';
+import { readInLayers, resolveUser, parsePasswd, parseGroup, type ResolvedUser } from '../runtime/user.js';
 import { selectRuntime, type RuntimeInfo, type CgroupLayout } from '../runtime/runtime.js';
 import { commandCertainlyMissing } from '../runtime/command.js';
 import { createContainer, type ContainerRecord, type ContainerDirs } from '../storage/containers.js';
@@ -168,10 +168,8 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
   const { driver } = await chooseDriver(ctx);
 
   // Users and groups come from the image's own files; they cannot change before start.
-  const passwd = findInLayers(topFirst, '/etc/passwd');
-  const group = findInLayers(topFirst, '/etc/group');
-  const passwdText = passwd === undefined ? undefined : readOr(passwd, '');
-  const groupText = group === undefined ? undefined : readOr(group, '');
+  const passwdText = readInLayers(topFirst, '/etc/passwd');
+  const groupText = readInLayers(topFirst, '/etc/group');
 
   let user: ResolvedUser;
   let keepId: KeepIdMapping | undefined;

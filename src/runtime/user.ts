@@ -3,7 +3,8 @@
 // host (no mount, no spawn on the hot path): the merged view is computed here, top
 // layer first, honouring overlay whiteouts (char 0:0) and symlinks, which are resolved
 // inside the rootfs, never on the host.
-import { lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { native } from '../util/native.js';
 import { join } from 'node:path';
 import { TpodError } from '../errors.js';
 
@@ -40,7 +41,7 @@ function lstatOrUndefined(fs: LayerFs, p: string): Stats | undefined {
  * the parents are checked one by one with lstat so that a lower layer's symlink at a
  * parent position is never followed on the host.
  */
-function findEntry(fs: LayerFs, layers: string[], comps: string[]): { path: string; st: Stats } | undefined {
+function findEntry(fs: LayerFs, layers: string[], comps: string[]): { path: string; st: Stats; layer: string } | undefined {
   for (const layer of layers) {
     let present = true;
     for (let i = 1; i < comps.length; i++) {
@@ -57,13 +58,14 @@ function findEntry(fs: LayerFs, layers: string[], comps: string[]): { path: stri
     const st = lstatOrUndefined(fs, path);
     if (!st) continue;
     if (isWhiteout(st)) return undefined;
-    return { path, st };
+    return { path, st, layer };
   }
   return undefined;
 }
 
 export type LayerLookup =
-  | { kind: 'found'; path: string; st: Stats }
+  /** `path` is `rel` (symlink-free) below the layer directory `layer`. */
+  | { kind: 'found'; path: string; st: Stats; layer: string; rel: string }
   | { kind: 'missing' }
   /** The path crosses something the layers do not decide (a mount, a symlink loop). */
   | { kind: 'unknown' };
@@ -106,7 +108,7 @@ function lookup(layers: string[], ctrPath: string, fs: LayerFs, covered: (p: str
     }
     if (pending.length > 0 && !found.st.isDirectory()) return { kind: 'missing' };
     resolved = candidate;
-    if (pending.length === 0) return { kind: 'found', path: found.path, st: found.st };
+    if (pending.length === 0) return { kind: 'found', path: found.path, st: found.st, layer: found.layer, rel: candidate.join('/') };
   }
   return { kind: 'unknown' }; // "/" itself
 }
@@ -225,19 +227,37 @@ export function resolveUser(spec: string | undefined, files: UserFiles): Resolve
   return r;
 }
 
-function readIf(path: string | undefined): string | undefined {
-  if (path === undefined) return undefined;
+/** passwd and group files larger than this are not read (a hostile image's). */
+const MAX_ID_FILE = 16 << 20;
+
+/**
+ * Reads `rel` below the layer directory `layer` with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS): the lookup above resolved the symlinks inside the rootfs, and the
+ * kernel now refuses any path that would leave the layer, whatever changed meanwhile.
+ */
+export function readBeneath(layer: string, rel: string): string | undefined {
+  const fd = native().openBeneath(layer, rel);
+  if (fd < 0) return undefined;
   try {
-    return readFileSync(path, 'utf8');
+    if (fstatSync(fd).size > MAX_ID_FILE) return undefined;
+    return readFileSync(fd, 'utf8');
   } catch {
     return undefined;
+  } finally {
+    closeSync(fd);
   }
+}
+
+/** The text of the regular file at `ctrPath` in the layers (top first), or undefined. */
+export function readInLayers(layers: string[], ctrPath: string, fs: LayerFs = realFs, read: (layer: string, rel: string) => string | undefined = readBeneath): string | undefined {
+  const r = lookupInLayers(layers, ctrPath, fs);
+  return r.kind === 'found' && r.st.isFile() ? read(r.layer, r.rel) : undefined;
 }
 
 /** Reads the container's passwd and group from its layers (top first) and resolves `spec`. */
 export function resolveUserInLayers(spec: string | undefined, layersTopFirst: string[]): ResolvedUser {
   return resolveUser(spec, {
-    passwd: readIf(findInLayers(layersTopFirst, '/etc/passwd')),
-    group: readIf(findInLayers(layersTopFirst, '/etc/group')),
+    passwd: readInLayers(layersTopFirst, '/etc/passwd'),
+    group: readInLayers(layersTopFirst, '/etc/group'),
   });
 }

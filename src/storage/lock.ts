@@ -1,32 +1,8 @@
 // File locks with flock(2) semantics: the kernel drops them when the holder dies, so a
 // command killed with SIGKILL never leaves a lock that blocks the next one.
 import { openSync, closeSync } from 'node:fs';
-import { helperPath } from '../util/helpers.js';
+import { native } from '../util/native.js';
 import { TpodError } from '../errors.js';
-
-interface FlockModule {
-  flock(fd: number, op: number): number;
-  LOCK_SH: number;
-  LOCK_EX: number;
-  LOCK_NB: number;
-  LOCK_UN: number;
-}
-
-let flockModule: FlockModule | undefined;
-
-function native(): FlockModule {
-  if (!flockModule) {
-    const mod = { exports: {} as FlockModule };
-    try {
-      process.dlopen(mod, helperPath('tpod-flock.node'));
-    } catch (err) {
-      throw new TpodError('EHELPER', `cannot load tpod-flock.node: ${(err as Error).message}`, { cause: err });
-    }
-    flockModule = mod.exports;
-  }
-  return flockModule;
-}
-
 
 const EWOULDBLOCK = 11;
 

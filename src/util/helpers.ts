@@ -1,4 +1,4 @@
-// Finds tpod's native parts (tpod-helper, tpod-flock.node). The installed bundle keeps
+// Finds tpod's native parts (tpod-helper, tpod-native.node). The installed bundle keeps
 // them beside itself; a source checkout keeps them in helpers/build.
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,6 +33,6 @@ export function helperDir(): string {
   throw new TpodError('EHELPER', `tpod-helper not found (looked in ${candidates.join(', ')}); run ./install.sh or npm run build`);
 }
 
-export function helperPath(name: 'tpod-helper' | 'tpod-flock.node' | 'tpod-monitor'): string {
+export function helperPath(name: 'tpod-helper' | 'tpod-native.node' | 'tpod-monitor'): string {
   return join(helperDir(), name);
 }

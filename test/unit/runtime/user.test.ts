@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync, lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { findInLayers, resolveUser, resolveUserInLayers, parsePasswd, parseGroup, type LayerFs } from '../../../src/runtime/user.js';
+import { findInLayers, readBeneath, readInLayers, resolveUser, resolveUserInLayers, parsePasswd, parseGroup, type LayerFs } from '../../../src/runtime/user.js';
 
 const PASSWD = [
   'root:x:0:0:root:/root:/bin/sh',
@@ -135,6 +135,19 @@ describe('findInLayers', () => {
     const l = layer('l', { 'real/etc/passwd': 'x' }, { etc: 'real/etc', 'usr/etc': '../../../etc' });
     expect(findInLayers([l], '/etc/passwd')).toBe(join(l, 'real/etc/passwd'));
     expect(findInLayers([l], '/usr/etc/passwd')).toBe(join(l, 'real/etc/passwd'));
+  });
+
+  it('reads through the kernel beneath the layer: a parent swapped for a symlink after the lookup reads nothing of the host', () => {
+    const hostEtc = join(dir, 'hostetc2');
+    mkdirSync(hostEtc);
+    writeFileSync(join(hostEtc, 'passwd'), 'root:x:0:0:HOST:/:/bin/sh\n');
+    const l = layer('swap', { 'etc/passwd': 'root:x:0:0:inside:/:/bin/sh\n' });
+    expect(readInLayers([l], '/etc/passwd')).toMatch(/inside/);
+    // The lookup said etc/passwd; then etc became a symlink out of the layer.
+    rmSync(join(l, 'etc'), { recursive: true });
+    symlinkSync(hostEtc, join(l, 'etc'));
+    expect(readBeneath(l, 'etc/passwd')).toBeUndefined();
+    expect(readBeneath(l, '../hostetc2/passwd')).toBeUndefined();
   });
 
   it('gives up on symlink loops', () => {
