@@ -54,15 +54,16 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
 
   const { head, stream } = await peekStream(source);
   const compression = detectCompression(head);
+  // A plain stream is hashed once: its digest is its diff ID (a pull hands over the
+  // blob already gunzipped, its compressed digest checked on the way).
   const raw = new HashStream();
-  const plain = new HashStream();
+  const plain = compression === 'none' ? raw : new HashStream();
   const stages: NodeJS.ReadWriteStream[] = [raw];
   if (compression !== 'none') {
     const make = decompressorFor(compression);
     if (!make) throw new TpodError('EARCHIVE', `layer${label ? ` ${label}` : ''} is ${compression}-compressed, which this Node.js cannot decompress`);
-    stages.push(make());
+    stages.push(make(), plain);
   }
-  stages.push(plain);
 
   const args = [...(opts.preserveOwner ? ['--owners'] : []), ...(opts.tarSplitFile !== undefined ? ['--split'] : []), dir];
   const child = spawnTarHelper('untar', args, opts, ['pipe', opts.tarSplitFile !== undefined ? 'pipe' : 'ignore', 'pipe']);
@@ -87,9 +88,10 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
   if (feedError) throw new TpodError('EARCHIVE', `reading layer${label ? ` ${label}` : ''}: ${(feedError as Error).message}`, { cause: feedError });
   if (recordError) throw new TpodError('ESTORAGE', `writing the tar-split record of layer${label ? ` ${label}` : ''}: ${(recordError as Error).message}`, { cause: recordError });
 
+  const diffId = plain.digest();
   const result: ExtractResult = {
-    diffId: plain.digest(),
-    digest: raw.digest(),
+    diffId,
+    digest: plain === raw ? diffId : raw.digest(),
     size: plain.bytes,
     compressedSize: raw.bytes,
     compression,

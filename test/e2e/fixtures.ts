@@ -40,22 +40,40 @@ function files(dir: string): ImageFixtures {
 /** Builds the fixture set if needed (a few seconds) and returns its paths. */
 export function imageFixtures(): ImageFixtures {
   if (cached && existsSync(join(cached.dir, 'DONE'))) return cached;
+  return (cached = files(buildFixtures(SCRIPT, 'images')));
+}
+
+export interface ShapeFixtures {
+  /** An OCI layout with tags shapes and emptylayer (test/fixtures/make-shapes.sh). */
+  oci: string;
+}
+
+/** Images with every real layer shape, built by GNU tar, umoci and skopeo. */
+export function shapeFixtures(): ShapeFixtures {
+  return { oci: join(buildFixtures(join(repoRoot, 'test', 'fixtures', 'make-shapes.sh'), 'shapes'), 'oci') };
+}
+
+/**
+ * Runs a fixture script into a directory named after its contents and the busybox
+ * binary, once: later calls (and later runs) find DONE there.
+ */
+function buildFixtures(script: string, label: string): string {
   const bb = process.env.BUSYBOX ?? '/bin/busybox';
   const bbKey = existsSync(bb) ? `${realpathSync(bb)}:${statSync(bb).size}:${statSync(bb).mtimeMs}` : 'none';
-  const key = createHash('sha256').update(readFileSync(SCRIPT)).update(bbKey).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(readFileSync(script)).update(bbKey).digest('hex').slice(0, 16);
   const uid = process.getuid?.() ?? 0;
   const root = process.env.TPOD_FIXTURES ?? join(tmpdir(), `tpod-e2e-cache-${uid}`);
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  const dir = join(root, `images-${key}`);
+  const dir = join(root, `${label}-${key}`);
   if (!existsSync(join(dir, 'DONE'))) {
     // Built beside the final place and renamed, so a concurrent or killed build never
     // leaves a half-made set where DONE would be looked for.
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
-    const r = spawnSync('bash', [SCRIPT, tmp], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('bash', [script, tmp], { encoding: 'utf8', timeout: 180_000 });
     if (r.status !== 0) {
       rmSync(tmp, { recursive: true, force: true });
-      throw new Error(`test/fixtures/make-images.sh failed (needs umoci, skopeo, GNU tar, busybox-static):\n${r.stderr || r.error?.message}`);
+      throw new Error(`${script} failed (needs umoci, skopeo, GNU tar, busybox-static):\n${r.stderr || r.error?.message}`);
     }
     try {
       renameSync(tmp, dir);
@@ -63,5 +81,5 @@ export function imageFixtures(): ImageFixtures {
       rmSync(tmp, { recursive: true, force: true }); // someone else finished first
     }
   }
-  return (cached = files(dir));
+  return dir;
 }

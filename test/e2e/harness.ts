@@ -56,6 +56,18 @@ export function onPath(name: string, pathEnv = process.env.PATH ?? ''): string |
   return undefined;
 }
 
+/**
+ * Whether a tool a test needs is installed. Missing on CI (CI=true) is a failure, not a
+ * skip: install.sh --with-test-deps installs every one, so a CI machine without it is
+ * broken and must not pass silently.
+ */
+export function requireTool(name: string): boolean {
+  if (onPath(name)) return true;
+  if (process.env.CI === 'true') throw new Error(`${name} is not installed: CI must have it (./install.sh --with-test-deps)`);
+  process.stderr.write(`e2e: ${name} not installed; the test that needs it checks nothing here\n`);
+  return false;
+}
+
 let binCache: string | undefined;
 
 /**

@@ -7,14 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, useEnv, makeEnv, cleanup, tpod, tpodOk, tpodBin, run, type TpodEnv } from './harness.js';
+import { describeE2E, useEnv, makeEnv, cleanup, tpod, tpodOk, tpodBin, run, requireTool, type TpodEnv } from './harness.js';
 import { imageFixtures, type ImageFixtures } from './fixtures.js';
 
 let fx: ImageFixtures;
-
-function have(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-}
 
 function tarList(file: string): string[] {
   const r = spawnSync('tar', ['-tf', file], { encoding: 'utf8' });
@@ -98,7 +94,7 @@ describeE2E('save, export and image housekeeping', () => {
   });
 
   it('is read by skopeo (docker-archive, oci-archive, oci-dir)', async () => {
-    if (!have('skopeo')) return;
+    if (!requireTool('skopeo')) return;
     const docker = join(out, 'sk-docker.tar');
     const oci = join(out, 'sk-oci.tar');
     const dir = join(out, 'sk-dir');
@@ -121,7 +117,7 @@ describeE2E('save, export and image housekeeping', () => {
   });
 
   it('is loaded by Podman with the same image ID', async () => {
-    if (!have('podman')) return;
+    if (!requireTool('podman')) return;
     const file = join(out, 'pm.tar');
     await tpodOk(['save', '-q', '-o', file, 'layers'], { env: t.env });
     const root = join(t.env.base, 'podman-root');
