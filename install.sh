@@ -89,7 +89,7 @@ fi
 # Package names per family. "build" covers a C compiler, make and libc headers.
 if [ "$pkg_tool" = apt ]; then
   pkgs_build=(gcc make libc6-dev)
-  pkgs_runtime=(uidmap fuse-overlayfs slirp4netns passt crun runc busybox-static catatonit zstd)
+  pkgs_runtime=(uidmap fuse-overlayfs slirp4netns passt crun runc busybox-static catatonit zstd isal)
   pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap libcap2-bin python3)
   pkgs_optional=(podman)
 else

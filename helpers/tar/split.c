@@ -5,10 +5,26 @@
 #include "split.h"
 
 static void
+drain (struct split_writer *w)
+{
+  if (w->outlen > 0 && write_all (w->fd, w->out, w->outlen) < 0)
+    die_errno ("write tar-split records");
+  w->outlen = 0;
+}
+
+static void
 put (struct split_writer *w, const void *p, size_t n)
 {
-  if (write_all (w->fd, p, n) < 0)
-    die_errno ("write tar-split records");
+  if (w->outlen + n > sizeof w->out)
+    drain (w);
+  if (n > sizeof w->out)
+    {
+      if (write_all (w->fd, p, n) < 0)
+        die_errno ("write tar-split records");
+      return;
+    }
+  memcpy (w->out + w->outlen, p, n);
+  w->outlen += n;
 }
 
 static void
@@ -32,6 +48,7 @@ split_init (struct split_writer *w, int fd)
 {
   w->fd = fd;
   w->rawlen = 0;
+  w->outlen = 0;
   if (fd >= 0)
     put (w, SPLIT_MAGIC, 8);
 }
@@ -87,6 +104,8 @@ split_file (struct split_writer *w, uint64_t size, const char *path)
 void
 split_finish (struct split_writer *w)
 {
-  if (w->fd >= 0)
-    flush_raw (w);
+  if (w->fd < 0)
+    return;
+  flush_raw (w);
+  drain (w);
 }

@@ -17,6 +17,9 @@ struct split_writer
   int fd; /* -1: records are dropped */
   unsigned char raw[SPLIT_RAW_MAX];
   size_t rawlen;
+  /* Records go out in big writes, not a few small ones per entry. */
+  unsigned char out[4 * SPLIT_RAW_MAX];
+  size_t outlen;
 };
 
 void split_init (struct split_writer *w, int fd);

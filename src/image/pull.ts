@@ -13,7 +13,6 @@
 // Runs as root of the user namespace (the command re-executes there), so files keep
 // their owners.
 import { createHash } from 'node:crypto';
-import { createGunzip, type Gunzip } from 'node:zlib';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
@@ -216,50 +215,6 @@ class SizeGuard extends Transform {
   }
 }
 
-/**
- * Gunzips when the stream starts with gzip's magic bytes (whatever the media type
- * says), with 1 MiB output chunks: layer files then reach the disk in one write
- * each, not in 16 KiB pieces (tens of thousands of write calls fewer for a
- * distribution image). Anything else passes through for extract.ts to recognise.
- */
-class AutoGunzip extends Transform {
-  private mode: 'undecided' | 'gzip' | 'pass' = 'undecided';
-  private head: Buffer | undefined;
-  private z: Gunzip | undefined;
-  constructor(private readonly label: string) {
-    super({ highWaterMark: 1 << 20 });
-  }
-  private start(chunk: Buffer): void {
-    this.mode = chunk[0] === 0x1f && chunk[1] === 0x8b ? 'gzip' : 'pass';
-    if (this.mode === 'gzip') {
-      this.z = createGunzip({ chunkSize: 1 << 20 });
-      this.z.on('data', (d: Buffer) => this.push(d));
-      this.z.on('error', (e) => this.destroy(new TpodError('EARCHIVE', `${this.label}: not valid gzip data (${e.message})`, { cause: e })));
-    }
-  }
-  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    let c = chunk;
-    if (this.mode === 'undecided') {
-      c = this.head ? Buffer.concat([this.head, chunk]) : chunk;
-      if (c.length < 2) {
-        this.head = c;
-        cb();
-        return;
-      }
-      this.head = undefined;
-      this.start(c);
-    }
-    if (this.z) this.z.write(c, () => cb());
-    else cb(null, c);
-  }
-  override _flush(cb: TransformCallback): void {
-    if (this.head) this.push(this.head);
-    if (!this.z) return cb();
-    this.z.once('end', () => cb());
-    this.z.end();
-  }
-}
-
 async function pullFrom(session: Session, source: PullSource, name: string, reporter: PullReporter): Promise<StoredImage> {
   const { ctx } = session;
   const client = session.client(source);
@@ -281,11 +236,10 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
     const l = layers[i]!;
     const what = `reading layer ${l.digest} of ${label}`;
     const out = new PassThrough({ highWaterMark: 1 << 20 }) as BlobStream;
+    // The blob as it is: extract.ts tells gzip, zstd and plain tars by their bytes.
     const guard = new SizeGuard(l.size, l.digest, what, onBytes);
-    const gunzip = new AutoGunzip(what);
     guard.on('error', (e) => out.destroy(e));
-    gunzip.on('error', (e) => out.destroy(e));
-    guard.pipe(gunzip).pipe(out);
+    guard.pipe(out);
     out.verified = () => guard.verified;
     let body: Readable | undefined;
     let stopped = false;
@@ -307,7 +261,7 @@ async function pullFrom(session: Session, source: PullSource, name: string, repo
           clearTimeout(timer);
           resolve(d);
         };
-        guard.unpipe(gunzip);
+        guard.unpipe(out);
         guard.on('data', () => undefined);
         const result = (): string | undefined => (guard.bytes === l.size ? guard.finalDigest : undefined);
         guard.once('end', () => settle(result()));

@@ -2,17 +2,18 @@
 // decompressors for it (zstd through a program on Node 20, see zstd.ts), and a stream
 // that hashes what flows through it.
 import { createHash, type Hash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
+import { filterStream } from './filter-program.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
 /** Turns a compressed stream into a plain tar stream. */
 export type Decompressor = () => NodeJS.ReadWriteStream;
 
-// 1 MiB output chunks: a few hundred writes to the extractor's pipe for a distribution
-// layer instead of ten thousand (measured 2.7 s -> 1.5 s for gunzip and hashing of 95 MB).
-const decompressors = new Map<Compression, Decompressor>([['gzip', () => zlib.createGunzip({ chunkSize: 1 << 20 })]]);
+const decompressors = new Map<Compression, Decompressor>([['gzip', gunzipStream]]);
 {
   // Node >= 22.15 has zstd in zlib; elsewhere a registered decompressor is needed.
   const z = zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream };
@@ -22,6 +23,34 @@ const decompressors = new Map<Compression, Decompressor>([['gzip', () => zlib.cr
 /** Plugs in a decompressor (e.g. zstd through an external program) for a compression kind. */
 export function registerDecompressor(kind: Compression, make: Decompressor): void {
   decompressors.set(kind, make);
+}
+
+let igzip: string | null | undefined;
+
+/** ISA-L's igzip on PATH (Debian's isal package), looked for once. */
+function igzipPath(): string | null {
+  if (igzip === undefined) {
+    igzip = null;
+    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+      if (dir !== '' && existsSync(join(dir, 'igzip'))) {
+        igzip = join(dir, 'igzip');
+        break;
+      }
+    }
+  }
+  return igzip;
+}
+
+/**
+ * A gunzip stream: ISA-L's igzip when it is installed (a 95 MB distribution layer in
+ * 0.3 s of CPU against zlib's 1.2 s here: gunzip is most of a pull's CPU), else zlib
+ * with 1 MiB output chunks (a few hundred writes to the extractor instead of ten
+ * thousand: 2.7 s -> 1.5 s for gunzip and hashing of the same layer).
+ */
+export function gunzipStream(): NodeJS.ReadWriteStream {
+  const program = igzipPath();
+  if (program) return filterStream({ program, args: ['-dc'], failure: 'the layer is not valid gzip data', missing: `cannot run ${program}` });
+  return zlib.createGunzip({ chunkSize: 1 << 20 });
 }
 
 export function decompressorFor(kind: Compression): Decompressor | undefined {

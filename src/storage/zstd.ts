@@ -1,11 +1,10 @@
 // zstd layers on Node 20, whose zlib has no zstd: decompression through the `zstd`
 // program (native speed, streaming through a pipe, packaged everywhere), plugged into
 // compression.ts's decompressor table. Node >= 22.15 has zstd in zlib and needs none of this.
-import { spawn } from 'node:child_process';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { TpodError } from '../errors.js';
 import { registerDecompressor } from './compression.js';
+import { filterStream } from './filter-program.js';
 
 /** A Duplex: zstd-compressed bytes in, plain bytes out, through `zstd -dc`. */
 export function zstdDecompressStream(program = 'zstd'): Duplex {
@@ -18,28 +17,7 @@ export function zstdCompressStream(program = 'zstd'): Duplex {
 }
 
 function zstdProgram(program: string, args: string[], failure: string): Duplex {
-  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    if (stderr.length < 4096) stderr += d.toString();
-  });
-  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
-  child.on('error', (e: NodeJS.ErrnoException) => {
-    duplex.destroy(e.code === 'ENOENT'
-      ? new TpodError('EARCHIVE', 'zstd layers need the "zstd" program on Node.js 20: install the zstd package')
-      : new TpodError('EARCHIVE', `running zstd: ${e.message}`));
-  });
-  child.on('close', (code, signal) => {
-    if (code !== 0 && !duplex.destroyed) {
-      duplex.destroy(new TpodError('EARCHIVE', `${failure}: ${stderr.trim().split('\n').pop() || `zstd exited ${code ?? signal}`}`));
-    }
-  });
-  // Our side gave up (digest mismatch, unsafe entry): stop the program too.
-  duplex.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  child.stdin.on('error', () => undefined);
-  return duplex;
+  return filterStream({ program, args, failure, missing: 'zstd layers need the "zstd" program on Node.js 20: install the zstd package' });
 }
 
 let registered = false;
