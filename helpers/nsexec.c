@@ -8,6 +8,7 @@
  *                      [--wait-pasta PIDFILE\x1fLAUNCHFILE\x1fLOGFILE]
  *                      [--slirp4netns PIDFILE\x1fLOGFILE\x1fARGS]
  *                      [--slirp-api SOCKET\x1fJSON]   (network steps: see netns.c)
+ *                      [--volume-init ...] [--chown-tree ...]   (volume steps: see volume.c)
  *                      [--] [COMMAND ARGS...]
  *
  * Steps run in the order given. With a COMMAND and no --after-* steps the helper
@@ -27,7 +28,7 @@
 
 #include "util.h"
 
-enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_VFS_APPLY, STEP_UMOUNT, STEP_RMTREE, STEP_NETNS, STEP_PASTA, STEP_PASTA_BG, STEP_WAIT_PASTA, STEP_SLIRP4NETNS, STEP_SLIRP_API };
+enum step_kind { STEP_CHDIR, STEP_OVERLAY, STEP_FUSE_OVERLAY, STEP_VFS_APPLY, STEP_UMOUNT, STEP_RMTREE, STEP_NETNS, STEP_PASTA, STEP_PASTA_BG, STEP_WAIT_PASTA, STEP_SLIRP4NETNS, STEP_SLIRP_API, STEP_VOLUME_INIT, STEP_CHOWN_TREE };
 
 struct step
 {
@@ -156,6 +157,12 @@ run_step (const struct step *s)
     case STEP_SLIRP_API:
       net_slirp_api (s->arg);
       break;
+    case STEP_VOLUME_INIT:
+      volume_init (s->arg);
+      break;
+    case STEP_CHOWN_TREE:
+      chown_tree (s->arg);
+      break;
     }
 }
 
@@ -220,6 +227,10 @@ parse_args (struct nsexec_ctx *ctx, int argc, char **argv)
         s->kind = STEP_SLIRP4NETNS;
       else if (strcmp (a, "slirp-api") == 0)
         s->kind = STEP_SLIRP_API;
+      else if (strcmp (a, "volume-init") == 0)
+        s->kind = STEP_VOLUME_INIT;
+      else if (strcmp (a, "chown-tree") == 0)
+        s->kind = STEP_CHOWN_TREE;
       else
         die ("nsexec: unknown option %s", argv[i]);
       s->arg = argv[++i];

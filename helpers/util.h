@@ -22,6 +22,10 @@ int remove_tree (const char *path);
 /* Copies one layer onto a vfs rootfs, honouring whiteouts and opaque dirs. */
 void vfs_apply (const char *arg);
 
+/* Volume steps (volume.c): first use of a volume, and ':U'. */
+void volume_init (const char *arg);
+void chown_tree (const char *arg);
+
 /* Network steps (netns.c): a bound network namespace, pasta, slirp4netns and its API. */
 void netns_create (const char *path);
 void net_pasta (const char *arg);

@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'EAUTH'
   | 'ENETWORK'
   | 'ENOPOD'
+  | 'ENOVOLUME'
+  | 'EVOLUMEINUSE'
   | 'EQUADLET';
 
 export class TpodError extends Error {

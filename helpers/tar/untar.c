@@ -1,6 +1,6 @@
 /* Extracts one layer's tar stream into a directory, confined by the kernel.
  *
- *   tpod-helper untar [--pid PID] [--owners] [--split] DIR < plain-tar
+ *   tpod-helper untar [--pid PID] [--owners] [--split] [--plain] DIR < plain-tar
  *
  * With --pid it joins the pause process's user and mount namespaces first. It then
  * chroots into DIR: every path the archive names, every symlink an entry leaves behind
@@ -9,7 +9,8 @@
  * symlinks, whiteouts of its own symlinks, global PAX names). Nothing else is open.
  *
  * --owners keeps the archive's uids and gids (needs the subordinate id range);
- * --split writes tar-split records (split.h) to stdout, from the same parse.
+ * --split writes tar-split records (split.h) to stdout, from the same parse;
+ * --plain: not a layer (volume import, cp): `.wh.` names are files like any other.
  * OCI whiteouts become overlay whiteouts (char 0:0); opaque markers set
  * user.overlay.opaque=y. A whiteout hides only lower layers: a path this layer made
  * itself stays. Device nodes are skipped (a user namespace cannot make them).
@@ -43,6 +44,7 @@ struct dirtime
 struct untar
 {
   int owners;
+  int plain; /* not a layer: no whiteouts */
   struct split_writer split;
   struct tar_reader r;
   struct dirtime *dirs;
@@ -479,7 +481,7 @@ extract_entry (struct untar *u, struct tar_entry *e)
     fail ("unsafe", entry, "has a path that climbs out with \"..\"");
   if (rc == -2)
     fail ("archive", entry, "has a path longer than PATH_MAX");
-  if (*rel != '\0' && whiteout (u, rel, entry))
+  if (*rel != '\0' && !u->plain && whiteout (u, rel, entry))
     return;
   /* Old archives mark directories with a trailing slash only. */
   if ((type == '0' || type == '\0' || type == '7') && e->name[0] && e->name[strlen (e->name) - 1] == '/' && e->sparse_kind == TAR_SPARSE_NONE)
@@ -534,6 +536,8 @@ cmd_untar (int argc, char **argv)
         u->owners = 1;
       else if (strcmp (argv[i], "--split") == 0)
         split = 1;
+      else if (strcmp (argv[i], "--plain") == 0)
+        u->plain = 1;
       else if (argv[i][0] != '-' && dir == NULL)
         dir = argv[i];
       else

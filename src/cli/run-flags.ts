@@ -22,7 +22,12 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   tmpfs = Option.Array('--tmpfs', { description: 'Mount a tmpfs (PATH[:OPTIONS])' });
   securityOpt = Option.Array('--security-opt', { description: 'Security options (no-new-privileges)' });
   userns = Option.String('--userns', { description: 'User namespace mode (keep-id, host)' });
-  volume = Option.Array('-v,--volume', { description: 'Bind mount a host path (HOST:CONTAINER[:ro|rw|z|Z])' });
+  volume = Option.Array('-v,--volume', { description: 'Bind mount a host path or a volume (HOST-DIR|VOLUME:CONTAINER-DIR[:OPTIONS]), or an anonymous volume (CONTAINER-DIR)' });
+  mount = Option.Array('--mount', { description: 'Attach a filesystem mount (type=bind|volume|tmpfs|image|devpts,...)' });
+  volumesFrom = Option.Array('--volumes-from', { description: "Mount the volumes of another container (CONTAINER[:ro|rw])" });
+  imageVolume = Option.String('--image-volume', { description: "What the image's VOLUMEs become: bind (anonymous volumes, default), tmpfs or ignore" });
+  readOnlyTmpfs = Option.Boolean('--read-only-tmpfs', true, { description: 'With --read-only, mount writable tmpfs on /run, /tmp and /var/tmp (default true)' });
+  shmSize = Option.String('--shm-size', { description: 'Size of /dev/shm (e.g. 128m)' });
   network = Option.String('--network,--net', { description: 'Network mode: pasta[:OPTIONS] (default where installed), slirp4netns[:OPTIONS], none, host, container:NAME, ns:PATH' });
   publish = Option.Array('-p,--publish', { description: 'Publish a container port on the host ([IP:][HOST-PORT:]CONTAINER-PORT[/PROTOCOL]; ranges allowed)' });
   publishAll = Option.Boolean('-P,--publish-all', false, { description: "Publish the image's exposed ports on free host ports" });
@@ -79,6 +84,11 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       securityOpt: this.securityOpt,
       userns: this.userns,
       volume: this.volume,
+      mount: this.mount,
+      volumesFrom: this.volumesFrom,
+      imageVolume: this.imageVolume,
+      readOnlyTmpfs: this.readOnlyTmpfs,
+      shmSize: this.shmSize,
       network: this.network,
       init: this.init,
       memory: this.memory,

@@ -7,6 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { containerDirs, containersLockPath, readContainer, forgetContainer, type ContainerRecord, type RestartPolicy } from '../storage/containers.js';
+import { anonymousVolumes, removeVolumes } from './container-volumes.js';
 import { writeJsonAtomic } from '../storage/atomic.js';
 import { withLock } from '../storage/lock.js';
 import { hasMonitor, liveState, runtimeStateExists, withLiveState, exitFilePath } from './state.js';
@@ -130,6 +131,7 @@ export async function cleanupContainer(ctx: Context, id: string): Promise<Cleanu
     // The directory went with the clean-up's spawn; this drops the name (and any rest).
     await forgetContainer(ctx, id, removeRec.name);
     unshareHostsName(ctx, removeRec);
+    await removeVolumes(ctx, anonymousVolumes(removeRec));
   }
   // A pod with --exit-policy stop stops once its last member has exited.
   if (first.pod && !first.isInfra && !restarted) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, first);

@@ -21,6 +21,7 @@ import { buildHosts } from '../network/etc-files.js';
 import { resolveNetwork, networkFiles, shareHostsName } from '../network/plan.js';
 import { releaseNetwork, startNetworkEarly } from '../network/setup.js';
 import { addContainerNotify, ensureNotifyDir, writeCidFile } from '../systemd/run-options.js';
+import { removeVolumes, resolveVolumes, volumeMounts } from './container-volumes.js';
 
 /** What the image store gives run/create (src/image/store.ts). */
 export interface ImageAccess {
@@ -156,7 +157,8 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
   }
 }
 
-async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
+async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
+  let opts = given;
   const image = await images.findImage(ctx, opts.image);
   const imageConfig = await images.readImageConfig(ctx, image.id);
   const diffIds = imageConfig.rootfs.diff_ids.length > 0 ? imageConfig.rootfs.diff_ids : image.layers;
@@ -202,6 +204,9 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
     networkStarted.catch(() => undefined); // awaited by the caller; not unhandled meanwhile
   }
 
+  // Volumes last: nothing after them fails but the record itself, which gives them back.
+  const vols = await resolveVolumes(ctx, opts, config);
+  opts = vols.opts;
   let dirsOut: ContainerDirs | undefined;
   let missingCommand: string | undefined;
   const record = await createContainer(ctx, opts.name, ({ id, name, dirs }) => {
@@ -240,6 +245,7 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
       nofile, cgroupV2: layout.mode === 'v2', capLastCap,
       ...(keepId ? { keepId } : {}),
       applyResources: false,
+      extraMounts: volumeMounts(ctx, opts),
       // Asked while the record is written: an infra starting meanwhile is likely up by then.
       ...(co.pod?.namespaces ? { joinNamespaces: co.pod.namespaces() } : {}),
     });
@@ -276,6 +282,7 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
     }
     return rec;
   }).catch(async (err: unknown) => {
+    await removeVolumes(ctx, vols.created);
     // The name was taken, say: the early network goes with the container that never was.
     if (networkStarted) await networkStarted.catch(() => undefined).then(() => releaseNetwork(ctx, { id: '', network: 'pasta', netns: network.netns }));
     throw err;

@@ -13,6 +13,7 @@ import { TpodError } from '../errors.js';
 import { findContainer, listContainers, readContainer, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
 import { hasMonitor, liveState, reconcile, runtimeStateExists, exitFilePath, attachSocketPath } from './state.js';
 import { unshareHostsName } from '../network/plan.js';
+import { anonymousVolumes, removeVolumes } from './container-volumes.js';
 
 /** Podman's exit codes for rm: no such container 1, running without force 2. */
 export const RM_EXIT = { notFound: 1, stateImproper: 2 } as const;
@@ -23,7 +24,7 @@ export interface RemoveOptions {
   depend: boolean;
   /** Seconds to wait for the stop signal before SIGKILL (the container's own when absent). */
   timeout?: number | undefined;
-  /** -v: anonymous volumes (tpod has none yet: accepted, nothing to do). */
+  /** -v: the container's anonymous volumes go with it (a --rm container's always do). */
   volumes?: boolean;
   /** Deletes container directories; several removals share one batch (see TreeBatch). */
   remover?: TreeRemover;
@@ -173,6 +174,7 @@ export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Pro
   await removeContainer(ctx, rec.id, ...(o.remover ? [o.remover] : []));
   removeRunFiles(ctx, rec);
   unshareHostsName(ctx, rec);
+  if (o.volumes || rec.rm) await removeVolumes(ctx, anonymousVolumes(rec));
 }
 
 /**

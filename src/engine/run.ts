@@ -17,6 +17,7 @@ import { prepareContainer, type ImageAccess, type PreparedContainer } from './cr
 import { runtimeRunCommand, runtimeErrorFromLog, mapRuntimeError, commandNotFoundText } from '../runtime/runtime.js';
 import { forgetContainer, updateContainer } from '../storage/containers.js';
 import { mountSteps, unmountStep } from '../storage/driver.js';
+import { anonymousVolumes, removeVolumes, volumeStartSteps, volumesStarted } from './container-volumes.js';
 import { runInNamespace, type NsStep } from '../rootless/join.js';
 import { ensurePause } from '../rootless/pause.js';
 import { ensurePrivateDir } from '../storage/paths.js';
@@ -37,6 +38,7 @@ export function attachedRunSteps(ctx: Context, p: PreparedContainer, rm: boolean
   const steps = [
     ...(p.networkStarted ? waitPastaStep(ctx, p.record) : networkSetupSteps(ctx, p.record)),
     ...mountSteps(p.driver, { lowerDirs: p.lowerDirs, upper: p.dirs.upper, work: p.dirs.work, merged: p.dirs.merged, layersDir: ctx.paths.layers }),
+    ...volumeStartSteps(ctx, p.record, p.dirs.merged, join(p.dirs.userdata, 'config.json')),
     ...networkReleaseSteps(p.record, true),
   ];
   steps.push(unmountStep(p.dirs.merged, true));
@@ -93,6 +95,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     if (opts.rm) {
       await forgetContainer(ctx, id, name, async (d) => rmSync(d.dir, { recursive: true, force: true }));
       unshareHostsName(ctx, p.record);
+      await removeVolumes(ctx, anonymousVolumes(p.record));
     }
     else await updateContainer(ctx, id, { state: 'exited', exitCode: err.exitCode, finishedAt: new Date().toISOString() });
     throw err;
@@ -114,6 +117,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
       stdio: [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'],
     });
     code = r.code;
+    await volumesStarted(ctx, p.record);
     const logged = runtimeErrorFromLog(readAndRemove(rt.logFile));
     if (logged !== undefined && code !== 0) {
       const mapped = mapRuntimeError(p.runtime, logged);
@@ -131,6 +135,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   if (opts.rm) {
     await forgetContainer(ctx, id, name);
     unshareHostsName(ctx, p.record);
+    await removeVolumes(ctx, anonymousVolumes(p.record));
   } else await updateContainer(ctx, id, { state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });
   // No monitor ran the clean-up here: a pod with --exit-policy stop is this run's to stop.
   if (p.record.pod) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, p.record);

@@ -213,6 +213,8 @@ async function defaultClean(ctx: Context, rec: ContainerRecord): Promise<void> {
 async function defaultRemove(ctx: Context, rec: ContainerRecord): Promise<void> {
   const { removeContainer } = await import('../storage/containers.js');
   await removeContainer(ctx, rec.id);
+  const { anonymousVolumes, removeVolumes } = await import('./container-volumes.js');
+  await removeVolumes(ctx, anonymousVolumes(rec));
 }
 
 /**

@@ -9,7 +9,7 @@ import { ensurePause } from './pause.js';
 import { selfCommand } from '../util/self.js';
 import type { HelperPlace } from '../storage/tar-helper.js';
 
-export type NsStepKind = 'chdir' | 'overlay' | 'fuse-overlay' | 'vfs-apply' | 'umount' | 'rmtree' | 'netns' | 'pasta' | 'pasta-bg' | 'wait-pasta' | 'slirp4netns' | 'slirp-api';
+export type NsStepKind = 'chdir' | 'overlay' | 'fuse-overlay' | 'vfs-apply' | 'umount' | 'rmtree' | 'netns' | 'pasta' | 'pasta-bg' | 'wait-pasta' | 'slirp4netns' | 'slirp-api' | 'volume-init' | 'chown-tree';
 
 export interface NsStep {
   kind: NsStepKind;

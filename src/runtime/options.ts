@@ -12,6 +12,7 @@ import { parsePublishList, type PortMapping } from '../network/ports.js';
 import { checkDnsServers, parseAddHost } from '../network/etc-files.js';
 import type { SystemdRunOptions } from '../systemd/run-options.js';
 import { POD_ID_FILE_MESSAGES, readIdFiles } from '../util/id-files.js';
+import { parseMounts, type BindMount, type TmpfsMount, type VolumeMount, type ImageMount, type DevptsMount } from './mounts.js';
 
 /** The flags as the CLI collected them, before any checking. */
 export interface RawRunFlags {
@@ -35,6 +36,12 @@ export interface RawRunFlags {
   securityOpt?: string[] | undefined;
   userns?: string | undefined;
   volume?: string[] | undefined;
+  mount?: string[] | undefined;
+  volumesFrom?: string[] | undefined;
+  /** --image-volume bind|tmpfs|ignore: what an image's VOLUME becomes. */
+  imageVolume?: string | undefined;
+  readOnlyTmpfs?: boolean | undefined;
+  shmSize?: string | undefined;
   network?: string | undefined;
   init?: boolean | undefined;
   memory?: string | undefined;
@@ -55,18 +62,7 @@ export interface RawRunFlags {
   podIdFile?: string | undefined;
 }
 
-export interface BindMount {
-  source: string;
-  destination: string;
-  readOnly: boolean;
-  /** Extra mount options (propagation, nosuid, ...), already checked. */
-  options: string[];
-}
-
-export interface TmpfsMount {
-  destination: string;
-  options: string[];
-}
+export type { BindMount, TmpfsMount, VolumeMount, ImageMount, DevptsMount } from './mounts.js';
 
 export type NetworkMode = NetworkModeName;
 export type UsernsMode = 'default' | 'keep-id';
@@ -101,6 +97,17 @@ export interface RunOptions {
   noNewPrivileges: boolean;
   tmpfs: TmpfsMount[];
   volumes: BindMount[];
+  /** Named and anonymous volumes (anonymous ones get their name at create). */
+  namedVolumes?: VolumeMount[];
+  imageMounts?: ImageMount[];
+  devpts?: DevptsMount[];
+  /** --volumes-from CTR[:ro|rw]. */
+  volumesFrom?: string[];
+  imageVolumeMode?: 'bind' | 'tmpfs' | 'ignore';
+  /** --read-only-tmpfs=false: a --read-only container gets no writable /run, /tmp, /var/tmp. */
+  noReadOnlyTmpfs?: boolean;
+  /** --shm-size, bytes. */
+  shmSize?: number;
   network: NetworkMode;
   userns: UsernsMode;
   init: boolean;
@@ -253,69 +260,7 @@ export function computeCaps(capAdd: string[], capDrop: string[], capLastCap = AL
   return known.filter((c) => set.has(c));
 }
 
-// ---- mounts --------------------------------------------------------------------
-
-const PROPAGATION = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable'];
-const FLAG_PAIRS: Record<string, string> = { exec: 'noexec', noexec: 'exec', suid: 'nosuid', nosuid: 'suid', dev: 'nodev', nodev: 'dev' };
-
-function checkDestination(dest: string, what: string): string {
-  if (!isAbsolute(dest)) throw new UsageError(`invalid container path "${dest}" in ${what}: it must be an absolute path`);
-  const norm = posix.normalize(dest);
-  return norm.length > 1 ? norm.replace(/\/$/, '') : norm;
-}
-
-/** `-v HOST:CTR[:OPTS]`; HOST must exist (relative HOST paths start with "." or "/"). */
-export function parseVolume(spec: string, host: HostAccess): BindMount {
-  const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p, i) => p === '' && i < 2)) {
-    if (parts.length === 1 && spec.startsWith('/')) {
-      throw new UsageError(`-v ${spec}: anonymous volumes are not supported yet; give HOST-DIR:${spec}`);
-    }
-    throw new UsageError(`invalid volume "${spec}": expected HOST-DIR:CONTAINER-DIR[:OPTIONS]`);
-  }
-  const [src, dst, opts = ''] = parts as [string, string, string?];
-  if (!src.startsWith('/') && !src.startsWith('.')) {
-    throw new UsageError(`-v ${spec}: named volumes are not supported yet; give an absolute host path`);
-  }
-  const source = resolve(host.cwd, src);
-  const destination = checkDestination(dst, `-v ${spec}`);
-  let readOnly = false;
-  let bind = 'rbind';
-  const options: string[] = [];
-  for (const o of opts.split(',').filter((x) => x !== '')) {
-    if (o === 'ro' || o === 'rw') readOnly = o === 'ro';
-    else if (o === 'z' || o === 'Z') continue; // SELinux relabelling: nothing to do without SELinux
-    else if (o === 'bind' || o === 'rbind') bind = o;
-    else if (PROPAGATION.includes(o) || o in FLAG_PAIRS) options.push(o);
-    else throw new UsageError(`-v ${spec}: unknown volume option "${o}" (known: ro, rw, z, Z, bind, rbind, exec, noexec, suid, nosuid, dev, nodev, ${PROPAGATION.join(', ')})`);
-  }
-  try {
-    host.stat(source);
-  } catch (err) {
-    const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : isErrno(err, 'EACCES') ? 'permission denied' : (err as Error).message;
-    throw new TpodError('EUSAGE', `statfs ${source}: ${why}`);
-  }
-  if (!options.some((o) => PROPAGATION.includes(o))) options.push('rprivate');
-  return { source, destination, readOnly, options: [bind, ...options] };
-}
-
-/** `--tmpfs /path[:opts]`, with Podman's defaults rw,noexec,nosuid,nodev unless overridden. */
-export function parseTmpfs(spec: string): TmpfsMount {
-  const colon = spec.indexOf(':');
-  const dst = colon < 0 ? spec : spec.slice(0, colon);
-  const destination = checkDestination(dst, `--tmpfs ${spec}`);
-  const given = colon < 0 ? [] : spec.slice(colon + 1).split(',').filter((o) => o !== '');
-  for (const o of given) {
-    if (!/^[a-z_]+(=[A-Za-z0-9.%+_-]+)?$/.test(o)) throw new UsageError(`--tmpfs ${spec}: invalid option "${o}"`);
-  }
-  const options = [...given];
-  const has = (o: string): boolean => given.includes(o);
-  if (!has('ro') && !has('rw')) options.unshift('rw');
-  for (const [flag, opposite] of [['noexec', 'exec'], ['nosuid', 'suid'], ['nodev', 'dev']] as const) {
-    if (!has(flag) && !has(opposite)) options.push(flag);
-  }
-  return { destination, options };
-}
+// ---- mounts: src/runtime/mounts.ts -------------------------------------------------
 
 // ---- sizes and numbers ---------------------------------------------------------
 
@@ -453,13 +398,7 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   }
   for (const e of raw.env ?? []) env.push(...parseEnvEntry(e, host.env));
 
-  const volumes = (raw.volume ?? []).map((v) => parseVolume(v, host));
-  const tmpfs = (raw.tmpfs ?? []).map(parseTmpfs);
-  const seen = new Set<string>();
-  for (const d of [...volumes.map((v) => v.destination), ...tmpfs.map((t) => t.destination)]) {
-    if (seen.has(d)) throw new UsageError(`${d}: duplicate mount destination`);
-    seen.add(d);
-  }
+  const mounts = parseMounts({ volume: raw.volume, mount: raw.mount, tmpfs: raw.tmpfs }, host);
 
   const network = parseNetworkFlag(raw.network);
   const opts: RunOptions = {
@@ -473,13 +412,20 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
     capDrop: splitList(raw.capDrop).map(normaliseCap),
     readOnly: raw.readOnly ?? false,
     noNewPrivileges: parseSecurityOpts(raw.securityOpt ?? []).noNewPrivileges,
-    tmpfs,
-    volumes,
+    tmpfs: mounts.tmpfs,
+    volumes: mounts.volumes,
     network: network.mode,
     userns: parseUserns(raw.userns),
     init: raw.init ?? false,
     resources: parseResources(raw),
   };
+  if (mounts.namedVolumes.length > 0) opts.namedVolumes = mounts.namedVolumes;
+  if (mounts.imageMounts.length > 0) opts.imageMounts = mounts.imageMounts;
+  if (mounts.devpts.length > 0) opts.devpts = mounts.devpts;
+  if (raw.volumesFrom !== undefined && raw.volumesFrom.length > 0) opts.volumesFrom = raw.volumesFrom;
+  if (raw.imageVolume !== undefined) opts.imageVolumeMode = parseImageVolumeMode(raw.imageVolume);
+  if (raw.readOnlyTmpfs === false) opts.noReadOnlyTmpfs = true;
+  if (raw.shmSize !== undefined) opts.shmSize = parseSize(raw.shmSize, '--shm-size');
   if (raw.name !== undefined) opts.name = raw.name;
   if (raw.workdir !== undefined) opts.workdir = posix.normalize(raw.workdir);
   if (raw.user !== undefined && raw.user !== '') opts.user = raw.user;
@@ -494,6 +440,11 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   const pod = parsePodFlag(raw, host);
   if (pod !== undefined) opts.pod = pod;
   return opts;
+}
+
+function parseImageVolumeMode(v: string): 'bind' | 'tmpfs' | 'ignore' {
+  if (v === 'bind' || v === 'tmpfs' || v === 'ignore') return v;
+  throw new UsageError(`invalid image volume type "${v}": must be one of "bind", "tmpfs" or "ignore"`);
 }
 
 /** --pod, or the id --pod-id-file names (the two together are refused, as Podman does). */

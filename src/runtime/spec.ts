@@ -102,6 +102,8 @@ export interface SpecInput {
   keepId?: KeepIdMapping;
   /** Put --memory/--cpus/--pids-limit into the spec (the host can apply them). */
   applyResources: boolean;
+  /** Mounts decided with the store's help (volumes, devpts): src/engine/container-volumes.ts. */
+  extraMounts?: OciMount[];
   /** Namespaces joined by path (a pod's infra's /proc/PID/ns/...); with uts, no hostname of its own. */
   joinNamespaces?: Partial<Record<'ipc' | 'uts' | 'pid', string>>;
 }
@@ -163,7 +165,7 @@ function mounts(input: SpecInput): OciMount[] {
     // gid 5 (tty) is mapped through the subordinate range; ptys then belong to group tty.
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${opts.shmSize !== undefined ? `${Math.max(1, Math.floor(opts.shmSize / 1024))}k` : '65536k'}`] },
     // A fresh sysfs is allowed only in a network namespace owned by the container's
     // user namespace; with the host's network, or a prepared network namespace joined
     // from keep-id's nested user namespace, bind the host's /sys read-only instead.
@@ -189,9 +191,10 @@ function mounts(input: SpecInput): OciMount[] {
   const user: OciMount[] = [
     ...opts.volumes.map((v) => ({ destination: v.destination, type: 'bind', source: v.source, options: [...v.options, v.readOnly ? 'ro' : 'rw'] })),
     ...opts.tmpfs.map((t) => ({ destination: t.destination, type: 'tmpfs', source: 'tmpfs', options: t.options })),
+    ...(input.extraMounts ?? []),
   ];
   // --read-only keeps the usual scratch places writable, as Podman's --read-only-tmpfs.
-  if (opts.readOnly) {
+  if (opts.readOnly && !opts.noReadOnlyTmpfs) {
     for (const d of ['/run', '/tmp', '/var/tmp']) {
       if (!user.some((m) => m.destination === d)) {
         user.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });

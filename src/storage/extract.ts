@@ -30,6 +30,8 @@ export interface ExtractOptions extends HelperPlace {
   onSkip?: (path: string, why: string) => void;
   /** Where to write the gzip'd tar-split records that rebuild this exact tar. */
   tarSplitFile?: string;
+  /** Not a layer (volume import, cp): `.wh.` names are plain files, no whiteouts. */
+  plainFiles?: boolean;
 }
 
 export interface ExtractResult {
@@ -65,7 +67,7 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
     stages.push(make(), plain);
   }
 
-  const args = [...(opts.preserveOwner ? ['--owners'] : []), ...(opts.tarSplitFile !== undefined ? ['--split'] : []), dir];
+  const args = [...(opts.preserveOwner ? ['--owners'] : []), ...(opts.tarSplitFile !== undefined ? ['--split'] : []), ...(opts.plainFiles ? ['--plain'] : []), dir];
   const child = spawnTarHelper('untar', args, opts, ['pipe', opts.tarSplitFile !== undefined ? 'pipe' : 'ignore', 'pipe']);
   const exited = exitOf(child);
   const report = new HelperReport(opts.onSkip);

@@ -150,7 +150,7 @@ export function openOutputDir(path: string, what = 'output'): OutputDir {
 }
 
 /** Refuses to write binary data to a terminal, as Podman does. */
-export function stdoutTarget(verb: 'save' | 'export'): Writable {
+export function stdoutTarget(verb: string): Writable {
   if (process.stdout.isTTY) throw new TpodError('EUSAGE', `refusing to ${verb} to terminal. Use -o flag or redirect`);
   return process.stdout;
 }

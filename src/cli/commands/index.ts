@@ -63,6 +63,16 @@ import { PodStopCommand } from './pod-stop.js';
 import { PodRestartCommand } from './pod-restart.js';
 import { PodKillCommand } from './pod-kill.js';
 import { PodRmCommand } from './pod-rm.js';
+import { VolumeCreateCommand } from './volume-create.js';
+import { VolumeLsCommand } from './volume-ls.js';
+import { VolumeInspectCommand } from './volume-inspect.js';
+import { VolumeExistsCommand } from './volume-exists.js';
+import { VolumeRmCommand } from './volume-rm.js';
+import { VolumePruneCommand } from './volume-prune.js';
+import { VolumeExportCommand } from './volume-export.js';
+import { VolumeImportCommand } from './volume-import.js';
+import { VolumeMountCommand } from './volume-mount.js';
+import { VolumeUnmountCommand } from './volume-unmount.js';
 
 export const commands: CommandClass[] = [
   HelpCommand,
@@ -128,4 +138,14 @@ export const commands: CommandClass[] = [
   PodRestartCommand,
   PodKillCommand,
   PodRmCommand,
+  VolumeCreateCommand,
+  VolumeLsCommand,
+  VolumeInspectCommand,
+  VolumeExistsCommand,
+  VolumeRmCommand,
+  VolumePruneCommand,
+  VolumeExportCommand,
+  VolumeImportCommand,
+  VolumeMountCommand,
+  VolumeUnmountCommand,
 ];

@@ -3,8 +3,6 @@ import {
   parseRunOptions,
   parseEnvEntry,
   parseEnvFile,
-  parseVolume,
-  parseTmpfs,
   parseEntrypoint,
   parseSize,
   normaliseCap,
@@ -71,40 +69,19 @@ describe('environment', () => {
   });
 });
 
-describe('volumes', () => {
-  it('parses HOST:CTR with ro/rw and relabel options', () => {
-    expect(parseVolume('/exists/a:/data:ro,Z', host())).toEqual({ source: '/exists/a', destination: '/data', readOnly: true, options: ['rbind', 'rprivate'] });
-    expect(parseVolume('/exists/a:/data/', host()).destination).toBe('/data');
-    expect(parseVolume('/exists/a:/d:rw,nosuid,shared', host()).options).toEqual(['rbind', 'nosuid', 'shared']);
+describe('mounts in run options', () => {
+  it('refuses two different mounts at the same place, allows the same one twice', () => {
+    expect(() => parseRunOptions(raw({ volume: ['/exists/a:/d'], tmpfs: ['/d'] }), host())).toThrow('/d: duplicate mount destination');
+    expect(parseRunOptions(raw({ volume: ['/exists/a:/d', '/exists/a:/d'] }), host()).volumes).toHaveLength(1);
   });
-  it('resolves a relative host path against the working directory', () => {
-    expect(() => parseVolume('./x:/d', host())).toThrow('statfs /home/u/x: no such file or directory');
-  });
-  it('refuses a missing host path the way Podman says it', () => {
-    expect(() => parseVolume('/x:/d', host())).toThrow('statfs /x: no such file or directory');
-  });
-  it('refuses a relative container path', () => {
-    expect(() => parseVolume('/exists:ctr', host())).toThrow(/must be an absolute path/);
-  });
-  it('refuses unknown options, named and anonymous volumes with a clear message', () => {
-    expect(() => parseVolume('/exists:/d:bogus', host())).toThrow(/unknown volume option "bogus"/);
-    expect(() => parseVolume('myvol:/d', host())).toThrow(/named volumes are not supported yet/);
-    expect(() => parseVolume('/d', host())).toThrow(/anonymous volumes are not supported yet/);
-    expect(() => parseVolume('a:b:c:d', host())).toThrow(/expected HOST-DIR:CONTAINER-DIR/);
-  });
-  it('refuses two mounts at the same place', () => {
-    expect(() => parseRunOptions(raw({ volume: ['/exists/a:/d'], tmpfs: ['/d'] }), host())).toThrow(/duplicate mount destination/);
-  });
-});
-
-describe('tmpfs', () => {
-  it("adds Podman's defaults unless overridden", () => {
-    expect(parseTmpfs('/t')).toEqual({ destination: '/t', options: ['rw', 'noexec', 'nosuid', 'nodev'] });
-    expect(parseTmpfs('/t:exec,size=64m,mode=1777')).toEqual({ destination: '/t', options: ['rw', 'exec', 'size=64m', 'mode=1777', 'nosuid', 'nodev'] });
-  });
-  it('refuses a relative path and odd options', () => {
-    expect(() => parseTmpfs('t')).toThrow(/absolute path/);
-    expect(() => parseTmpfs('/t:size=1m;rm')).toThrow(/invalid option/);
+  it('keeps named and anonymous volumes, --volumes-from and --shm-size', () => {
+    const o = parseRunOptions(raw({ volume: ['data:/data:U', '/anon'], volumesFrom: ['other:ro'], shmSize: '128m' }), host());
+    expect(o.namedVolumes).toEqual([
+      { name: 'data', destination: '/data', readOnly: false, options: [], chown: true },
+      { destination: '/anon', readOnly: false, options: [], anonymous: true },
+    ]);
+    expect(o.volumesFrom).toEqual(['other:ro']);
+    expect(o.shmSize).toBe(128 * 1024 * 1024);
   });
 });
 
