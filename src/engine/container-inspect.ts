@@ -39,6 +39,8 @@ export interface InspectInput {
 
 export interface InspectMount {
   Type: string;
+  /** A volume's name (named and anonymous volumes only). */
+  Name?: string;
   Source: string;
   Destination: string;
   Driver: string;
@@ -65,15 +67,18 @@ function propagation(opts: string[]): string {
   return opts.find((o) => /^r?(private|shared|slave|unbindable)$/.test(o)) ?? 'rprivate';
 }
 
-export function inspectMounts(spec: OciSpec | undefined): InspectMount[] {
+/** Mounts as Podman's inspect shows them; `volumes` names the container's volume mounts. */
+export function inspectMounts(spec: OciSpec | undefined, volumes: ReadonlyArray<{ name?: string; destination: string }> = []): InspectMount[] {
   return userMounts(spec)
-    .map((m) => {
+    .map((m): InspectMount => {
       const opts = m.options ?? [];
+      const vol = volumes.find((v) => v.destination === m.destination && v.name !== undefined);
       return {
-        Type: 'bind',
+        Type: vol ? 'volume' : 'bind',
+        ...(vol ? { Name: vol.name! } : {}),
         Source: m.source,
         Destination: m.destination,
-        Driver: '',
+        Driver: vol ? 'local' : '',
         Mode: '',
         Options: opts.includes('bind') && !opts.includes('rbind') ? ['bind'] : ['rbind'],
         RW: !opts.includes('ro'),
@@ -192,7 +197,7 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     BoundingCaps: bounding,
     ExecIDs: [],
     GraphDriver: { Name: rec.driver, Data: graphData },
-    Mounts: inspectMounts(spec),
+    Mounts: inspectMounts(spec, rec.options?.namedVolumes ?? []),
     Dependencies: [],
     NetworkSettings: {
       EndpointID: '',

@@ -1,7 +1,5 @@
 // `tpod system df`: disk use of images, containers (their writable layers) and volumes,
 // with what removing the unused ones would give back, in Podman's shape.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from './context.js';
 import { listContainers, containerDirs, type ContainerRecord } from '../storage/containers.js';
 import { listImages, imageUsers, type StoredImage } from '../image/store.js';
@@ -49,13 +47,10 @@ export async function diskUsage(ctx: Context): Promise<DfReport> {
     const status = liveState(ctx, record).status;
     return { record, size: treeSize(containerDirs(ctx, record.id).upper), status, running: status === 'running' || status === 'paused' || status === 'stopping' };
   });
-  let names: string[] = [];
-  try {
-    names = readdirSync(ctx.paths.volumes);
-  } catch {
-    names = [];
-  }
-  const volumes = names.sort().map((name) => ({ name, size: treeSize(join(ctx.paths.volumes, name, '_data')), links: 0 }));
+  const { listVolumes, volumeDataPath } = await import('../storage/volumes.js');
+  const { volumeUsers } = await import('./volumes.js');
+  const volumeLinks = volumeUsers(ctx);
+  const volumes = listVolumes(ctx).map((v) => ({ name: v.name, size: treeSize(volumeDataPath(ctx, v.name)), links: volumeLinks.get(v.name)?.length ?? 0 }));
   return { images, containers, volumes };
 }
 

@@ -20,6 +20,8 @@ export interface ImageFixtures {
   layersOci: string;
   /** A plain busybox rootfs tarball for import. */
   rootfs: string;
+  /** oci-archive of busybox with VOLUME /data holding data/seed.txt (loads as localhost/volume:latest). */
+  volumeOci: string;
 }
 
 const SCRIPT = join(repoRoot, 'test', 'fixtures', 'make-images.sh');
@@ -34,6 +36,7 @@ function files(dir: string): ImageFixtures {
     layersDocker: join(dir, 'layers-docker.tar'),
     layersOci: join(dir, 'layers-oci.tar'),
     rootfs: join(dir, 'rootfs.tar'),
+    volumeOci: join(dir, 'volume-oci.tar'),
   };
 }
 
