@@ -8,6 +8,7 @@
  *   tpod-helper untar     extract a layer's tar, chrooted into its directory
  *   tpod-helper retar     rebuild a layer's exact tar from its tar-split records
  *   tpod-helper mktar     write a tar of a tree (export), chrooted into it
+ *   tpod-helper cpstat    what a path of a container is (for cp)
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +20,7 @@ main (int argc, char **argv)
 {
   if (argc < 2)
     {
-      fputs ("usage: tpod-helper pause|nsexec|whiteouts|untar|retar|mktar ...\n", stderr);
+      fputs ("usage: tpod-helper pause|nsexec|whiteouts|untar|retar|mktar|cpstat ...\n", stderr);
       return 125;
     }
   if (strcmp (argv[1], "pause") == 0)
@@ -34,5 +35,7 @@ main (int argc, char **argv)
     return cmd_retar (argc - 1, argv + 1);
   if (strcmp (argv[1], "mktar") == 0)
     return cmd_mktar (argc - 1, argv + 1);
+  if (strcmp (argv[1], "cpstat") == 0)
+    return cmd_cpstat (argc - 1, argv + 1);
   die ("unknown subcommand %s", argv[1]);
 }

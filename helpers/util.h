@@ -40,5 +40,6 @@ int cmd_whiteouts (int argc, char **argv);
 int cmd_untar (int argc, char **argv);
 int cmd_retar (int argc, char **argv);
 int cmd_mktar (int argc, char **argv);
+int cmd_cpstat (int argc, char **argv);
 
 #endif

@@ -1,6 +1,8 @@
 /* Writes a tar of a directory tree, confined by the kernel.
  *
  *   tpod-helper mktar [--pid PID] [--whiteouts] DIR > tar
+ *   (and view.c's --ctr-pid, --bind, --at; --name NAME puts the tree under NAME/, and
+ *   --file PATH --name NAME writes the one regular file PATH as NAME, for cp)
  *
  * With --pid it joins the pause process's user and mount namespaces, then chroots into
  * DIR (a container's mounted rootfs, a layer, an upper dir): a container that swaps a
@@ -28,6 +30,7 @@
 
 #include "../util.h"
 #include "tar.h"
+#include "view.h"
 
 #define MAX_DEPTH 512
 
@@ -349,41 +352,112 @@ walk (struct mktar *m, int dirfd, const char *prefix, int depth)
   free (names);
 }
 
+/* --at PATH: PATH itself, named NAME (its basename by default), or, for PATH ending
+ * in "/.", the contents of the directory. The last component is followed when it is a
+ * symlink (inside the root), as cp does. */
+static void
+pack_at (struct mktar *m, const char *name)
+{
+  struct stat st;
+  struct tar_entry e;
+  char path[PATH_MAX + 2];
+  int fd;
+  if (stat (".", &st) < 0)
+    die_errno ("stat the source");
+  if (name == NULL)
+    {
+      walk (m, open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), "", 0);
+      return;
+    }
+  snprintf (path, sizeof path - 1, "%s", name);
+  if (S_ISDIR (st.st_mode))
+    {
+      int opaque = 0;
+      size_t len = strlen (path);
+      fd = open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        die_errno ("open the source");
+      base_entry (&e, &st, path);
+      read_xattrs (fd, &e, &opaque);
+      path[len] = '/';
+      path[len + 1] = '\0';
+      e.type = '5';
+      put_entry (&e);
+      free_entry_xattrs (&e);
+      walk (m, fd, path, 1);
+      close (fd);
+      return;
+    }
+  die ("internal: pack_at on a non-directory");
+}
+
+/* A single file named NAME from the path FILE (relative to the working directory). */
+static void
+pack_file (struct mktar *m, const char *file, const char *name)
+{
+  struct stat st;
+  struct tar_entry e;
+  int opaque = 0;
+  int fd = open (file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    die_errno ("%s", file);
+  if (fstat (fd, &st) < 0)
+    die_errno ("%s", file);
+  if (!S_ISREG (st.st_mode))
+    die ("%s is not a regular file or a directory", file);
+  base_entry (&e, &st, (char *) name);
+  e.type = '0';
+  e.size = (uint64_t) st.st_size;
+  read_xattrs (fd, &e, &opaque);
+  put_entry (&e);
+  free_entry_xattrs (&e);
+  copy_body (m, fd, e.size);
+  close (fd);
+}
+
 int
 cmd_mktar (int argc, char **argv)
 {
   struct mktar m = { 0 };
+  struct view v = { 0 };
   unsigned char end[2 * TAR_BLOCK] = { 0 };
-  pid_t pid = 0;
-  const char *dir = NULL;
+  const char *dir = NULL, *name = NULL, *file = NULL;
+  static const char usage[] = "usage: tpod-helper mktar [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at PATH [--name NAME]] [--file PATH --name NAME] [--whiteouts] DIR > tar";
   int i, root;
 
   for (i = 1; i < argc; i++)
     {
-      if (strcmp (argv[i], "--pid") == 0 && i + 1 < argc)
-        pid = (pid_t) atoi (argv[++i]);
-      else if (strcmp (argv[i], "--whiteouts") == 0)
+      if (view_option (&v, argc, argv, &i))
+        continue;
+      if (strcmp (argv[i], "--whiteouts") == 0)
         m.whiteouts = 1;
+      else if (strcmp (argv[i], "--name") == 0 && i + 1 < argc)
+        name = argv[++i];
+      else if (strcmp (argv[i], "--file") == 0 && i + 1 < argc)
+        file = argv[++i];
       else if (argv[i][0] != '-' && dir == NULL)
         dir = argv[i];
       else
-        die ("usage: tpod-helper mktar [--pid PID] [--whiteouts] DIR > tar");
+        die ("%s", usage);
     }
-  if (dir == NULL)
-    die ("usage: tpod-helper mktar [--pid PID] [--whiteouts] DIR > tar");
-  close_range (3, ~0U, 0);
-  if (pid > 0)
-    join_namespaces (pid);
-  if (chroot (dir) < 0)
-    die_errno ("chroot %s", dir);
-  if (chdir ("/") < 0)
-    die_errno ("chdir /");
+  if (dir == NULL && v.ctr_pid <= 0)
+    die ("%s", usage);
+  view_enter (&v, dir);
   m.bufsize = 1u << 16;
   m.buf = malloc (m.bufsize);
-  root = open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (m.buf == NULL || root < 0)
-    die_errno ("open the tree");
-  walk (&m, root, "", 0);
+  if (m.buf == NULL)
+    die ("out of memory");
+  if (file != NULL)
+    pack_file (&m, file, name != NULL ? name : file);
+  else if (v.at != NULL || name != NULL)
+    pack_at (&m, name);
+  else
+    {
+      root = open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (root < 0)
+        die_errno ("open the tree");
+      walk (&m, root, "", 0);
+    }
   out (end, sizeof end);
   return 0;
 }

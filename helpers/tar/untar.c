@@ -1,6 +1,7 @@
 /* Extracts one layer's tar stream into a directory, confined by the kernel.
  *
  *   tpod-helper untar [--pid PID] [--owners] [--split] [--plain] DIR < plain-tar
+ *   (and view.c's --ctr-pid, --bind, --at; --chown UID:GID, --no-replace for cp)
  *
  * With --pid it joins the pause process's user and mount namespaces first. It then
  * chroots into DIR: every path the archive names, every symlink an entry leaves behind
@@ -33,6 +34,7 @@
 #include "../util.h"
 #include "split.h"
 #include "tar.h"
+#include "view.h"
 
 struct dirtime
 {
@@ -44,7 +46,11 @@ struct dirtime
 struct untar
 {
   int owners;
-  int plain; /* not a layer: no whiteouts */
+  int plain;      /* not a layer: no whiteouts */
+  int no_replace; /* cp without --overwrite: a directory and a file never replace each other */
+  int force_owner;
+  uid_t force_uid;
+  gid_t force_gid;
   struct split_writer split;
   struct tar_reader r;
   struct dirtime *dirs;
@@ -143,6 +149,8 @@ make_room (struct untar *u, const char *rel, int want_dir, const char *entry)
     }
   if (want_dir && S_ISDIR (st.st_mode))
     return 1;
+  if (u->no_replace && (want_dir || S_ISDIR (st.st_mode)))
+    fail ("exists", entry, "file exists");
   u->parent_ok[0] = '\0';
   if (S_ISDIR (st.st_mode) ? remove_tree (rel) < 0 : unlink (rel) < 0)
     fail ("entry", entry, "cannot replace what an earlier entry made there: %s", strerror (errno));
@@ -523,43 +531,56 @@ cmd_untar (int argc, char **argv)
 {
   struct untar *u = xmalloc (sizeof *u);
   struct tar_entry *e;
-  pid_t pid = 0;
+  struct view v = { 0 };
   int i, split = 0, rc;
   const char *dir = NULL;
+  static const char usage[] = "usage: tpod-helper untar [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at PATH] [--owners] [--chown UID:GID] [--split] [--plain] [--no-replace] DIR < tar";
 
   memset (u, 0, sizeof *u);
   for (i = 1; i < argc; i++)
     {
-      if (strcmp (argv[i], "--pid") == 0 && i + 1 < argc)
-        pid = (pid_t) atoi (argv[++i]);
-      else if (strcmp (argv[i], "--owners") == 0)
+      if (view_option (&v, argc, argv, &i))
+        continue;
+      if (strcmp (argv[i], "--owners") == 0)
         u->owners = 1;
       else if (strcmp (argv[i], "--split") == 0)
         split = 1;
       else if (strcmp (argv[i], "--plain") == 0)
         u->plain = 1;
+      else if (strcmp (argv[i], "--no-replace") == 0)
+        u->no_replace = 1;
+      else if (strcmp (argv[i], "--chown") == 0 && i + 1 < argc)
+        {
+          unsigned long uid, gid;
+          if (sscanf (argv[++i], "%lu:%lu", &uid, &gid) != 2)
+            die ("%s", usage);
+          u->force_owner = 1;
+          u->force_uid = (uid_t) uid;
+          u->force_gid = (gid_t) gid;
+          u->owners = 1;
+        }
       else if (argv[i][0] != '-' && dir == NULL)
         dir = argv[i];
       else
-        die ("usage: tpod-helper untar [--pid PID] [--owners] [--split] DIR < tar");
+        die ("%s", usage);
     }
-  if (dir == NULL)
-    die ("usage: tpod-helper untar [--pid PID] [--owners] [--split] DIR < tar");
-  /* Nothing of the host may stay reachable through an inherited descriptor. */
-  close_range (3, ~0U, 0);
-  if (pid > 0)
-    join_namespaces (pid);
-  if (chroot (dir) < 0)
-    die_errno ("chroot %s", dir);
-  if (chdir ("/") < 0)
-    die_errno ("chdir /");
+  if (dir == NULL && v.ctr_pid <= 0)
+    die ("%s", usage);
+  view_enter (&v, dir);
   umask (0);
   /* A bigger pipe: file data arrives in fewer, larger reads (and writes to disk). */
   fcntl (0, F_SETPIPE_SZ, 1 << 20);
   split_init (&u->split, split ? 1 : -1);
   tar_reader_init (&u->r, 0, split ? split_raw : NULL, &u->split);
   while ((rc = tar_next (&u->r, &e)) == 1)
-    extract_entry (u, e);
+    {
+      if (u->force_owner)
+        {
+          e->uid = u->force_uid;
+          e->gid = u->force_gid;
+        }
+      extract_entry (u, e);
+    }
   if (rc < 0)
     fail ("archive", NULL, "%s", u->r.err);
   apply_dir_times (u);

@@ -190,7 +190,13 @@ function mounts(input: SpecInput): OciMount[] {
   }
   const user: OciMount[] = [
     ...opts.volumes.map((v) => ({ destination: v.destination, type: 'bind', source: v.source, options: [...v.options, v.readOnly ? 'ro' : 'rw'] })),
-    ...opts.tmpfs.map((t) => ({ destination: t.destination, type: 'tmpfs', source: 'tmpfs', options: t.options })),
+    // tmpcopyup (crun and runc): the tmpfs starts with what the image has there, as Podman's.
+    ...opts.tmpfs.map((t) => ({
+      destination: t.destination,
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: t.options.includes('notmpcopyup') ? t.options.filter((o) => o !== 'notmpcopyup') : t.options.includes('tmpcopyup') ? t.options : [...t.options, 'tmpcopyup'],
+    })),
     ...(input.extraMounts ?? []),
   ];
   // --read-only keeps the usual scratch places writable, as Podman's --read-only-tmpfs.

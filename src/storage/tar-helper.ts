@@ -16,7 +16,7 @@ export interface HelperPlace {
   wrap?: string[] | undefined;
 }
 
-export function spawnTarHelper(verb: 'untar' | 'retar' | 'mktar', args: string[], place: HelperPlace, stdio: StdioOptions): ChildProcess {
+export function spawnTarHelper(verb: 'untar' | 'retar' | 'mktar' | 'cpstat', args: string[], place: HelperPlace, stdio: StdioOptions): ChildProcess {
   const helper = helperPath('tpod-helper');
   const full = [verb, ...(place.nsPid !== undefined ? ['--pid', String(place.nsPid)] : []), ...args];
   const [cmd, ...pre] = place.wrap && place.wrap.length > 0 ? [...place.wrap, helper] : [helper];
@@ -50,6 +50,13 @@ export class HelperReport {
     } else if (line.trim() !== '' && this.other.length < 20) {
       this.other.push(line.replace(/^tpod-helper: /, ''));
     }
+  }
+
+  /** What the helper said when it failed ("error" line), if it said it that way. */
+  failureOf(): { kind: string; entry: string; message: string } | undefined {
+    if (this.rest !== '') this.line(this.rest);
+    this.rest = '';
+    return this.failure;
   }
 
   /** The error for a helper that exited with `code`, worded for the layer `label`. */

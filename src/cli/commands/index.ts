@@ -63,6 +63,7 @@ import { PodStopCommand } from './pod-stop.js';
 import { PodRestartCommand } from './pod-restart.js';
 import { PodKillCommand } from './pod-kill.js';
 import { PodRmCommand } from './pod-rm.js';
+import { CpCommand } from './cp.js';
 import { VolumeCreateCommand } from './volume-create.js';
 import { VolumeLsCommand } from './volume-ls.js';
 import { VolumeInspectCommand } from './volume-inspect.js';
@@ -138,6 +139,7 @@ export const commands: CommandClass[] = [
   PodRestartCommand,
   PodKillCommand,
   PodRmCommand,
+  CpCommand,
   VolumeCreateCommand,
   VolumeLsCommand,
   VolumeInspectCommand,

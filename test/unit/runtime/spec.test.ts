@@ -132,7 +132,7 @@ describe('root, hostname, mounts', () => {
     expect(user.map((m) => m.destination)).toEqual(['/data', '/scratch', '/data/sub']);
     expect(dest(s, '/data/sub')).toEqual({ destination: '/data/sub', type: 'bind', source: '/exists/b', options: ['rbind', 'rprivate', 'ro'] });
     expect(dest(s, '/data')?.options).toEqual(['rbind', 'rprivate', 'rw']);
-    expect(dest(s, '/scratch')).toEqual({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'size=1m', 'noexec', 'nosuid', 'nodev'] });
+    expect(dest(s, '/scratch')).toEqual({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'size=1m', 'noexec', 'nosuid', 'nodev', 'tmpcopyup'] });
   });
   it('lets a user mount replace a default at the same place', () => {
     const s = spec({ volume: ['/exists/hosts:/etc/hosts:ro'] });

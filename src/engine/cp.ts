@@ -1,0 +1,291 @@
+// `tpod cp`: files between the host and containers (and between containers), as a tar
+// stream from `tpod-helper mktar` into `tpod-helper untar`. Both run chrooted: in a
+// container's own view of itself when it runs (its mount namespace: volumes and tmpfs
+// included, without /proc and /sys), else in its mounted rootfs with its volumes and
+// binds mounted in place; on the host side, in the directory the host path names. No
+// path a container controls is ever resolved outside that container.
+//
+// Where things land follows Podman (docker cp): into an existing directory under the
+// source's name (its contents for "SRC/."), else as the destination's name in its
+// parent, which must exist.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, posix, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Context } from './context.js';
+import { TpodError } from '../errors.js';
+import { containerDirs, findContainer, type ContainerRecord } from '../storage/containers.js';
+import { layerDiffPath } from '../storage/layers.js';
+import { mountSteps, unmountStep, type DriverName } from '../storage/driver.js';
+import { volumeDataPath, readVolume } from '../storage/volumes.js';
+import { exitOf, HelperReport, spawnTarHelper, type HelperPlace } from '../storage/tar-helper.js';
+import { liveState } from './state.js';
+
+/** One side of a copy: `CTR:PATH`, a host path, or `-` (a tar stream). */
+export type CpArg = { kind: 'container'; container: string; path: string } | { kind: 'host'; path: string } | { kind: 'stream' };
+
+/** Podman's reading of an argument: `-`, a path ("/", "." first), or CONTAINER:PATH. */
+export function parseCpArg(arg: string): CpArg {
+  if (arg === '-') return { kind: 'stream' };
+  const colon = arg.indexOf(':');
+  if (colon > 0 && !arg.startsWith('/') && !arg.startsWith('.')) return { kind: 'container', container: arg.slice(0, colon), path: arg.slice(colon + 1) };
+  return { kind: 'host', path: arg };
+}
+
+export interface CpOptions {
+  /** -a (default): copied files belong to the destination container's user. */
+  archive: boolean;
+  /** Let a directory replace a file and the reverse. */
+  overwrite: boolean;
+  stdin: Readable;
+  stdout: Writable;
+}
+
+/** Where a copy reads or writes: the helper's arguments and what to undo afterwards. */
+interface Side {
+  place: HelperPlace;
+  /** --ctr-pid/--bind/--at arguments and the root (for a container), or the host dir. */
+  args: string[];
+  root: string | undefined;
+  workdir: string;
+  /** The container's user, for -a (as the namespace the helper runs in sees it). */
+  owner: { uid: number; gid: number };
+  name: string;
+  release(): Promise<void>;
+}
+
+interface SpecBits {
+  cwd: string;
+  uid: number;
+  gid: number;
+  uidMap?: Array<{ containerID: number; hostID: number; size: number }>;
+  gidMap?: Array<{ containerID: number; hostID: number; size: number }>;
+}
+
+function specBits(ctx: Context, rec: ContainerRecord): SpecBits {
+  try {
+    const spec = JSON.parse(readFileSync(`${containerDirs(ctx, rec.id).userdata}/config.json`, 'utf8')) as {
+      process?: { cwd?: string; user?: { uid?: number; gid?: number } };
+      linux?: { uidMappings?: SpecBits['uidMap']; gidMappings?: SpecBits['gidMap'] };
+    };
+    return {
+      cwd: spec.process?.cwd ?? '/',
+      uid: spec.process?.user?.uid ?? 0,
+      gid: spec.process?.user?.gid ?? 0,
+      ...(spec.linux?.uidMappings ? { uidMap: spec.linux.uidMappings } : {}),
+      ...(spec.linux?.gidMappings ? { gidMap: spec.linux.gidMappings } : {}),
+    };
+  } catch {
+    return { cwd: '/', uid: 0, gid: 0 };
+  }
+}
+
+function mapId(id: number, m: SpecBits['uidMap']): number {
+  const e = m?.find((x) => id >= x.containerID && id < x.containerID + x.size);
+  return e ? e.hostID + (id - e.containerID) : id;
+}
+
+async function containerSide(ctx: Context, rec: ContainerRecord): Promise<Side> {
+  const { namespacePlace, runInNamespaceChecked } = await import('../rootless/join.js');
+  const place = await namespacePlace(ctx);
+  const bits = specBits(ctx, rec);
+  const live = liveState(ctx, rec);
+  if ((live.status === 'running' || live.status === 'paused') && rec.pid !== undefined) {
+    // Its own view: a keep-id container's user namespace is joined too, so ids are its own.
+    return { place, args: ['--ctr-pid', String(rec.pid)], root: undefined, workdir: bits.cwd, owner: { uid: bits.uid, gid: bits.gid }, name: rec.name, release: async () => undefined };
+  }
+  const dirs = containerDirs(ctx, rec.id);
+  const driver = rec.driver as DriverName;
+  await runInNamespaceChecked(ctx, [
+    unmountStep(dirs.merged),
+    ...mountSteps(driver, { lowerDirs: rec.layers.map((d) => layerDiffPath(ctx.paths, d)), upper: dirs.upper, work: dirs.work, merged: dirs.merged, layersDir: ctx.paths.layers }),
+  ], [], 'mounting the container filesystem');
+  const binds: string[] = [];
+  const opts = rec.options;
+  for (const b of opts?.volumes ?? []) binds.push('--bind', `${b.source}@${b.destination}`);
+  for (const v of opts?.namedVolumes ?? []) {
+    const vol = v.name !== undefined ? readVolume(ctx, v.name) : undefined;
+    if (!vol || vol.options.type === 'tmpfs') continue;
+    binds.push('--bind', `${vol.options.type === 'bind' && vol.options.device ? vol.options.device : volumeDataPath(ctx, vol.name)}@${v.destination}`);
+  }
+  return {
+    place,
+    args: binds,
+    root: dirs.merged,
+    workdir: bits.cwd,
+    owner: { uid: mapId(bits.uid, bits.uidMap), gid: mapId(bits.gid, bits.gidMap) },
+    name: rec.name,
+    release: async () => {
+      await runInNamespaceChecked(ctx, [unmountStep(dirs.merged)], [], 'unmounting the container filesystem').catch((e: Error) => ctx.log.warn(e.message));
+    },
+  };
+}
+
+type Kind = 'dir' | 'file' | 'other' | 'missing';
+
+async function statIn(side: Side, path: string): Promise<{ type: Kind; parent: Kind }> {
+  const child = spawnTarHelper('cpstat', [...side.args, '--at', side.workdir, ...(side.root !== undefined ? [side.root] : []), path], side.place, ['ignore', 'pipe', 'pipe']);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const report = new HelperReport();
+  child.stderr!.on('data', (d: Buffer) => report.take(d));
+  const code = await exitOf(child);
+  if (code !== 0) throw report.error(code, undefined, 'looking into the container');
+  const [type, parent] = out.trim().split(' ') as [Kind, Kind];
+  return { type, parent };
+}
+
+/** A container path made absolute against the container's working directory. */
+function inContainer(side: Side, path: string): string {
+  return posix.resolve(side.workdir, path === '' ? '.' : path);
+}
+
+function notFound(path: string, where: string): TpodError {
+  return new TpodError('EUSAGE', `"${path}" could not be found on ${where}: no such file or directory`);
+}
+
+/** The tar of PATH on SIDE, named NAME (its contents when NAME is undefined). */
+function packer(side: Side, path: string, type: Kind, name: string | undefined): { child: ReturnType<typeof spawnTarHelper>; report: HelperReport; exited: Promise<number> } {
+  const abs = inContainer(side, path);
+  const what = type === 'file'
+    ? ['--at', posix.dirname(abs), '--file', posix.basename(abs), '--name', name ?? posix.basename(abs)]
+    : ['--at', abs, ...(name !== undefined ? ['--name', name] : [])];
+  const child = spawnTarHelper('mktar', [...side.args, ...what, ...(side.root !== undefined ? [side.root] : [])], side.place, ['ignore', 'pipe', 'pipe']);
+  const report = new HelperReport();
+  child.stderr!.on('data', (d: Buffer) => report.take(d));
+  return { child, report, exited: exitOf(child) };
+}
+
+function unpacker(side: Side, dir: string, o: { chown?: { uid: number; gid: number }; overwrite: boolean }): { child: ReturnType<typeof spawnTarHelper>; report: HelperReport; exited: Promise<number> } {
+  const args = [
+    ...side.args,
+    '--at', dir,
+    '--plain',
+    ...(o.chown ? ['--chown', `${o.chown.uid}:${o.chown.gid}`] : ['--owners']),
+    ...(o.overwrite ? [] : ['--no-replace']),
+    ...(side.root !== undefined ? [side.root] : []),
+  ];
+  const child = spawnTarHelper('untar', args, side.place, ['pipe', 'ignore', 'pipe']);
+  const report = new HelperReport();
+  child.stderr!.on('data', (d: Buffer) => report.take(d));
+  child.stdin!.on('error', () => undefined);
+  return { child, report, exited: exitOf(child) };
+}
+
+/** Where a copy into SIDE lands: the directory to unpack in, and the name to give the source. */
+async function destination(side: Side, dest: string, srcName: string | undefined, srcIsDir: boolean, where: string): Promise<{ dir: string; name: string | undefined }> {
+  const abs = inContainer(side, dest);
+  const st = await statIn(side, dest);
+  if (st.type === 'dir') return { dir: abs, name: srcName };
+  if (dest.endsWith('/') || st.parent !== 'dir') throw notFound(dest, where);
+  if (st.type === 'file' && srcIsDir) throw new TpodError('EUSAGE', `cannot copy a directory to the file "${dest}"`);
+  if (st.type === 'other') throw new TpodError('EUSAGE', `invalid destination: "${dest}" must be a directory or a regular file`);
+  return { dir: posix.dirname(abs), name: posix.basename(abs) };
+}
+
+async function hostSide(ctx: Context, dir: string): Promise<Side> {
+  const { namespacePlace } = await import('../rootless/join.js');
+  // Host files are the user's own: namespace root is the user, so owners come out as 0.
+  return { place: await namespacePlace(ctx), args: [], root: dir, workdir: '/', owner: { uid: 0, gid: 0 }, name: 'the host', release: async () => undefined };
+}
+
+/** Runs a packer into an unpacker, reporting the side that failed. */
+async function transfer(
+  from: ReturnType<typeof packer>,
+  to: ReturnType<typeof unpacker>,
+  wording: { source: string; target: string },
+): Promise<void> {
+  const piped = pipeline(from.child.stdout!, to.child.stdin!).then(() => undefined, () => undefined);
+  const [fromCode, toCode] = await Promise.all([from.exited, to.exited, piped]);
+  if (toCode !== 0) throw cpError(to.report, toCode, wording.target);
+  if (fromCode !== 0) throw cpError(from.report, fromCode, wording.source);
+}
+
+function cpError(report: HelperReport, code: number, targetDir: string): TpodError {
+  const f = report.failureOf();
+  if (f?.kind === 'exists') return new TpodError('EUSAGE', `copying: error creating "${posix.join(targetDir, f.entry)}": ${f.entry}: file exists`);
+  if (f?.kind === 'archive' && f.entry === '-') return new TpodError('EUSAGE', 'source must be a (compressed) tar archive when copying from stdin');
+  return report.error(code, undefined, 'copying');
+}
+
+/** `tpod cp SRC DEST`. */
+export async function copy(ctx: Context, src: CpArg, dest: CpArg, o: CpOptions): Promise<void> {
+  if (src.kind !== 'container' && dest.kind !== 'container') throw new TpodError('EUSAGE', 'copying between two host paths is not supported: one side must be CONTAINER:PATH');
+  if (src.kind === 'stream' && dest.kind === 'stream') throw new TpodError('EUSAGE', 'only one side can be a stream');
+  const release: Side[] = [];
+  try {
+    if (src.kind === 'container') {
+      const from = await containerSide(ctx, findContainer(ctx, src.container));
+      release.push(from);
+      const st = await statIn(from, src.path);
+      if (st.type === 'missing' || st.type === 'other') throw notFound(src.path, `container ${from.name}`);
+      const contents = src.path.endsWith('/.') && st.type === 'dir';
+      const srcName = contents ? undefined : posix.basename(inContainer(from, src.path));
+      if (dest.kind === 'stream') {
+        const p = packer(from, src.path, st.type, srcName);
+        await pipeline(p.child.stdout!, o.stdout, { end: false });
+        const code = await p.exited;
+        if (code !== 0) throw cpError(p.report, code, '/');
+        return;
+      }
+      if (dest.kind === 'host') {
+        const path = resolve(dest.path);
+        let hostDir: string;
+        let name: string | undefined;
+        if (existsSync(path) && statSync(path).isDirectory()) {
+          hostDir = path;
+          name = srcName;
+        } else {
+          if (existsSync(path) && !statSync(path).isFile()) throw new TpodError('EUSAGE', `invalid destination: "${dest.path}" must be a directory or a regular file`);
+          if (dest.path.endsWith('/') || !existsSync(dirname(path))) throw notFound(dest.path, 'the host');
+          if (existsSync(path) && st.type === 'dir' && !o.overwrite) throw new TpodError('EUSAGE', `copying: error creating "/${basename(path)}": ${basename(path)}: file exists`);
+          hostDir = dirname(path);
+          name = basename(path);
+        }
+        const to = await hostSide(ctx, hostDir);
+        // Files taken out of a container belong to the user who takes them.
+        await transfer(packer(from, src.path, st.type, name ?? srcName), unpacker(to, '/', { chown: { uid: 0, gid: 0 }, overwrite: o.overwrite }), { source: src.path, target: '/' });
+        return;
+      }
+      const toRec = findContainer(ctx, dest.container);
+      const to = await containerSide(ctx, toRec);
+      release.push(to);
+      const d = await destination(to, dest.path, srcName, st.type === 'dir', `container ${to.name}`);
+      await transfer(packer(from, src.path, st.type, d.name), unpacker(to, d.dir, { ...(o.archive ? { chown: to.owner } : {}), overwrite: o.overwrite }), { source: src.path, target: d.dir });
+      return;
+    }
+    // Into a container, from the host or a stream.
+    if (dest.kind !== 'container') throw new TpodError('EUSAGE', 'internal: no container side');
+    const to = await containerSide(ctx, findContainer(ctx, dest.container));
+    release.push(to);
+    if (src.kind === 'stream') {
+      const st = await statIn(to, dest.path);
+      if (st.type !== 'dir') throw new TpodError('EUSAGE', 'destination must be a directory when copying from stdin');
+      const { peekStream, detectCompression, decompressorFor } = await import('../storage/compression.js');
+      const { head, stream } = await peekStream(o.stdin, 512);
+      const kind = detectCompression(head);
+      const u = unpacker(to, inContainer(to, dest.path), { ...(o.archive ? { chown: to.owner } : {}), overwrite: o.overwrite });
+      const stages: NodeJS.ReadWriteStream[] = kind === 'none' ? [] : [decompressorFor(kind)!()];
+      const fed = pipeline([stream, ...stages, u.child.stdin!] as unknown as ReadonlyArray<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream>).then(() => undefined, () => undefined);
+      const [code] = await Promise.all([u.exited, fed]);
+      if (code !== 0) throw cpError(u.report, code, inContainer(to, dest.path));
+      return;
+    }
+    const hostPath = resolve(src.path);
+    let hst;
+    try {
+      hst = statSync(hostPath);
+    } catch {
+      throw new TpodError('EUSAGE', `"${hostPath}" could not be found on the host`);
+    }
+    const contents = src.path.endsWith('/.') && hst.isDirectory();
+    const srcName = contents ? undefined : basename(hostPath);
+    const d = await destination(to, dest.path, srcName, hst.isDirectory(), `container ${to.name}`);
+    const from = await hostSide(ctx, hst.isDirectory() ? hostPath : dirname(hostPath));
+    const type: Kind = hst.isDirectory() ? 'dir' : 'file';
+    const p = type === 'dir' ? packer(from, '/', 'dir', d.name) : packer(from, `/${basename(hostPath)}`, 'file', d.name);
+    await transfer(p, unpacker(to, d.dir, { ...(o.archive ? { chown: to.owner } : {}), overwrite: o.overwrite }), { source: src.path, target: d.dir });
+  } finally {
+    for (const s of release.reverse()) await s.release();
+  }
+}
