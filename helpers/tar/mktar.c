@@ -2,7 +2,8 @@
  *
  *   tpod-helper mktar [--pid PID] [--whiteouts] DIR > tar
  *   (and view.c's --ctr-pid, --bind, --at; --name NAME puts the tree under NAME/, and
- *   --file PATH --name NAME writes the one regular file PATH as NAME, for cp)
+ *   --file PATH --name NAME writes the one regular file PATH as NAME, for cp;
+ *   --list writes headers only, every file empty, for diff)
  *
  * With --pid it joins the pause process's user and mount namespaces, then chroots into
  * DIR (a container's mounted rootfs, a layer, an upper dir): a container that swaps a
@@ -44,6 +45,7 @@ struct link_slot
 struct mktar
 {
   int whiteouts;
+  int list; /* headers only, no file data: what diff needs */
   struct link_slot *links;
   size_t nlinks, caplinks;
   char *buf;
@@ -314,11 +316,12 @@ walk (struct mktar *m, int dirfd, const char *prefix, int depth)
             die ("%s changed while it was read", path);
           base_entry (&e, &st, path);
           e.type = '0';
-          e.size = (uint64_t) st.st_size;
+          e.size = m->list ? 0 : (uint64_t) st.st_size;
           read_xattrs (fd, &e, &opaque);
           put_entry (&e);
           free_entry_xattrs (&e);
-          copy_body (m, fd, e.size);
+          if (!m->list)
+            copy_body (m, fd, e.size);
           close (fd);
         }
       else if (S_ISCHR (st.st_mode) && major (st.st_rdev) == 0 && minor (st.st_rdev) == 0)
@@ -431,6 +434,8 @@ cmd_mktar (int argc, char **argv)
         continue;
       if (strcmp (argv[i], "--whiteouts") == 0)
         m.whiteouts = 1;
+      else if (strcmp (argv[i], "--list") == 0)
+        m.list = 1;
       else if (strcmp (argv[i], "--name") == 0 && i + 1 < argc)
         name = argv[++i];
       else if (strcmp (argv[i], "--file") == 0 && i + 1 < argc)

@@ -64,6 +64,10 @@ import { PodRestartCommand } from './pod-restart.js';
 import { PodKillCommand } from './pod-kill.js';
 import { PodRmCommand } from './pod-rm.js';
 import { CpCommand } from './cp.js';
+import { CommitCommand } from './commit.js';
+import { DiffCommand } from './diff.js';
+import { MountCommand } from './mount.js';
+import { UmountCommand } from './umount.js';
 import { VolumeCreateCommand } from './volume-create.js';
 import { VolumeLsCommand } from './volume-ls.js';
 import { VolumeInspectCommand } from './volume-inspect.js';
@@ -140,6 +144,10 @@ export const commands: CommandClass[] = [
   PodKillCommand,
   PodRmCommand,
   CpCommand,
+  CommitCommand,
+  DiffCommand,
+  MountCommand,
+  UmountCommand,
   VolumeCreateCommand,
   VolumeLsCommand,
   VolumeInspectCommand,

@@ -19,7 +19,7 @@ export class UnshareCommand extends TpodCommand {
   command = Option.Proxy();
 
   async execute(): Promise<number> {
-    const { runInNamespace, insideNamespace } = await import('../../rootless/join.js');
+    const { runInNamespace, insideNamespace, IN_USERNS_ENV } = await import('../../rootless/join.js');
     const cmd = this.command.length > 0 ? this.command : [process.env.SHELL || '/bin/sh'];
     const env = {
       ...process.env,
@@ -28,6 +28,8 @@ export class UnshareCommand extends TpodCommand {
       // Podman sets these; scripts written for `podman unshare` read them.
       CONTAINERS_GRAPHROOT: this.ctx.paths.root,
       CONTAINERS_RUNROOT: this.ctx.paths.runroot,
+      // tpod run there (mount, volume mount, ...) is inside the namespace already.
+      [IN_USERNS_ENV]: '1',
     };
     if (insideNamespace()) {
       // Already inside: just run it.

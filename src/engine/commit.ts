@@ -1,0 +1,122 @@
+// `tpod commit`: a container's changes over its image become a new image. The new
+// layer is the container's upper directory, written by `tpod-helper mktar --whiteouts`
+// chrooted into it (deletions as OCI whiteouts) and stored through the same extraction
+// as a pulled layer; with --squash, the whole merged filesystem is one layer. The
+// config is the image's, with the container's command, environment, ports, labels,
+// user and working directory, as libpod's commit does, then --change on top.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Context } from './context.js';
+import { TpodError } from '../errors.js';
+import { containerDirs, findContainer, type ContainerRecord } from '../storage/containers.js';
+import { prepareLayer } from '../storage/layers.js';
+import { WorkDir } from '../storage/workdir.js';
+import { packTree } from '../storage/tar-helper.js';
+import type { ImageConfig, ImageConfigBody } from '../image/types.js';
+import { MEDIA } from '../image/archive/types.js';
+
+export interface CommitOptions {
+  /** Fully qualified name for the new image, or none (a dangling image). */
+  name?: string | undefined;
+  changes: string[];
+  message?: string | undefined;
+  author?: string | undefined;
+  /** Everything in one layer (the image's and the container's). */
+  squash: boolean;
+  /** 'docker' keeps what only Docker's format has (HEALTHCHECK, comments); tpod stores OCI either way. */
+  format?: 'oci' | 'docker' | undefined;
+}
+
+function sha256(b: Buffer): string {
+  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
+}
+
+/** The container's own settings over the image's config (libpod's commit). */
+export function committedConfig(image: ImageConfigBody | undefined, rec: ContainerRecord, spec: { env?: string[]; cwd?: string } | undefined): ImageConfigBody {
+  const out: ImageConfigBody = { ...(image ?? {}) };
+  const opts = rec.options;
+  const entrypoint = opts?.entrypoint ?? image?.Entrypoint;
+  if (entrypoint !== undefined) out.Entrypoint = entrypoint;
+  const cmd = opts && opts.command.length > 0 ? opts.command : opts?.entrypoint !== undefined ? [] : image?.Cmd;
+  if (cmd !== undefined) out.Cmd = cmd;
+  if (spec?.env) out.Env = spec.env.filter((e) => !e.startsWith('HOSTNAME=') && e !== 'container=podman');
+  if (spec?.cwd) out.WorkingDir = spec.cwd;
+  if (opts?.user !== undefined) out.User = opts.user;
+  const ports = { ...(image?.ExposedPorts ?? {}) };
+  for (const p of rec.ports ?? []) ports[`${p.containerPort}/${p.protocol}`] = {};
+  if (Object.keys(ports).length > 0) out.ExposedPorts = ports;
+  const labels = { ...(image?.Labels ?? {}), ...(rec.labels ?? {}) };
+  if (Object.keys(labels).length > 0) out.Labels = labels;
+  return out;
+}
+
+export async function commitContainer(ctx: Context, nameOrId: string, o: CommitOptions): Promise<string> {
+  const rec = findContainer(ctx, nameOrId);
+  if (rec.driver === 'vfs' && !o.squash) throw new TpodError('EUSAGE', 'commit of a vfs container needs --squash: vfs keeps no layer of the container\'s changes');
+  const store = await import('../image/store.js');
+  const { applyChanges } = await import('../image/import.js');
+  const image = await store.findImage(ctx, rec.imageId);
+  const base = await store.readImageConfig(ctx, image.id);
+  const dirs = containerDirs(ctx, rec.id);
+  let spec: { env?: string[]; cwd?: string } | undefined;
+  try {
+    const s = JSON.parse(readFileSync(join(dirs.userdata, 'config.json'), 'utf8')) as { process?: { env?: string[]; cwd?: string } };
+    spec = s.process;
+  } catch {
+    spec = undefined;
+  }
+  const body = applyChanges(committedConfig(base.config, rec, spec), o.changes);
+
+  const { namespacePlace } = await import('../rootless/join.js');
+  const place = await namespacePlace(ctx);
+  const work = await WorkDir.create(ctx, 'work');
+  try {
+    const stream = new PassThrough({ highWaterMark: 1 << 20 });
+    const written = o.squash
+      ? (await import('./export.js')).exportContainer(ctx, rec.id, stream).then(() => undefined)
+      : packTree(place, dirs.upper, stream, (p, why) => ctx.log.debug(`commit: left out ${p} (${why})`), { whiteouts: true });
+    const finished = written.then(() => stream.end(), (e: unknown) => {
+      stream.destroy(e as Error);
+      throw e;
+    });
+    const layer = await prepareLayer(work.path, { label: `of container ${rec.id.slice(0, 12)}`, open: () => stream }, { preserveOwner: true, ...place });
+    await finished;
+    const created = new Date().toISOString();
+    const history = [...(o.squash ? [] : base.history ?? [])];
+    const entry: NonNullable<ImageConfig['history']>[number] = { created, created_by: rec.command.join(' ') };
+    if (o.message) entry.comment = o.message;
+    if (o.author) entry.author = o.author;
+    history.push(entry);
+    const diffIds = o.squash ? [layer.diffId] : [...base.rootfs.diff_ids, layer.diffId];
+    const config: ImageConfig = {
+      created,
+      architecture: base.architecture,
+      os: base.os ?? 'linux',
+      ...(o.author ? { author: o.author } : {}),
+      config: body,
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      history,
+    };
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const sizes = new Map<string, number>([[layer.diffId, layer.record.size]]);
+    const { readLayer } = await import('../storage/layers.js');
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      config: { mediaType: MEDIA.ociConfig, digest: sha256(configBytes), size: configBytes.length },
+      layers: diffIds.map((d) => ({ mediaType: MEDIA.ociLayer, digest: d, size: sizes.get(d) ?? readLayer(ctx.paths, d)?.size ?? 0 })),
+    };
+    const manifestBytes = Buffer.from(JSON.stringify(manifest));
+    const stored = await store.addImage(
+      ctx,
+      { configBytes, manifestBytes, manifestDigest: sha256(manifestBytes), manifestType: MEDIA.ociManifest, names: o.name !== undefined ? [o.name] : [] },
+      diffIds.map((d) => ({ diffId: d, label: d.slice(7, 19), open: () => { throw new TpodError('EINTERNAL', `layer ${d} should be in the store`); } })),
+      { preserveOwner: true, place, prepared: [layer], work },
+    );
+    return stored.id;
+  } finally {
+    await work.dispose(ctx);
+  }
+}
