@@ -68,9 +68,11 @@ describeE2E('container lifecycle (monitor)', () => {
     expect(missing.stderr).toBe('Error: no container with name or ID "no-such-ctr" found: no such container\n');
   });
 
-  it('logs: k8s-file content, stdout and stderr apart, --tail, -t, several containers', async () => {
+  it('logs: k8s-file content, stdout and stderr apart, --tail, -t, --since/--until, several containers', async () => {
+    const before = Date.now();
     const id = await runD(['--name', 'logs1', img, 'sh', '-c', 'echo one; echo two >&2; echo three']);
     await ok(['wait', id]);
+    const after = Date.now();
     const file = readFileSync(join(t.env.dataHome, 'tpod', 'containers', id, 'userdata', 'ctr.log'), 'utf8');
     const lines = file.trim().split('\n');
     expect(lines).toHaveLength(3);
@@ -85,7 +87,12 @@ describeE2E('container lifecycle (monitor)', () => {
     expect(last.stdout + last.stderr).toBe(`${lines[2]!.split(' ').slice(3).join(' ')}\n`);
     expect((await ok(['logs', '--tail', '0', 'logs1'])).stdout).toBe('');
     expect((await ok(['logs', '-t', 'logs1'])).stdout).toMatch(/^\d{4}-\d\d-\d\dT\S+ one\n\S+ three\n$/);
-    expect((await ok(['logs', '--since', '1h', '--until', '1s', 'logs1'])).stdout).toBe('');
+    // Time windows from instants this test recorded, not from how long the run took.
+    const unix = (ms: number): string => (ms / 1000).toFixed(3);
+    expect((await ok(['logs', '--until', unix(before - 1), 'logs1'])).stdout).toBe('');
+    expect((await ok(['logs', '--since', unix(after + 1), 'logs1'])).stdout).toBe('');
+    expect((await ok(['logs', '--since', unix(before - 1), '--until', unix(after + 1), 'logs1'])).stdout).toBe('one\nthree\n');
+    expect((await ok(['logs', '--since', '1h', 'logs1'])).stdout).toBe('one\nthree\n');
     const other = await runD([img, 'echo', 'four']);
     await ok(['wait', other]);
     const both = await ok(['logs', 'logs1', other]);
