@@ -23,6 +23,17 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        // npm run test:stress only (scripts/stress.mjs): the leak soak, under load.
+        test: {
+          name: 'stress',
+          include: ['test/stress/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 60 * 60_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Context } from './context.js';
 import { containerDirs, forgetContainer, readContainer, writeContainer, type ContainerRecord } from '../storage/containers.js';
 import { endedRecord, hasMonitor, liveState, UNKNOWN_EXIT_CODE, withRunExit, type LiveState } from './state.js';
-import { releaseContainerResources } from './release.js';
+import { releaseContainerResources, removeRunFiles } from './release.js';
 import { withContainerIfAny } from './transition.js';
 import { unshareHostsName } from '../network/plan.js';
 
@@ -67,6 +67,7 @@ export async function finishRun(ctx: Context, rec: ContainerRecord, ls: LiveStat
     // The directory went with the release's spawn; this drops the name (and any rest).
     await forgetContainer(ctx, rec.id, rec.name);
     unshareHostsName(ctx, rec);
+    removeRunFiles(ctx, rec, true);
     pruneExitFiles(ctx);
     return { end: 'removed' };
   }

@@ -4,7 +4,9 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { Context } from './context.js';
 import { containerDirs, type ContainerRecord } from '../storage/containers.js';
-import { runtimeStateExists, exitFilePath } from './state.js';
+import { join } from 'node:path';
+import { runtimeStateExists, exitFilePath, attachSocketPath } from './state.js';
+import { defaultMonitorPidFile } from '../systemd/run-options.js';
 import type { NsStep } from '../rootless/join.js';
 import { runtimeFor, runtimeDeleteCommand, runtimeGlobalsFor } from './runtime-of.js';
 
@@ -46,4 +48,15 @@ export async function releaseContainerResources(ctx: Context, rec: ContainerReco
 export function clearExitFile(ctx: Context, rec: ContainerRecord): void {
   const f = rec.exitFile ?? exitFilePath(ctx, rec.id);
   if (existsSync(f)) rmSync(f, { force: true });
+}
+
+/**
+ * The per-boot files of a container outside its directory: its attach socket's
+ * directory, the runtime's log, the monitor pid file tpod writes, and (unless KEEP_EXIT:
+ * a removed --rm container's code stays for `wait` a while) its exit file.
+ */
+export function removeRunFiles(ctx: Context, rec: ContainerRecord, keepExit = false): void {
+  const paths = [join(ctx.paths.runroot, 'runtime-logs', `${rec.id}.json`), join(attachSocketPath(ctx, rec.id), '..'), defaultMonitorPidFile(ctx, rec.id)];
+  if (!keepExit) paths.push(rec.exitFile ?? exitFilePath(ctx, rec.id));
+  for (const p of paths) rmSync(p, { recursive: true, force: true });
 }

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
 import { findContainer, listContainers, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
-import { hasMonitor, isUp, pidAlive, runtimeStateExists, exitFilePath, attachSocketPath } from './state.js';
+import { hasMonitor, isUp, pidAlive, runtimeStateExists } from './state.js';
+import { removeRunFiles } from './release.js';
 import { unshareHostsName } from '../network/plan.js';
 import { withContainerIfAny } from './transition.js';
 
@@ -107,12 +108,6 @@ function improper(rec: ContainerRecord): TpodError {
     `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`,
     { exitCode: RM_EXIT.stateImproper },
   );
-}
-
-/** Per-boot files that belong to the container but live outside its directory. */
-function removeRunFiles(ctx: Context, rec: ContainerRecord): void {
-  const paths = [rec.exitFile ?? exitFilePath(ctx, rec.id), join(ctx.paths.runroot, 'runtime-logs', `${rec.id}.json`), join(attachSocketPath(ctx, rec.id), '..')];
-  for (const p of paths) rmSync(p, { recursive: true, force: true });
 }
 
 /** SIGKILL through the runtime to what is left of a container, then a short wait for its init. */

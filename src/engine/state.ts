@@ -246,6 +246,7 @@ async function defaultClean(ctx: Context, rec: ContainerRecord): Promise<void> {
 async function defaultRemove(ctx: Context, rec: ContainerRecord): Promise<void> {
   const { removeContainer } = await import('../storage/containers.js');
   await removeContainer(ctx, rec.id);
+  (await import('./release.js')).removeRunFiles(ctx, rec, true);
 }
 
 /**
