@@ -7,7 +7,7 @@ import { expect, it, afterEach, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, tpod, tpodBin, tpodOk, useEnv, busyboxImage, envProcesses, pausePid, type RunResult, sleep, until } from './harness.js';
+import { describeE2E, tpod, tpodBin, tpodOk, useEnv, busyboxImage, envProcesses, monitorsOf as envMonitorsOf, pausePid, type RunResult, sleep, until } from './harness.js';
 
 interface Rec {
   id: string;
@@ -47,7 +47,7 @@ describeE2E('lifecycle races', () => {
       })
       .filter((c) => c !== '');
   /** A monitor keeps the container, or runs its exit command (which may restart it). */
-  const monitorsOf = (id: string) => processes().filter((c) => /tpod-monitor /.test(c) && c.includes(id));
+  const monitorsOf = (id: string) => envMonitorsOf(t.env, id);
   /** Polls until no process of the env (or none naming MATCH) is left; names them when some stay. */
   const processesEnd = async (what: string, match = ''): Promise<void> => {
     const left = () => processes().filter((c) => c.includes(match));
