@@ -83,9 +83,9 @@ export async function stopContainer(ctx: Context, id: string, o: StopOptions = {
   await recordEnd(ctx, run.rec);
 }
 
-/** Waits (up to 10 s after SIGKILL) for REC's run to end, then records the end unless someone did. */
+/** Waits (up to 30 s after SIGKILL: a loaded machine is slow to reap) for REC's run to end, then records the end unless someone did. */
 async function recordEnd(ctx: Context, rec: ContainerRecord): Promise<void> {
-  if (!(await waitRunEnd(ctx, rec.id, rec.startedAt, 10_000))) throw new TpodError('ERUNTIME', `container ${rec.id.slice(0, 12)} did not exit after SIGKILL`);
+  if (!(await waitRunEnd(ctx, rec.id, rec.startedAt, 30_000))) throw new TpodError('ERUNTIME', `container ${rec.id.slice(0, 12)} did not exit after SIGKILL`);
   await withContainerIfAny(ctx, rec.id, async (cur, ls) => {
     if (cur.startedAt !== rec.startedAt || !hasMonitor(cur.state) || ls.status !== 'exited') return;
     await finishRun(ctx, cur, ls, false);
