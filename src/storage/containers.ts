@@ -148,8 +148,13 @@ export async function lockContainer(ctx: Context, id: string): Promise<FileLock>
   }
   // Records of older builds have no lock file yet.
   if (!existsSync(store(ctx).recordPath(id))) throw new NoSuchContainerError(id);
-  writeFileSync(path, '', { flag: 'a', mode: 0o600 });
-  return FileLock.acquire(path, { mustExist: true });
+  try {
+    writeFileSync(path, '', { flag: 'a', mode: 0o600 });
+    return await FileLock.acquire(path, { mustExist: true });
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw new NoSuchContainerError(id); // removed meanwhile
+    throw err;
+  }
 }
 
 /** True while some command holds the container's lock (or the lock cannot be taken). */
