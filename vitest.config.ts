@@ -21,7 +21,20 @@ export default defineConfig({
           environment: 'node',
           // Each e2e file shares one storage root and pause process; files run one at a time.
           fileParallelism: false,
-          testTimeout: 60_000,
+          // A bound for hangs, not a speed test: tests wait for states with their own bounds,
+          // and a loaded machine (npm run test:stress) may be many times slower than an idle one.
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        // npm run test:stress only (scripts/stress.mjs): the leak soak, under load.
+        test: {
+          name: 'stress',
+          include: ['test/stress/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 60 * 60_000,
           hookTimeout: 180_000,
         },
       },

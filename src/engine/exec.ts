@@ -14,7 +14,7 @@ import { layerDiffPath } from '../storage/layers.js';
 import { resolveUserInLayers } from '../runtime/user.js';
 import { commandNotFoundText, mapRuntimeError, runtimeErrorFromLog, runtimeGlobalArgs } from '../runtime/runtime.js';
 import { commandCertainlyMissing } from '../runtime/command.js';
-import { liveState } from './state.js';
+import { liveState, pidAlive } from './state.js';
 import { runtimeFor } from './runtime-of.js';
 
 export interface ExecOptions {
@@ -62,12 +62,22 @@ export function execProcess(base: OciProcess, o: ExecOptions, user?: { uid: numb
   return p;
 }
 
+function notRunning(): TpodError {
+  return new TpodError('ERUNTIME', 'can only create exec sessions on running containers: container state improper');
+}
+
+/** What crun and runc say when the container ended between our look and their exec. */
+const RUNTIME_NOT_RUNNING = /is not running|not running|stopped container/i;
+
+/** The container ended (its init is gone, or its end is known): an exec failing then failed for that. */
+function ended(ctx: Context, rec: ContainerRecord): boolean {
+  return liveState(ctx, rec).status !== 'running' || rec.pid === undefined || !pidAlive(rec.pid);
+}
+
 export async function execInContainer(ctx: Context, rec: ContainerRecord, o: ExecOptions, stdinIsTTY: boolean): Promise<{ code: number; sessionId?: string }> {
   if (o.command.length === 0) throw new UsageError('must provide a non-empty command to start an exec session');
   const ls = liveState(ctx, rec);
-  if (ls.status !== 'running') {
-    throw new TpodError('ERUNTIME', `can only create exec sessions on running containers: container state improper`);
-  }
+  if (ls.status !== 'running') throw notRunning();
   let tty = o.tty;
   if (tty && !o.detach && !stdinIsTTY) {
     ctx.log.warn('the input device is not a TTY: running the process without a pseudo-TTY (-t ignored)');
@@ -106,7 +116,7 @@ export async function execInContainer(ctx: Context, rec: ContainerRecord, o: Exe
     } catch {
       /* nothing logged */
     }
-    if (logged !== undefined && r.code !== 0) throw mapRuntimeError(rt, logged);
+    if (logged !== undefined && r.code !== 0) throw RUNTIME_NOT_RUNNING.test(logged) || ended(ctx, rec) ? notRunning() : mapRuntimeError(rt, logged);
     return o.detach ? { code: r.code, sessionId } : { code: r.code };
   } finally {
     rmSync(processFile, { force: true });

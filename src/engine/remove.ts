@@ -5,15 +5,18 @@
 // Removing: a running container needs force and is stopped first (stop signal, SIGKILL
 // after the timeout; src/engine/stop.ts); what its end left (rootfs mount, runtime state)
 // is released; then the record, its name and its directory go (the directory holds
-// subordinate-owned files: it is deleted inside the user namespace).
-import { readFileSync, rmSync } from 'node:fs';
+// subordinate-owned files: it is deleted inside the user namespace). The checks and the
+// removal happen under the container's lock, so a start cannot slip in between.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
-import { findContainer, listContainers, readContainer, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
-import { hasMonitor, liveState, reconcile, runtimeStateExists, exitFilePath, attachSocketPath } from './state.js';
+import { findContainer, listContainers, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
+import { hasMonitor, isUp, pidAlive, runtimeStateExists } from './state.js';
+import { removeRunFiles } from './release.js';
 import { unshareHostsName } from '../network/plan.js';
 import { anonymousVolumes, removeVolumes } from './container-volumes.js';
+import { withContainerIfAny } from './transition.js';
 
 /** Podman's exit codes for rm: no such container 1, running without force 2. */
 export const RM_EXIT = { notFound: 1, stateImproper: 2 } as const;
@@ -24,7 +27,7 @@ export interface RemoveOptions {
   depend: boolean;
   /** Seconds to wait for the stop signal before SIGKILL (the container's own when absent). */
   timeout?: number | undefined;
-  /** -v: the container's anonymous volumes go with it (a --rm container's always do). */
+  /** -v: anonymous volumes (tpod has none yet: accepted, nothing to do). */
   volumes?: boolean;
   /** Deletes container directories; several removals share one batch (see TreeBatch). */
   remover?: TreeRemover;
@@ -108,23 +111,6 @@ function improper(rec: ContainerRecord): TpodError {
   );
 }
 
-/** Per-boot files that belong to the container but live outside its directory. */
-function removeRunFiles(ctx: Context, rec: ContainerRecord): void {
-  const paths = [rec.exitFile ?? exitFilePath(ctx, rec.id), join(ctx.paths.runroot, 'runtime-logs', `${rec.id}.json`), join(attachSocketPath(ctx, rec.id), '..')];
-  for (const p of paths) rmSync(p, { recursive: true, force: true });
-}
-
-/** True while /proc/PID exists and is not a zombie. */
-export function pidAlive(pid: number, proc = '/proc'): boolean {
-  try {
-    const stat = readFileSync(join(proc, String(pid), 'stat'), 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
 /** SIGKILL through the runtime to what is left of a container, then a short wait for its init. */
 async function killLeftovers(ctx: Context, rec: ContainerRecord): Promise<void> {
   if (rec.pid === undefined || !pidAlive(rec.pid)) return;
@@ -140,8 +126,44 @@ async function killLeftovers(ctx: Context, rec: ContainerRecord): Promise<void> 
 
 /** Removes one container (by id). Throws a TpodError with Podman's exit code. */
 export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Promise<void> {
-  let rec = readContainer(ctx, id);
-  if (!rec) return; // removed meanwhile (--rm, another rm): nothing left to do
+  // A running container is stopped (its end recorded) outside the lock, then looked at
+  // again: another command may have started it meanwhile, so a few rounds settle that.
+  for (let round = 0; ; round++) {
+    const removed = await withContainerIfAny(ctx, id, async (rec, ls) => {
+      await checkRemovable(ctx, rec, o);
+      if (isUp(ls.status)) {
+        if (!o.force || round >= 5) throw improper(rec);
+        return false;
+      }
+      // Its processes may outlive a killed monitor, and `runtime delete --force` does not
+      // kill them without a cgroup (crun): the container must not outlive its removal.
+      if (runtimeStateExists(ctx, rec.id)) await killLeftovers(ctx, rec);
+      let cur = rec;
+      if (hasMonitor(rec.state)) {
+        // Ended, end not recorded yet (exit command on its way, or a dead monitor).
+        const { finishRun } = await import('./cleanup.js');
+        const done = await finishRun(ctx, { ...rec, stoppedByUser: true }, ls, false);
+        if (!done.record) return true; // --rm: gone with its end
+        cur = done.record;
+      }
+      if (runtimeStateExists(ctx, cur.id)) {
+        const { releaseContainerResources } = await import('./release.js');
+        await releaseContainerResources(ctx, cur);
+      }
+      await removeContainer(ctx, cur.id, ...(o.remover ? [o.remover] : []));
+      removeRunFiles(ctx, cur);
+      unshareHostsName(ctx, cur);
+      if (o.volumes || cur.rm) await removeVolumes(ctx, anonymousVolumes(cur));
+      return true;
+    });
+    if (removed !== false) return; // removed, or gone meanwhile (--rm, another rm)
+    const { stopContainer } = await import('./stop.js');
+    await stopContainer(ctx, id, o.timeout !== undefined ? { timeout: o.timeout } : {});
+  }
+}
+
+/** What forbids removing REC whatever its state: being a pod's infra, having dependents. */
+async function checkRemovable(ctx: Context, rec: ContainerRecord, o: RemoveOptions): Promise<void> {
   if (rec.isInfra && rec.pod && !o.podRemoval) {
     const { readPod } = await import('../storage/pods.js');
     if (readPod(ctx, rec.pod)) {
@@ -152,29 +174,6 @@ export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Pro
   if (dependents.length > 0 && !o.depend) {
     throw new TpodError('ERUNTIME', `container ${rec.id} has dependent containers which must be removed before it: ${dependents.join(',')}: container already exists`);
   }
-  const ls = liveState(ctx, rec);
-  if (ls.status === 'running' || ls.status === 'stopping' || ls.status === 'paused') {
-    if (!o.force) throw improper(rec);
-    const { stopContainer } = await import('./stop.js');
-    const stop: { timeout?: number } = {};
-    if (o.timeout !== undefined) stop.timeout = o.timeout;
-    await stopContainer(ctx, rec.id, stop);
-  }
-  // A container whose monitor died without cleaning up: record its end and release.
-  const cur = readContainer(ctx, rec.id);
-  if (!cur) return;
-  // Its processes may outlive a killed monitor, and `runtime delete --force` does not
-  // kill them without a cgroup (crun): the container must not outlive its removal.
-  if (runtimeStateExists(ctx, cur.id)) await killLeftovers(ctx, cur);
-  rec = hasMonitor(cur.state) ? await reconcile(ctx, cur, { remove: async () => undefined }) : cur;
-  if (runtimeStateExists(ctx, rec.id)) {
-    const { releaseContainerResources } = await import('./cleanup.js');
-    await releaseContainerResources(ctx, rec);
-  }
-  await removeContainer(ctx, rec.id, ...(o.remover ? [o.remover] : []));
-  removeRunFiles(ctx, rec);
-  unshareHostsName(ctx, rec);
-  if (o.volumes || rec.rm) await removeVolumes(ctx, anonymousVolumes(rec));
 }
 
 /**

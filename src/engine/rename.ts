@@ -1,5 +1,6 @@
 // `tpod rename`: a container's name lives in its record and in the name index
-// (<containers>/names/<name> -> id, see src/storage/containers.ts). Under the store lock,
+// (<containers>/names/<name> -> id, see src/storage/containers.ts). Under the
+// container's lock (its record changes) and then the store lock (names),
 // the new link is made first (exclusive: the name cannot be taken twice), then the
 // record is rewritten, then the old link goes. A `kill -9` between the steps leaves a
 // link whose record names something else, which repairContainers() drops as stale.
@@ -8,9 +9,9 @@ import { join } from 'node:path';
 import type { Context } from './context.js';
 import { TpodError, isErrno } from '../errors.js';
 import { checkContainerName } from '../runtime/options.js';
-import { containersLockPath, findContainer, nameInUseError, podNameTaken, readContainer, type ContainerRecord } from '../storage/containers.js';
-import { writeJsonAtomic } from '../storage/atomic.js';
+import { containersLockPath, findContainer, nameInUseError, podNameTaken, readContainer, writeContainer, type ContainerRecord } from '../storage/containers.js';
 import { withLock } from '../storage/lock.js';
+import { withContainer } from './transition.js';
 
 function linkTarget(path: string): string | undefined {
   try {
@@ -30,9 +31,7 @@ export async function renameContainer(ctx: Context, nameOrId: string, newName: s
   }
   const names = join(ctx.paths.containers, 'names');
   mkdirSync(names, { recursive: true, mode: 0o700 });
-  return withLock(containersLockPath(ctx), () => {
-    const rec = readContainer(ctx, found.id);
-    if (!rec) throw new TpodError('ENOCONTAINER', `no container with name or ID "${nameOrId}" found: no such container`);
+  return withContainer(ctx, found.id, (rec) => withLock(containersLockPath(ctx), () => {
     if (rec.name === newName) return rec;
     // Pods and containers share names (pod create checks containers the same way).
     if (podNameTaken(ctx, newName)) throw new TpodError('ENAMEINUSE', `renaming container ${rec.id}: name "${newName}" is in use: pod already exists`);
@@ -47,9 +46,9 @@ export async function renameContainer(ctx: Context, nameOrId: string, newName: s
     }
     symlinkSync(rec.id, newLink);
     const next: ContainerRecord = { ...rec, name: newName };
-    writeJsonAtomic(join(ctx.paths.containers, rec.id, 'container.json'), next);
+    writeContainer(ctx, next);
     const oldLink = join(names, rec.name);
     if (linkTarget(oldLink) === rec.id) unlinkSync(oldLink);
     return next;
-  });
+  }));
 }

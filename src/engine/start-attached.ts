@@ -62,6 +62,7 @@ export async function attachRunning(ctx: Context, id: string, o: AttachedOptions
   const ls = liveState(ctx, rec);
   if (ls.status !== 'running') throw notRunningError(rec.id.slice(0, 12));
   const conn = await connectAttach(attachSocketPath(ctx, id));
+  ctx.log.debug(`attached to container ${rec.id.slice(0, 12)}`);
   const out = await relayAttach(conn, {
     stdin: o.stdin,
     tty: rec.tty,

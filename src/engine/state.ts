@@ -12,9 +12,8 @@ import { readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { parseExitFile } from '../monitor/protocol.js';
-import { containersLockPath, readContainer, type ContainerRecord } from '../storage/containers.js';
-import { writeJsonAtomic } from '../storage/atomic.js';
-import { withLock } from '../storage/lock.js';
+import { lockContainer, readContainer, writeContainer, type ContainerRecord, type RunExit } from '../storage/containers.js';
+import { NoSuchContainerError } from '../errors.js';
 
 export type LiveStatus = 'created' | 'running' | 'paused' | 'stopping' | 'exited' | 'unknown';
 
@@ -116,6 +115,17 @@ export function processAlive(id: ProcessIdentity, proc: HostProc = realProc()): 
   return st.startTime === id.startTime;
 }
 
+/** True while /proc/PID exists and is not a zombie. */
+export function pidAlive(pid: number, proc = '/proc'): boolean {
+  try {
+    const stat = readFileSync(join(proc, String(pid), 'stat'), 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
 // ---- paths ---------------------------------------------------------------------------
 
 /** <runroot>/exits/<id>: per boot, like the runtime's own state. */
@@ -192,6 +202,29 @@ export function withLiveState(rec: ContainerRecord, ls: LiveState): ContainerRec
   return rec;
 }
 
+/** How many run ends a record keeps (a crash loop can end several runs between two polls of `wait`). */
+const KEPT_EXITS = 8;
+
+/**
+ * The record of a run that ended (LS says how), as it is written once the end is
+ * recorded: exited, its code, no monitor, the end listed in lastExits.
+ */
+export function endedRecord(rec: ContainerRecord, ls: LiveState, now = new Date()): ContainerRecord {
+  const next = withLiveState(rec, ls);
+  next.finishedAt ??= now.toISOString();
+  delete next.monitorPid;
+  delete next.monitorStartTime;
+  return withRunExit(next, ls.exitCode ?? UNKNOWN_EXIT_CODE, next.finishedAt);
+}
+
+/** REC with the end of its current run (startedAt) listed first in lastExits. */
+export function withRunExit(rec: ContainerRecord, exitCode: number, finishedAt: string): ContainerRecord {
+  if (rec.startedAt === undefined) return rec;
+  const end: RunExit = { startedAt: rec.startedAt, exitCode, finishedAt };
+  const older = (rec.lastExits ?? []).filter((e) => e.startedAt !== rec.startedAt);
+  return { ...rec, lastExits: [end, ...older].slice(0, KEPT_EXITS) };
+}
+
 // ---- reconcile -------------------------------------------------------------------------
 
 /** Cleans what a container that ended left behind: its rootfs mount and runtime state. */
@@ -206,13 +239,14 @@ export interface ReconcileDeps {
 }
 
 async function defaultClean(ctx: Context, rec: ContainerRecord): Promise<void> {
-  const { releaseContainerResources } = await import('./cleanup.js');
+  const { releaseContainerResources } = await import('./release.js');
   await releaseContainerResources(ctx, rec);
 }
 
 async function defaultRemove(ctx: Context, rec: ContainerRecord): Promise<void> {
   const { removeContainer } = await import('../storage/containers.js');
   await removeContainer(ctx, rec.id);
+  (await import('./release.js')).removeRunFiles(ctx, rec, true);
   const { anonymousVolumes, removeVolumes } = await import('./container-volumes.js');
   await removeVolumes(ctx, anonymousVolumes(rec));
 }
@@ -232,7 +266,15 @@ export async function reconcile(ctx: Context, rec: ContainerRecord, deps: Reconc
   if (ls.monitorAlive) return withLiveState(rec, ls);
   const clean = deps.clean ?? defaultClean;
   let removeAfter: ContainerRecord | undefined;
-  const result = await withLock(containersLockPath(ctx), async () => {
+  let lock;
+  try {
+    lock = await lockContainer(ctx, rec.id);
+  } catch (err) {
+    if (err instanceof NoSuchContainerError) return withLiveState(rec, ls);
+    throw err;
+  }
+  let result: ContainerRecord;
+  try {
     // Another command may have reconciled (or restarted) it meanwhile.
     const cur = readContainer(ctx, rec.id);
     if (!cur) return withLiveState(rec, ls);
@@ -244,14 +286,12 @@ export async function reconcile(ctx: Context, rec: ContainerRecord, deps: Reconc
     } catch (err) {
       ctx.log.warn(`cleaning up container ${cur.id.slice(0, 12)}: ${(err as Error).message}`);
     }
-    const next = withLiveState(cur, again);
-    if (next.finishedAt === undefined) next.finishedAt = new Date().toISOString();
-    delete next.monitorPid;
-    delete next.monitorStartTime;
-    writeJsonAtomic(join(ctx.paths.containers, cur.id, 'container.json'), next);
-    if (cur.rm) removeAfter = next;
-    return next;
-  });
+    result = endedRecord(cur, again);
+    writeContainer(ctx, result);
+    if (cur.rm) removeAfter = result;
+  } finally {
+    lock.release();
+  }
   if (removeAfter) {
     try {
       await (deps.remove ?? defaultRemove)(ctx, removeAfter);

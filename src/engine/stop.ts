@@ -1,14 +1,16 @@
-// stop, kill and wait. Signals go through the OCI runtime (`runtime kill`, inside the
-// user namespace), which knows the container's init even when it runs as a subordinate
-// uid tpod itself may not signal. Whether it ended is read from the monitor's exit file.
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// stop and kill. Signals go through the OCI runtime (`runtime kill`, inside the user
+// namespace), which knows the container's init even when it runs as a subordinate uid
+// tpod itself may not signal. Whether it ended is read from the monitor's exit file.
+//
+// Both mark the container stopped by the user and signal it with its lock held (so the
+// restart policy, deciding under the same lock, leaves it stopped), wait for the end
+// without the lock, and return once the end is recorded (transition.ts).
 import type { Context } from './context.js';
-import { parseExitFile } from '../monitor/protocol.js';
 import { TpodError } from '../errors.js';
-import { readContainer, updateContainer, type ContainerRecord } from '../storage/containers.js';
-import { exitFilePath, hasMonitor, liveState, reconcile, type LiveState } from './state.js';
-import { cleanupContainer, shouldRestart } from './cleanup.js';
+import { writeContainer, type ContainerRecord } from '../storage/containers.js';
+import { hasMonitor, isUp, liveState, UNKNOWN_EXIT_CODE, type LiveState } from './state.js';
+import { finishRun, shouldRestart } from './cleanup.js';
+import { waitRunEnd, withContainer, withContainerIfAny } from './transition.js';
 import { runtimeFor, runtimeGlobalsFor, runtimeKillCommand } from './runtime-of.js';
 
 const SIGKILL = 9;
@@ -46,134 +48,69 @@ export async function waitForExit(ctx: Context, rec: ContainerRecord, timeoutMs:
   }
 }
 
-/** The current record, with a dead monitor's end recorded first. */
-async function fresh(ctx: Context, id: string): Promise<ContainerRecord> {
-  const rec = readContainer(ctx, id);
-  if (!rec) throw new TpodError('ENOCONTAINER', `no container with name or ID "${id}" found: no such container`);
-  return reconcile(ctx, rec);
-}
-
 export interface StopOptions {
   /** Seconds before SIGKILL; the container's own (--stop-timeout, 10) when absent. */
   timeout?: number;
 }
 
 /**
- * `tpod stop`: the stop signal, SIGKILL after the timeout, then the clean-up (which the
- * exit command would also do; whoever comes first does it, the other finds it done).
- * A container that is not running is fine: nothing to do.
+ * `tpod stop`: the stop signal, SIGKILL after the timeout, and the end recorded before it
+ * returns. A container that is not running is fine: nothing to do. One that ended but
+ * whose end is not recorded yet (its exit command may be about to restart it) is
+ * recorded stopped at once.
  */
 export async function stopContainer(ctx: Context, id: string, o: StopOptions = {}): Promise<void> {
-  // A restart policy may bring it back while we look: a few rounds settle that.
-  for (let round = 0; round < 5; round++) {
-    let rec = await fresh(ctx, id);
-    const ls = liveState(ctx, rec);
-    if (ls.status === 'exited' && ls.monitorAlive && hasMonitor(rec.state)) {
-      // Ended already; its exit command may be about to restart it: a stop wins.
-      await updateContainer(ctx, rec.id, { stoppedByUser: true });
-      await cleanupContainer(ctx, rec.id);
-      const after = readContainer(ctx, rec.id);
-      if (after && hasMonitor(after.state) && liveState(ctx, after).status !== 'exited') continue; // restarted meanwhile
-      return;
+  const run = await withContainer(ctx, id, async (rec, ls) => {
+    if (hasMonitor(rec.state) && ls.status === 'exited') {
+      await finishRun(ctx, { ...rec, stoppedByUser: true }, ls, false);
+      return undefined;
     }
-    if (ls.status !== 'running' && ls.status !== 'stopping' && ls.status !== 'paused') return;
-    rec = (await updateContainer(ctx, rec.id, { stoppedByUser: true, state: 'stopping' })) ?? rec;
-    await stopRunning(ctx, rec, o.timeout ?? rec.stopTimeout ?? 10);
-    await cleanupContainer(ctx, rec.id);
-    return;
+    if (!isUp(ls.status)) return undefined;
+    const marked: ContainerRecord = { ...rec, stoppedByUser: true, state: 'stopping' };
+    writeContainer(ctx, marked);
+    const timeout = o.timeout ?? rec.stopTimeout ?? 10;
+    const signal = timeout > 0 ? (rec.stopSignal ?? 15) : SIGKILL;
+    await signalContainer(ctx, marked, signal);
+    return { rec: marked, graceMs: signal === SIGKILL ? 0 : timeout * 1000, signal };
+  });
+  if (!run) return;
+  if (run.graceMs > 0 && !(await waitRunEnd(ctx, id, run.rec.startedAt, run.graceMs))) {
+    ctx.log.warn(`StopSignal ${signalName(run.signal)} failed to stop container ${run.rec.name} in ${run.graceMs / 1000} seconds, resorting to SIGKILL`);
+    await withContainerIfAny(ctx, id, async (cur, ls) => {
+      if (cur.startedAt === run.rec.startedAt && isUp(ls.status)) await signalContainer(ctx, cur, SIGKILL);
+    });
   }
+  await recordEnd(ctx, run.rec);
 }
 
-/** The stop signal, then SIGKILL after TIMEOUT seconds; resolves once the process ended. */
-async function stopRunning(ctx: Context, rec: ContainerRecord, timeout: number): Promise<void> {
-  const signal = rec.stopSignal ?? 15;
-  let ended: LiveState | undefined;
-  if (timeout > 0 && signal !== SIGKILL) {
-    await signalContainer(ctx, rec, signal);
-    ended = await waitForExit(ctx, rec, timeout * 1000);
-    if (!ended) ctx.log.warn(`StopSignal ${signalName(signal)} failed to stop container ${rec.name} in ${timeout} seconds, resorting to SIGKILL`);
-  }
-  if (!ended) {
-    await signalContainer(ctx, rec, SIGKILL);
-    ended = await waitForExit(ctx, rec, 10_000);
-    if (!ended) throw new TpodError('ERUNTIME', `container ${rec.id.slice(0, 12)} did not exit after SIGKILL`);
-  }
+/** Waits (up to 30 s after SIGKILL: a loaded machine is slow to reap) for REC's run to end, then records the end unless someone did. */
+async function recordEnd(ctx: Context, rec: ContainerRecord): Promise<void> {
+  if (!(await waitRunEnd(ctx, rec.id, rec.startedAt, 30_000))) throw new TpodError('ERUNTIME', `container ${rec.id.slice(0, 12)} did not exit after SIGKILL`);
+  await withContainerIfAny(ctx, rec.id, async (cur, ls) => {
+    if (cur.startedAt !== rec.startedAt || !hasMonitor(cur.state) || ls.status !== 'exited') return;
+    await finishRun(ctx, cur, ls, false);
+  });
 }
 
-/** `tpod kill`: any signal, to a running container. */
+/**
+ * `tpod kill`: any signal, to a running container; the restart policy then leaves it
+ * alone until the next start. After SIGKILL it returns once the end is recorded. A
+ * container between two runs of its restart policy is recorded stopped (no signal:
+ * nothing runs).
+ */
 export async function killContainer(ctx: Context, id: string, signal: number): Promise<void> {
-  const rec = await fresh(ctx, id);
-  const ls = liveState(ctx, rec);
-  if (ls.status !== 'running' && ls.status !== 'stopping' && ls.status !== 'paused') throw stateImproper(rec, ls.status, 'kill');
-  await updateContainer(ctx, rec.id, { stoppedByUser: true });
-  await signalContainer(ctx, rec, signal);
-}
-
-export type WaitCondition = 'created' | 'running' | 'stopped' | 'exited' | 'paused' | 'healthy' | 'unhealthy' | 'configured' | 'removing' | 'stopping';
-
-/**
- * `tpod wait`: until the container reaches one of the conditions ("stopped" by default),
- * then its exit code (-1 when it never ran or nobody saw the end). Polls the record and
- * the exit file: cheap reads, no process kept.
- */
-export async function waitContainer(ctx: Context, id: string, conditions: WaitCondition[] = ['stopped'], intervalMs = 50): Promise<number> {
-  const { UNKNOWN_EXIT_CODE } = await import('./state.js');
-  const wanted = new Set(conditions.map((c) => (c === 'exited' ? 'stopped' : c)));
-  let rec = readContainer(ctx, id);
-  if (!rec) throw new TpodError('ENOCONTAINER', `no container with name or ID "${id}" found: no such container`);
-  let delay = 5;
-  for (;;) {
-    const cur = readContainer(ctx, rec.id);
-    if (!cur) {
-      // Removed (--rm) after it ended: what its exit file said is what it ended with.
-      if (wanted.has('stopped') || wanted.has('removing')) return lastKnownExit(ctx, rec) ?? UNKNOWN_EXIT_CODE;
-      throw new TpodError('ENOCONTAINER', `no container with name or ID "${id}" found: no such container`);
+  const rec = await withContainer(ctx, id, async (cur, ls) => {
+    if (hasMonitor(cur.state) && ls.status === 'exited' && ls.monitorAlive && shouldRestart(cur, ls.exitCode ?? UNKNOWN_EXIT_CODE)) {
+      await finishRun(ctx, { ...cur, stoppedByUser: true }, ls, false);
+      return undefined;
     }
-    rec = cur;
-    const ls = liveState(ctx, rec);
-    const status = ls.status === 'exited' ? 'stopped' : ls.status === 'unknown' ? 'stopped' : ls.status;
-    if (wanted.has(status)) {
-      // A container that ended but is about to restart (policy) is not "stopped" yet.
-      if (status === 'stopped' && ls.monitorAlive && hasMonitor(rec.state) && shouldRestart(rec, ls.exitCode ?? -1)) {
-        /* keep waiting */
-      } else if (status === 'stopped' && rec.state === 'created') {
-        /* a created container has not stopped: it has not run */
-      } else {
-        return ls.exitCode ?? (status === 'stopped' ? UNKNOWN_EXIT_CODE : 0);
-      }
-    }
-    if (status === 'stopped' && !ls.monitorAlive && hasMonitor(rec.state)) rec = await reconcile(ctx, rec);
-    await sleep(delay);
-    delay = Math.min(delay * 2, intervalMs);
-  }
-}
-
-/**
- * The exit code of a --rm container that is gone already, from the exit file its
- * clean-up leaves behind (per boot, tmpfs), found by its id or a unique id prefix of
- * at least 12 characters: `run -d --rm` then `wait ID` must not depend on who is faster.
- * Podman keeps removed containers' exit codes for the same reason.
- */
-export function removedExitCode(ctx: Context, input: string): number | undefined {
-  if (!/^[0-9a-f]{12,64}$/.test(input)) return undefined;
-  const dir = dirname(exitFilePath(ctx, input));
-  let matches: string[];
-  try {
-    matches = readdirSync(dir).filter((f) => f.startsWith(input));
-  } catch {
-    return undefined;
-  }
-  if (matches.length !== 1) return undefined;
-  try {
-    return parseExitFile(readFileSync(join(dir, matches[0]!), 'utf8'))?.exitCode;
-  } catch {
-    return undefined;
-  }
-}
-
-function lastKnownExit(ctx: Context, rec: ContainerRecord): number | undefined {
-  const ls = liveState(ctx, rec);
-  return ls.status === 'exited' ? ls.exitCode : rec.exitCode;
+    if (!isUp(ls.status)) throw stateImproper(cur, ls.status, 'kill');
+    const marked: ContainerRecord = { ...cur, stoppedByUser: true };
+    writeContainer(ctx, marked);
+    await signalContainer(ctx, marked, signal);
+    return marked;
+  });
+  if (rec && signal === SIGKILL) await recordEnd(ctx, rec);
 }
 
 export function signalName(n: number): string {

@@ -203,7 +203,7 @@ export async function ensureInfraRunning(ctx: Context, pod: PodRecord, o: { defe
  * published ports a moment longer (pod restart, stop then start): give it that moment
  * before the start's own port check says "address already in use".
  */
-async function waitPortsReleased(infra: ContainerRecord, timeoutMs = 3000): Promise<void> {
+async function waitPortsReleased(infra: ContainerRecord, timeoutMs = 10_000): Promise<void> {
   if (!infra.ports || infra.ports.length === 0) return;
   const { checkPortsFree } = await import('../network/ports.js');
   const deadline = Date.now() + timeoutMs;

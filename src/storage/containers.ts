@@ -8,13 +8,18 @@
 // container.json is written last, so after a `kill -9` a directory without container.json
 // is a leftover and a name link to a missing record is stale; repairContainers() removes
 // both (also under the lock).
-import { chmodSync, mkdirSync, readlinkSync, existsSync, rmSync } from 'node:fs';
+//
+// Locks: containers.lock guards the names (create, rename, remove); each container's own
+// <id>/lock guards its record and state (src/engine/transition.ts), so commands on
+// different containers do not wait for each other. A command that needs both takes the
+// container's lock first, never the other way round.
+import { chmodSync, mkdirSync, readlinkSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import type { RunOptions } from '../runtime/options.js';
 import type { PortMapping } from '../network/port-format.js';
-import { TpodError, NoSuchContainerError } from '../errors.js';
-import { withLock } from './lock.js';
+import { TpodError, NoSuchContainerError, isErrno } from '../errors.js';
+import { FileLock, withLock } from './lock.js';
 import { ensurePrivateDir } from './paths.js';
 import { ID_RE, RecordDir } from './records.js';
 
@@ -26,6 +31,13 @@ export interface RestartPolicy {
   name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
   /** on-failure:N; 0 or absent means no limit. */
   maxRetries?: number;
+}
+
+/** The end of one run, named by the run's startedAt. */
+export interface RunExit {
+  startedAt: string;
+  exitCode: number;
+  finishedAt: string;
 }
 
 export interface ContainerRecord {
@@ -71,8 +83,10 @@ export interface ContainerRecord {
   stopSignal?: number;
   /** Seconds `stop` waits before SIGKILL (--stop-timeout; 10 by default). */
   stopTimeout?: number;
-  /** Set by stop/kill so the restart policy (always excepted) leaves it stopped. */
+  /** Set by stop/kill (before the signal) so the restart policy leaves it stopped until the next start. */
   stoppedByUser?: boolean;
+  /** How the latest runs ended, newest first: `wait` finds the run it waited for here after a restart. */
+  lastExits?: RunExit[];
   /** The checked create options (restart, inspect, generate systemd use them). */
   options?: RunOptions;
   /** The log file (k8s-file), absent for --log-driver none. */
@@ -112,6 +126,40 @@ export function containerDirs(ctx: Context, id: string): ContainerDirs {
 
 export function containersLockPath(ctx: Context): string {
   return join(ctx.paths.root, 'containers.lock');
+}
+
+/** <containers>/<id>/lock: made with the container and removed with it. */
+export function containerLockPath(ctx: Context, id: string): string {
+  return join(ctx.paths.containers, id, 'lock');
+}
+
+/**
+ * Takes the container's own lock (waiting while another command or the monitor's exit
+ * command holds it). A removed container has no lock file: NoSuchContainerError. Who
+ * waited while the container was removed gets the lock of a deleted file; it must read
+ * the record again (src/engine/transition.ts withContainer does).
+ */
+export async function lockContainer(ctx: Context, id: string): Promise<FileLock> {
+  const path = containerLockPath(ctx, id);
+  try {
+    return await FileLock.acquire(path, { mustExist: true });
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  // Records of older builds have no lock file yet.
+  if (!existsSync(store(ctx).recordPath(id))) throw new NoSuchContainerError(id);
+  try {
+    writeFileSync(path, '', { flag: 'a', mode: 0o600 });
+    return await FileLock.acquire(path, { mustExist: true });
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw new NoSuchContainerError(id); // removed meanwhile
+    throw err;
+  }
+}
+
+/** True while some command holds the container's lock (or the lock cannot be taken). */
+function lockHeld(ctx: Context, id: string): boolean {
+  return FileLock.held(containerLockPath(ctx, id));
 }
 
 /** <containers>/<id>/container.json and <containers>/names/<name> (see records.ts). */
@@ -249,6 +297,7 @@ export async function createContainer(
         chmodSync(d, 0o755); // whatever the user's umask
       }
       const rec = await populate({ id, name: chosen, dirs });
+      writeFileSync(containerLockPath(ctx, id), '', { mode: 0o600 });
       records.write(rec);
       records.linkName(chosen, id);
       return rec;
@@ -260,9 +309,25 @@ export async function createContainer(
   });
 }
 
-/** Rewrites a record with changes (state, exit code...), atomically and under the lock. */
+/** Rewrites a record with changes (state, exit code...), atomically and under its lock. */
 export async function updateContainer(ctx: Context, id: string, patch: Partial<ContainerRecord>): Promise<ContainerRecord | undefined> {
-  return withLock(containersLockPath(ctx), () => store(ctx).update(id, patch));
+  let lock: FileLock;
+  try {
+    lock = await lockContainer(ctx, id);
+  } catch (err) {
+    if (err instanceof NoSuchContainerError) return undefined;
+    throw err;
+  }
+  try {
+    return store(ctx).update(id, patch);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Writes a record whose container's lock the caller holds. */
+export function writeContainer(ctx: Context, rec: ContainerRecord): void {
+  store(ctx).write(rec);
 }
 
 /**
@@ -277,13 +342,18 @@ export const namespaceRemover = (ctx: Context): TreeRemover => async (dirs) => {
   await runInNamespaceChecked(ctx, [{ kind: 'umount', arg: dirs.merged }, { kind: 'rmtree', arg: dirs.dir }], [], `remove ${dirs.dir}`);
 };
 
-/** Deletes the record, its name and its directories. */
+/**
+ * Deletes the record and its name (under the store lock: from then on the container is
+ * gone), then its directories. A directory left by a failed or killed removal has no
+ * record: the next create removes it as a leftover.
+ */
 export async function removeContainer(ctx: Context, id: string, remove: TreeRemover = namespaceRemover(ctx)): Promise<void> {
-  await withLock(containersLockPath(ctx), async () => {
+  await withLock(containersLockPath(ctx), () => {
     const rec = readContainer(ctx, id);
     if (rec) store(ctx).unlinkName(rec.name, id);
-    await remove(containerDirs(ctx, id));
+    rmSync(store(ctx).recordPath(id), { force: true });
   });
+  await remove(containerDirs(ctx, id));
 }
 
 /**
@@ -291,10 +361,11 @@ export async function removeContainer(ctx: Context, id: string, remove: TreeRemo
  * removed it inside the namespace): drops its name, and whatever is left of the dir.
  */
 export async function forgetContainer(ctx: Context, id: string, name: string, remove: TreeRemover = namespaceRemover(ctx)): Promise<void> {
-  await withLock(containersLockPath(ctx), async () => {
+  await withLock(containersLockPath(ctx), () => {
     store(ctx).unlinkName(name, id);
-    await remove(containerDirs(ctx, id));
+    rmSync(store(ctx).recordPath(id), { force: true });
   });
+  await remove(containerDirs(ctx, id));
 }
 
 export interface RepairReport {
@@ -306,6 +377,8 @@ export interface RepairReport {
 async function removeLeftoverDirs(ctx: Context, remove: TreeRemover): Promise<string[]> {
   const removed: string[] = [];
   for (const id of store(ctx).leftoverIds()) {
+    // A removal in progress holds the container's lock; it finishes the job itself.
+    if (lockHeld(ctx, id)) continue;
     try {
       await remove(containerDirs(ctx, id));
       removed.push(id);

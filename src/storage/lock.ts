@@ -10,6 +10,8 @@ export interface LockOptions {
   shared?: boolean;
   /** Give up after this long; default 60 s, as a lock held longer means something is stuck. */
   timeoutMs?: number;
+  /** Lock an existing file only (ENOENT otherwise): a lock file that goes with what it guards. */
+  mustExist?: boolean;
 }
 
 export class FileLock {
@@ -18,7 +20,7 @@ export class FileLock {
   /** Takes the lock, waiting (without blocking the event loop) while another process holds it. */
   static async acquire(path: string, opts: LockOptions = {}): Promise<FileLock> {
     const m = native();
-    const fd = openSync(path, 'a', 0o600);
+    const fd = openSync(path, opts.mustExist ? 'r+' : 'a', 0o600);
     const op = (opts.shared ? m.LOCK_SH : m.LOCK_EX) | m.LOCK_NB;
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
     let delay = 1;
@@ -35,6 +37,23 @@ export class FileLock {
       }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 50);
+    }
+  }
+
+  /** True while another open file holds a lock on PATH (false when there is no such file). */
+  static held(path: string): boolean {
+    const m = native();
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const rc = m.flock(fd, m.LOCK_SH | m.LOCK_NB);
+      return rc !== 0;
+    } finally {
+      closeSync(fd); // drops the shared lock taken just now
     }
   }
 

@@ -301,6 +301,21 @@ export function envProcesses(env: TpodEnv, pauses: number[] = findPauses(env)): 
 }
 
 /**
+ * The env's tpod-monitor processes for container ID (the one keeping it, or one still
+ * running its exit command). Once there is none, nothing can restart the container.
+ */
+export function monitorsOf(env: TpodEnv, id: string): number[] {
+  return envProcesses(env).filter((p) => {
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      return /tpod-monitor$/.test(argv[0] ?? '') && argv.includes(id);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
  * This env's pause processes: the one its pid file names, and any other live
  * `tpod-pause` of ours started with this env's dirs (a test that pointed --runroot or
  * XDG_RUNTIME_DIR elsewhere).
@@ -448,8 +463,12 @@ export async function busyboxImage(env: TpodEnv, name = BUSYBOX_IMAGE): Promise<
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls FN every 50 ms until it returns something truthy; fails after MS naming WHAT. */
-export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+/**
+ * Polls FN every 50 ms until it returns something truthy; fails after MS naming WHAT.
+ * The bound is generous on purpose: a loaded machine may take many times longer than
+ * an idle one, and a state that comes late is not a failure.
+ */
+export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

@@ -230,10 +230,8 @@ describeE2E('container views: ps, inspect, rm, rename, prune, exists, top', () =
     const refused = await run(['rm', 'victim']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/as it is running - running or paused containers cannot be removed without force: container state improper/);
-    const t0 = Date.now();
     const r = await ok(['rm', '-f', '-t', '0', 'victim']);
     expect(r.stdout).toBe('victim\n');
-    expect(Date.now() - t0).toBeLessThan(8000);
     expect((await run(['container', 'exists', 'victim'])).code).toBe(1);
     let alive = true;
     try {

@@ -158,7 +158,7 @@ describeE2E('rootless networking', () => {
       expect(ins.NetworkSettings.SandboxKey).toMatch(/\/netns\/netns-[0-9a-f]{32}$/);
       expect(helperProcesses(t.env).length).toBe(1);
       await ok(['rm', '-f', '-t', '0', name]);
-      await until('the network helper to go', () => helperProcesses(t.env).length === 0, 5000);
+      await until('the network helper to go', () => helperProcesses(t.env).length === 0);
       expect(await httpGet(`http://127.0.0.1:${port}/index.html`)).toBeUndefined();
     });
 
@@ -196,17 +196,22 @@ describeE2E('rootless networking', () => {
 
     it(`${m.name}: the helper stops when the container ends by itself, attached or detached`, async () => {
       await ok(['run', '--rm', '--network', m.net, '-p', '127.0.0.1:0:80', img, 'true']);
-      await until('no helper after an attached run', () => helperProcesses(t.env).length === 0, 5000);
-      const id = await runD(['--network', m.net, '-p', '127.0.0.1:0:80', img, 'sh', '-c', 'sleep 0.5']);
+      await until('no helper after an attached run', () => helperProcesses(t.env).length === 0);
+      // It ends when the test says (it waits for /x/go, and takes it away for the next start).
+      const gate = join(t.env.base, `gate-${m.name}`);
+      mkdirSync(gate);
+      chmodSync(gate, 0o777);
+      const id = await runD(['--network', m.net, '-p', '127.0.0.1:0:80', '-v', `${gate}:/x`, img, 'sh', '-c', 'while [ ! -e /x/go ]; do sleep 0.02; done; rm -f /x/go']);
       expect(helperProcesses(t.env).length).toBe(1);
+      writeFileSync(join(gate, 'go'), '');
       // The monitor's exit command (`container cleanup`) stops it.
       await ok(['wait', id]);
-      await until('no helper after the exit command', () => helperProcesses(t.env).length === 0, 10_000);
+      await until('no helper after the exit command', () => helperProcesses(t.env).length === 0);
       // Killed, then started again: a new helper, and again none after rm -f.
       await ok(['start', id]);
       expect(helperProcesses(t.env).length).toBe(1);
       await ok(['rm', '-f', '-t', '0', id]);
-      await until('no helper after rm -f', () => helperProcesses(t.env).length === 0, 5000);
+      await until('no helper after rm -f', () => helperProcesses(t.env).length === 0);
     });
   }
 
@@ -297,7 +302,7 @@ describeE2E('rootless networking', () => {
     }
     const missing = await tpod(['run', '--rm', '-p', '127.0.0.1:0:80', img, 'no-such-command'], { env: t.env });
     expect(missing.code).toBe(127);
-    await until('no helper', () => helperProcesses(t.env).length === 0, 5000);
+    await until('no helper', () => helperProcesses(t.env).length === 0);
     const netnsDir = join(t.env.runtimeDir, 'tpod', 'netns');
     expect(existsSync(netnsDir) ? readdirSync(netnsDir) : []).toEqual([]);
   });

@@ -148,7 +148,7 @@ describeE2E('pod views', () => {
   it('pod logs -f follows the members until they exit', async () => {
     await ok(['pod', 'create', '--name', 'follow']);
     await ok(['run', '-d', '--pod', 'follow', '--name', 'f1', img, 'sh', '-c', 'echo one; sleep 1; echo two']);
-    const f = await tpodOk(['pod', 'logs', '-f', '--names', 'follow'], { env: t.env, timeout: 20_000 });
+    const f = await tpodOk(['pod', 'logs', '-f', '--names', 'follow'], { env: t.env });
     expect(f.stdout).toBe('f1 one\nf1 two\n');
     await ok(['pod', 'rm', '-f', 'follow']);
   });

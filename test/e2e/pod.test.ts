@@ -6,7 +6,7 @@
 import { expect, it, beforeAll } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, until, sleep, freePort, httpBody } from './harness.js';
+import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, monitorsOf, until, freePort, httpBody } from './harness.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -31,11 +31,9 @@ describeE2E('pods', () => {
     chmodSync(join(www, 'index.html'), 0o644);
   });
 
-  it('pod create works offline and fast: the infra image is built locally from the pause program', async () => {
+  it('pod create works offline: the infra image is built locally from the pause program', async () => {
     // No registry is configured in this env: nothing can be pulled.
-    const started = Date.now();
     const id = await out(['pod', 'create', '--name', 'first']);
-    const took = Date.now() - started;
     expect(id).toMatch(HEX64);
     const images = await out(['images', '--format', '{{.Repository}}:{{.Tag}}']);
     expect(images).toMatch(/^localhost\/tpod-infra:/m);
@@ -44,12 +42,13 @@ describeE2E('pods', () => {
     // The infra starts and stops on its own: the pause program exits on SIGTERM.
     expect(await out(['pod', 'start', 'first'])).toBe(id);
     expect(await state(`${id.slice(0, 12)}-infra`)).toBe('running');
-    const stopStarted = Date.now();
-    expect(await out(['pod', 'stop', 'first'])).toBe(id);
-    expect(Date.now() - stopStarted).toBeLessThan(5000); // SIGTERM, not the 10 s SIGKILL fallback
+    const stop = await ok(['pod', 'stop', 'first']);
+    expect(stop.stdout.trim()).toBe(id);
+    // SIGTERM did it (exit 0), not the SIGKILL after the stop timeout (137, and a warning).
+    expect(stop.stderr).toBe('');
+    expect(await out(['inspect', '--format', '{{.State.ExitCode}}', `${id.slice(0, 12)}-infra`])).toBe('0');
     expect(await out(['pod', 'rm', 'first'])).toBe(id);
     expect(await names()).toEqual([]);
-    expect(took).toBeLessThan(20_000);
   });
 
   it('a published port served by one member, reached by another over 127.0.0.1 and by the host; hostname and IPC shared', async () => {
@@ -115,14 +114,16 @@ describeE2E('pods', () => {
     await ok(['pod', 'create', '--name', 'keep']);
     await ok(['run', '-d', '--pod', 'keep', '--name', 'long', img, 'sleep', '1000']);
     await ok(['run', '-d', '--pod', 'keep', '--name', 'short', img, 'true']);
+    const short = await out(['inspect', '--format', '{{.Id}}', 'short']);
     await until('the short member to exit', async () => (await state('short')) === 'exited');
-    await sleep(300);
+    // Its exit command is where a pod exit policy would act: once it is done, the pod is as it stays.
+    await until('its clean-up to end', () => monitorsOf(t.env, short).length === 0);
     expect(await state('long')).toBe('running');
     await ok(['pod', 'rm', '-f', '-t', '0', 'keep']);
 
     const id = await out(['pod', 'create', '--name', 'once', '--exit-policy', 'stop']);
     await ok(['run', '-d', '--pod', 'once', '--name', 'job', img, 'sleep', '0.3']);
-    await until('the pod to stop after its last member', async () => (await state(`${id.slice(0, 12)}-infra`)) === 'exited', 20_000);
+    await until('the pod to stop after its last member', async () => (await state(`${id.slice(0, 12)}-infra`)) === 'exited', 60_000);
     await ok(['pod', 'rm', 'once']);
 
     // An attached `run --rm` has no monitor clean-up: the run applies the policy itself.

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, useEnv, makeEnv, cleanup, tpod, tpodOk, tpodBin, type TpodEnv, type RunResult } from './harness.js';
+import { describeE2E, useEnv, makeEnv, cleanup, tpod, tpodOk, tpodBin, until, type TpodEnv, type RunResult } from './harness.js';
 import { imageFixtures, type ImageFixtures } from './fixtures.js';
 import { startRegistry, startFakeRegistry, skopeoCopy, copyLayout, freePort, type RealRegistry, type FakeRegistry } from './registry.js';
 
@@ -456,8 +456,7 @@ describeE2E('pull', () => {
     };
     const child = spawn(tpodBin(), ['pull', img], { env: env.vars, detached: true, stdio: 'ignore' });
     const layers = join(storeDir(env), 'layers');
-    const end = Date.now() + 20_000;
-    while (Date.now() < end && ls(layers).length < 2) await new Promise((r) => setTimeout(r, 50));
+    await until('the two layers that arrive', () => ls(layers).length >= 2);
     expect(ls(layers).length).toBe(2);
     process.kill(-child.pid!, 'SIGKILL');
     await new Promise((r) => child.once('exit', r));

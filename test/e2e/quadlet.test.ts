@@ -95,10 +95,9 @@ describeSystemd('Quadlet under systemd --user', () => {
     const list = await tpodOk(['quadlet', 'list', '--format', '{{.Name}} {{.UnitName}} {{.Status}}'], { env: t.env, extraEnv: m.vars });
     expect(list.stdout.trim()).toBe('web.container web.service active/running');
 
-    const t0 = Date.now();
     await m.systemctlOk(['stop', 'web.service'], 90_000);
-    expect(Date.now() - t0).toBeLessThan(8_000);
     expect(await m.show('web.service', 'ActiveState')).toBe('inactive');
+    // success: the trap ended it on SIGTERM (a kill after the stop timeout leaves it failed).
     expect(await m.show('web.service', 'Result')).toBe('success');
     expect((await tpodOk(['ps', '-a', '--format', '{{.Names}}'], { env: t.env })).stdout).not.toMatch(/systemd-web/);
     expect(existsSync(join(t.env.runtimeDir, 'web.cid'))).toBe(false);

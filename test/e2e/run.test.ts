@@ -5,7 +5,7 @@ import { expect, it, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, tpod, tpodBin, tpodOk, useEnv, busyboxImage, type TpodEnv } from './harness.js';
+import { describeE2E, tpod, tpodBin, tpodOk, useEnv, busyboxImage, until, type TpodEnv } from './harness.js';
 
 /** Whether crun can run here: no cgroup2 controllers on a hybrid host (TESTBED.md). */
 function crunUsable(): boolean {
@@ -204,10 +204,9 @@ describeE2E('run and create', () => {
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
     child.kill('SIGKILL');
     // The helper outlives tpod: it still unmounts and removes the container afterwards.
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && containerDirs(t.env).some((id) => !existsSync(join(t.env.dataHome, 'tpod', 'containers', id, 'container.json')) || JSON.parse(readFileSync(join(t.env.dataHome, 'tpod', 'containers', id, 'container.json'), 'utf8')).name === 'killed')) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const record = (id: string) => join(t.env.dataHome, 'tpod', 'containers', id, 'container.json');
+    await until('the helper to remove the container', () =>
+      !containerDirs(t.env).some((id) => !existsSync(record(id)) || JSON.parse(readFileSync(record(id), 'utf8')).name === 'killed'));
     const again = await run(['--name', 'killed', img, 'echo', 'reused']);
     expect(again.stdout).toBe('reused\n');
     expect(again.code).toBe(0);

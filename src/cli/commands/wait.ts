@@ -29,7 +29,7 @@ export class WaitCommand extends TpodCommand {
     const { parseGoDuration } = await import('../../engine/logs.js');
     const interval = /^\d+$/.test(this.interval) ? Number(this.interval) : parseGoDuration(this.interval);
     if (interval === undefined) throw new UsageError(`invalid --interval "${this.interval}": use a duration such as 250ms`);
-    const { waitContainer, removedExitCode } = await import('../../engine/stop.js');
+    const { waitContainer, removedExitCode } = await import('../../engine/wait.js');
     const { eachOnItsOwn } = await import('../../util/each.js');
     const { findContainer } = await import('../../storage/containers.js');
     return eachOnItsOwn(

@@ -10,7 +10,8 @@ import { buildContainerFilter, matchAncestor, matchLabels, parseFilterArgs, pars
 import { PsRow, psJson, sortRows, listPsRows, userCommand, GO_ZERO_UNIX } from '../../../src/engine/ps.js';
 import { treeSize } from '../../../src/storage/tree-size.js';
 import { shapeInspect, capDiff, signalNumber, inspectBinds, inspectMounts, inspectTmpfs, cmdAndEntrypoint, GO_ZERO_TIME } from '../../../src/engine/container-inspect.js';
-import { removalOrder, dependentsOf, pidAlive } from '../../../src/engine/remove.js';
+import { removalOrder, dependentsOf } from '../../../src/engine/remove.js';
+import { pidAlive } from '../../../src/engine/state.js';
 import { reportRemovals } from '../../../src/cli/report.js';
 import { TpodError } from '../../../src/errors.js';
 import { renameContainer } from '../../../src/engine/rename.js';

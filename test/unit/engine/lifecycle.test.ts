@@ -6,7 +6,7 @@ import { DetachMatcher, parseDetachKeys } from '../../../src/engine/attach.js';
 import { parseGoDuration, parseLogTime, selectEntries } from '../../../src/engine/logs.js';
 import { restartDelayMs, shouldRestart } from '../../../src/engine/cleanup.js';
 import { execProcess, mergeEnv } from '../../../src/engine/exec.js';
-import { monitorOptionsFor } from '../../../src/engine/start.js';
+import { monitorOptionsFor } from '../../../src/engine/launch.js';
 import { runtimeBaseArgs, runtimeDeleteCommand, runtimeKillCommand } from '../../../src/engine/runtime-of.js';
 import { logLines } from '../../../src/monitor/log-file.js';
 import type { ContainerRecord } from '../../../src/storage/containers.js';

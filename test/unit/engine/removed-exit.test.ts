@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createContext, type Context } from '../../../src/engine/context.js';
-import { removedExitCode } from '../../../src/engine/stop.js';
+import { removedExitCode } from '../../../src/engine/wait.js';
 
 let dir: string;
 let ctx: Context;

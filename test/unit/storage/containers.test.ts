@@ -13,6 +13,8 @@ import {
   repairContainers,
   generateName,
   containerDirs,
+  containerLockPath,
+  lockContainer,
   type ContainerRecord,
   type NewContainer,
   type TreeRemover,
@@ -150,5 +152,47 @@ describe('repair after kill -9', () => {
     const rec = await createContainer(ctx, 'c', (c) => record(c), remover);
     writeFileSync(join(containerDirs(ctx, rec.id).dir, 'container.json'), '{"id": ');
     expect(() => findContainer(ctx, 'c')).toThrow(/corrupt record .*container\.json/);
+  });
+});
+
+describe('container locks', () => {
+  it('one holder at a time; the next one gets it once it is let go', async () => {
+    const rec = await createContainer(ctx, 'locked', (c) => record(c), remover);
+    const first = await lockContainer(ctx, rec.id);
+    let second = false;
+    const next = lockContainer(ctx, rec.id).then((l) => {
+      second = true;
+      return l;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(second).toBe(false);
+    first.release();
+    (await next).release();
+    expect(second).toBe(true);
+  });
+
+  it('a removed container has no lock to take: no such container, and no lock file made again', async () => {
+    const rec = await createContainer(ctx, 'gone', (c) => record(c), remover);
+    await removeContainer(ctx, rec.id, remover);
+    await expect(lockContainer(ctx, rec.id)).rejects.toMatchObject({ code: 'ENOCONTAINER' });
+    expect(existsSync(containerDirs(ctx, rec.id).dir)).toBe(false);
+  });
+
+  it('a record of an older build without a lock file gets one', async () => {
+    const rec = await createContainer(ctx, 'old', (c) => record(c), remover);
+    rmSync(containerLockPath(ctx, rec.id));
+    (await lockContainer(ctx, rec.id)).release();
+    expect(existsSync(containerLockPath(ctx, rec.id))).toBe(true);
+  });
+
+  it('a create leaves alone the directory of a removal in progress (its lock is held)', async () => {
+    const rec = await createContainer(ctx, 'going', (c) => record(c), remover);
+    const lock = await lockContainer(ctx, rec.id);
+    rmSync(join(containerDirs(ctx, rec.id).dir, 'container.json'));
+    await createContainer(ctx, 'other', (c) => record(c), remover);
+    expect(existsSync(containerDirs(ctx, rec.id).dir)).toBe(true);
+    lock.release();
+    await createContainer(ctx, 'third', (c) => record(c), remover);
+    expect(existsSync(containerDirs(ctx, rec.id).dir)).toBe(false);
   });
 });
