@@ -87,14 +87,16 @@ elif command -v dnf >/dev/null 2>&1; then
 fi
 
 # Package names per family. "build" covers a C compiler, make and libc headers.
+# containers-common's seccomp profile (/usr/share/containers/seccomp.json) is the filter
+# every container gets: Debian and Ubuntu name the package golang-github-containers-common.
 if [ "$pkg_tool" = apt ]; then
   pkgs_build=(gcc make libc6-dev)
-  pkgs_runtime=(uidmap fuse-overlayfs slirp4netns passt crun runc busybox-static catatonit zstd)
+  pkgs_runtime=(uidmap fuse-overlayfs slirp4netns passt crun runc busybox-static catatonit zstd golang-github-containers-common)
   pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap)
   pkgs_optional=(podman)
 else
   pkgs_build=(gcc make glibc-devel)
-  pkgs_runtime=(shadow-utils fuse-overlayfs slirp4netns passt crun runc busybox catatonit zstd)
+  pkgs_runtime=(shadow-utils fuse-overlayfs slirp4netns passt crun runc busybox catatonit zstd containers-common)
   pkgs_test=(docker-distribution skopeo umoci hyperfine httpd-tools debootstrap)
   pkgs_optional=(podman)
 fi

@@ -20,7 +20,8 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   capDrop = Option.Array('--cap-drop', { description: 'Drop capabilities (or ALL)' });
   readOnly = Option.Boolean('--read-only', false, { description: "Make the container's root filesystem read-only" });
   tmpfs = Option.Array('--tmpfs', { description: 'Mount a tmpfs (PATH[:OPTIONS])' });
-  securityOpt = Option.Array('--security-opt', { description: 'Security options (no-new-privileges)' });
+  securityOpt = Option.Array('--security-opt', { description: 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json, mask=PATH[:PATH...], unmask=ALL|PATH[:PATH...]' });
+  privileged = Option.Boolean('--privileged', false, { description: 'Give the container every capability of the user namespace, no seccomp filter and no masked paths' });
   userns = Option.String('--userns', { description: 'User namespace mode (keep-id, host)' });
   volume = Option.Array('-v,--volume', { description: 'Bind mount a host path (HOST:CONTAINER[:ro|rw|z|Z])' });
   network = Option.String('--network,--net', { description: 'Network mode: pasta[:OPTIONS] (default where installed), slirp4netns[:OPTIONS], none, host, container:NAME, ns:PATH' });
@@ -77,6 +78,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       readOnly: this.readOnly,
       tmpfs: this.tmpfs,
       securityOpt: this.securityOpt,
+      privileged: this.privileged,
       userns: this.userns,
       volume: this.volume,
       network: this.network,

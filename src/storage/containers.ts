@@ -79,6 +79,8 @@ export interface ContainerRecord {
   logPath?: string;
   /** The image's labels with --label ones over them (ps --filter label=, inspect). */
   labels?: Record<string, string>;
+  /** The seccomp profile file the filter came from, or "unconfined" (none; inspect). */
+  seccompProfile?: string;
 
   // ---- network (src/network/): `network` above is pasta, slirp4netns, none, host,
   // container:<id> or ns:<path>.
