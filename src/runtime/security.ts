@@ -24,7 +24,7 @@ export const MASKED_PATHS = [
 
 export const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-const SUPPORTED = 'no-new-privileges, seccomp=unconfined|PATH, mask=PATHS, unmask=ALL|PATHS, label=disable, apparmor=unconfined';
+export const SECURITY_OPTS_SUPPORTED = 'no-new-privileges, seccomp=unconfined|PATH, mask=PATHS, unmask=ALL|PATHS, label=disable, apparmor=unconfined';
 
 function pathList(value: string, raw: string): string[] {
   const paths = value.split(':').filter((p) => p !== '');
@@ -54,7 +54,7 @@ export function parseSecurityOpts(opts: string[], cwd: string): SecurityOptions 
       // No SELinux labels or AppArmor profiles are applied, so asking for none is satisfied.
       continue;
     } else {
-      throw new UsageError(`unsupported --security-opt "${raw}": tpod supports ${SUPPORTED}`);
+      throw new UsageError(`unsupported --security-opt "${raw}": tpod supports ${SECURITY_OPTS_SUPPORTED}`);
     }
   }
   return out;
