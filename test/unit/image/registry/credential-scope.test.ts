@@ -133,7 +133,10 @@ describe('credentials stay with their registry', () => {
     mkdirSync(certDir, { recursive: true });
     makeCert(certDir, 'client');
     copyFileSync(join(dir, 'server.cert'), join(certDir, 'server.crt'));
-    const peerOf = (req: IncomingMessage): string | undefined => (req.socket as TLSSocket).getPeerCertificate()?.subject?.CN;
+    const peerOf = (req: IncomingMessage): string | undefined => {
+      const cn = (req.socket as TLSSocket).getPeerCertificate()?.subject?.CN;
+      return Array.isArray(cn) ? cn[0] : cn;
+    };
     const presented: Record<string, string | undefined> = {};
     const other = createHttpsServer({ ...serverCert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       presented.other = peerOf(req);
