@@ -241,7 +241,8 @@ export function useEnv(label?: string): { readonly env: TpodEnv } {
 /** The env's pause process, if it is alive, named tpod-pause and ours. */
 export function pausePid(env: TpodEnv): number | undefined {
   try {
-    const pid = Number(readFileSync(join(env.runtimeDir, 'tpod', 'pause.pid'), 'utf8').trim());
+    // "PID STARTTIME BOOTID" (the pid alone from older builds).
+    const pid = Number(readFileSync(join(env.runtimeDir, 'tpod', 'pause.pid'), 'utf8').trim().split(/\s+/)[0]);
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'tpod-pause') return undefined;
     if (statSync(`/proc/${pid}`).uid !== uid) return undefined;

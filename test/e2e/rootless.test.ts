@@ -1,7 +1,7 @@
 // The user namespace tpod keeps for the user: created once, joined by later commands,
 // recreated when gone, with clear fallbacks when the host lacks something.
 import { it, expect, afterAll } from 'vitest';
-import { readFileSync, writeFileSync, existsSync, rmSync, statSync, mkdirSync, chmodSync, symlinkSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, rmSync, statSync, mkdirSync, chmodSync, symlinkSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { describeE2E, useEnv, tpod, tpodOk, pausePid, makeEnv, cleanup, busyboxTarball } from './harness.js';
@@ -90,7 +90,7 @@ describeE2E('rootless fallbacks', () => {
     const fallback = `/tmp/tpod-run-${process.getuid!()}`;
     // Start from a fallback dir that does not exist, as on a fresh boot.
     try {
-      const pid = Number(readFileSync(`${fallback}/tpod/pause.pid`, 'utf8'));
+      const pid = Number(readFileSync(`${fallback}/tpod/pause.pid`, 'utf8').split(/\s+/)[0]);
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tpod-pause') process.kill(pid, 'SIGKILL');
     } catch {
       /* none there */
@@ -109,7 +109,7 @@ describeE2E('rootless fallbacks', () => {
     expect(r3.stderr, 'the fallback is said once').not.toMatch(/XDG_RUNTIME_DIR/);
     // Stop the pause process info may have made there.
     try {
-      const pid = Number(readFileSync(`/tmp/tpod-run-${process.getuid!()}/tpod/pause.pid`, 'utf8'));
+      const pid = Number(readFileSync(`/tmp/tpod-run-${process.getuid!()}/tpod/pause.pid`, 'utf8').split(/\s+/)[0]);
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tpod-pause') process.kill(pid, 'SIGKILL');
     } catch {
       /* none made */
@@ -117,7 +117,7 @@ describeE2E('rootless fallbacks', () => {
     env.vars.XDG_RUNTIME_DIR = env.runtimeDir;
     // The explicit runroot's pause process is cleaned up by cleanup() through --runroot? No: kill it here.
     try {
-      const pid = Number(readFileSync(join(runroot, 'pause.pid'), 'utf8'));
+      const pid = Number(readFileSync(join(runroot, 'pause.pid'), 'utf8').split(/\s+/)[0]);
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tpod-pause') process.kill(pid, 'SIGKILL');
     } catch {
       /* none */
@@ -176,5 +176,32 @@ describeE2E('rootless fallbacks', () => {
     expect(r.stdout).toBe('ran\n');
     expect(existsSync(marker)).toBe(false);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('guards against a container process that calls itself tpod-pause and takes over the pause pid', async () => {
+    const env = makeEnv('impostor');
+    extra.push(env);
+    await tpodOk(['import', busyboxTarball(), 'localhost/bb'], { env, timeout: 120_000 });
+    // A container whose init renames itself tpod-pause (it runs as the user, so it may).
+    const id = (await tpodOk(['run', '-d', '--network', 'none', 'localhost/bb', 'sh', '-c', 'printf tpod-pause > /proc/self/comm; while :; do sleep 1; done'], { env })).stdout.trim();
+    const impostor = Number((await tpodOk(['inspect', '--format', '{{.State.Pid}}', id], { env })).stdout.trim());
+    for (let i = 0; i < 100 && readFileSync(`/proc/${impostor}/comm`, 'utf8').trim() !== 'tpod-pause'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(`/proc/${impostor}/comm`, 'utf8').trim()).toBe('tpod-pause');
+    const file = join(env.runtimeDir, 'tpod', 'pause.pid');
+    const [realPid, start, boot] = readFileSync(file, 'utf8').trim().split(/\s+/);
+    expect(start).toMatch(/^\d+$/);
+    expect(boot).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    // The pause process dies and its pid goes to the impostor (what pid reuse would do).
+    process.kill(Number(realPid), 'SIGKILL');
+    for (let i = 0; i < 100 && existsSync(`/proc/${realPid}/stat`) && !/\) Z /.test(readFileSync(`/proc/${realPid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(file, `${impostor} ${start} ${boot}\n`);
+    const r = await tpodOk(['unshare', 'cat', '/proc/self/mountinfo'], { env });
+    const now = Number(readFileSync(file, 'utf8').trim().split(/\s+/)[0]);
+    expect(now).not.toBe(impostor);
+    expect(readFileSync(`/proc/${now}/comm`, 'utf8').trim()).toBe('tpod-pause');
+    // Not the container's mount namespace: its rootfs is not what unshare saw as /.
+    expect(readlinkSync(`/proc/${now}/ns/mnt`)).not.toBe(readlinkSync(`/proc/${impostor}/ns/mnt`));
+    expect(r.stdout).not.toMatch(new RegExp(`${id}/merged / `));
+    process.kill(impostor, 'SIGKILL');
   });
 });
