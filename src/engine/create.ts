@@ -160,6 +160,8 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
 }
 
 async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
+  // What killed commands left is cleaned first (when the store is not busy: then later).
+  await (await import('./orphans.js')).repairOrphans(ctx, { wait: false });
   const image = await images.findImage(ctx, opts.image);
   const imageConfig = await images.readImageConfig(ctx, image.id);
   const diffIds = imageConfig.rootfs.diff_ids.length > 0 ? imageConfig.rootfs.diff_ids : image.layers;

@@ -8,7 +8,7 @@
 // container.json is written last, so after a `kill -9` a directory without container.json
 // is a leftover and a name link to a missing record is stale; repairContainers() removes
 // both (also under the lock).
-import { chmodSync, mkdirSync, readlinkSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readlinkSync, existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import type { RunOptions } from '../runtime/options.js';
@@ -16,7 +16,7 @@ import type { PortMapping } from '../network/port-format.js';
 import { TpodError, NoSuchContainerError } from '../errors.js';
 import { withLock } from './lock.js';
 import { ensurePrivateDir } from './paths.js';
-import { ID_RE, RecordDir } from './records.js';
+import { ID_RE, RecordDir, CorruptRecordError, checkNamedRecord } from './records.js';
 
 /** 'stopping' while `stop` waits for it; 'paused' is set by `pause`. See src/engine/state.ts. */
 export type ContainerState = 'created' | 'running' | 'stopping' | 'paused' | 'exited';
@@ -116,9 +116,63 @@ export function containersLockPath(ctx: Context): string {
   return join(ctx.paths.root, 'containers.lock');
 }
 
+/** What listings and lookups rely on; a record without it is corrupt (half-written, say). */
+export function checkContainerRecord(value: unknown, id: string): string | undefined {
+  const named = checkNamedRecord(value, id);
+  if (named !== undefined) return named;
+  const o = value as Record<string, unknown>;
+  for (const k of ['state', 'imageId', 'imageName', 'runtime'] as const) {
+    if (typeof o[k] !== 'string') return `it has no "${k}"`;
+  }
+  for (const k of ['command', 'layers'] as const) {
+    if (!Array.isArray(o[k])) return `it has no "${k}" list`;
+  }
+  return undefined;
+}
+
 /** <containers>/<id>/container.json and <containers>/names/<name> (see records.ts). */
 function store(ctx: Context): RecordDir<ContainerRecord> {
-  return new RecordDir<ContainerRecord>(ctx.paths.containers, 'container.json');
+  return new RecordDir<ContainerRecord>(ctx.paths.containers, 'container.json', checkContainerRecord);
+}
+
+/** A container whose record is corrupt: what is known of it. */
+export interface BrokenContainer {
+  id: string;
+  /** The names whose links point to it. */
+  names: string[];
+  path: string;
+  problem: string;
+  /** When its directory was made (its record cannot say). */
+  created: string;
+}
+
+/** What commands aimed at a broken container say: what is wrong, and the way out. */
+export class BrokenContainerError extends TpodError {
+  constructor(readonly broken: BrokenContainer) {
+    super('ESTORAGE', `container ${broken.id} is broken: its record ${broken.path} is corrupt (${broken.problem}); remove it with "tpod rm -f ${broken.id.slice(0, 12)}"`);
+    this.name = 'BrokenContainerError';
+  }
+}
+
+function brokenOf(ctx: Context, err: CorruptRecordError): BrokenContainer {
+  let created = new Date(0).toISOString();
+  try {
+    created = statSync(join(ctx.paths.containers, err.id)).mtime.toISOString();
+  } catch {
+    /* gone meanwhile */
+  }
+  return { id: err.id, names: store(ctx).namesOf(err.id), path: err.path, problem: err.problem, created };
+}
+
+/** Every container whose record is corrupt. */
+export function listBrokenContainers(ctx: Context): BrokenContainer[] {
+  return store(ctx).scan().broken.map((e) => brokenOf(ctx, e));
+}
+
+/** The complete records and the broken containers, in one pass over the store. */
+export function scanContainers(ctx: Context): { records: ContainerRecord[]; broken: BrokenContainer[] } {
+  const s = store(ctx).scan();
+  return { records: s.records, broken: s.broken.map((e) => brokenOf(ctx, e)) };
 }
 
 export function readContainer(ctx: Context, id: string): ContainerRecord | undefined {
@@ -136,12 +190,40 @@ export function listContainers(ctx: Context): ContainerRecord[] {
 
 /** By full id, name, or unique id prefix, as Podman looks containers up. */
 export function findContainer(ctx: Context, nameOrId: string): ContainerRecord {
-  const r = store(ctx).lookup(
-    nameOrId,
-    (prefix) => new TpodError('ENOCONTAINER', `more than one result for container ID "${prefix}": the ID prefix is ambiguous`),
-  );
+  let r: ContainerRecord | undefined;
+  try {
+    r = store(ctx).lookup(
+      nameOrId,
+      (prefix) => new TpodError('ENOCONTAINER', `more than one result for container ID "${prefix}": the ID prefix is ambiguous`),
+    );
+  } catch (err) {
+    if (err instanceof CorruptRecordError) throw new BrokenContainerError(brokenOf(ctx, err));
+    throw err;
+  }
   if (r) return r;
   throw new NoSuchContainerError(nameOrId);
+}
+
+/** Whether ID has a record file at all (a corrupt one included). */
+export function hasRecordFile(ctx: Context, id: string): boolean {
+  return existsSync(store(ctx).recordPath(id));
+}
+
+/** The record, undefined without one, 'corrupt' when it cannot be read (for repairs). */
+export function readContainerOrCorrupt(ctx: Context, id: string): ContainerRecord | undefined | 'corrupt' {
+  return store(ctx).readOrCorrupt(id);
+}
+
+/**
+ * Removes a broken container's record, names and directory (its processes, mounts and
+ * network are the orphan repair's: src/engine/orphans.ts).
+ */
+export async function removeBrokenContainer(ctx: Context, id: string, remove: TreeRemover = namespaceRemover(ctx)): Promise<void> {
+  await withLock(containersLockPath(ctx), async () => {
+    const records = store(ctx);
+    for (const n of records.namesOf(id)) records.unlinkName(n, id);
+    await remove(containerDirs(ctx, id));
+  });
 }
 
 // ---- names ---------------------------------------------------------------------

@@ -313,7 +313,7 @@ export function findPauses(env: TpodEnv): number[] {
 }
 
 /** Mount points under `prefix` in the pause process's mount namespace, deepest first. */
-function mountsUnder(pause: number, prefix: string): string[] {
+export function mountsUnder(pause: number, prefix: string): string[] {
   try {
     return readFileSync(`/proc/${pause}/mountinfo`, 'utf8')
       .split('\n')
