@@ -92,12 +92,12 @@ fi
 if [ "$pkg_tool" = apt ]; then
   pkgs_build=(gcc make libc6-dev)
   pkgs_runtime=(uidmap fuse-overlayfs slirp4netns passt crun runc busybox-static catatonit zstd golang-github-containers-common)
-  pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap)
+  pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap time)
   pkgs_optional=(podman)
 else
   pkgs_build=(gcc make glibc-devel)
   pkgs_runtime=(shadow-utils fuse-overlayfs slirp4netns passt crun runc busybox catatonit zstd containers-common)
-  pkgs_test=(docker-distribution skopeo umoci hyperfine httpd-tools debootstrap)
+  pkgs_test=(docker-distribution skopeo umoci hyperfine httpd-tools debootstrap time)
   pkgs_optional=(podman)
 fi
 
