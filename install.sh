@@ -414,6 +414,14 @@ fi
 if [ -f /sys/fs/cgroup/unified/cgroup.controllers ] && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers)" ]; then
   warn "hybrid cgroups with controllers on cgroup2 ($(cat /sys/fs/cgroup/unified/cgroup.controllers)): crun refuses this host, tpod uses runc"
 fi
+[ -f /usr/share/containers/seccomp.json ] || [ -f /etc/containers/seccomp.json ] || {
+  warn "no seccomp profile (/usr/share/containers/seccomp.json): containers do not start without one"
+  advice "fix: install golang-github-containers-common (Debian, Ubuntu) or containers-common (Fedora)"
+  prereq_ok=0
+}
+if [ -n "$target_user" ]; then
+  advice "the full check, with a fix for each problem: tpod doctor"
+fi
 
 # ---------------------------------------------------------------- first container
 demo_cmd="tpod run --rm localhost/busybox echo hello from tpod"

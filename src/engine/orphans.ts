@@ -12,6 +12,7 @@ import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
 import { ID_RE } from '../storage/records.js';
 import { FileLock } from '../storage/lock.js';
+import { ensurePrivateDir } from '../storage/paths.js';
 import {
   containersLockPath,
   hasRecordFile,
@@ -250,6 +251,7 @@ export async function repairOrphans(ctx: Context, o: RepairOptions): Promise<Orp
   const proc = o.proc ?? realProc();
   await loadPauseReader();
   if (empty(planNow(ctx, proc, o.given))) return undefined;
+  ensurePrivateDir(ctx.paths.root, ctx.uid); // the lock file lives there, even before any container
   let lock: FileLock;
   try {
     lock = await FileLock.acquire(containersLockPath(ctx), o.wait ? {} : { timeoutMs: 0 });
@@ -310,6 +312,7 @@ export async function findOrphans(ctx: Context, proc: HostProc = realProc()): Pr
  */
 export async function cleanBrokenContainer(ctx: Context, id: string, proc: HostProc = realProc()): Promise<void> {
   await loadPauseReader();
+  ensurePrivateDir(ctx.paths.root, ctx.uid);
   const lock = await FileLock.acquire(containersLockPath(ctx));
   try {
     const traces = readTraces(ctx);
