@@ -87,15 +87,17 @@ elif command -v dnf >/dev/null 2>&1; then
 fi
 
 # Package names per family. "build" covers a C compiler, make and libc headers.
+# containers-common's seccomp profile (/usr/share/containers/seccomp.json) is the filter
+# every container gets: Debian and Ubuntu name the package golang-github-containers-common.
 if [ "$pkg_tool" = apt ]; then
   pkgs_build=(gcc make libc6-dev)
-  pkgs_runtime=(uidmap fuse-overlayfs slirp4netns passt crun runc busybox-static catatonit zstd isal)
-  pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap libcap2-bin python3 stress-ng)
+  pkgs_runtime=(uidmap fuse-overlayfs slirp4netns passt crun runc busybox-static catatonit zstd isal golang-github-containers-common)
+  pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap libcap2-bin python3 stress-ng time)
   pkgs_optional=(podman)
 else
   pkgs_build=(gcc make glibc-devel)
-  pkgs_runtime=(shadow-utils fuse-overlayfs slirp4netns passt crun runc busybox catatonit zstd)
-  pkgs_test=(docker-distribution skopeo umoci hyperfine httpd-tools debootstrap libcap python3 stress-ng)
+  pkgs_runtime=(shadow-utils fuse-overlayfs slirp4netns passt crun runc busybox catatonit zstd containers-common)
+  pkgs_test=(docker-distribution skopeo umoci hyperfine httpd-tools debootstrap libcap python3 stress-ng time)
   pkgs_optional=(podman)
 fi
 
@@ -411,6 +413,14 @@ else
 fi
 if [ -f /sys/fs/cgroup/unified/cgroup.controllers ] && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers)" ]; then
   warn "hybrid cgroups with controllers on cgroup2 ($(cat /sys/fs/cgroup/unified/cgroup.controllers)): crun refuses this host, tpod uses runc"
+fi
+[ -f /usr/share/containers/seccomp.json ] || [ -f /etc/containers/seccomp.json ] || {
+  warn "no seccomp profile (/usr/share/containers/seccomp.json): containers do not start without one"
+  advice "fix: install golang-github-containers-common (Debian, Ubuntu) or containers-common (Fedora)"
+  prereq_ok=0
+}
+if [ -n "$target_user" ]; then
+  advice "the full check, with a fix for each problem: tpod doctor"
 fi
 
 # ---------------------------------------------------------------- first container

@@ -279,27 +279,12 @@ elapsed_ms (const struct timespec *since)
   return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
-/* The start of FILE (one read, SIZE - 1 bytes at most) as a string; false when it
- * cannot be read or is empty. For small files: pid files, /proc/PID/stat. */
-static int
-read_small_file (const char *file, char *buf, size_t size)
-{
-  ssize_t n;
-  int fd = open (file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  n = read (fd, buf, size - 1);
-  close (fd);
-  buf[n > 0 ? n : 0] = '\0';
-  return n > 0;
-}
-
 /* True when FILE holds a pid and a newline (pasta writes it as it daemonizes). */
 static int
 pidfile_ready (const char *file)
 {
   char buf[32];
-  if (!read_small_file (file, buf, sizeof buf))
+  if (!read_short_file (file, buf, sizeof buf))
     return 0;
   return buf[0] >= '0' && buf[0] <= '9' && strchr (buf, '\n') != NULL;
 }
@@ -309,7 +294,7 @@ process_running (pid_t pid)
 {
   char path[64], buf[512], *close_paren;
   snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  if (!read_small_file (path, buf, sizeof buf))
+  if (!read_short_file (path, buf, sizeof buf))
     return 0;
   close_paren = strrchr (buf, ')');
   return close_paren != NULL && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
@@ -333,7 +318,7 @@ net_wait_pasta (const char *arg)
       pid_t launcher = 0;
       if (pidfile_ready (f[0]))
         break;
-      if (read_small_file (f[1], launch, sizeof launch))
+      if (read_short_file (f[1], launch, sizeof launch))
         launcher = (pid_t) atoi (launch);
       if (launcher > 0 && !process_running (launcher) && !pidfile_ready (f[0]))
         {

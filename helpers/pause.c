@@ -2,10 +2,12 @@
  * user, 1..N = the user's subordinate ids) and the mount namespace that every tpod
  * command joins, so mounts and ownership stay consistent between invocations.
  *
- *   tpod-helper pause [--uidmap "0 UID 1 1 START COUNT ..." --gidmap "..."]
+ *   tpod-helper pause [--uidmap "0 UID 1 1 START COUNT ..." --gidmap "..."] [--pid-file PATH]
  *
  * Without maps it maps only the user's own uid/gid (no /etc/subuid range).
- * Prints the pause process's pid once it is ready. */
+ * Once the process is ready it writes PATH ("PID STARTTIME BOOTID", atomically) and
+ * prints the pid. Writing the file here, not in tpod, means a tpod killed meanwhile
+ * leaves a pause process that the next command finds, not an unknown one. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +66,37 @@ run_idmap_tool (const char *tool, pid_t pid, const char *map)
   free (copy);
 }
 
+/* Writes "PID STARTTIME BOOTID\n" to PATH through a temp file and rename: tpod joins
+ * the process only when all three still match, so a later process that got the same
+ * pid (and named itself tpod-pause) is never taken for it. */
+static void
+write_pid_file (const char *path, pid_t pid)
+{
+  char stat_path[64], stat[1024], boot[64], tmp[4096], line[256], *p;
+  int fd, field;
+
+  snprintf (stat_path, sizeof stat_path, "/proc/%d/stat", (int) pid);
+  if (!read_short_file (stat_path, stat, sizeof stat) || (p = strrchr (stat, ')')) == NULL)
+    die ("cannot read %s", stat_path);
+  /* After ") " comes field 3 (state); the start time is field 22. */
+  for (p += 2, field = 3; field < 22 && p != NULL; field++)
+    p = strchr (p, ' '), p = p ? p + 1 : NULL;
+  if (p == NULL)
+    die ("no start time in %s", stat_path);
+  p[strcspn (p, " ")] = '\0';
+  if (!read_short_file ("/proc/sys/kernel/random/boot_id", boot, sizeof boot))
+    die ("cannot read /proc/sys/kernel/random/boot_id");
+  boot[strcspn (boot, "\n")] = '\0';
+  snprintf (line, sizeof line, "%d %s %s\n", (int) pid, p, boot);
+  if ((size_t) snprintf (tmp, sizeof tmp, "%s.%d.tmp", path, (int) getpid ()) >= sizeof tmp)
+    die ("pid file path too long");
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || write_all (fd, line, strlen (line)) < 0 || close (fd) < 0)
+    die_errno ("write %s", tmp);
+  if (rename (tmp, path) < 0)
+    die_errno ("rename %s", tmp);
+}
+
 static void __attribute__ ((noreturn))
 pause_child (int from_parent, int to_parent, uid_t uid, gid_t gid, int single)
 {
@@ -98,6 +131,12 @@ pause_child (int from_parent, int to_parent, uid_t uid, gid_t gid, int single)
       if (devnull > 2)
         close (devnull);
     }
+  /* Nothing inherited stays open: tpod hands the helper its pause.lock (so the lock
+   * outlives a killed tpod until the pid file is written), and the pause process must
+   * not hold it forever. */
+  for (int fd = 3; fd < 1024; fd++)
+    if (fd != to_parent && fd != from_parent)
+      close (fd);
   signal (SIGHUP, SIG_IGN);
   signal (SIGINT, SIG_IGN);
   signal (SIGQUIT, SIG_IGN);
@@ -113,7 +152,7 @@ pause_child (int from_parent, int to_parent, uid_t uid, gid_t gid, int single)
 int
 cmd_pause (int argc, char **argv)
 {
-  const char *uidmap = NULL, *gidmap = NULL;
+  const char *uidmap = NULL, *gidmap = NULL, *pid_file = NULL;
   int to_child[2], to_parent[2], i;
   pid_t pid;
   char c;
@@ -124,6 +163,8 @@ cmd_pause (int argc, char **argv)
         uidmap = argv[++i];
       else if (strcmp (argv[i], "--gidmap") == 0 && i + 1 < argc)
         gidmap = argv[++i];
+      else if (strcmp (argv[i], "--pid-file") == 0 && i + 1 < argc)
+        pid_file = argv[++i];
       else
         die ("pause: unknown argument %s", argv[i]);
     }
@@ -155,6 +196,8 @@ cmd_pause (int argc, char **argv)
     die_errno ("signal pause process");
   if (read (to_parent[0], &c, 1) != 1 || c != 'r')
     die ("pause process failed to start");
+  if (pid_file)
+    write_pid_file (pid_file, pid);
   printf ("%d\n", (int) pid);
   return 0;
 }

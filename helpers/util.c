@@ -101,3 +101,18 @@ remove_tree (const char *path)
     return errno == ENOENT ? 0 : -1;
   return 0;
 }
+
+/* The start of FILE (one read, SIZE - 1 bytes at most) as a string; false when it
+ * cannot be read or is empty. For small files: pid files, /proc/PID/stat. */
+int
+read_short_file (const char *file, char *buf, size_t size)
+{
+  ssize_t n;
+  int fd = open (file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  n = read (fd, buf, size - 1);
+  close (fd);
+  buf[n > 0 ? n : 0] = '\0';
+  return n > 0;
+}

@@ -13,6 +13,10 @@ void die_errno (const char *fmt, ...) __attribute__ ((noreturn, format (printf, 
  * owned by the user namespace, so it can only be joined from inside it). */
 void join_namespaces (pid_t pid);
 
+/* The start of FILE (one read, SIZE - 1 bytes at most) as a string; 0 when it cannot
+ * be read or is empty. For small files: pid files, /proc/PID/stat. */
+int read_short_file (const char *file, char *buf, size_t size);
+
 /* Writes all of BUF; returns 0 or -1. */
 int write_all (int fd, const void *buf, size_t len);
 

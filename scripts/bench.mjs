@@ -555,7 +555,8 @@ async function measureRow(row, engines, opts) {
 // ------------------------------------------------------------------ clean-up
 function pidFromFile(path, comm, uid) {
   try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
+    // tpod's pause.pid is "PID STARTTIME BOOTID"; Podman's holds the pid alone.
+    const pid = Number(readFileSync(path, 'utf8').trim().split(/\s+/)[0]);
     if (!(pid > 0)) return undefined;
     if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== comm) return undefined;
     if (statSync(`/proc/${pid}`).uid !== uid) return undefined;

@@ -20,7 +20,8 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   capDrop = Option.Array('--cap-drop', { description: 'Drop capabilities (or ALL)' });
   readOnly = Option.Boolean('--read-only', false, { description: "Make the container's root filesystem read-only" });
   tmpfs = Option.Array('--tmpfs', { description: 'Mount a tmpfs (PATH[:OPTIONS])' });
-  securityOpt = Option.Array('--security-opt', { description: 'Security options (no-new-privileges)' });
+  securityOpt = Option.Array('--security-opt', { description: 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json, mask=PATH[:PATH...], unmask=ALL|PATH[:PATH...]' });
+  privileged = Option.Boolean('--privileged', false, { description: 'Give the container every capability of the user namespace, no seccomp filter and no masked paths' });
   userns = Option.String('--userns', { description: 'User namespace mode (keep-id, host)' });
   volume = Option.Array('-v,--volume', { description: 'Bind mount a host path or a volume (HOST-DIR|VOLUME:CONTAINER-DIR[:OPTIONS]), or an anonymous volume (CONTAINER-DIR)' });
   mount = Option.Array('--mount', { description: 'Attach a filesystem mount (type=bind|volume|tmpfs|image|devpts,...)' });
@@ -82,6 +83,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       readOnly: this.readOnly,
       tmpfs: this.tmpfs,
       securityOpt: this.securityOpt,
+      privileged: this.privileged,
       userns: this.userns,
       volume: this.volume,
       mount: this.mount,

@@ -81,10 +81,8 @@ export interface AttachOutcome {
 
 /** Connects to the attach socket with our stdout/stderr as the sinks. */
 export async function connectAttach(socketPath: string): Promise<AttachConnection> {
-  return AttachConnection.connect(socketPath, {
-    stdout: (d) => process.stdout.write(d),
-    stderr: (d) => process.stderr.write(d),
-  });
+  // The streams themselves, so a reader that is behind holds the container back.
+  return AttachConnection.connect(socketPath, { stdout: process.stdout, stderr: process.stderr });
 }
 
 /** Relays until the container exits, the monitor goes away, or the user detaches. */

@@ -16,6 +16,8 @@ export interface ContainerView {
   startedAt?: string | undefined;
   finishedAt?: string | undefined;
   oomKilled?: boolean | undefined;
+  /** Set for a container whose record is corrupt: what is wrong with it (the rest is made up). */
+  broken?: string;
 }
 
 export type ViewPredicate = (v: ContainerView) => boolean;

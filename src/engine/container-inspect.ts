@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import type { Context } from './context.js';
 import { containerDirs, type ContainerRecord } from '../storage/containers.js';
 import type { OciSpec, OciMount } from '../runtime/spec.js';
+import { securityOptList } from '../runtime/security.js';
 import type { ImageConfigBody } from '../image/types.js';
 import { containerLabels, type ContainerView } from './container-filters.js';
 import { inspectPorts } from '../network/port-format.js';
@@ -193,6 +194,8 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
+    // tpod's own: which seccomp profile the filter came from ("unconfined": none).
+    SeccompProfilePath: rec.seccompProfile ?? '',
     EffectiveCaps: spec?.process.capabilities.effective ?? [],
     BoundingCaps: bounding,
     ExecIDs: [],
@@ -277,10 +280,10 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     Links: null,
     OomScoreAdj: 0,
     PidMode: 'private',
-    Privileged: false,
+    Privileged: o?.privileged === true,
     PublishAllPorts: o?.publishAll === true,
     ReadonlyRootfs: spec?.root.readonly === true,
-    SecurityOpt: spec?.process.noNewPrivileges ? ['no-new-privileges'] : [],
+    SecurityOpt: securityOptList(o?.security, spec?.process.noNewPrivileges === true),
     Tmpfs: inspectTmpfs(spec),
     UTSMode: 'private',
     UsernsMode: o?.userns === 'keep-id' ? 'keep-id' : '',

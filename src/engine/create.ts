@@ -8,7 +8,10 @@ import { userInfo } from 'node:os';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
 import type { RunOptions } from '../runtime/options.js';
-import { buildSpec, hasResources, processArgs, type KeepIdMapping } from '../runtime/spec.js';
+import { buildSpec, hasResources, processArgs, type KeepIdMapping, type SpecInput } from '../runtime/spec.js';
+import { configuredProfilePath, loadProfile, realHostFacts } from '../runtime/seccomp.js';
+import { thermalThrottlePaths } from '../runtime/security.js';
+import { realSources } from '../network/config.js';
 import { readInLayers, resolveUser, parsePasswd, parseGroup, type ResolvedUser } from '../runtime/user.js';
 import { selectRuntime, type RuntimeInfo, type CgroupLayout } from '../runtime/runtime.js';
 import { commandCertainlyMissing } from '../runtime/command.js';
@@ -159,6 +162,8 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
 
 async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
   let opts = given;
+  // What killed commands left is cleaned first (when the store is not busy: then later).
+  await (await import('./orphans.js')).repairOrphans(ctx, { wait: false });
   const image = await images.findImage(ctx, opts.image);
   const imageConfig = await images.readImageConfig(ctx, image.id);
   const diffIds = imageConfig.rootfs.diff_ids.length > 0 ? imageConfig.rootfs.diff_ids : image.layers;
@@ -191,11 +196,12 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
 
   if (hasResources(opts.resources)) ctx.log.warn(resourcesWarning(layout));
   const nofile = readNofile(readOr('/proc/self/limits', ''));
-  const capLastCap = opts.capAdd.includes('ALL') ? Number(readOr('/proc/sys/kernel/cap_last_cap', '40').trim()) || 40 : 40;
+  const capLastCap = opts.capAdd.includes('ALL') || opts.privileged ? Number(readOr('/proc/sys/kernel/cap_last_cap', '40').trim()) || 40 : 40;
   const initBinary = opts.init ? findCatatonit() : undefined;
   if (opts.init && !initBinary) throw new TpodError('ECONFIG', '--init needs catatonit: install the "catatonit" package');
-  // Fail on a bad command line before anything is written.
+  // Fail on a bad command line, or a missing seccomp profile, before anything is written.
   const args = processArgs(config, opts);
+  const seccomp = seccompFor(ctx, opts);
 
   const network = await resolveNetwork(ctx, opts, config, { checkPorts: co.checkPorts ?? false });
   let networkStarted: Promise<void> | undefined;
@@ -243,6 +249,8 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
       ...(net.specNetns ? { netnsPath: net.specNetns } : {}), hostNetwork: net.hostNetwork,
       ...(initBinary ? { initBinary } : {}),
       nofile, cgroupV2: layout.mode === 'v2', capLastCap,
+      ...(seccomp ? { seccomp } : {}),
+      thermalThrottle: thermalThrottlePaths(),
       ...(keepId ? { keepId } : {}),
       applyResources: false,
       extraMounts: volumeMounts(ctx, opts),
@@ -274,6 +282,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
       ...lifecycleFields(opts, config),
       ...(co.pod ? { pod: co.pod.id, ...(co.pod.infra ? { isInfra: true } : {}) } : {}),
     };
+    rec.seccompProfile = seccomp?.path ?? 'unconfined';
     const labels = { ...(config?.Labels ?? {}), ...(opts.labels ?? {}) };
     if (Object.keys(labels).length > 0) rec.labels = labels;
     if (co.forRun) {
@@ -292,6 +301,18 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   if (missingCommand !== undefined) out.missingCommand = missingCommand;
   if (networkStarted) out.networkStarted = networkStarted;
   return out;
+}
+
+/**
+ * The seccomp profile to apply: none with seccomp=unconfined, or for --privileged
+ * unless a file was named (as Podman); otherwise the file asked for or the default one.
+ */
+function seccompFor(ctx: Context, opts: RunOptions): SpecInput['seccomp'] {
+  const choice = opts.security?.seccomp ?? { kind: 'default' as const };
+  if (choice.kind === 'unconfined' || (opts.privileged && choice.kind === 'default')) return undefined;
+  const configured = choice.kind === 'default' ? configuredProfilePath(realSources(process.env, ctx.paths.configHome)) : undefined;
+  const loaded = loadProfile(choice, configured);
+  return loaded ? { ...loaded, host: realHostFacts() } : undefined;
 }
 
 export interface MonitorIdentity {

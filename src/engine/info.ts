@@ -69,7 +69,7 @@ export async function collectInfo(ctx: Context, runtime: RuntimeReport | undefin
       memTotal: totalmem(),
       memFree: freemem(),
       idMappings: { uidmap: idMapping(m.uidMap), gidmap: idMapping(m.gidMap) },
-      security: { rootless: ctx.uid !== 0 || process.env.TPOD_IN_USERNS === '1', singleIdMapping: m.single },
+      security: { rootless: ctx.uid !== 0 || process.env.TPOD_IN_USERNS === '1', singleIdMapping: m.single, ...(await seccompInfo(ctx)) },
       ociRuntime: runtime ?? { name: '', path: '', version: 'no OCI runtime found: install crun or runc' },
       pauseProcess: readPausePid(ctx) ?? null,
       pasta: { executable: pasta ?? '', version: toolVersion(pasta) },
@@ -105,4 +105,16 @@ export function toYaml(value: unknown, indent = ''): string {
   }
   if (typeof value === 'string') return value === '' || /[:#'"]/.test(value) ? ` ${JSON.stringify(value)}\n` : ` ${value}\n`;
   return ` ${String(value)}\n`;
+}
+
+/** Podman's security.seccompEnabled/seccompProfilePath: the default profile, when there is one. */
+async function seccompInfo(ctx: Context): Promise<{ seccompEnabled: boolean; seccompProfilePath: string }> {
+  const { configuredProfilePath, loadProfile } = await import('../runtime/seccomp.js');
+  const { realSources } = await import('../network/config.js');
+  try {
+    const p = loadProfile({ kind: 'default' }, configuredProfilePath(realSources(process.env, ctx.paths.configHome)));
+    return { seccompEnabled: p !== undefined, seccompProfilePath: p?.path ?? '' };
+  } catch {
+    return { seccompEnabled: false, seccompProfilePath: '' };
+  }
 }

@@ -23,6 +23,7 @@ import { clearExitFile, releaseContainerResources } from './release.js';
 import { runtimeBaseArgs, runtimeFor, runtimeGlobalsFor } from './runtime-of.js';
 import { networkSetupSteps, prepareNetworkLaunch, waitNetworkReady } from '../network/setup.js';
 import { ensureNotifyDir, notifySocketPath, recordMonitorPid } from '../systemd/run-options.js';
+import { volumeStartSteps, volumesStarted } from './container-volumes.js';
 
 export interface LaunchOptions {
   /** Restarts by the restart policy count up; a user start begins again at 0. */
@@ -114,8 +115,13 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
           layersDir: ctx.paths.layers,
         }),
       ];
-  // The network comes up in the same spawn, after the mount and before the runtime.
-  const steps = [...mount, ...(lo.networkStarted ? [] : networkSetupSteps(ctx, rec, { background: true }))];
+  // Then the volumes' first use (copy-up, chown) and ':U', on the mounted rootfs; the
+  // network comes up in the same spawn, after them and before the runtime.
+  const steps = [
+    ...mount,
+    ...volumeStartSteps(ctx, rec, dirs.merged, join(dirs.userdata, 'config.json')),
+    ...(lo.networkStarted ? [] : networkSetupSteps(ctx, rec, { background: true })),
+  ];
   const wrapper = pausePid === undefined && steps.length === 0 ? undefined : [helperPath('tpod-helper'), ...nsexecArgs(pausePid, steps), '--'];
   const mo = monitorOptionsFor(ctx, rec, rt.path, runtimeBaseArgs(rt, rd));
   if (mo.sdNotify === 'container') ensureNotifyDir(ctx, rec.id); // runroot is tmpfs: gone after a reboot
@@ -143,6 +149,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
   }
   // For PIDFile= of systemd units: written before this tpod exits.
   recordMonitorPid(ctx, rec.id, rec.options?.systemd, handle.monitorPid);
+  await volumesStarted(ctx, rec);
   const me = identify(handle.monitorPid);
   const next: ContainerRecord = {
     ...rec,

@@ -4,7 +4,7 @@
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import type { Context } from './context.js';
 import { UsageError } from '../errors.js';
-import { entryTimeNs, logLines, type LogEntry } from '../monitor/log-file.js';
+import { entryTimeNs, LogAssembler, tailStart, type LineOut, type LogEntry } from '../monitor/log-file.js';
 import { readContainer, type ContainerRecord } from '../storage/containers.js';
 import { liveState, logPath } from './state.js';
 
@@ -91,8 +91,11 @@ export function logsOptionsFromFlags(f: LogsFlags): LogsOptions {
 }
 
 export interface LogSink {
-  stdout(text: string): void;
-  stderr(text: string): void;
+  /** Return false when the text had to be buffered (a slow reader): drained() is awaited then. */
+  stdout(text: string): unknown;
+  stderr(text: string): unknown;
+  /** Resolves once what was buffered has gone out. */
+  drained?(): Promise<void>;
 }
 
 /** One log line as printed: the prefix (id or name), the timestamp with -t, the text. */
@@ -104,63 +107,147 @@ export function renderLogLine(rec: ContainerRecord, e: LogEntry, o: LogsOptions)
   return line + e.text + (e.partial ? '' : '\n');
 }
 
-/** Reads the file from OFFSET to its end: [text, new offset]; restarts from 0 when it was truncated. */
-function readFrom(path: string, offset: number): { text: string; offset: number; truncated: boolean } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return { text: '', offset, truncated: false };
+/** How much of the log is read at a time: memory does not grow with the log. */
+const CHUNK = 256 * 1024;
+
+/** Text for the sink, gathered per stream in order and handed over once per chunk. */
+class Batch {
+  private parts: string[] = [];
+  private stream: 'stdout' | 'stderr' = 'stdout';
+  private full = false;
+  constructor(private readonly sink: LogSink) {}
+  add(stream: 'stdout' | 'stderr', text: string): void {
+    if (stream !== this.stream) this.flush();
+    this.stream = stream;
+    this.parts.push(text);
   }
-  try {
-    const size = fstatSync(fd).size;
-    const truncated = size < offset;
-    const from = truncated ? 0 : offset;
-    const buf = Buffer.alloc(size - from);
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, from + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return { text: buf.subarray(0, got).toString('utf8'), offset: from + got, truncated };
-  } finally {
-    closeSync(fd);
+  flush(): void {
+    if (this.parts.length === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    if ((this.stream === 'stderr' ? this.sink.stderr(text) : this.sink.stdout(text)) === false) this.full = true;
   }
+  /** Flushes, and waits while the reader is behind (bounded memory for slow readers). */
+  async settle(): Promise<void> {
+    this.flush();
+    if (this.full && this.sink.drained) await this.sink.drained();
+    this.full = false;
+  }
+}
+
+function readAt(fd: number, pos: number, len: number): Buffer {
+  const buf = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const n = readSync(fd, buf, got, len - got, pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === len ? buf : buf.subarray(0, got);
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Prints one container's log; with follow, until it exited and everything was read. */
+function inRange(e: LogEntry, o: Pick<LogsOptions, 'since' | 'until'>): boolean {
+  if (o.since === undefined && o.until === undefined) return true;
+  const t = entryTimeNs(e.time);
+  if (t === undefined) return true;
+  return !(o.since !== undefined && t < o.since) && !(o.until !== undefined && t > o.until);
+}
+
+/**
+ * Prints one container's log; with follow, until it exited and everything was read. The
+ * file is read in chunks (--tail from its end backwards), so memory stays the same for a
+ * log of any size, and a slow reader of our output holds the reading back.
+ */
 export async function containerLogs(ctx: Context, rec: ContainerRecord, o: LogsOptions, sink: LogSink): Promise<void> {
   const path = rec.logPath ?? logPath(ctx, rec.id);
-  const first = readFrom(path, 0);
-  // Only whole lines now; a trailing partial line waits for its end when following.
-  const cut = o.follow ? first.text.lastIndexOf('\n') + 1 : first.text.length;
-  let pending = first.text.slice(cut);
-  let offset = first.offset;
-  for (const e of selectEntries(logLines(first.text.slice(0, cut)), o)) emit(sink, e, renderLogLine(rec, e, o));
-  if (!o.follow) return;
+  const batch = new Batch(sink);
+  const assembler = new LogAssembler();
+  const tail = o.tail !== undefined && o.tail >= 0 ? o.tail : undefined;
+  let offset = 0;
+  // With --tail, only lines ending at or after `from` are the last N (time filter on their last entry).
+  let from = 0;
+  let ino: number | undefined;
+  const out: LineOut = (line, last, at) => {
+    if (tail !== undefined ? at < from || !inRange(last, o) : !inRange(line, o)) return;
+    batch.add(line.stream, renderLogLine(rec, line, o));
+  };
+  const first = openLog(path);
+  if (first !== undefined) {
+    try {
+      const size = fstatSync(first).size;
+      ino = fstatSync(first).ino;
+      if (tail !== undefined) {
+        const t = tailStart((pos, len) => readAt(first, pos, len), size, tail, (last) => inRange(last, o));
+        offset = t.start;
+        from = t.from;
+      }
+      while (offset < size) {
+        const chunk = readAt(first, offset, Math.min(CHUNK, size - offset));
+        if (chunk.length === 0) break;
+        assembler.push(chunk, offset, out);
+        offset += chunk.length;
+        await batch.settle();
+      }
+    } finally {
+      closeSync(first);
+    }
+  }
+  if (!o.follow) {
+    assembler.end(out);
+    await batch.settle();
+    return;
+  }
+  // Later lines are all new: the tail cut applies to what was there.
+  from = 0;
+  const follow: LineOut = (line) => {
+    if (inRange(line, o)) batch.add(line.stream, renderLogLine(rec, line, o));
+  };
   for (;;) {
     const cur = readContainer(ctx, rec.id) ?? rec;
     const status = liveState(ctx, cur).status;
     const ended = status !== 'running' && status !== 'stopping' && status !== 'paused';
-    const r = readFrom(path, offset);
-    if (r.truncated) pending = '';
-    offset = r.offset;
-    const text = pending + r.text;
-    const end = ended ? text.length : text.lastIndexOf('\n') + 1;
-    pending = text.slice(end);
-    for (const e of selectEntries(logLines(text.slice(0, end)), { ...o, tail: undefined })) emit(sink, e, renderLogLine(rec, e, o));
-    if (ended && r.text === '') return;
+    let grew = false;
+    const fd = openLog(path);
+    if (fd !== undefined) {
+      try {
+        const st = fstatSync(fd);
+        // Replaced (--log-size-max starts a new file) or truncated: start over.
+        if ((ino !== undefined && st.ino !== ino) || st.size < offset) {
+          assembler.reset();
+          offset = 0;
+        }
+        ino = st.ino;
+        while (offset < st.size) {
+          const chunk = readAt(fd, offset, Math.min(CHUNK, st.size - offset));
+          if (chunk.length === 0) break;
+          assembler.push(chunk, offset, follow);
+          offset += chunk.length;
+          grew = true;
+          await batch.settle();
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+    if (ended && !grew) {
+      assembler.end(follow);
+      await batch.settle();
+      return;
+    }
+    await batch.settle();
     if (o.until !== undefined && BigInt(Date.now()) * 1_000_000n > o.until) return;
     await sleep(ended ? 0 : 100);
   }
 }
 
-function emit(sink: LogSink, e: LogEntry, text: string): void {
-  if (e.stream === 'stderr') sink.stderr(text);
-  else sink.stdout(text);
+function openLog(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
 }

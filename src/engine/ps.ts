@@ -3,7 +3,7 @@
 // Podman 4.3's row fields. Kept free of heavy imports: ps is on the hot path.
 import type { Context } from './context.js';
 import { NoSuchPodError, UsageError } from '../errors.js';
-import { findContainer, listContainers, containerDirs, type ContainerRecord } from '../storage/containers.js';
+import { findContainer, scanContainers, containerDirs, type BrokenContainer, type ContainerRecord } from '../storage/containers.js';
 import { findPod, listPods } from '../storage/pods.js';
 import { liveState, type HostProc } from './state.js';
 import { treeSize } from '../storage/tree-size.js';
@@ -127,6 +127,7 @@ export class PsRow {
   /** Podman 4.3: "Up 5 seconds ago", "Exited (3) 2 minutes ago", "Created". */
   get State(): string {
     const v = this.view;
+    if (v.broken !== undefined) return `Broken: corrupt record (${v.broken})`;
     const s = containerStatus({ state: v.status, startedAt: v.startedAt, exitedAt: v.finishedAt, exitCode: v.exitCode }, this.now);
     return v.status === 'running' ? `${s} ago` : s;
   }
@@ -199,6 +200,15 @@ export function withPodPorts(rec: ContainerRecord, recs: readonly ContainerRecor
   return infra?.ports && infra.ports.length > 0 ? { ...rec, ports: infra.ports } : rec;
 }
 
+/** A broken container as ps shows it: its id, its names, "broken", and nothing made up beyond that. */
+export function brokenView(b: BrokenContainer): ContainerView {
+  const rec: ContainerRecord = {
+    id: b.id, name: b.names[0] ?? '', image: '', imageId: '', imageName: '', command: [], created: b.created, state: 'created',
+    runtime: '', driver: '', layers: [], hostname: '', network: '', rm: false, tty: false, interactive: false,
+  };
+  return { rec, status: 'unknown', broken: b.problem };
+}
+
 /** The live view of one record (no writes, no spawns). */
 export function viewOf(ctx: Context, rec: ContainerRecord, proc?: HostProc): ContainerView {
   const ls = liveState(ctx, rec, proc);
@@ -232,8 +242,8 @@ export function psJson(v: ContainerView, now: number, size?: { RootFsSize: numbe
     Ports: jsonPorts(rec.ports),
     Restarts: rec.restartCount ?? 0,
     Size: size ?? null,
-    StartedAt: v.status === 'created' ? GO_ZERO_UNIX : unixSeconds(v.startedAt),
-    State: v.status,
+    StartedAt: v.status === 'created' || v.broken !== undefined ? GO_ZERO_UNIX : unixSeconds(v.startedAt),
+    State: v.broken !== undefined ? 'broken' : v.status,
     Status: '',
     Created: Math.floor(created / 1000),
   };
@@ -271,7 +281,12 @@ export function sortRows(rows: PsRow[], by: string): PsRow[] {
 export async function listPsRows(ctx: Context, o: PsOptions): Promise<PsRow[]> {
   if (o.latest && o.last !== undefined && o.last >= 0) throw new UsageError('last and latest are mutually exclusive');
   const now = o.now ?? Date.now();
-  const recs = listContainers(ctx);
+  let { records: recs, broken } = scanContainers(ctx);
+  // What killed commands left (orphan processes, mounts, network helpers) goes first.
+  const { repairOrphans } = await import('./orphans.js');
+  if (await repairOrphans(ctx, { wait: false, given: { records: recs, anyCorrupt: broken.length > 0 }, ...(o.proc ? { proc: o.proc } : {}) })) {
+    ({ records: recs, broken } = scanContainers(ctx));
+  }
   const byId = new Map(recs.map((r) => [r.id, r]));
   const filter = buildContainerFilter(o.filters, {
     find: (n) => {
@@ -292,6 +307,8 @@ export async function listPsRows(ctx: Context, o: PsOptions): Promise<PsRow[]> {
   const everything = o.all || o.latest || (o.last !== undefined && o.last > 0);
   if (!everything) views = views.filter((v) => v.status === 'running' || v.status === 'paused' || v.status === 'stopping');
   views = views.filter(filter);
+  // A corrupt record never hides the others; -a lists it as broken (filters cannot match it).
+  if (o.all && o.filters.length === 0 && !o.latest && !(o.last !== undefined && o.last > 0)) views.push(...broken.map(brokenView));
   const n = o.latest ? 1 : o.last !== undefined && o.last > 0 ? o.last : undefined;
   if (n !== undefined) {
     views = [...views].sort((a, b) => Date.parse(a.rec.created) - Date.parse(b.rec.created)).slice(-n);

@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
-import { findContainer, listContainers, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
+import { BrokenContainerError, findContainer, listContainers, listBrokenContainers, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
 import { hasMonitor, isUp, pidAlive, runtimeStateExists } from './state.js';
 import { removeRunFiles } from './release.js';
 import { unshareHostsName } from '../network/plan.js';
@@ -181,6 +181,8 @@ async function checkRemovable(ctx: Context, rec: ContainerRecord, o: RemoveOptio
  * `ignore`, unknown names are skipped silently.
  */
 export async function removeContainers(ctx: Context, names: string[], o: RemoveOptions & { ignore?: boolean }): Promise<RemoveReport[]> {
+  // What killed commands left goes first: a container that never started may still have processes.
+  await (await import('./orphans.js')).repairOrphans(ctx, { wait: true });
   const reports: RemoveReport[] = [];
   const all = listContainers(ctx);
   const resolved: Array<{ input: string; id: string }> = [];
@@ -188,6 +190,10 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
     try {
       resolved.push({ input, id: findContainer(ctx, input).id });
     } catch (err) {
+      if (err instanceof BrokenContainerError) {
+        reports.push(await removeBroken(ctx, input, err, o.force));
+        continue;
+      }
       if (!(err instanceof TpodError)) throw err;
       if (err.code === 'ENOCONTAINER' && o.ignore) continue;
       reports.push({ input, error: err.code === 'ENOCONTAINER' ? new TpodError('ENOCONTAINER', err.message, { exitCode: RM_EXIT.notFound }) : err });
@@ -214,10 +220,29 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
   return reports;
 }
 
+/**
+ * A container whose record is corrupt: its state cannot be known, so only rm -f removes
+ * it, after its processes, mount and network are cleaned up as orphans.
+ */
+async function removeBroken(ctx: Context, input: string, err: BrokenContainerError, force: boolean): Promise<RemoveReport> {
+  const id = err.broken.id;
+  if (!force) {
+    return { input, id, error: new TpodError('ESTORAGE', `${err.message.replace(/; remove it with .*$/, '')}: its state is unknown, so it is removed only with --force`, { exitCode: RM_EXIT.stateImproper }) };
+  }
+  try {
+    const { cleanBrokenContainer } = await import('./orphans.js');
+    await cleanBrokenContainer(ctx, id);
+    return { input, id };
+  } catch (e) {
+    if (!(e instanceof TpodError)) throw e;
+    return { input, id, error: e };
+  }
+}
+
 /** `rm -a`: every container, dependents first; pods go whole (their infra with them), as with Podman. */
 export async function removeAll(ctx: Context, o: RemoveOptions): Promise<RemoveReport[]> {
   const all = listContainers(ctx);
-  const reports = await removeContainers(ctx, all.filter((r) => !r.isInfra || !r.pod).map((r) => r.id), { ...o, depend: true, ignore: true });
+  const reports = await removeContainers(ctx, [...all.filter((r) => !r.isInfra || !r.pod).map((r) => r.id), ...listBrokenContainers(ctx).map((b) => b.id)], { ...o, depend: true, ignore: true });
   const infras = all.filter((r) => r.isInfra && r.pod);
   if (infras.length === 0) return reports;
   const { readPod } = await import('../storage/pods.js');

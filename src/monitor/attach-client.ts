@@ -10,9 +10,19 @@ import { AttachFrame, FrameDecoder, encodeFrame, encodeResize } from './protocol
 /** sun_path holds 108 bytes with its NUL. */
 const SUN_PATH_MAX = 107;
 
+/**
+ * Where output goes. A write that returns false (the reader is behind) pauses the
+ * socket until 'drain': the monitor then stops reading the container, which waits, so
+ * nothing piles up in memory on either side.
+ */
+export interface AttachSink {
+  write(data: Buffer): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
 export interface AttachHandlers {
-  stdout?: (data: Buffer) => void;
-  stderr?: (data: Buffer) => void;
+  stdout?: AttachSink | ((data: Buffer) => void);
+  stderr?: AttachSink | ((data: Buffer) => void);
 }
 
 export class AttachConnection {
@@ -25,10 +35,21 @@ export class AttachConnection {
     handlers: AttachHandlers,
   ) {
     const decoder = new FrameDecoder();
+    let waiting = 0;
+    const deliver = (to: AttachHandlers['stdout'], data: Buffer): void => {
+      if (to === undefined) return;
+      if (typeof to === 'function') return void to(data);
+      if (to.write(data)) return;
+      waiting++;
+      socket.pause();
+      to.once('drain', () => {
+        if (--waiting === 0) socket.resume();
+      });
+    };
     socket.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
-        if (f.type === AttachFrame.STDOUT) handlers.stdout?.(f.payload);
-        else if (f.type === AttachFrame.STDERR) handlers.stderr?.(f.payload);
+        if (f.type === AttachFrame.STDOUT) deliver(handlers.stdout, f.payload);
+        else if (f.type === AttachFrame.STDERR) deliver(handlers.stderr, f.payload);
         else if (f.type === AttachFrame.EXIT) this.exitCode = Number(f.payload.toString());
       }
     });

@@ -18,6 +18,7 @@ import { readNetworkConfig, realSources, type NetworkConfig } from './config.js'
 import { assignHostPorts, checkPortsFree, checkPrivilegedPorts, exposedMappings, unprivilegedPortStart, type PortMapping } from './ports.js';
 import { buildHosts, buildResolvConf, hostsAddressOf, withHostsName, withoutHostsName } from './etc-files.js';
 import { defaultRoute, findExecutable, hostIPv4, isExecutable } from './host.js';
+import { netnsName } from './netns-name.js';
 
 /** The record's network fields (src/storage/containers.ts). */
 export interface NetworkRecordFields {
@@ -50,10 +51,26 @@ function readOr(path: string, fallback: string): string {
   }
 }
 
-/** A fresh <runroot>/netns/netns-<random> (chosen before the container's id exists). */
+/**
+ * A fresh <runroot>/netns/netns-<pid>-<start time>-<random> (chosen before the
+ * container's id exists). The name says which process made it: until a record names
+ * it, it is that process's, and once that process is gone it is an orphan
+ * (src/engine/orphans.ts). Kept under 40 characters, as helper files are named after it.
+ */
 export function newNetnsPath(ctx: Context): string {
-  const hex = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(16))).toString('hex');
-  return join(ctx.paths.runroot, 'netns', `netns-${hex}`);
+  const hex = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(4))).toString('hex');
+  return join(ctx.paths.runroot, 'netns', netnsName(process.pid, selfStartTime(), hex));
+}
+
+let startTimeCache: string | undefined;
+
+/** This process's start time (/proc/self/stat field 22), in clock ticks since boot. */
+function selfStartTime(): string {
+  if (startTimeCache === undefined) {
+    const stat = readOr('/proc/self/stat', '');
+    startTimeCache = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '0';
+  }
+  return startTimeCache;
 }
 
 const configCache = new Map<string, NetworkConfig>();

@@ -3,6 +3,7 @@
 // (--sdnotify=conmon, Type=notify) and the service's stop removes it.
 import { existsSync } from 'node:fs';
 import { TpodError } from '../errors.js';
+import { parseSecurityOpts, SECURITY_OPTS_SUPPORTED } from '../runtime/security.js';
 import {
   GROUPS, addAllStrings, addBooleans, addKeyVals, addNetworks, addPodmanArgs, addPublishPorts, addStrings, addUserMappings,
   addVolumes, absolutePath, at, baseCmdline, containerNameOf, initService, referencedInfo, resolveImage, serviceFile,
@@ -12,8 +13,15 @@ import { entryArgs, entryStrv, type UnitFile } from './unit-file.js';
 
 const G = GROUPS.container.group;
 
-/** What tpod's run takes for --security-opt (src/runtime/options.ts); anything else fails at start. */
-const SECURITY_OPTS_TPOD_TAKES = new Set(['no-new-privileges', 'label=disable', 'seccomp=unconfined', 'apparmor=unconfined']);
+/** Whether tpod's run takes this --security-opt (src/runtime/security.ts); anything else would fail at start. */
+function tpodTakesSecurityOpt(value: string): boolean {
+  try {
+    parseSecurityOpts([value], '/');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const STRING_KEYS: Array<[string, string]> = [
   ['Timezone', '--tz'],
@@ -213,8 +221,8 @@ function addSecurity(unit: UnitFile, run: ReturnType<typeof baseCmdline>, ctx: T
   for (const m of unit.lookupAllArgs(G, 'Unmask', diag)) opts.push(['Unmask', `unmask=${m}`]);
   for (const [key, value] of opts) {
     const where = unit.lastEntry(G, key)?.where;
-    if (!SECURITY_OPTS_TPOD_TAKES.has(value)) {
-      diag.push({ where, message: `${key}= asks for --security-opt ${value}, which tpod does not support (it takes ${[...SECURITY_OPTS_TPOD_TAKES].join(', ')}); ignored` });
+    if (!tpodTakesSecurityOpt(value)) {
+      diag.push({ where, message: `${key}= asks for --security-opt ${value}, which tpod does not support (it takes ${SECURITY_OPTS_SUPPORTED}); ignored` });
       continue;
     }
     run.addFromKey(key, where, `--security-opt=${value}`);

@@ -1,6 +1,9 @@
 // The pause process holds the user and mount namespaces every tpod command joins. It is
-// created once (under a lock) and its pid recorded in <runroot>/pause.pid; later commands
-// only read that file and check the process is still ours.
+// created once (under a lock) and recorded in <runroot>/pause.pid as "PID STARTTIME
+// BOOTID" (written by tpod-helper itself, so a tpod killed meanwhile leaves no unknown
+// pause process); later commands only read that file and check that the process is still
+// that one: alive, ours, called tpod-pause, started at that time in this boot. A name
+// alone proves nothing: a container process runs as the user and can call itself so.
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -8,8 +11,7 @@ import { userInfo } from 'node:os';
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 import { ensurePrivateDir } from '../storage/paths.js';
-import { withLock } from '../storage/lock.js';
-import { writeFileAtomic } from '../storage/atomic.js';
+import { FileLock } from '../storage/lock.js';
 import { helperPath } from '../util/helpers.js';
 import { parseSubidFile, buildIdMap, idMapArgument, type IdMapEntry } from './subid.js';
 
@@ -33,33 +35,58 @@ export function pausePidFile(ctx: Context): string {
   return join(ctx.paths.runroot, 'pause.pid');
 }
 
+/** What pause.pid says: the pid, and (since it has them) start time and boot id. */
+export interface PauseIdentity {
+  pid: number;
+  startTime?: string;
+  bootId?: string;
+}
+
+export function parsePauseFile(text: string): PauseIdentity | undefined {
+  const [pid, startTime, bootId] = text.trim().split(/\s+/);
+  const n = Number(pid);
+  if (!Number.isInteger(n) || n <= 0) return undefined;
+  if (startTime === undefined) return { pid: n };
+  if (!/^\d+$/.test(startTime) || bootId === undefined || bootId === '') return undefined;
+  return { pid: n, startTime, bootId };
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * A pid names our pause process when it is alive (a killed one lingers as a zombie until
- * reaped, with its namespaces gone), called tpod-pause, and ours.
+ * The process is the pause process pause.pid names: alive (a killed one lingers as a
+ * zombie until reaped, with its namespaces gone), called tpod-pause, ours, and, when
+ * the file has them, started at the recorded time in the recorded boot. A file of an
+ * older tpod (the pid alone) is checked by name and owner only.
  */
-export function isPauseProcess(pid: number, uid: number, proc = '/proc'): boolean {
+export function isPauseProcess(id: PauseIdentity | number, uid: number, proc = '/proc'): boolean {
+  const want: PauseIdentity = typeof id === 'number' ? { pid: id } : id;
   try {
     // "pid (comm) state ...": comm may hold spaces, so split at the last ')'.
-    const stat = readFileSync(join(proc, String(pid), 'stat'), 'utf8');
+    const stat = readFileSync(join(proc, String(want.pid), 'stat'), 'utf8');
     const open = stat.indexOf('(');
     const close = stat.lastIndexOf(')');
     if (stat.slice(open + 1, close) !== 'tpod-pause') return false;
-    const state = stat.slice(close + 2, close + 3);
-    if (state === 'Z' || state === 'X') return false;
-    return statSync(join(proc, String(pid))).uid === uid;
+    const fields = stat.slice(close + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return false;
+    if (statSync(join(proc, String(want.pid))).uid !== uid) return false;
+    if (want.startTime !== undefined && fields[19] !== want.startTime) return false;
+    if (want.bootId !== undefined && (readText(join(proc, 'sys/kernel/random/boot_id')) ?? '').trim() !== want.bootId) return false;
+    return true;
   } catch {
     return false;
   }
 }
 
 export function readPausePid(ctx: Context): number | undefined {
-  try {
-    const pid = Number(readFileSync(pausePidFile(ctx), 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && isPauseProcess(pid, ctx.uid)) return pid;
-  } catch {
-    /* no pause process yet */
-  }
-  return undefined;
+  const id = parsePauseFile(readText(pausePidFile(ctx)) ?? '');
+  return id !== undefined && isPauseProcess(id, ctx.uid) ? id.pid : undefined;
 }
 
 export interface Mappings {
@@ -129,11 +156,12 @@ export async function ensurePause(ctx: Context): Promise<number> {
   if (existing) return existing;
   refuseRoot(ctx);
   ensurePrivateDir(ctx.paths.runroot, ctx.uid);
-  return withLock(join(ctx.paths.runroot, 'pause.lock'), async () => {
+  const lock = await FileLock.acquire(join(ctx.paths.runroot, 'pause.lock'));
+  try {
     const again = readPausePid(ctx);
     if (again) return again;
     const m = currentMappings(ctx);
-    const args = ['pause'];
+    const args = ['pause', '--pid-file', pausePidFile(ctx)];
     let tools: string[] = [];
     if (m.single) {
       ctx.log.warn(
@@ -145,27 +173,27 @@ export async function ensurePause(ctx: Context): Promise<number> {
       tools = findIdMapTools();
       args.push('--uidmap', idMapArgument(m.uidMap), '--gidmap', idMapArgument(m.gidMap));
     }
-    let pid: number;
     try {
-      pid = await spawnPause(args);
+      // The helper writes pause.pid itself and holds the lock until then, even if we die.
+      return await spawnPause(args, lock.descriptor);
     } catch (err) {
       if (err instanceof TpodError && /newuidmap|newgidmap/.test(err.message)) {
         throw new TpodError(err.code, err.message + idMapToolHint(tools), { cause: err });
       }
       throw err;
     }
-    writeFileAtomic(pausePidFile(ctx), `${pid}\n`);
-    return pid;
-  });
+  } finally {
+    lock.release();
+  }
 }
 
-function spawnPause(args: string[]): Promise<number> {
+function spawnPause(args: string[], lockFd: number | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(helperPath('tpod-helper'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(helperPath('tpod-helper'), args, { stdio: ['ignore', 'pipe', 'pipe', ...(lockFd !== undefined ? [lockFd] : [])] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) => reject(new TpodError('EHELPER', `cannot start tpod-helper: ${e.message}`, { cause: e })));
     child.on('close', (code) => {
       const pid = Number(out.trim());

@@ -13,6 +13,7 @@ import { checkDnsServers, parseAddHost } from '../network/etc-files.js';
 import type { SystemdRunOptions } from '../systemd/run-options.js';
 import { POD_ID_FILE_MESSAGES, readIdFiles } from '../util/id-files.js';
 import { parseMounts, type BindMount, type TmpfsMount, type VolumeMount, type ImageMount, type DevptsMount } from './mounts.js';
+import { parseSecurityOpts, type SecurityOptions } from './security.js';
 
 /** The flags as the CLI collected them, before any checking. */
 export interface RawRunFlags {
@@ -34,6 +35,7 @@ export interface RawRunFlags {
   readOnly?: boolean | undefined;
   tmpfs?: string[] | undefined;
   securityOpt?: string[] | undefined;
+  privileged?: boolean | undefined;
   userns?: string | undefined;
   volume?: string[] | undefined;
   mount?: string[] | undefined;
@@ -95,6 +97,10 @@ export interface RunOptions {
   capDrop: string[];
   readOnly: boolean;
   noNewPrivileges: boolean;
+  /** --security-opt seccomp/mask/unmask (absent in records made before them: the defaults). */
+  security?: SecurityOptions;
+  /** --privileged, rootless: every capability, no seccomp filter, nothing masked. */
+  privileged?: boolean;
   tmpfs: TmpfsMount[];
   volumes: BindMount[];
   /** Named and anonymous volumes (anonymous ones get their name at create). */
@@ -294,20 +300,6 @@ export function parseEntrypoint(raw: string): string[] {
 
 // ---- the whole set -------------------------------------------------------------
 
-function parseSecurityOpts(opts: string[]): { noNewPrivileges: boolean } {
-  let noNewPrivileges = false;
-  for (const raw of opts) {
-    const o = raw.replace(':', '=');
-    if (o === 'no-new-privileges' || o === 'no-new-privileges=true') noNewPrivileges = true;
-    else if (o === 'no-new-privileges=false') noNewPrivileges = false;
-    // No SELinux labels, AppArmor profiles or seccomp filter are applied yet, so asking
-    // for none of them is already satisfied.
-    else if (o === 'label=disable' || o === 'seccomp=unconfined' || o === 'apparmor=unconfined') continue;
-    else throw new UsageError(`unsupported --security-opt "${raw}": tpod supports no-new-privileges, label=disable, seccomp=unconfined, apparmor=unconfined`);
-  }
-  return { noNewPrivileges };
-}
-
 /** --network details, -p/-P, DNS and /etc/hosts flags. */
 function parseNetworkOptions(raw: RawRunFlags, network: ReturnType<typeof parseNetworkFlag>): Partial<RunOptions> {
   const o: Partial<RunOptions> = {};
@@ -401,6 +393,15 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   const mounts = parseMounts({ volume: raw.volume, mount: raw.mount, tmpfs: raw.tmpfs }, host);
 
   const network = parseNetworkFlag(raw.network);
+  const security = parseSecurityOpts(raw.securityOpt ?? [], host.cwd);
+  if (security.seccomp.kind === 'file') {
+    try {
+      host.stat(security.seccomp.path);
+    } catch (err) {
+      const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
+      throw new TpodError('EUSAGE', `opening seccomp profile ${security.seccomp.path}: ${why}`);
+    }
+  }
   const opts: RunOptions = {
     image: raw.image,
     command: raw.command,
@@ -411,7 +412,8 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
     capAdd: splitList(raw.capAdd).map(normaliseCap),
     capDrop: splitList(raw.capDrop).map(normaliseCap),
     readOnly: raw.readOnly ?? false,
-    noNewPrivileges: parseSecurityOpts(raw.securityOpt ?? []).noNewPrivileges,
+    noNewPrivileges: security.noNewPrivileges,
+    security,
     tmpfs: mounts.tmpfs,
     volumes: mounts.volumes,
     network: network.mode,
@@ -431,6 +433,7 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   if (raw.user !== undefined && raw.user !== '') opts.user = raw.user;
   if (raw.entrypoint !== undefined) opts.entrypoint = parseEntrypoint(raw.entrypoint);
   if (raw.hostname !== undefined) opts.hostname = raw.hostname;
+  if (raw.privileged) opts.privileged = true;
   if (raw.detach) opts.detach = true;
   if (restartPolicy) opts.restartPolicy = restartPolicy;
   if (raw.stopSignal !== undefined) opts.stopSignal = parseSignal(raw.stopSignal);

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import type { Context } from '../engine/context.js';
 import { TpodError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_ENGINE } from '../errors.js';
-import { readJson, writeJsonAtomic } from '../storage/atomic.js';
+import { readCacheJson, writeJsonAtomic } from '../storage/atomic.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 
 export type RuntimeKind = 'crun' | 'runc';
@@ -213,12 +213,8 @@ export function selectRuntime(ctx: Context, roots: HostRoots = HOST_ROOTS, find:
   const asked = configuredRuntime(ctx);
   const key = JSON.stringify([asked ?? '', layout]);
   const file = join(ctx.paths.runroot, 'runtime.json');
-  let cache: Record<string, CachedChoice> = {};
-  try {
-    cache = readJson<Record<string, CachedChoice>>(file) ?? {};
-  } catch {
-    /* a corrupt cache is rebuilt */
-  }
+  // A cache someone else could have written is not trusted: its runtime path is executed.
+  const cache = readCacheJson<Record<string, CachedChoice>>(file, ctx.uid) ?? {};
   const hit = cache[key];
   if (hit && isExecutableFile(hit.runtime.path)) return { runtime: hit.runtime, layout };
   const choice = chooseRuntime(asked, layout, find);

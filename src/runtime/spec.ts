@@ -10,6 +10,8 @@ import { TpodError } from '../errors.js';
 import type { RunOptions, Resources } from './options.js';
 import { computeCaps } from './options.js';
 import type { ResolvedUser } from './user.js';
+import { convertProfile, type HostFacts, type OciSeccomp, type SeccompProfile } from './seccomp.js';
+import { protectedPaths } from './security.js';
 
 export interface OciMount {
   destination: string;
@@ -53,6 +55,7 @@ export interface OciSpec {
     };
     maskedPaths: string[];
     readonlyPaths: string[];
+    seccomp?: OciSeccomp;
   };
 }
 
@@ -61,13 +64,6 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 /** Where --init's catatonit appears in the container, as in Podman. */
 export const INIT_PATH = '/run/podman-init';
-
-export const MASKED_PATHS = [
-  '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/fs/selinux', '/sys/dev/block',
-];
-
-export const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export interface KeepIdMapping {
   /** The user's ids on the host = their ids inside the container. */
@@ -104,6 +100,10 @@ export interface SpecInput {
   applyResources: boolean;
   /** Mounts decided with the store's help (volumes, devpts): src/engine/container-volumes.ts. */
   extraMounts?: OciMount[];
+  /** The seccomp profile to convert (absent: no filter, i.e. unconfined or privileged). */
+  seccomp?: { profile: SeccompProfile; path: string; host: HostFacts };
+  /** The host's /sys/devices/system/cpu/cpuN/thermal_throttle dirs, masked as Podman does. */
+  thermalThrottle?: string[];
   /** Namespaces joined by path (a pod's infra's /proc/PID/ns/...); with uts, no hostname of its own. */
   joinNamespaces?: Partial<Record<'ipc' | 'uts' | 'pid', string>>;
 }
@@ -141,11 +141,13 @@ export function processEnv(image: ImageConfigBody | undefined, opts: RunOptions,
 }
 
 function capabilities(opts: RunOptions, uid: number, capLastCap: number): OciSpec['process']['capabilities'] {
-  const caps = computeCaps(opts.capAdd, opts.capDrop, capLastCap);
+  // --privileged is --cap-add ALL: every capability, of the user namespace only.
+  const capAdd = opts.privileged && !opts.capAdd.includes('ALL') ? ['ALL', ...opts.capAdd] : opts.capAdd;
+  const caps = computeCaps(capAdd, opts.capDrop, capLastCap);
   if (uid === 0) return { bounding: caps, effective: caps, permitted: caps };
   // A non-root user gets only what was added explicitly, as Podman does: otherwise
   // the runtime would hand the default set to an unprivileged process.
-  const added = opts.capAdd.includes('ALL') ? caps : caps.filter((c) => opts.capAdd.includes(c));
+  const added = capAdd.includes('ALL') ? caps : caps.filter((c) => capAdd.includes(c));
   return { bounding: caps, effective: added, permitted: added, inheritable: added, ambient: added };
 }
 
@@ -159,6 +161,8 @@ function usesHostNetwork(input: SpecInput): boolean {
 
 function mounts(input: SpecInput): OciMount[] {
   const { opts, files } = input;
+  // --privileged leaves /sys and the cgroup tree writable (as far as the user may write them).
+  const sysMode = opts.privileged ? 'rw' : 'ro';
   const base: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
@@ -170,11 +174,11 @@ function mounts(input: SpecInput): OciMount[] {
     // user namespace; with the host's network, or a prepared network namespace joined
     // from keep-id's nested user namespace, bind the host's /sys read-only instead.
     usesHostNetwork(input) || (input.keepId !== undefined && input.netnsPath !== undefined)
-      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
-      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', sysMode] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', sysMode] },
   ];
   if (input.cgroupV2) {
-    base.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
+    base.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', sysMode] });
   }
   // Host devices (null, zero, full, tty, random, urandom) are not listed: mknod is not
   // allowed in a user namespace, and crun and runc then bind-mount the host's nodes
@@ -260,7 +264,11 @@ export function buildSpec(input: SpecInput): OciSpec {
   if (!hostNetwork) namespaces.push(input.netnsPath ? { type: 'network', path: input.netnsPath } : { type: 'network' });
   if (input.cgroupV2) namespaces.push({ type: 'cgroup' });
 
-  const linux: OciSpec['linux'] = { namespaces, maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] };
+  const sec = opts.security ?? { noNewPrivileges: opts.noNewPrivileges, seccomp: { kind: 'default' }, mask: [], unmask: [] };
+  const paths = protectedPaths(sec, opts.privileged === true, input.thermalThrottle ?? []);
+  const linux: OciSpec['linux'] = { namespaces, maskedPaths: paths.masked, readonlyPaths: paths.readonly };
+  // Decided against the bounding set: blocks that need a capability the container has.
+  if (input.seccomp) linux.seccomp = convertProfile(input.seccomp.profile, process.capabilities.bounding, input.seccomp.host, input.seccomp.path);
   if (input.keepId) {
     namespaces.push({ type: 'user' });
     linux.uidMappings = keepIdMappings(input.keepId.uid, input.keepId.uidCount);
@@ -286,6 +294,9 @@ export function buildSpec(input: SpecInput): OciSpec {
       'io.container.manager': 'tpod',
       'io.podman.annotations.autoremove': opts.rm ? 'TRUE' : 'FALSE',
       'io.podman.annotations.init': opts.init ? 'TRUE' : 'FALSE',
+      'io.podman.annotations.privileged': opts.privileged ? 'TRUE' : 'FALSE',
+      ...(sec.seccomp.kind === 'unconfined' ? { 'io.podman.annotations.seccomp': 'unconfined' } : {}),
+      ...(sec.seccomp.kind === 'file' ? { 'io.podman.annotations.seccomp': sec.seccomp.path } : {}),
       'org.opencontainers.image.stopSignal': '15',
     },
     linux,

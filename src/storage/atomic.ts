@@ -1,6 +1,6 @@
 // Atomic record writes: write a temp file beside the target, fsync, rename. A reader
 // sees the old record or the new one, never half of one, even after `kill -9`.
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync } from 'node:fs';
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync, fstatSync, constants } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { TpodError, isErrno } from '../errors.js';
 
@@ -42,5 +42,29 @@ export function readJson<T>(path: string): T | undefined {
     return JSON.parse(text) as T;
   } catch (err) {
     throw new TpodError('ESTORAGE', `corrupt record ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Reads a cache file (runtime.json, storage-driver.json) only if it can be trusted: a
+ * regular file (not through a symlink) that belongs to UID and nobody else can write.
+ * Anything else, a corrupt one included, is as good as absent: the caller rebuilds it,
+ * and its atomic write replaces what was there.
+ */
+export function readCacheJson<T>(path: string, uid: number): T | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== uid || (st.mode & 0o022) !== 0) return undefined;
+    return JSON.parse(readFileSync(fd, 'utf8')) as T;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }

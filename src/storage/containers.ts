@@ -13,7 +13,7 @@
 // <id>/lock guards its record and state (src/engine/transition.ts), so commands on
 // different containers do not wait for each other. A command that needs both takes the
 // container's lock first, never the other way round.
-import { chmodSync, mkdirSync, readlinkSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readlinkSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import type { RunOptions } from '../runtime/options.js';
@@ -21,7 +21,7 @@ import type { PortMapping } from '../network/port-format.js';
 import { TpodError, NoSuchContainerError, isErrno } from '../errors.js';
 import { FileLock, withLock } from './lock.js';
 import { ensurePrivateDir } from './paths.js';
-import { ID_RE, RecordDir } from './records.js';
+import { ID_RE, RecordDir, CorruptRecordError, checkNamedRecord } from './records.js';
 
 /** 'stopping' while `stop` waits for it; 'paused' is set by `pause`. See src/engine/state.ts. */
 export type ContainerState = 'created' | 'running' | 'stopping' | 'paused' | 'exited';
@@ -93,6 +93,8 @@ export interface ContainerRecord {
   logPath?: string;
   /** The image's labels with --label ones over them (ps --filter label=, inspect). */
   labels?: Record<string, string>;
+  /** The seccomp profile file the filter came from, or "unconfined" (none; inspect). */
+  seccompProfile?: string;
 
   // ---- network (src/network/): `network` above is pasta, slirp4netns, none, host,
   // container:<id> or ns:<path>.
@@ -162,9 +164,63 @@ function lockHeld(ctx: Context, id: string): boolean {
   return FileLock.held(containerLockPath(ctx, id));
 }
 
+/** What listings and lookups rely on; a record without it is corrupt (half-written, say). */
+export function checkContainerRecord(value: unknown, id: string): string | undefined {
+  const named = checkNamedRecord(value, id);
+  if (named !== undefined) return named;
+  const o = value as Record<string, unknown>;
+  for (const k of ['state', 'imageId', 'imageName', 'runtime'] as const) {
+    if (typeof o[k] !== 'string') return `it has no "${k}"`;
+  }
+  for (const k of ['command', 'layers'] as const) {
+    if (!Array.isArray(o[k])) return `it has no "${k}" list`;
+  }
+  return undefined;
+}
+
 /** <containers>/<id>/container.json and <containers>/names/<name> (see records.ts). */
 function store(ctx: Context): RecordDir<ContainerRecord> {
-  return new RecordDir<ContainerRecord>(ctx.paths.containers, 'container.json');
+  return new RecordDir<ContainerRecord>(ctx.paths.containers, 'container.json', checkContainerRecord);
+}
+
+/** A container whose record is corrupt: what is known of it. */
+export interface BrokenContainer {
+  id: string;
+  /** The names whose links point to it. */
+  names: string[];
+  path: string;
+  problem: string;
+  /** When its directory was made (its record cannot say). */
+  created: string;
+}
+
+/** What commands aimed at a broken container say: what is wrong, and the way out. */
+export class BrokenContainerError extends TpodError {
+  constructor(readonly broken: BrokenContainer) {
+    super('ESTORAGE', `container ${broken.id} is broken: its record ${broken.path} is corrupt (${broken.problem}); remove it with "tpod rm -f ${broken.id.slice(0, 12)}"`);
+    this.name = 'BrokenContainerError';
+  }
+}
+
+function brokenOf(ctx: Context, err: CorruptRecordError): BrokenContainer {
+  let created = new Date(0).toISOString();
+  try {
+    created = statSync(join(ctx.paths.containers, err.id)).mtime.toISOString();
+  } catch {
+    /* gone meanwhile */
+  }
+  return { id: err.id, names: store(ctx).namesOf(err.id), path: err.path, problem: err.problem, created };
+}
+
+/** Every container whose record is corrupt. */
+export function listBrokenContainers(ctx: Context): BrokenContainer[] {
+  return store(ctx).scan().broken.map((e) => brokenOf(ctx, e));
+}
+
+/** The complete records and the broken containers, in one pass over the store. */
+export function scanContainers(ctx: Context): { records: ContainerRecord[]; broken: BrokenContainer[] } {
+  const s = store(ctx).scan();
+  return { records: s.records, broken: s.broken.map((e) => brokenOf(ctx, e)) };
 }
 
 export function readContainer(ctx: Context, id: string): ContainerRecord | undefined {
@@ -182,12 +238,40 @@ export function listContainers(ctx: Context): ContainerRecord[] {
 
 /** By full id, name, or unique id prefix, as Podman looks containers up. */
 export function findContainer(ctx: Context, nameOrId: string): ContainerRecord {
-  const r = store(ctx).lookup(
-    nameOrId,
-    (prefix) => new TpodError('ENOCONTAINER', `more than one result for container ID "${prefix}": the ID prefix is ambiguous`),
-  );
+  let r: ContainerRecord | undefined;
+  try {
+    r = store(ctx).lookup(
+      nameOrId,
+      (prefix) => new TpodError('ENOCONTAINER', `more than one result for container ID "${prefix}": the ID prefix is ambiguous`),
+    );
+  } catch (err) {
+    if (err instanceof CorruptRecordError) throw new BrokenContainerError(brokenOf(ctx, err));
+    throw err;
+  }
   if (r) return r;
   throw new NoSuchContainerError(nameOrId);
+}
+
+/** Whether ID has a record file at all (a corrupt one included). */
+export function hasRecordFile(ctx: Context, id: string): boolean {
+  return existsSync(store(ctx).recordPath(id));
+}
+
+/** The record, undefined without one, 'corrupt' when it cannot be read (for repairs). */
+export function readContainerOrCorrupt(ctx: Context, id: string): ContainerRecord | undefined | 'corrupt' {
+  return store(ctx).readOrCorrupt(id);
+}
+
+/**
+ * Removes a broken container's record, names and directory (its processes, mounts and
+ * network are the orphan repair's: src/engine/orphans.ts).
+ */
+export async function removeBrokenContainer(ctx: Context, id: string, remove: TreeRemover = namespaceRemover(ctx)): Promise<void> {
+  await withLock(containersLockPath(ctx), async () => {
+    const records = store(ctx);
+    for (const n of records.namesOf(id)) records.unlinkName(n, id);
+    await remove(containerDirs(ctx, id));
+  });
 }
 
 // ---- names ---------------------------------------------------------------------

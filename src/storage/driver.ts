@@ -7,7 +7,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import { release } from 'node:os';
 import type { Context } from '../engine/context.js';
 import { UsageError } from '../errors.js';
-import { readJson, writeJsonAtomic } from './atomic.js';
+import { readCacheJson, writeJsonAtomic } from './atomic.js';
 import { ensurePrivateDir } from './paths.js';
 import { runInNamespace, type NsStep } from '../rootless/join.js';
 
@@ -128,7 +128,7 @@ export async function chooseDriver(ctx: Context): Promise<{ driver: DriverName; 
     if (!isDriverName(name)) throw new UsageError(`unknown storage driver "${asked}": use one of ${DRIVERS.join(', ')}`);
     return { driver: name, reason: 'chosen with --storage-driver' };
   }
-  const cached = readJson<DriverRecord>(recordPath(ctx));
+  const cached = readCacheJson<DriverRecord>(recordPath(ctx), ctx.uid);
   if (cached && isDriverName(cached.driver)) return cached;
   let rec: DriverRecord;
   if (kernelAllowsRootlessOverlay() && (await probeNativeOverlay(ctx))) {

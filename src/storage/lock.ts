@@ -57,6 +57,11 @@ export class FileLock {
     }
   }
 
+  /** The locked descriptor: handed to a child, it keeps the lock held while the child lives. */
+  get descriptor(): number | undefined {
+    return this.fd;
+  }
+
   release(): void {
     if (this.fd === undefined) return;
     // Closing the fd drops the lock.

@@ -5,7 +5,7 @@
 // the callers' (each store has its own lock file); this module only reads and writes.
 import { readdirSync, readlinkSync, symlinkSync, unlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isErrno } from '../errors.js';
+import { TpodError, isErrno } from '../errors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 
 export const ID_RE = /^[0-9a-f]{64}$/;
@@ -25,12 +25,48 @@ function randomHex(bytes: number): string {
   return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
 }
 
+/**
+ * A record that cannot be read as one: truncated by a full disk or a crash, or missing
+ * what every record has. Listings skip it (and say so where asked); commands aimed at it
+ * get this error.
+ */
+export class CorruptRecordError extends TpodError {
+  constructor(
+    readonly id: string,
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super('ESTORAGE', `record ${path} is corrupt: ${problem}`);
+    this.name = 'CorruptRecordError';
+  }
+}
+
+/** Why a parsed record is not a record of this store (undefined: it is one). */
+export type RecordCheck = (value: unknown, id: string) => string | undefined;
+
+/** What every record has: an object with its own id, a name and a creation time. */
+export function checkNamedRecord(value: unknown, id: string): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'it is not a JSON object';
+  const o = value as Record<string, unknown>;
+  if (o.id !== id) return `its id is ${JSON.stringify(o.id)}, not ${id}`;
+  if (typeof o.name !== 'string' || o.name === '') return 'it has no name';
+  if (typeof o.created !== 'string') return 'it has no creation time';
+  return undefined;
+}
+
+export interface RecordScan<R> {
+  /** Every complete record, oldest first. */
+  records: R[];
+  broken: CorruptRecordError[];
+}
+
 export class RecordDir<R extends NamedRecord> {
   constructor(
     /** Holds <id>/ and names/. */
     readonly dir: string,
     /** The record's file name inside <id>/. */
     readonly file: string,
+    private readonly check: RecordCheck = checkNamedRecord,
   ) {}
 
   get namesDir(): string {
@@ -45,9 +81,31 @@ export class RecordDir<R extends NamedRecord> {
     return join(this.dir, id, this.file);
   }
 
+  /** The record, undefined when there is none; a corrupt one throws CorruptRecordError. */
   read(id: string): R | undefined {
     if (!ID_RE.test(id)) return undefined;
-    return readJson<R>(this.recordPath(id));
+    const path = this.recordPath(id);
+    let value: unknown;
+    try {
+      value = readJson<unknown>(path);
+    } catch (err) {
+      if (err instanceof TpodError && err.code === 'ESTORAGE') throw new CorruptRecordError(id, path, (err.cause as Error | undefined)?.message ?? err.message);
+      throw err;
+    }
+    if (value === undefined) return undefined;
+    const problem = this.check(value, id);
+    if (problem !== undefined) throw new CorruptRecordError(id, path, problem);
+    return value as R;
+  }
+
+  /** Like read, but a corrupt record reads as 'corrupt' instead of throwing. */
+  readOrCorrupt(id: string): R | undefined | 'corrupt' {
+    try {
+      return this.read(id);
+    } catch (err) {
+      if (err instanceof CorruptRecordError) return 'corrupt';
+      throw err;
+    }
   }
 
   write(rec: R): void {
@@ -73,19 +131,34 @@ export class RecordDir<R extends NamedRecord> {
     }
   }
 
-  /** The id of the complete record that has NAME, if any. */
+  /**
+   * The id of the complete record that has NAME, if any. A corrupt record keeps the name
+   * its link gives it (nothing can say otherwise), until it is removed.
+   */
   nameOwner(name: string): string | undefined {
     const target = this.nameTarget(name);
-    return target !== undefined && this.read(target)?.name === name ? target : undefined;
+    if (target === undefined) return undefined;
+    const r = this.readOrCorrupt(target);
+    return r === 'corrupt' || r?.name === name ? target : undefined;
   }
 
   /** Like nameOwner, but removes a stale link. Caller holds the lock. */
   ownerOrDropStale(name: string): string | undefined {
-    const target = this.nameTarget(name);
-    if (target === undefined) return undefined;
-    if (this.read(target)?.name === name) return target;
-    unlinkSync(join(this.namesDir, name));
+    const owner = this.nameOwner(name);
+    if (owner !== undefined) return owner;
+    if (this.nameTarget(name) !== undefined) unlinkSync(join(this.namesDir, name));
     return undefined;
+  }
+
+  /** The names whose links point to ID (for a corrupt record, whose own name is unknown). */
+  namesOf(id: string): string[] {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.namesDir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => this.nameTarget(n) === id);
   }
 
   /** Links NAME to ID; throws EEXIST when the name is taken. Caller holds the lock. */
@@ -114,15 +187,27 @@ export class RecordDir<R extends NamedRecord> {
     }
   }
 
-  /** Every complete record, oldest first. */
+  /** Every complete record, oldest first; corrupt ones are skipped (see scan). */
   list(): R[] {
-    const out: R[] = [];
+    return this.scan().records;
+  }
+
+  /** Every complete record, oldest first, and the corrupt ones apart. */
+  scan(): RecordScan<R> {
+    const records: R[] = [];
+    const broken: CorruptRecordError[] = [];
     for (const id of this.ids()) {
-      const r = this.read(id);
-      if (r) out.push(r);
+      try {
+        const r = this.read(id);
+        if (r) records.push(r);
+      } catch (err) {
+        if (!(err instanceof CorruptRecordError)) throw err;
+        broken.push(err);
+      }
     }
     // ISO times sort as strings; localeCompare would load ICU's collator (~20 ms, on ps's path).
-    return out.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+    records.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+    return { records, broken };
   }
 
   /**

@@ -253,7 +253,8 @@ export function useEnv(label?: string): { readonly env: TpodEnv } {
 /** The env's pause process, if it is alive, named tpod-pause and ours. */
 export function pausePid(env: TpodEnv): number | undefined {
   try {
-    const pid = Number(readFileSync(join(env.runtimeDir, 'tpod', 'pause.pid'), 'utf8').trim());
+    // "PID STARTTIME BOOTID" (the pid alone from older builds).
+    const pid = Number(readFileSync(join(env.runtimeDir, 'tpod', 'pause.pid'), 'utf8').trim().split(/\s+/)[0]);
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'tpod-pause') return undefined;
     if (statSync(`/proc/${pid}`).uid !== uid) return undefined;
@@ -339,7 +340,7 @@ export function findPauses(env: TpodEnv): number[] {
 }
 
 /** Mount points under `prefix` in the pause process's mount namespace, deepest first. */
-function mountsUnder(pause: number, prefix: string): string[] {
+export function mountsUnder(pause: number, prefix: string): string[] {
   try {
     return readFileSync(`/proc/${pause}/mountinfo`, 'utf8')
       .split('\n')

@@ -1,10 +1,10 @@
 // The user namespace tpod keeps for the user: created once, joined by later commands,
 // recreated when gone, with clear fallbacks when the host lacks something.
 import { it, expect, afterAll } from 'vitest';
-import { readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, rmSync, statSync, mkdirSync, chmodSync, symlinkSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { describeE2E, useEnv, tpod, tpodOk, pausePid, makeEnv, cleanup } from './harness.js';
+import { describeE2E, useEnv, tpod, tpodOk, pausePid, makeEnv, cleanup, busyboxTarball } from './harness.js';
 
 function subuidRanges(): string[] {
   const me = userInfo();
@@ -90,7 +90,7 @@ describeE2E('rootless fallbacks', () => {
     const fallback = `/tmp/tpod-run-${process.getuid!()}`;
     // Start from a fallback dir that does not exist, as on a fresh boot.
     try {
-      const pid = Number(readFileSync(`${fallback}/tpod/pause.pid`, 'utf8'));
+      const pid = Number(readFileSync(`${fallback}/tpod/pause.pid`, 'utf8').split(/\s+/)[0]);
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tpod-pause') process.kill(pid, 'SIGKILL');
     } catch {
       /* none there */
@@ -109,7 +109,7 @@ describeE2E('rootless fallbacks', () => {
     expect(r3.stderr, 'the fallback is said once').not.toMatch(/XDG_RUNTIME_DIR/);
     // Stop the pause process info may have made there.
     try {
-      const pid = Number(readFileSync(`/tmp/tpod-run-${process.getuid!()}/tpod/pause.pid`, 'utf8'));
+      const pid = Number(readFileSync(`/tmp/tpod-run-${process.getuid!()}/tpod/pause.pid`, 'utf8').split(/\s+/)[0]);
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tpod-pause') process.kill(pid, 'SIGKILL');
     } catch {
       /* none made */
@@ -117,10 +117,91 @@ describeE2E('rootless fallbacks', () => {
     env.vars.XDG_RUNTIME_DIR = env.runtimeDir;
     // The explicit runroot's pause process is cleaned up by cleanup() through --runroot? No: kill it here.
     try {
-      const pid = Number(readFileSync(join(runroot, 'pause.pid'), 'utf8'));
+      const pid = Number(readFileSync(join(runroot, 'pause.pid'), 'utf8').split(/\s+/)[0]);
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tpod-pause') process.kill(pid, 'SIGKILL');
     } catch {
       /* none */
     }
+  });
+
+  it('guards against a planted fallback directory: writable by others, or a symlink, it is refused with the fixes', async () => {
+    const env = makeEnv('planted');
+    extra.push(env);
+    // A private TMPDIR (honoured as by Podman) keeps this test off the shared /tmp.
+    const tmp = join(env.base, 'tmp');
+    mkdirSync(tmp, { mode: 0o1777 });
+    chmodSync(tmp, 0o1777);
+    const fallback = join(tmp, `tpod-run-${process.getuid!()}`);
+    delete env.vars.XDG_RUNTIME_DIR;
+    const extraEnv = { TMPDIR: tmp };
+    mkdirSync(fallback);
+    chmodSync(fallback, 0o777);
+    const r = await tpod(['ps', '-a'], { env, extraEnv });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/XDG_RUNTIME_DIR is not set, and the fallback .*tpod-run-\d+ is writable by others \(mode 0777\): refusing/);
+    expect(r.stderr).toMatch(/export XDG_RUNTIME_DIR=\/run\/user\/\d+/);
+    expect(r.stderr).toMatch(/loginctl enable-linger/);
+    expect(readdirSync(fallback)).toEqual([]); // nothing was put into it
+    rmSync(fallback, { recursive: true });
+    const elsewhere = join(env.base, 'elsewhere');
+    mkdirSync(elsewhere, { mode: 0o700 });
+    symlinkSync(elsewhere, fallback);
+    const viaLink = await tpod(['ps', '-a'], { env, extraEnv });
+    expect(viaLink.code).toBe(125);
+    expect(viaLink.stderr).toMatch(/is a symbolic link: refusing/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    rmSync(fallback);
+    // Not there at all: created private, and used.
+    const ok = await tpod(['ps', '-a'], { env, extraEnv });
+    expect(ok.code).toBe(0);
+    expect(statSync(fallback).mode & 0o7777).toBe(0o700);
+    env.vars.XDG_RUNTIME_DIR = env.runtimeDir;
+  });
+
+  it('guards against a planted runtime.json: a cached runtime path others could have written is never executed', async () => {
+    const env = makeEnv('runtime-cache');
+    extra.push(env);
+    await tpodOk(['import', busyboxTarball(), 'localhost/bb'], { env, timeout: 120_000 });
+    await tpodOk(['run', '--rm', '--network', 'none', 'localhost/bb', 'true'], { env });
+    const file = join(env.runtimeDir, 'tpod', 'runtime.json');
+    const marker = join(env.base, 'evil-ran');
+    const evil = join(env.base, 'evil-runtime');
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { runtime: { path: string } }>;
+    const real = Object.values(cache)[0]!.runtime.path;
+    writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\nexec ${real} "$@"\n`, { mode: 0o755 });
+    for (const v of Object.values(cache)) v.runtime.path = evil;
+    writeFileSync(file, JSON.stringify(cache));
+    chmodSync(file, 0o666);
+    const r = await tpod(['run', '--rm', '--network', 'none', 'localhost/bb', 'echo', 'ran'], { env });
+    expect(r.stdout).toBe('ran\n');
+    expect(existsSync(marker)).toBe(false);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('guards against a container process that calls itself tpod-pause and takes over the pause pid', async () => {
+    const env = makeEnv('impostor');
+    extra.push(env);
+    await tpodOk(['import', busyboxTarball(), 'localhost/bb'], { env, timeout: 120_000 });
+    // A container whose init renames itself tpod-pause (it runs as the user, so it may).
+    const id = (await tpodOk(['run', '-d', '--network', 'none', 'localhost/bb', 'sh', '-c', 'printf tpod-pause > /proc/self/comm; while :; do sleep 1; done'], { env })).stdout.trim();
+    const impostor = Number((await tpodOk(['inspect', '--format', '{{.State.Pid}}', id], { env })).stdout.trim());
+    for (let i = 0; i < 100 && readFileSync(`/proc/${impostor}/comm`, 'utf8').trim() !== 'tpod-pause'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(`/proc/${impostor}/comm`, 'utf8').trim()).toBe('tpod-pause');
+    const file = join(env.runtimeDir, 'tpod', 'pause.pid');
+    const [realPid, start, boot] = readFileSync(file, 'utf8').trim().split(/\s+/);
+    expect(start).toMatch(/^\d+$/);
+    expect(boot).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    // The pause process dies and its pid goes to the impostor (what pid reuse would do).
+    process.kill(Number(realPid), 'SIGKILL');
+    for (let i = 0; i < 100 && existsSync(`/proc/${realPid}/stat`) && !/\) Z /.test(readFileSync(`/proc/${realPid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(file, `${impostor} ${start} ${boot}\n`);
+    const r = await tpodOk(['unshare', 'cat', '/proc/self/mountinfo'], { env });
+    const now = Number(readFileSync(file, 'utf8').trim().split(/\s+/)[0]);
+    expect(now).not.toBe(impostor);
+    expect(readFileSync(`/proc/${now}/comm`, 'utf8').trim()).toBe('tpod-pause');
+    // Not the container's mount namespace: its rootfs is not what unshare saw as /.
+    expect(readlinkSync(`/proc/${now}/ns/mnt`)).not.toBe(readlinkSync(`/proc/${impostor}/ns/mnt`));
+    expect(r.stdout).not.toMatch(new RegExp(`${id}/merged / `));
+    process.kill(impostor, 'SIGKILL');
   });
 });

@@ -53,7 +53,14 @@ export class LogsCommand extends TpodCommand {
         failed = err;
       }
     }
-    const sink = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
+    // Backpressure: a reader slower than the log holds the reading back instead of
+    // piling the log up in memory.
+    const drained = (s: NodeJS.WriteStream): Promise<void> => (s.writableNeedDrain ? new Promise((r) => s.once('drain', () => r())) : Promise.resolve());
+    const sink = {
+      stdout: (t: string) => process.stdout.write(t),
+      stderr: (t: string) => process.stderr.write(t),
+      drained: async () => void (await Promise.all([drained(process.stdout), drained(process.stderr)])),
+    };
     await Promise.all(recs.map((r) => containerLogs(this.ctx, r, o, sink)));
     if (failed) throw failed;
     return 0;

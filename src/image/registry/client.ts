@@ -1,7 +1,9 @@
 // A client for one registry host speaking the OCI distribution API: ping (which picks
 // https, or http for an insecure registry, and learns the auth challenge), manifests,
 // blobs. It adds credentials (Basic, or Bearer tokens fetched per repository scope and
-// cached), follows redirects (dropping credentials when the host changes), and retries
+// cached), follows redirects (credentials, tokens and the --cert-dir client certificate
+// go only to the registry's own origin: never to another host, never over a downgrade to
+// plain http, and a challenge only counts when the registry itself sent it), and retries
 // what is worth retrying: 429 and 502/503/504 with backoff (Retry-After honoured),
 // refused and reset connections a couple of times.
 import { createHash } from 'node:crypto';
@@ -105,7 +107,10 @@ export class RegistryClient {
   private tlsFor(host: string): Promise<TlsSettings> {
     let t = this.tlsCache.get(host);
     if (!t) {
-      t = tlsSettingsFor(host, !this.opts.insecure, this.opts.tlsEnv);
+      // --cert-dir's client certificate is the registry's; other hosts (a redirect's blob
+      // store, a token service) get only what certs.d holds for them.
+      const { certDir, ...others } = this.opts.tlsEnv;
+      t = tlsSettingsFor(host, !this.opts.insecure, host === this.apiHost() || certDir === undefined ? this.opts.tlsEnv : others);
       this.tlsCache.set(host, t);
     }
     return t;
@@ -170,6 +175,11 @@ export class RegistryClient {
     return this.base?.protocol;
   }
 
+  /** Whether URL is the registry's own origin (scheme, host and port as ping chose them). */
+  private isOwn(url: URL): boolean {
+    return this.base !== undefined && url.protocol === this.base.protocol && url.host === this.base.host;
+  }
+
   /** Whether the registry asked for credentials at all. */
   get wantsAuth(): boolean {
     return this.challenge !== undefined;
@@ -225,20 +235,24 @@ export class RegistryClient {
     for (;;) {
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
       if (o.accept) headers.accept = o.accept.join(', ');
-      const auth = await this.authorization(o.repo, this.challenge, freshToken, o.actions);
-      if (auth) headers.authorization = auth;
       let url = o.url ?? new URL(`/v2/${path}`, this.base);
+      // An upload location may name another host: it gets no credentials either.
+      const auth = this.isOwn(url) ? await this.authorization(o.repo, this.challenge, freshToken, o.actions) : undefined;
+      if (auth) headers.authorization = auth;
       let res = await this.send(url, method, headers, o.what, o.body);
-      // Redirects (blob storage): credentials go only to the registry's own host.
+      // Redirects (blob storage): credentials go only to the registry's own origin; once
+      // dropped (another host, https -> http) they stay dropped for the later hops.
       for (let hops = 0; (method === 'GET' || method === 'HEAD') && res.status >= 301 && res.status <= 308 && res.status !== 304 && res.headers.location; hops++) {
         if (hops >= 5) throw new TpodError('EREGISTRY', `${o.what}: too many redirects`);
         discard(res);
         const next = new URL(res.headers.location, url);
-        if (next.host !== url.host) delete headers.authorization;
+        if (!this.isOwn(next)) delete headers.authorization;
         url = next;
         res = await this.send(url, method, headers, o.what);
       }
-      if (res.status === 401 && !freshToken) {
+      // A challenge from anyone but the registry (a host a redirect named) is not
+      // learned: its token realm would otherwise receive the registry's credentials.
+      if (res.status === 401 && !freshToken && this.isOwn(url)) {
         // A new challenge (another scope, an expired token): learn it and try once more.
         const ch = preferred(parseChallenges(res.headers['www-authenticate']));
         discard(res);

@@ -155,11 +155,14 @@ describe('.container -> .service', () => {
   });
 
   it('warns about security options tpod does not apply', () => {
-    const r = gen({ 'web.container': web('SecurityLabelType=spc_t\nSecurityLabelDisable=yes\nMask=/proc/x') });
+    const r = gen({ 'web.container': web('SecurityLabelType=spc_t\nSecurityLabelDisable=yes\nMask=/proc/x\nSeccompProfile=/p.json\nUnmask=ALL') });
     const args = argsOf(unitOf(r, 'web.service'), 'ExecStart');
     expect(args).toContain('--security-opt=label=disable');
-    expect(args.join(' ')).not.toMatch(/spc_t|mask=/);
-    expect(r.warnings.map((w) => w.split(': ')[0])).toEqual(['/q/web.container:6', '/q/web.container:8']);
+    expect(args).toContain('--security-opt=mask=/proc/x');
+    expect(args).toContain('--security-opt=seccomp=/p.json');
+    expect(args).toContain('--security-opt=unmask=ALL');
+    expect(args.join(' ')).not.toMatch(/spc_t/);
+    expect(r.warnings.map((w) => w.split(': ')[0])).toEqual(['/q/web.container:6']);
   });
 
   it('refuses Group= without User=, and the older RemapUsers= family mixed with UserNS=', () => {

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { userMappings, isPauseProcess, findIdMapTools } from '../../../src/rootless/pause.js';
+import { userMappings, isPauseProcess, findIdMapTools, parsePauseFile } from '../../../src/rootless/pause.js';
 
 function hostFiles(subuid: string, subgid: string) {
   const dir = mkdtempSync(join(tmpdir(), 'subid-'));
@@ -41,6 +41,33 @@ describe('isPauseProcess', () => {
     expect(isPauseProcess(42, process.getuid!(), proc)).toBe(true);
     expect(isPauseProcess(42, process.getuid!() + 1, proc)).toBe(false);
     expect(isPauseProcess(43, process.getuid!(), proc)).toBe(false);
+  });
+});
+
+describe('pause identity (pid, start time, boot id)', () => {
+  const stat = (comm: string, start: string) => `42 (${comm}) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 ${start} 2400000 100 18446744073709551615\n`;
+  function fakeProc(comm: string, start: string, boot = 'boot-a') {
+    const proc = mkdtempSync(join(tmpdir(), 'proc-'));
+    mkdirSync(join(proc, '42'));
+    mkdirSync(join(proc, 'sys/kernel/random'), { recursive: true });
+    writeFileSync(join(proc, '42', 'stat'), stat(comm, start));
+    writeFileSync(join(proc, 'sys/kernel/random/boot_id'), `${boot}\n`);
+    return proc;
+  }
+  it('reads "PID STARTTIME BOOTID", and the pid alone of older files', () => {
+    expect(parsePauseFile('42 12345 boot-a\n')).toEqual({ pid: 42, startTime: '12345', bootId: 'boot-a' });
+    expect(parsePauseFile('42\n')).toEqual({ pid: 42 });
+    expect(parsePauseFile('x 1 2')).toBeUndefined();
+    expect(parsePauseFile('42 1')).toBeUndefined();
+  });
+  it('guards against a container process that calls itself tpod-pause and got the pause pid', () => {
+    const uid = process.getuid!();
+    const proc = fakeProc('tpod-pause', '999');
+    // Same pid, same name, same user: only the start time tells the impostor apart.
+    expect(isPauseProcess({ pid: 42, startTime: '12345', bootId: 'boot-a' }, uid, proc)).toBe(false);
+    expect(isPauseProcess({ pid: 42, startTime: '999', bootId: 'boot-a' }, uid, proc)).toBe(true);
+    // The same numbers in another boot are another process.
+    expect(isPauseProcess({ pid: 42, startTime: '999', bootId: 'boot-b' }, uid, proc)).toBe(false);
   });
 });
 

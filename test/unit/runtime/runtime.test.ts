@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync, chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
@@ -153,6 +153,31 @@ describe('selectRuntime', async () => {
       writeFileSync(join(roots.sys, 'fs/cgroup/unified/cgroup.controllers'), '');
       expect(selectRuntime(ctx, roots, find).runtime.name).toBe('crun');
       expect(lines).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('guards against a planted runtime.json: a cache others could write is not trusted, its runtime never run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tpod-sel-'));
+    try {
+      const roots = { proc: join(dir, 'proc'), sys: join(dir, 'sys') };
+      mkdirSync(join(roots.proc, 'self'), { recursive: true });
+      mkdirSync(join(roots.sys, 'fs/cgroup/unified'), { recursive: true });
+      writeFileSync(join(roots.proc, 'self/mountinfo'), [...V1_LINES, UNIFIED].join('\n'));
+      writeFileSync(join(roots.sys, 'fs/cgroup/unified/cgroup.controllers'), '');
+      const ctx = { ...createContext({ root: join(dir, 'root'), runroot: join(dir, 'run') }), log: new Logger('error', () => undefined) };
+      const find = (n: string): string | undefined => (n === 'crun' ? process.execPath : undefined);
+      // The cache as tpod writes it, for the key this host gives, pointing at an evil runtime.
+      expect(selectRuntime(ctx, roots, find).runtime.path).toBe(process.execPath);
+      const file = join(dir, 'run', 'runtime.json');
+      const cache = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { runtime: { path: string } }>;
+      for (const v of Object.values(cache)) v.runtime.path = '/bin/sh';
+      writeFileSync(file, JSON.stringify(cache));
+      chmodSync(file, 0o666);
+      expect(selectRuntime(ctx, roots, find).runtime.path).toBe(process.execPath);
+      // Rebuilt, by tpod, private again.
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, 'utf8')).not.toContain('/bin/sh');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -203,3 +203,38 @@ describe('namespaces and the rest of linux', () => {
     expect(processArgs(image, parseRunOptions({ image: 'x', command: ['a'] }, host))).toEqual(['a']);
   });
 });
+
+describe('seccomp and --privileged', () => {
+  const profile = {
+    defaultAction: 'SCMP_ACT_ERRNO',
+    syscalls: [
+      { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['bpf'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYS_ADMIN'] } },
+    ],
+  };
+  const seccomp = { profile, path: '/usr/share/containers/seccomp.json', host: { arch: 'x64', kernel: '6.1.0' } };
+  it('puts the converted profile into linux.seccomp, decided on the bounding set', () => {
+    const s = spec({}, { seccomp });
+    expect(s.linux.seccomp?.syscalls).toEqual([{ names: ['read'], action: 'SCMP_ACT_ALLOW' }]);
+    expect(spec({ capAdd: ['SYS_ADMIN'] }, { seccomp }).linux.seccomp?.syscalls.map((c) => c.names[0])).toEqual(['read', 'bpf']);
+    expect(spec().linux.seccomp).toBeUndefined();
+  });
+  it('annotates a profile that is not the default, as Podman does', () => {
+    expect(spec({ securityOpt: ['seccomp=unconfined'] }).annotations['io.podman.annotations.seccomp']).toBe('unconfined');
+    expect(spec({}, { seccomp }).annotations['io.podman.annotations.seccomp']).toBeUndefined();
+  });
+  it('--privileged: every capability, nothing masked or read-only, /sys writable', () => {
+    const s = spec({ privileged: true }, { thermalThrottle: ['/sys/devices/system/cpu/cpu0/thermal_throttle'] });
+    expect(s.process.capabilities.bounding).toContain('CAP_SYS_ADMIN');
+    expect(s.process.capabilities.bounding).toHaveLength(41);
+    expect(s.linux.maskedPaths).toEqual([]);
+    expect(s.linux.readonlyPaths).toEqual([]);
+    expect(dest(s, '/sys')?.options).toContain('rw');
+    expect(s.annotations['io.podman.annotations.privileged']).toBe('TRUE');
+  });
+  it("masks Podman's full list and the thermal_throttle dirs without it", () => {
+    const s = spec({}, { thermalThrottle: ['/sys/devices/system/cpu/cpu0/thermal_throttle'] });
+    expect(s.linux.maskedPaths).toEqual(expect.arrayContaining(['/proc/interrupts', '/sys/devices/virtual/powercap', '/sys/devices/system/cpu/cpu0/thermal_throttle']));
+    expect(dest(s, '/sys')?.options).toContain('ro');
+  });
+});

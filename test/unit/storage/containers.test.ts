@@ -15,6 +15,9 @@ import {
   containerDirs,
   containerLockPath,
   lockContainer,
+  listBrokenContainers,
+  removeBrokenContainer,
+  containerNameOwner,
   type ContainerRecord,
   type NewContainer,
   type TreeRemover,
@@ -148,10 +151,21 @@ describe('repair after kill -9', () => {
     expect(existsSync(leftover)).toBe(false);
   });
 
-  it('reports a corrupt record by file name', async () => {
+  it('reports a corrupt record by file name, and lists the others without it', async () => {
     const rec = await createContainer(ctx, 'c', (c) => record(c), remover);
+    const other = await createContainer(ctx, 'd', (c) => record(c), remover);
     writeFileSync(join(containerDirs(ctx, rec.id).dir, 'container.json'), '{"id": ');
-    expect(() => findContainer(ctx, 'c')).toThrow(/corrupt record .*container\.json/);
+    expect(() => findContainer(ctx, 'c')).toThrow(/container .* is broken: its record .*container\.json is corrupt \(.*\); remove it with "tpod rm -f/);
+    expect(listContainers(ctx).map((r) => r.id)).toContain(other.id);
+    expect(listContainers(ctx).map((r) => r.id)).not.toContain(rec.id);
+    const broken = listBrokenContainers(ctx);
+    expect(broken.map((b) => [b.id, b.names])).toEqual([[rec.id, ['c']]]);
+    // Its name stays taken (repairs do not drop it) until it is removed.
+    await repairContainers(ctx, remover);
+    expect(containerNameOwner(ctx, 'c')).toBe(rec.id);
+    await removeBrokenContainer(ctx, rec.id, remover);
+    expect(listBrokenContainers(ctx)).toEqual([]);
+    expect(containerNameOwner(ctx, 'c')).toBeUndefined();
   });
 });
 
