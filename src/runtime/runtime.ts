@@ -10,6 +10,7 @@ import type { Context } from '../engine/context.js';
 import { TpodError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_ENGINE } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../storage/atomic.js';
 import { ensurePrivateDir } from '../storage/paths.js';
+import { engineConfig } from '../util/containers-conf.js';
 
 export type RuntimeKind = 'crun' | 'runc';
 
@@ -143,10 +144,15 @@ export interface Choice {
  * this host's cgroups would make fail is replaced by runc with a notice, or, when asked
  * for explicitly or when runc is missing, refused with what to do.
  */
-export function chooseRuntime(asked: string | undefined, layout: CgroupLayout, find: Finder): Choice {
+export function chooseRuntime(asked: string | undefined, layout: CgroupLayout, find: Finder, runtimes: Record<string, string[]> = {}): Choice {
   if (asked !== undefined && asked !== '') {
     let path: string | undefined;
-    if (asked.includes('/')) {
+    const listed = Object.prototype.hasOwnProperty.call(runtimes, asked) ? runtimes[asked]! : undefined;
+    if (listed !== undefined) {
+      // containers.conf [engine.runtimes] names the paths a runtime may have.
+      path = listed.find(isExecutableFile);
+      if (!path) throw new TpodError('ERUNTIME', `OCI runtime "${asked}" not found: none of its paths in containers.conf ([engine.runtimes]) is executable: ${listed.join(', ')}`);
+    } else if (asked.includes('/')) {
       if (!isExecutableFile(asked)) throw new TpodError('ERUNTIME', `OCI runtime ${asked} not found or not executable: give the path of crun or runc`);
       path = asked;
     } else {
@@ -172,30 +178,9 @@ export function chooseRuntime(asked: string | undefined, layout: CgroupLayout, f
   throw new TpodError('ERUNTIME', 'no OCI runtime found: install crun or runc (apt install crun / dnf install crun), or give one with --runtime PATH');
 }
 
-/** `runtime = "..."` from the [engine] table of containers.conf, the config Podman reads. */
-export function runtimeFromContainersConf(text: string): string | undefined {
-  let inEngine = false;
-  let found: string | undefined;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('[')) {
-      inEngine = /^\[\s*engine\s*\]/.test(line);
-      continue;
-    }
-    const m = inEngine ? /^runtime\s*=\s*"([^"]*)"/.exec(line) : null;
-    if (m) found = m[1];
-  }
-  return found === '' ? undefined : found;
-}
-
+/** The runtime asked for: --runtime, else containers.conf's [engine] runtime. */
 function configuredRuntime(ctx: Context): string | undefined {
-  const asked = ctx.globals.runtime;
-  if (asked) return asked;
-  let found: string | undefined;
-  for (const f of ['/etc/containers/containers.conf', join(ctx.paths.configHome, 'containers.conf')]) {
-    found = runtimeFromContainersConf(readOr(f, '')) ?? found;
-  }
-  return found;
+  return ctx.globals.runtime || engineConfig(ctx).runtime;
 }
 
 interface CachedChoice {
@@ -211,7 +196,8 @@ interface CachedChoice {
 export function selectRuntime(ctx: Context, roots: HostRoots = HOST_ROOTS, find: Finder = pathFinder()): { runtime: RuntimeInfo; layout: CgroupLayout } {
   const layout = detectCgroupLayout(roots);
   const asked = configuredRuntime(ctx);
-  const key = JSON.stringify([asked ?? '', layout]);
+  const { runtimes } = engineConfig(ctx);
+  const key = JSON.stringify([asked ?? '', layout, asked ? runtimes[asked] ?? null : null]);
   const file = join(ctx.paths.runroot, 'runtime.json');
   let cache: Record<string, CachedChoice> = {};
   try {
@@ -221,7 +207,7 @@ export function selectRuntime(ctx: Context, roots: HostRoots = HOST_ROOTS, find:
   }
   const hit = cache[key];
   if (hit && isExecutableFile(hit.runtime.path)) return { runtime: hit.runtime, layout };
-  const choice = chooseRuntime(asked, layout, find);
+  const choice = chooseRuntime(asked, layout, find, runtimes);
   if (choice.notice) ctx.log.warn(choice.notice);
   try {
     ensurePrivateDir(ctx.paths.runroot, ctx.uid);
@@ -251,7 +237,7 @@ export async function describeRuntime(
   const layout = detectCgroupLayout(roots);
   let choice: Choice;
   try {
-    choice = chooseRuntime(configuredRuntime(ctx), layout, pathFinder());
+    choice = chooseRuntime(configuredRuntime(ctx), layout, pathFinder(), engineConfig(ctx).runtimes);
   } catch (err) {
     return { name: '', path: '', version: '', notice: (err as Error).message };
   }

@@ -9,7 +9,6 @@ import {
   runtimeRunCommand,
   runtimeErrorFromLog,
   mapRuntimeError,
-  runtimeFromContainersConf,
   type CgroupLayout,
   type HostRoots,
 } from '../../../src/runtime/runtime.js';
@@ -124,9 +123,18 @@ describe('runtime command lines and errors', () => {
     expect(pd.message).toBe('crun: open executable: Permission denied: OCI permission denied');
     expect(mapRuntimeError(crun, 'something else broke').exitCode).toBe(125);
   });
-  it('reads the runtime from containers.conf [engine]', () => {
-    expect(runtimeFromContainersConf('[containers]\nruntime = "x"\n[engine]\n# runtime = "crun"\nruntime = "runc"\n')).toBe('runc');
-    expect(runtimeFromContainersConf('[engine]\n#runtime = "crun"\n')).toBeUndefined();
+  it('takes a runtime named in containers.conf [engine.runtimes] from the paths listed there', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'tpod-rt-'));
+    try {
+      const crun = join(bin, 'crun');
+      writeFileSync(crun, '#!/bin/sh\n', { mode: 0o755 });
+      const v1: CgroupLayout = { mode: 'v1' };
+      const c = chooseRuntime('my_runtime', v1, () => undefined, { my_runtime: [join(bin, 'missing'), crun] });
+      expect(c.runtime).toEqual({ name: 'my_runtime', path: crun, kind: 'crun' });
+      expect(() => chooseRuntime('other', v1, () => undefined, { other: [join(bin, 'missing')] })).toThrow(/none of its paths/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
 
