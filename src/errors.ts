@@ -35,12 +35,15 @@ export type ErrorCode =
 export class TpodError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;
+  /** Printed as it is, without "Error: " (the few messages Podman prints that way). */
+  readonly bare: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; exitCode?: number; bare?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TpodError';
     this.code = code;
     this.exitCode = options.exitCode ?? EXIT_ENGINE;
+    this.bare = options.bare ?? false;
   }
 }
 

@@ -189,7 +189,7 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
     user = resolveUser(opts.user ?? (config?.User || undefined), { passwd: passwdText, group: groupText });
   }
 
-  if (hasResources(opts.resources)) ctx.log.warn(resourcesWarning(layout));
+  if (hasResources(opts.resources)) ctx.log.report(resourcesWarning(layout));
   const nofile = readNofile(readOr('/proc/self/limits', ''));
   const capLastCap = opts.capAdd.includes('ALL') ? Number(readOr('/proc/sys/kernel/cap_last_cap', '40').trim()) || 40 : 40;
   const initBinary = opts.init ? findCatatonit() : undefined;

@@ -150,7 +150,7 @@ describe('selectRuntime', async () => {
       writeFileSync(join(roots.proc, 'self/mountinfo'), [...V1_LINES, UNIFIED].join('\n'));
       writeFileSync(join(roots.sys, 'fs/cgroup/unified/cgroup.controllers'), 'hugetlb\n');
       const lines: string[] = [];
-      const ctx = { ...createContext({ root: join(dir, 'root'), runroot: join(dir, 'run') }), log: new Logger('warn', (l) => lines.push(l)) };
+      const ctx = { ...createContext({ root: join(dir, 'root'), runroot: join(dir, 'run') }), log: new Logger('warn', (l) => lines.push(l), true) };
       // Any executable stands in for the runtimes.
       const find = (n: string): string | undefined => (n === 'crun' || n === 'runc' ? process.execPath : undefined);
       expect(selectRuntime(ctx, roots, find).runtime.name).toBe('runc');
