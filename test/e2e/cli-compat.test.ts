@@ -1,0 +1,80 @@
+// Podman's command-line contract, as its own system tests check it: flag errors in
+// pflag's words and exit codes, global flags anywhere, --force ignoring missing names,
+// --noout, log levels, and the Go field names of info, version and inspect templates.
+import { expect, it } from 'vitest';
+import { describeE2E, tpod, tpodOk, useEnv, busyboxImage } from './harness.js';
+
+describeE2E('cli compatibility', () => {
+  const t = useEnv('cli-compat');
+  const ok = (args: string[]) => tpodOk(args, { env: t.env });
+
+  it("refuses bad flags in pflag's words, with exit 125", async () => {
+    const cases: Array<[string[], string]> = [
+      [['kill', '-s'], "Error: flag needs an argument: 's' in -s\nSee 'tpod kill --help'\n"],
+      [['ps', '--bogus'], "Error: unknown flag: --bogus\nSee 'tpod ps --help'\n"],
+      [['--bogus', 'ps'], "Error: unknown flag: --bogus\nSee 'tpod --help'\n"],
+      [['ps', '-aZ'], "Error: unknown shorthand flag: 'Z' in -Z\nSee 'tpod ps --help'\n"],
+      [['ps', '--all=maybe'], 'Error: invalid argument "maybe" for "-a, --all" flag: strconv.ParseBool: parsing "maybe": invalid syntax\nSee \'tpod ps --help\'\n'],
+      [['run', '-h'], "Error: flag needs an argument: 'h' in -h\nSee 'tpod run --help'\n"],
+      [['ps', 'extra'], 'Error: `tpod ps` takes no arguments\n'],
+      [['rename', 'a'], 'Error: accepts 2 arg(s), received 1\n'],
+    ];
+    for (const [args, stderr] of cases) {
+      const r = await tpod(args, { env: t.env });
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 125, stderr });
+    }
+  });
+
+  it('takes a value flag\'s value even when it starts with "-", and --bool=false', async () => {
+    const img = await busyboxImage(t.env);
+    await ok(['run', '-d', '--name', 'sleeper', img, 'sleep', '300']);
+    // -0 is the value of -s, not a flag: the signal is refused by name.
+    const r = await tpod(['kill', '-s', '-0', 'sleeper'], { env: t.env });
+    expect(r.stderr).toBe('Error: invalid signal: 0\n');
+    expect(r.code).toBe(125);
+    expect((await ok(['ps', '--all=false', '--noheading', '--format', '{{.Names}}'])).stdout).toBe('sleeper\n');
+    await ok(['rm', '-f', '-t', '0', 'sleeper']);
+  });
+
+  it('accepts global flags after the command, and --noout silences results only', async () => {
+    const root = (await ok(['info', '--format', '{{.Store.GraphRoot}}'])).stdout.trim();
+    expect((await ok(['info', '--root', root, '--format', '{{.Store.GraphRoot}}'])).stdout.trim()).toBe(root);
+    expect((await ok(['--noout', 'version'])).stdout).toBe('');
+    const bad = await tpod(['--noout', 'inspect', 'nosuch'], { env: t.env });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/^Error: /);
+  });
+
+  it("fails for an unknown log level as Podman does, and logs at Podman's levels", async () => {
+    const bad = await tpod(['--log-level=telepathic', 'info'], { env: t.env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^Log Level "telepathic" is not supported, choose from: trace, debug, /);
+    const trace = await ok(['--log-level=trace', 'version']);
+    expect(trace.stderr).toMatch(/ level=trace /);
+    expect(trace.stderr).toMatch(/ level=debug /);
+  });
+
+  it('ignores missing names with --force: rm, rmi, pod rm exit 0 silently', async () => {
+    for (const args of [['rm', '--force', 'bogus'], ['rmi', '--force', 'bogus'], ['pod', 'rm', '--force', 'bogus']]) {
+      const r = await tpod(args, { env: t.env });
+      expect({ args, code: r.code, out: r.stdout + r.stderr }).toEqual({ args, code: 0, out: '' });
+    }
+    const r = await tpod(['rmi', 'bogus'], { env: t.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('Error: bogus: image not known\n');
+  });
+
+  it("names template fields as Podman's Go structs do: info, version, inspect", async () => {
+    const img = await busyboxImage(t.env);
+    const info = await ok(['info', '--format', '{{.Host.OCIRuntime.Name}} {{.Host.Distribution.Distribution}} {{.Host.CgroupsVersion}} {{.Host.LogDriver}} {{.Host.EventLogger}} {{.Store.GraphOptions}}']);
+    expect(info.stdout).toMatch(/^(crun|runc) \S+ v[12] k8s-file file map\[\]\n$/);
+    const client = (await ok(['version', '--format', '{{.Client.Version}}'])).stdout.trim();
+    // Without a server, .Server reads the client, as in Podman.
+    expect((await ok(['version', '--format', '{{.Server.Version}}-{{.Server.Built}}'])).stdout).toMatch(new RegExp(`^${client.replace(/\./g, '\\.')}-\\d+\n$`));
+    const id = (await ok(['image', 'inspect', '--format', '{{.Id}}', img])).stdout;
+    expect((await ok(['inspect', '--format', '{{.ID}}', img])).stdout).toBe(id);
+    const full = await ok(['version']);
+    expect(full.stdout).toMatch(/^Go Version: +node v\d+/m);
+    expect(full.stdout).toMatch(/^Built: +\S+/m);
+  });
+});
