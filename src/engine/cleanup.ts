@@ -115,6 +115,7 @@ export async function cleanupContainer(ctx: Context, id: string): Promise<Cleanu
       ctx.log.warn(`cleaning up container ${id.slice(0, 12)}: ${(err as Error).message}`);
     }
     const next = withLiveState(rec, ls);
+    await (await import('./events.js')).containerEvent(ctx, rec, 'died', { exitCode: code });
     if (rec.rm) {
       removeRec = next;
       return false;
@@ -130,6 +131,7 @@ export async function cleanupContainer(ctx: Context, id: string): Promise<Cleanu
     // The directory went with the clean-up's spawn; this drops the name (and any rest).
     await forgetContainer(ctx, id, removeRec.name);
     unshareHostsName(ctx, removeRec);
+    await (await import('./events.js')).containerEvent(ctx, removeRec, 'remove');
   }
   // A pod with --exit-policy stop stops once its last member has exited.
   if (first.pod && !first.isInfra && !restarted) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, first);

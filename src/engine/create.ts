@@ -16,6 +16,7 @@ import { createContainer, type ContainerRecord, type ContainerDirs } from '../st
 import { chooseDriver, type DriverName } from '../storage/driver.js';
 import { writeFileAtomic } from '../storage/atomic.js';
 import type { ImageConfigBody } from '../image/types.js';
+import { matchedName } from '../image/reference.js';
 import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.js';
 import { buildHosts } from '../network/etc-files.js';
 import { resolveNetwork, networkFiles, shareHostsName } from '../network/plan.js';
@@ -255,7 +256,8 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
       name,
       image: opts.image,
       imageId: image.id,
-      imageName: image.names[0] ?? image.id,
+      // The name the container was created with (Podman's RootfsImageName), not another of the image's.
+      imageName: matchedName(image.names, opts.image) ?? image.names[0] ?? image.id,
       command: args,
       created: now,
       state: co.forRun ? 'running' : 'created',
@@ -283,6 +285,7 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
     throw err;
   });
   if (opts.systemd?.cidFile !== undefined) writeCidFile(opts.systemd.cidFile, record.id);
+  await (await import('./events.js')).containerEvent(ctx, record, 'create');
   const out: PreparedContainer = { record, dirs: dirsOut!, runtime, driver, lowerDirs };
   if (missingCommand !== undefined) out.missingCommand = missingCommand;
   if (networkStarted) out.networkStarted = networkStarted;

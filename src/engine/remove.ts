@@ -173,6 +173,7 @@ export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Pro
   await removeContainer(ctx, rec.id, ...(o.remover ? [o.remover] : []));
   removeRunFiles(ctx, rec);
   unshareHostsName(ctx, rec);
+  await (await import('./events.js')).containerEvent(ctx, rec, 'remove');
 }
 
 /**

@@ -108,6 +108,9 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     // The namespace file must be bound before the helper's runtime joins it.
     if (p.networkStarted) await p.networkStarted;
     const command = runtimeRunCommand(p.runtime, rt, p.dirs.userdata, id);
+    const { containerEvent } = await import('./events.js');
+    await containerEvent(ctx, p.record, 'init');
+    await containerEvent(ctx, p.record, 'start');
     const r = await runInNamespace(ctx, attachedRunSteps(ctx, p, opts.rm), command, {
       // Without -i the container reads from /dev/null, as with Podman; with -t the
       // runtime needs the terminal on its stdin.
@@ -127,10 +130,13 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   // The helper's after-steps removed the namespace file unless a step failed half-way;
   // the helper's pid file goes either way.
   await releaseNetwork(ctx, p.record);
+  const { containerEvent } = await import('./events.js');
+  if (!failure) await containerEvent(ctx, p.record, 'died', { exitCode: code });
   // --rm also when the container failed to start; the helper already removed the dir.
   if (opts.rm) {
     await forgetContainer(ctx, id, name);
     unshareHostsName(ctx, p.record);
+    await containerEvent(ctx, p.record, 'remove');
   } else await updateContainer(ctx, id, { state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });
   // No monitor ran the clean-up here: a pod with --exit-policy stop is this run's to stop.
   if (p.record.pod) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, p.record);

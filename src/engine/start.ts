@@ -218,6 +218,9 @@ export async function startContainer(ctx: Context, id: string, lo: Omit<LaunchOp
     }
     const launched = await launchContainer(ctx, rec, lo);
     writeJsonAtomic(recordPath(ctx, rec.id), launched.record);
+    const { containerEvent } = await import('./events.js');
+    await containerEvent(ctx, launched.record, 'init');
+    await containerEvent(ctx, launched.record, 'start');
     return { ...launched, alreadyRunning: false };
   });
 }

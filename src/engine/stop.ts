@@ -80,6 +80,7 @@ export async function stopContainer(ctx: Context, id: string, o: StopOptions = {
     rec = (await updateContainer(ctx, rec.id, { stoppedByUser: true, state: 'stopping' })) ?? rec;
     await stopRunning(ctx, rec, o.timeout ?? rec.stopTimeout ?? 10);
     await cleanupContainer(ctx, rec.id);
+    await (await import('./events.js')).containerEvent(ctx, rec, 'stop');
     return;
   }
 }
@@ -107,6 +108,7 @@ export async function killContainer(ctx: Context, id: string, signal: number): P
   if (ls.status !== 'running' && ls.status !== 'stopping' && ls.status !== 'paused') throw stateImproper(rec, ls.status, 'kill');
   await updateContainer(ctx, rec.id, { stoppedByUser: true });
   await signalContainer(ctx, rec, signal);
+  await (await import('./events.js')).containerEvent(ctx, rec, 'kill');
 }
 
 export type WaitCondition = 'created' | 'running' | 'stopped' | 'exited' | 'paused' | 'healthy' | 'unhealthy' | 'configured' | 'removing' | 'stopping';

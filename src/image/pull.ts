@@ -31,6 +31,7 @@ import { TokenCache } from './registry/auth.js';
 import { closeAgents } from './registry/http.js';
 import { ACCEPT_MANIFESTS, MAX_CONFIG, choosePlatform, formatPlatform, parseManifest, type ImageManifest, type PlatformWanted } from './registry/manifest.js';
 import { silentReporter, type PullReporter } from './pull-progress.js';
+import { recordEvent } from '../storage/events.js';
 
 export interface PullOptions {
   /** What the user typed: `busybox`, `quay.io/x/y:1`, `docker://…`, `name@sha256:…`. */
@@ -103,7 +104,10 @@ export async function pullImage(ctx: Context, opts: PullOptions): Promise<PullRe
       reporter.restart();
       reporter.note(`Trying to pull ${name}...`);
       try {
-        return { image: await pullNamed(session, cfg, ref, reporter), name };
+        const image = await pullNamed(session, cfg, ref, reporter);
+        // Podman's pull event: no ID, the name as the user gave it.
+        await recordEvent(ctx, { Name: opts.reference, Status: 'pull', Type: 'image' });
+        return { image, name };
       } catch (err) {
         reporter.finish();
         const e = err instanceof TpodError ? err : new TpodError('EINTERNAL', (err as Error).message ?? String(err), { cause: err });

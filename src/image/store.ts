@@ -22,6 +22,7 @@ import {
   type LayerSource, type PreparedLayer,
 } from '../storage/layers.js';
 import { WorkDir, cleanStaleWorkDirs } from '../storage/workdir.js';
+import { imageEvent } from '../storage/events.js';
 import type { ImageConfig, ImageRecord } from './types.js';
 import type { HelperPlace } from '../storage/tar-helper.js';
 import { parseImageConfig } from './config.js';
@@ -374,7 +375,7 @@ export function normalizeTagNames(names: string[]): string[] {
 
 export async function tagImage(ctx: Context, nameOrId: string, names: string[]): Promise<StoredImage> {
   const full = normalizeTagNames(names);
-  return withStoreLock(ctx, async () => {
+  const tagged = await withStoreLock(ctx, async () => {
     const images = await listImages(ctx);
     const r = resolveImage(images, nameOrId);
     if (!r) throw new NoSuchImageError(nameOrId);
@@ -385,21 +386,48 @@ export async function tagImage(ctx: Context, nameOrId: string, names: string[]):
     writeRecord(ctx, rec);
     return rec;
   });
+  // As Podman: one event per name, as the user gave it.
+  for (const n of names) await imageEvent(ctx, tagged.id, n, 'tag');
+  return tagged;
+}
+
+/**
+ * Names for untag: as for tag, except that a digested name is allowed and a tag beside
+ * the digest is dropped (repo:tag@sha256:... -> repo@sha256:...), as Podman's NormalizeName.
+ */
+export function normalizeUntagNames(names: string[]): string[] {
+  return names.map((n) => {
+    const at = n.indexOf('@');
+    if (at < 0) return normalizeTagNames([n])[0]!;
+    const base = n.slice(0, at);
+    const lastSlash = base.lastIndexOf('/');
+    const colon = base.lastIndexOf(':');
+    const repo = colon > lastSlash ? base.slice(0, colon) : base;
+    try {
+      return normalizeLocalName(`${repo}${n.slice(at)}`);
+    } catch {
+      throw new TpodError('EINVALIDREF', `normalizing name "${n}": invalid reference format`);
+    }
+  });
 }
 
 /** Removes names from an image; no names removes them all (as `podman untag`). */
 export async function untagImage(ctx: Context, nameOrId: string, names: string[]): Promise<StoredImage> {
-  const full = normalizeTagNames(names);
-  return withStoreLock(ctx, async () => {
+  const full = normalizeUntagNames(names);
+  let removed: string[] = [];
+  const rec = await withStoreLock(ctx, async () => {
     const images = await listImages(ctx);
     const r = resolveImage(images, nameOrId);
     if (!r) throw new NoSuchImageError(nameOrId);
     for (const n of full) if (!r.image.names.includes(n)) throw new TpodError('EINVALIDREF', `${n}: tag not known`);
     const left = full.length === 0 ? [] : r.image.names.filter((n) => !full.includes(n));
-    const rec = withNames(r.image, left);
-    writeRecord(ctx, rec);
-    return rec;
+    removed = r.image.names.filter((n) => !left.includes(n));
+    const next = withNames(r.image, left);
+    writeRecord(ctx, next);
+    return next;
   });
+  for (const n of removed) await imageEvent(ctx, rec.id, n, 'untag');
+  return rec;
 }
 
 /** Containers created from an image (ids). The hook rmi uses to refuse such images. */
@@ -438,6 +466,14 @@ export const RMI_EXIT = { notFound: 1, inUse: 2 } as const;
  * Deleted layer directories are moved into `trash` (deleted by the caller later).
  */
 export async function removeImage(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir }): Promise<RemoveReport> {
+  const report = await removeImageLocked(ctx, nameOrId, opts);
+  // As Podman: an untag event per name, then the removal (named as the user named it).
+  for (const n of report.untagged) await imageEvent(ctx, report.id, n, 'untag');
+  if (report.deleted) await imageEvent(ctx, report.id, nameOrId, 'remove');
+  return report;
+}
+
+async function removeImageLocked(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir }): Promise<RemoveReport & { id: string }> {
   return withStoreLock(ctx, async () => {
     const images = await listImages(ctx);
     const r = resolveImage(images, nameOrId);
@@ -445,7 +481,7 @@ export async function removeImage(ctx: Context, nameOrId: string, opts: { force:
     const img = r.image;
     if (!r.byId && r.name !== undefined && img.names.length > 1) {
       writeRecord(ctx, withNames(img, img.names.filter((n) => n !== r.name)));
-      return { untagged: [r.name] };
+      return { id: img.id, untagged: [r.name] };
     }
     if (r.byId && img.names.length > 1 && !opts.force) {
       throw new TpodError('EIMAGEINUSE', `unable to delete image "${img.id}" by ID with more than one tag ([${img.names.join(' ')}]): please force removal`);
@@ -458,7 +494,7 @@ export async function removeImage(ctx: Context, nameOrId: string, opts: { force:
     const dir = imageDir(ctx, img.id);
     renameSync(dir, join(opts.trash.path, `image-${img.id}`));
     collectLayers(ctx, images.filter((i) => i.id !== img.id), opts.trash.path);
-    return { untagged: [...img.names], deleted: img.id };
+    return { id: img.id, untagged: [...img.names], deleted: img.id };
   });
 }
 

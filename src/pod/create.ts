@@ -230,5 +230,6 @@ export async function createPodFromOptions(ctx: Context, o: PodCreateOptions): P
       throw err;
     }
   }
+  await (await import('../engine/events.js')).podEvent(ctx, pod, 'create');
   return pod;
 }

@@ -79,6 +79,7 @@ export async function removePod(ctx: Context, pod: PodRecord, o: PodRemoveOption
   const late = listContainers(ctx).filter((c) => c.pod === pod.id);
   if (late.length > 0) throw new TpodError('ERUNTIME', `pod ${pod.id} got new containers while it was removed (${late.map((c) => c.name).join(', ')}): remove it again`);
   await removePodRecord(ctx, pod.id);
+  await (await import('../engine/events.js')).podEvent(ctx, pod, 'remove');
 }
 
 /** `pod rm NAME...`: each pod on its own, reported per name. */

@@ -4,6 +4,7 @@ import { HelpCommand } from './help.js';
 import { VersionCommand } from './version.js';
 import { UnshareCommand } from './unshare.js';
 import { InfoCommand } from './info.js';
+import { EventsCommand } from './events.js';
 import { RunCommand } from './run.js';
 import { CreateCommand } from './create.js';
 import { StartCommand } from './start.js';
@@ -69,6 +70,7 @@ export const commands: CommandClass[] = [
   VersionCommand,
   UnshareCommand,
   InfoCommand,
+  EventsCommand,
   RunCommand,
   CreateCommand,
   StartCommand,
