@@ -77,4 +77,27 @@ describeE2E('cli compatibility', () => {
     expect(full.stdout).toMatch(/^Go Version: +node v\d+/m);
     expect(full.stdout).toMatch(/^Built: +\S+/m);
   });
+
+  it('start --all starts what is not running (printing IDs), --filter picks; ps --filter status= looks at every container', async () => {
+    const img = await busyboxImage(t.env);
+    await ok(['rm', '-a', '-f', '-t', '0']);
+    const up = (await ok(['run', '-d', '--restart=always', img, 'sleep', '300'])).stdout.trim();
+    const zero = (await ok(['run', '-d', img, 'true'])).stdout.trim();
+    const one = (await ok(['run', '-d', '--restart=no', img, 'false'])).stdout.trim();
+    await tpod(['wait', zero, one], { env: t.env });
+    expect((await ok(['ps', '--filter', 'status=exited', '--format', '{{.ID}}', '--no-trunc', '--sort', 'created'])).stdout).toBe(`${zero}\n${one}\n`);
+    const both = (await ok(['start', '--all'])).stdout.trim().split('\n').sort();
+    expect(both).toEqual([zero, one].sort());
+    await tpod(['wait', zero, one], { env: t.env });
+    expect((await ok(['start', '--all', '--filter', 'exited=0'])).stdout).toBe(`${zero}\n`);
+    await tpod(['wait', zero], { env: t.env });
+    expect((await ok(['start', '--filter', 'restart-policy=always', zero])).stdout).toBe('');
+    expect((await ok(['start', '--filter', 'restart-policy=none', zero])).stdout).toBe(`${zero}\n`);
+    expect((await ok(['start', '--filter', 'restart-policy=no', one])).stdout).toBe(`${one}\n`);
+    const bad = await tpod(['start', '--filter', 'restart-policy=fakepolicy', zero], { env: t.env });
+    expect([bad.code, bad.stderr]).toEqual([125, 'Error: fakepolicy invalid restart policy\n']);
+    const both2 = await tpod(['start', '--all', zero], { env: t.env });
+    expect([both2.code, both2.stderr]).toEqual([125, 'Error: either start all containers or the container(s) provided in the arguments\n']);
+    await ok(['rm', '-f', '-t', '0', up, zero, one]);
+  });
 });
