@@ -452,6 +452,8 @@ export function imageUsers(ctx: Context): Map<string, string[]> {
 }
 
 export interface RemoveReport {
+  /** The image's ID (also when only a name went). */
+  id: string;
   untagged: string[];
   /** The full ID when the image itself was deleted. */
   deleted?: string;
@@ -473,7 +475,7 @@ export async function removeImage(ctx: Context, nameOrId: string, opts: { force:
   return report;
 }
 
-async function removeImageLocked(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir }): Promise<RemoveReport & { id: string }> {
+async function removeImageLocked(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir }): Promise<RemoveReport> {
   return withStoreLock(ctx, async () => {
     const images = await listImages(ctx);
     const r = resolveImage(images, nameOrId);

@@ -125,8 +125,8 @@ describe('image store', () => {
     const a = await add([base], ['localhost/a:latest']);
     const b = await add([base, top], ['localhost/b:latest', 'localhost/c:latest']);
     const trash = await WorkDir.create(ctx, 'trash');
-    expect(await removeImage(ctx, 'b', { force: false, trash })).toEqual({ untagged: ['localhost/b:latest'] });
-    expect(await removeImage(ctx, 'c', { force: false, trash })).toEqual({ untagged: ['localhost/c:latest'], deleted: b.id });
+    expect(await removeImage(ctx, 'b', { force: false, trash })).toMatchObject({ untagged: ['localhost/b:latest'] });
+    expect(await removeImage(ctx, 'c', { force: false, trash })).toMatchObject({ untagged: ['localhost/c:latest'], deleted: b.id });
     await trash.dispose(ctx);
     expect(readdirSync(ctx.paths.layers)).toEqual([sha256(base).slice(7)]);
     expect((await listImages(ctx)).map((i) => i.id)).toEqual([a.id]);
