@@ -257,21 +257,29 @@ export interface RuntimeGlobals {
   stateRoot: string;
   /** Where the runtime writes its own messages, as JSON lines. */
   logFile: string;
+  /** --runtime-flag values: each becomes --VALUE (Podman's rule). */
+  extra?: readonly string[] | undefined;
 }
 
 /** The runtime's global flags, in its own dialect. */
 export function runtimeGlobalArgs(rt: RuntimeInfo, g: RuntimeGlobals): string[] {
+  const extra = (g.extra ?? []).map((f) => (f.startsWith('-') ? f : `--${f}`));
   if (rt.kind === 'crun') {
     // Rootless without delegated cgroups: crun must not try to create any.
-    return ['--root', g.stateRoot, `--log=file:${g.logFile}`, '--log-format=json', '--cgroup-manager=disabled'];
+    return ['--root', g.stateRoot, `--log=file:${g.logFile}`, '--log-format=json', '--cgroup-manager=disabled', ...extra];
   }
   // runc in a user namespace detects rootless mode and skips cgroups it cannot write.
-  return ['--root', g.stateRoot, '--log', g.logFile, '--log-format', 'json'];
+  return ['--root', g.stateRoot, '--log', g.logFile, '--log-format', 'json', ...extra];
 }
 
 /** `RUNTIME <globals> run --bundle B ID`: creates, starts, waits, deletes, in the foreground. */
-export function runtimeRunCommand(rt: RuntimeInfo, g: RuntimeGlobals, bundle: string, id: string): string[] {
-  return [rt.path, ...runtimeGlobalArgs(rt, g), 'run', '--bundle', bundle, id];
+export function runtimeRunCommand(rt: RuntimeInfo, g: RuntimeGlobals, bundle: string, id: string, o: { preserveFds?: number | undefined; pidFile?: string } = {}): string[] {
+  return [
+    rt.path, ...runtimeGlobalArgs(rt, g), 'run',
+    ...(o.preserveFds ? ['--preserve-fds', String(o.preserveFds)] : []),
+    ...(o.pidFile ? ['--pid-file', o.pidFile] : []),
+    '--bundle', bundle, id,
+  ];
 }
 
 // ---- errors --------------------------------------------------------------------

@@ -105,6 +105,12 @@ describe('runtime command lines and errors', () => {
       '/usr/bin/runc', '--root', '/run/t/runtime', '--log', '/run/t/log', '--log-format', 'json', 'run', '--bundle', '/b', 'ID',
     ]);
   });
+  it('adds --runtime-flag values as --VALUE, and --preserve-fds and --pid-file to run', () => {
+    expect(runtimeRunCommand({ name: 'crun', path: '/usr/bin/crun', kind: 'crun' }, { ...g, extra: ['debug', '--systemd-cgroup'] }, '/b', 'ID', { preserveFds: 2, pidFile: '/p' })).toEqual([
+      '/usr/bin/crun', '--root', '/run/t/runtime', '--log=file:/run/t/log', '--log-format=json', '--cgroup-manager=disabled', '--debug', '--systemd-cgroup',
+      'run', '--preserve-fds', '2', '--pid-file', '/p', '--bundle', '/b', 'ID',
+    ]);
+  });
   it('finds the error in the JSON log and ignores warnings', () => {
     const runcLog =
       '{"error":"no directory specified for memory.oom_control","level":"warning","msg":"unable to get oom kill count","time":"x"}\n' +
