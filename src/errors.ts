@@ -75,6 +75,17 @@ export class NoSuchPodError extends TpodError {
   }
 }
 
+/**
+ * How `run` reports a container that was created but could not be started, as Podman's
+ * define.ExitCode: 127 when something was not found, else 126 (cannot invoke).
+ */
+export function runStartFailure(err: unknown): TpodError {
+  const e = err instanceof TpodError ? err : new TpodError('ERUNTIME', err instanceof Error ? err.message : String(err), { cause: err });
+  const lower = e.message.toLowerCase();
+  const exitCode = lower.includes('not found') || lower.includes('no such file') ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
+  return e.exitCode === exitCode ? e : new TpodError(e.code, e.message, { cause: e.cause ?? err, exitCode });
+}
+
 /** Adds context in front of an error, crun-style: "outer: inner". Keeps the code. */
 export function wrapError(err: unknown, context: string): TpodError {
   if (err instanceof TpodError) {

@@ -17,6 +17,10 @@ import { chooseDriver, type DriverName } from '../storage/driver.js';
 import { writeFileAtomic } from '../storage/atomic.js';
 import type { ImageConfigBody } from '../image/types.js';
 import { matchedName } from '../image/reference.js';
+import { engineConfig } from '../util/containers-conf.js';
+import { parseUserns } from '../runtime/options.js';
+import { zoneFile } from '../runtime/run-extras.js';
+import { groupAddGids, hostUserLines, missingWorkdir, startFailure, systemdOn } from './create-extras.js';
 import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.js';
 import { buildHosts } from '../network/etc-files.js';
 import { resolveNetwork, networkFiles, shareHostsName } from '../network/plan.js';
@@ -45,6 +49,11 @@ export interface PreparedContainer {
    * the network up again, and must release it if it fails before the container runs.
    */
   networkStarted?: Promise<void>;
+  /**
+   * What Podman refuses when the container starts (a published port in use, a missing
+   * --workdir, an unknown --hostuser): the container exists, and a run fails with it (126).
+   */
+  startFailure?: TpodError;
 }
 
 // ---- host facts ------------------------------------------------------------------
@@ -157,7 +166,11 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
   }
 }
 
-async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
+async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
+  const conf = engineConfig(ctx);
+  const opts: RunOptions = { ...given };
+  // containers.conf's [containers] userns applies when --userns was not given.
+  if (opts.userns === 'default' && conf.userns) opts.userns = parseUserns(conf.userns);
   const image = await images.findImage(ctx, opts.image);
   const imageConfig = await images.readImageConfig(ctx, image.id);
   const diffIds = imageConfig.rootfs.diff_ids.length > 0 ? imageConfig.rootfs.diff_ids : image.layers;
@@ -177,6 +190,13 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
   let user: ResolvedUser;
   let keepId: KeepIdMapping | undefined;
   let extraFiles: { passwd?: string; group?: string } = {};
+  // Refused when the container starts, as Podman does (the container is created anyway).
+  let startError: string | undefined;
+  if (opts.userns === 'nomap' || opts.userns === 'auto') {
+    // The runtime enters the nested namespace before it mounts the rootfs, and the
+    // private storage directories (0700) are not for ids other than the user's own.
+    throw new TpodError('EROOTLESS', `--userns ${opts.userns} is not supported yet: a namespace without your own id cannot reach tpod's private storage`);
+  }
   if (opts.userns === 'keep-id') {
     const me = userInfo();
     const counts = co.idCounts ?? (await namespaceIdCounts(ctx));
@@ -189,6 +209,20 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
   } else {
     user = resolveUser(opts.user ?? (config?.User || undefined), { passwd: passwdText, group: groupText });
   }
+  if (opts.hostUsers) {
+    const r = hostUserLines(readOr('/etc/passwd', ''), extraFiles.passwd ?? passwdText, opts.hostUsers);
+    if (r.missing !== undefined) startError = `unable to find user ${r.missing}: no matching entries in passwd file`;
+    else if (r.passwd !== undefined) extraFiles = { ...extraFiles, passwd: r.passwd };
+  }
+  try {
+    const gids = groupAddGids(opts.groupAdd, groupText);
+    if (gids.length > 0) user = { ...user, additionalGids: [...new Set([...user.additionalGids, ...gids])] };
+  } catch (err) {
+    startError ??= (err as Error).message;
+  }
+  const workdir = missingWorkdir(opts, topFirst);
+  const localtime = opts.tz !== undefined ? zoneFile(opts.tz) : undefined;
+  const logConfig = opts.log ?? { driver: conf.logDriver === 'json-file' || conf.logDriver === 'none' || conf.logDriver === 'passthrough' ? conf.logDriver : 'k8s-file' };
 
   if (hasResources(opts.resources)) ctx.log.report(resourcesWarning(layout));
   const nofile = readNofile(readOr('/proc/self/limits', ''));
@@ -197,10 +231,20 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
   if (opts.init && !initBinary) throw new TpodError('ECONFIG', '--init needs catatonit: install the "catatonit" package');
   // Fail on a bad command line before anything is written.
   const args = processArgs(config, opts);
+  if (systemdOn(opts.systemdMode, args)) opts.systemdMode = 'always';
 
-  const network = await resolveNetwork(ctx, opts, config, { checkPorts: co.checkPorts ?? false });
+  const network = await resolveNetwork(ctx, opts, config, { checkPorts: false });
+  // A host port in use fails the start, not the create (Podman's run then exits 126).
+  let portFailure: TpodError | undefined;
+  if (co.checkPorts && network.ports.length > 0) {
+    const { checkPortsFree } = await import('../network/ports.js');
+    portFailure = await checkPortsFree(network.ports).then(
+      () => undefined,
+      (err: unknown) => (err instanceof TpodError ? startFailure(err.message) : Promise.reject(err)),
+    );
+  }
   let networkStarted: Promise<void> | undefined;
-  if (co.startNetwork && network.mode === 'pasta') {
+  if (co.startNetwork && network.mode === 'pasta' && !portFailure && startError === undefined && workdir === undefined) {
     networkStarted = startNetworkEarly(ctx, { id: '', network: 'pasta', netns: network.netns, networkOptions: network.options, ports: network.ports });
     networkStarted.catch(() => undefined); // awaited by the caller; not unhandled meanwhile
   }
@@ -224,8 +268,12 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
       hosts: place(net.hosts, 'hosts'),
       hostname: join(dirs.userdata, 'hostname'),
       resolvConf: place(net.resolvConf, 'resolv.conf'),
-    } as { hosts?: string; hostname: string; resolvConf?: string; passwd?: string; group?: string };
+    } as { hosts?: string; hostname: string; resolvConf?: string; passwd?: string; group?: string; containerEnv?: string; localtime?: string };
     writeFileSync(files.hostname, `${hostname}\n`, { mode: 0o644 });
+    // Podman's /run/.containerenv: present (and empty) in every unprivileged container.
+    files.containerEnv = join(dirs.userdata, 'containerenv');
+    writeFileSync(files.containerEnv, '', { mode: 0o644 });
+    if (localtime) files.localtime = localtime;
     // A shared /etc/hosts (pod member, container:) lists this container too.
     if (net.hosts && 'path' in net.hosts && network.peer) shareHostsName(ctx, network.peer, name);
     if (extraFiles.passwd !== undefined) {
@@ -237,7 +285,7 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
       writeFileSync(files.group, extraFiles.group, { mode: 0o644 });
     }
     const spec = buildSpec({
-      id, image: config, opts, user, rootfs: dirs.merged, hostname, files,
+      id, image: config, opts, user, rootfs: dirs.merged, hostname, files, hostEnv: process.env,
       ...(net.specNetns ? { netnsPath: net.specNetns } : {}), hostNetwork: net.hostNetwork,
       ...(initBinary ? { initBinary } : {}),
       nofile, cgroupV2: layout.mode === 'v2', capLastCap,
@@ -270,6 +318,9 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
       tty: opts.tty,
       interactive: opts.interactive,
       ...lifecycleFields(opts, config),
+      logDriver: logConfig.driver,
+      ...(logConfig.path !== undefined ? { logPath: logConfig.path } : {}),
+      ...(workdir !== undefined ? { startError: `workdir "${workdir}" does not exist on container ${id}` } : startError !== undefined ? { startError } : {}),
       ...(co.pod ? { pod: co.pod.id, ...(co.pod.infra ? { isInfra: true } : {}) } : {}),
     };
     const labels = { ...(config?.Labels ?? {}), ...(opts.labels ?? {}) };
@@ -288,6 +339,8 @@ async function prepareOwn(ctx: Context, opts: RunOptions, images: ImageAccess, c
   await (await import('./events.js')).containerEvent(ctx, record, 'create');
   const out: PreparedContainer = { record, dirs: dirsOut!, runtime, driver, lowerDirs };
   if (missingCommand !== undefined) out.missingCommand = missingCommand;
+  if (record.startError !== undefined) out.startFailure = startFailure(record.startError);
+  else if (portFailure) out.startFailure = portFailure;
   if (networkStarted) out.networkStarted = networkStarted;
   return out;
 }

@@ -135,6 +135,9 @@ function sleep(ms: number): Promise<void> {
 
 /** Prints one container's log; with follow, until it exited and everything was read. */
 export async function containerLogs(ctx: Context, rec: ContainerRecord, o: LogsOptions, sink: LogSink): Promise<void> {
+  if (rec.logDriver === 'none' || rec.logDriver === 'passthrough') {
+    throw new UsageError(`this container is using the '${rec.logDriver}' log driver, cannot read logs: this container is not logging output`);
+  }
   const path = rec.logPath ?? logPath(ctx, rec.id);
   const first = readFrom(path, 0);
   // Only whole lines now; a trailing partial line waits for its end when following.

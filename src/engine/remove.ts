@@ -277,3 +277,24 @@ export async function removeImageUsers(ctx: Context, imageId: string): Promise<v
   const failed = reports.find((r) => r.error);
   if (failed?.error) throw failed.error;
 }
+
+/** run --rmi: removes the image the container ran, unless another container (or name) keeps it. */
+export async function removeUnusedImage(ctx: Context, nameOrId: string): Promise<void> {
+  const store = await import('../image/store.js');
+  const { WorkDir } = await import('../storage/workdir.js');
+  let id: string;
+  try {
+    id = (await store.findImage(ctx, nameOrId)).id;
+  } catch {
+    return;
+  }
+  const trash = await WorkDir.create(ctx, 'trash');
+  try {
+    await store.removeImage(ctx, id, { force: false, trash }).catch((err: unknown) => {
+      // In use by a container, or by more than one name: it stays, as with Podman.
+      if (!(err instanceof TpodError)) throw err;
+    });
+  } finally {
+    await trash.dispose(ctx).catch((e: Error) => ctx.log.warn(`removed layers will be deleted later: ${e.message}`));
+  }
+}

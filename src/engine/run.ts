@@ -8,7 +8,7 @@
 // handle the pty); tpod ignores terminal signals while it waits (the helper forwards
 // them) and exits with the container's exit code. The runtime's own error, if any, is
 // read from its log file and mapped to Podman's 125/126/127.
-import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import type { Context } from './context.js';
@@ -22,6 +22,9 @@ import { ensurePause } from '../rootless/pause.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import { networkReleaseSteps, networkSetupSteps, prepareNetworkLaunch, releaseNetwork, waitPastaStep } from '../network/setup.js';
 import { unshareHostsName } from '../network/plan.js';
+import { attachedOutput } from './run-output.js';
+import { logPath } from './state.js';
+import { runStartFailure, TpodError } from '../errors.js';
 
 /** The runtime's state dir (tmpfs, per boot) and where it logs, per container. */
 export function runtimePaths(ctx: Context, id: string): { stateRoot: string; logFile: string } {
@@ -97,6 +100,16 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     else await updateContainer(ctx, id, { state: 'exited', exitCode: err.exitCode, finishedAt: new Date().toISOString() });
     throw err;
   }
+  if (p.startFailure) {
+    // Created, never started (Podman's start-time checks): kept as created unless --rm.
+    if (opts.rm) {
+      await forgetContainer(ctx, id, name, async (d) => rmSync(d.dir, { recursive: true, force: true }));
+      unshareHostsName(ctx, p.record);
+    } else await updateContainer(ctx, id, { state: 'created', startedAt: undefined, monitorPid: undefined, monitorStartTime: undefined, bootId: undefined });
+    throw p.startFailure;
+  }
+  // Podman prints the ID when neither stdout nor stderr is shown (--attach stdin).
+  if (opts.attach !== undefined && !opts.attach.includes('stdout') && !opts.attach.includes('stderr')) process.stdout.write(`${id}\n`);
   let code: number;
   let failure: Error | undefined;
   try {
@@ -107,25 +120,38 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     await prepareNetworkLaunch(ctx, p.record, { checkPorts: false });
     // The namespace file must be bound before the helper's runtime joins it.
     if (p.networkStarted) await p.networkStarted;
-    const command = runtimeRunCommand(p.runtime, rt, p.dirs.userdata, id);
+    // The pid file tells a runtime that failed (bad flags, say) from a container that exited.
+    const pidFile = join(ctx.paths.runroot, 'runtime-logs', `${id}.pid`);
+    const command = runtimeRunCommand(p.runtime, { ...rt, extra: ctx.globals.runtimeFlags }, p.dirs.userdata, id, { preserveFds: opts.preserveFds, pidFile });
+    const keepsLog = p.record.logDriver !== 'none' && p.record.logDriver !== 'passthrough';
+    const output = attachedOutput(opts, keepsLog ? p.record.logPath ?? logPath(ctx, id) : undefined);
     const { containerEvent } = await import('./events.js');
     await containerEvent(ctx, p.record, 'init');
     await containerEvent(ctx, p.record, 'start');
-    const r = await runInNamespace(ctx, attachedRunSteps(ctx, p, opts.rm), command, {
-      // Without -i the container reads from /dev/null, as with Podman; with -t the
-      // runtime needs the terminal on its stdin.
-      stdio: [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+    // --timeout: the container is killed once it ran that long (Podman's exit code -1).
+    let timedOut = false;
+    const timer = opts.timeout === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      void import('./stop.js').then((s) => s.signalContainer(ctx, p.record, 9)).catch(() => undefined);
+    }, opts.timeout * 1000);
+    // Without -i the container reads from /dev/null, as with Podman; with -t the
+    // runtime needs the terminal on its stdin.
+    const r = await runInNamespace(ctx, attachedRunSteps(ctx, p, opts.rm), command, { stdio: output.stdio, onSpawn: (c) => output.wire(c) }).finally(() => {
+      if (timer) clearTimeout(timer);
     });
-    code = r.code;
+    await output.finish();
+    code = timedOut ? -1 : r.code;
     const logged = runtimeErrorFromLog(readAndRemove(rt.logFile));
-    if (logged !== undefined && code !== 0) {
-      const mapped = mapRuntimeError(p.runtime, logged);
+    const started = existsSync(pidFile);
+    rmSync(pidFile, { force: true });
+    if (code !== 0 && !timedOut && (logged !== undefined || !started)) {
+      const mapped = runStartFailure(mapRuntimeError(p.runtime, logged ?? `exit status ${code}`));
       failure = mapped;
       code = mapped.exitCode;
     }
   } catch (err) {
-    failure = err as Error;
-    code = 125;
+    failure = runStartFailure(err);
+    code = (failure as TpodError).exitCode;
   }
   // The helper's after-steps removed the namespace file unless a step failed half-way;
   // the helper's pid file goes either way.
@@ -141,5 +167,6 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   // No monitor ran the clean-up here: a pod with --exit-policy stop is this run's to stop.
   if (p.record.pod) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, p.record);
   if (failure) throw failure;
-  return code;
+  // A container killed by --timeout: -1 recorded, 255 for the shell (as Podman).
+  return code < 0 ? 255 : code;
 }

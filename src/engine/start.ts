@@ -31,6 +31,7 @@ import { clearExitFile, releaseContainerResources } from './cleanup.js';
 import { runtimeBaseArgs, runtimeFor, runtimeGlobalsFor } from './runtime-of.js';
 import { networkSetupSteps, prepareNetworkLaunch, waitNetworkReady } from '../network/setup.js';
 import { ensureNotifyDir, notifySocketPath, recordMonitorPid } from '../systemd/run-options.js';
+import { engineConfig } from '../util/containers-conf.js';
 
 export interface LaunchOptions {
   /** Restarts by the restart policy count up; a user start begins again at 0. */
@@ -73,12 +74,15 @@ export function monitorOptionsFor(ctx: Context, rec: ContainerRecord, runtimePat
     runtimeArgs,
     pidFile: join(dirs.userdata, 'pidfile'),
     exitFile: exitFilePath(ctx, rec.id),
-    logPath: rec.logPath ?? logPath(ctx, rec.id),
+    // none and passthrough keep no log file.
+    ...(rec.logDriver === 'none' || rec.logDriver === 'passthrough' ? {} : { logPath: rec.logPath ?? logPath(ctx, rec.id) }),
     attachSocket: attachSocketPath(ctx, rec.id),
     terminal: rec.tty,
     stdin: rec.interactive,
     exitCommand: exitCommand(ctx, rec.id),
   };
+  const size = rec.options?.log?.size ?? engineConfig(ctx).logSizeMax;
+  if (size !== undefined && size > 0) o.logSizeMax = size;
   const sdNotify = rec.options?.systemd?.sdNotify;
   if (sdNotify !== undefined) o.sdNotify = sdNotify;
   if (sdNotify === 'container') o.containerNotifySocket = notifySocketPath(ctx, rec.id);
@@ -211,6 +215,7 @@ export async function startContainer(ctx: Context, id: string, lo: Omit<LaunchOp
     if (!rec) throw new TpodError('ENOCONTAINER', `no container with name or ID "${id}" found: no such container`);
     const ls = liveState(ctx, rec);
     if (ls.status === 'running' || ls.status === 'stopping') return { record: rec, alreadyRunning: true as const };
+    if (rec.startError !== undefined) throw new TpodError('ERUNTIME', rec.startError);
     if (ls.status === 'paused') throw new UsageError(`container ${rec.id.slice(0, 12)} is paused: unpause it instead`);
     if (ls.status === 'exited' && ls.monitorAlive) {
       // Its exit command is still busy with it (or waiting to restart it).

@@ -39,6 +39,8 @@ export interface NsRunOptions {
   /** Collect stdout/stderr instead of passing them through. */
   capture?: boolean;
   input?: string | Buffer;
+  /** Called with the helper process once spawned (to read its piped output). */
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
 
 export interface NsRunResult {
@@ -67,6 +69,7 @@ export async function runInNamespace(ctx: Context, steps: NsStep[], command: str
   const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
   return new Promise((resolve, reject) => {
     const child = spawn(helperPath('tpod-helper'), args, { stdio, env: opts.env ?? process.env });
+    opts.onSpawn?.(child);
     const forward = (sig: NodeJS.Signals): void => {
       // SIGINT/SIGQUIT from a terminal reach the whole process group already.
       if (sig === 'SIGTERM' || sig === 'SIGHUP') child.kill(sig);

@@ -99,6 +99,8 @@ export interface EngineConfig {
   logSizeMax?: number;
   baseHostsFile?: string;
   hostContainersInternalIp?: string;
+  /** [containers] userns: the default --userns. */
+  userns?: string;
 }
 
 /** "1m", "4750", 4750 -> bytes (containers.conf's sizes, as Podman's units.FromHumanSize). */
@@ -149,10 +151,12 @@ export function applyEngineConfig(into: EngineConfig, doc: TomlTable, file: stri
   if (hosts !== undefined) into.baseHostsFile = hosts;
   const ip = str(containers.host_containers_internal_ip, file, 'host_containers_internal_ip');
   if (ip !== undefined) into.hostContainersInternalIp = ip;
+  const userns = str(containers.userns, file, 'userns');
+  if (userns !== undefined) into.userns = userns;
   return into;
 }
 
-const KEYS_RE = /^\s*(runtime|runtimes|\[\s*engine\.runtimes\s*\]|events_logger|events_logfile_path|events_logfile_max_size|volume_path|log_driver|log_size_max|base_hosts_file|host_containers_internal_ip)\s*(=|$)/m;
+const KEYS_RE = /^\s*(runtime|runtimes|\[\s*engine\.runtimes\s*\]|events_logger|events_logfile_path|events_logfile_max_size|volume_path|log_driver|log_size_max|base_hosts_file|host_containers_internal_ip|userns)\s*(=|$)/m;
 
 export function readEngineConfig(src: ConfigSources): EngineConfig {
   const out: EngineConfig = { runtimes: {} };
