@@ -71,10 +71,12 @@ export interface RemoveReport {
   error?: TpodError;
 }
 
-/** Containers a container depends on (another's network/namespaces): none until pods land. */
+/** Containers a container depends on: recorded dependencies, and the one whose network it joined (--network container:). */
 export function dependenciesOf(rec: ContainerRecord): string[] {
   const deps = (rec as ContainerRecord & { dependencies?: unknown }).dependencies;
-  return Array.isArray(deps) ? deps.filter((d): d is string => typeof d === 'string') : [];
+  const out = Array.isArray(deps) ? deps.filter((d): d is string => typeof d === 'string') : [];
+  if (rec.network.startsWith('container:')) out.push(rec.network.slice('container:'.length));
+  return out;
 }
 
 /** Ids of the containers that depend on `id`, given every record. */
@@ -191,6 +193,24 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
       if (!(err instanceof TpodError)) throw err;
       if (err.code === 'ENOCONTAINER' && o.ignore) continue;
       reports.push({ input, error: err.code === 'ENOCONTAINER' ? new TpodError('ENOCONTAINER', err.message, { exitCode: RM_EXIT.notFound }) : err });
+    }
+  }
+  // rm --depend of a pod's infra: the pod goes whole (its members depend on the infra), as in Podman.
+  if (o.depend) {
+    for (const r of [...resolved]) {
+      const rec = all.find((c) => c.id === r.id);
+      if (!rec?.isInfra || !rec.pod) continue;
+      resolved.splice(resolved.indexOf(r), 1);
+      const { readPod } = await import('../storage/pods.js');
+      const pod = readPod(ctx, rec.pod);
+      const members = all.filter((c) => c.pod === rec.pod);
+      try {
+        if (pod) await (await import('../pod/remove.js')).removePod(ctx, pod, { force: o.force, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) });
+        for (const m of [...members.filter((m) => !m.isInfra), rec]) reports.push({ input: m.id === rec.id ? r.input : m.id, id: m.id });
+      } catch (err) {
+        if (!(err instanceof TpodError)) throw err;
+        reports.push({ input: r.input, id: r.id, error: err });
+      }
     }
   }
   const inputOf = new Map(resolved.map((r) => [r.id, r.input]));

@@ -100,4 +100,25 @@ describeE2E('cli compatibility', () => {
     expect([both2.code, both2.stderr]).toEqual([125, 'Error: either start all containers or the container(s) provided in the arguments\n']);
     await ok(['rm', '-f', '-t', '0', up, zero, one]);
   });
+
+  it('rm refuses a container another joined (--network container:) without --depend; rm --depend of an infra removes its pod', async () => {
+    const img = await busyboxImage(t.env);
+    const owner = (await ok(['create', img, 'true'])).stdout.trim();
+    const joiner = (await ok(['create', '--net', `container:${owner}`, img, 'true'])).stdout.trim();
+    const r = await tpod(['rm', owner], { env: t.env });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(new RegExp(`^Error: container ${owner} has dependent containers which must be removed before it: ${joiner}`));
+    expect((await ok(['rm', '--depend', owner])).stdout.trim().split('\n').sort()).toEqual([joiner, owner].sort());
+    const member = (await ok(['create', '--pod', 'new:deppod', img, 'true'])).stdout.trim();
+    const infra = (await ok(['pod', 'inspect', '--format', '{{.InfraContainerID}}', 'deppod'])).stdout.trim();
+    const refused = await tpod(['rm', infra], { env: t.env });
+    expect(refused.stderr).toMatch(/and cannot be removed without removing the pod/);
+    expect((await ok(['rm', '--depend', infra])).stdout.trim().split('\n').sort()).toEqual([infra, member].sort());
+    expect((await tpod(['pod', 'exists', 'deppod'], { env: t.env })).code).toBe(1);
+    // pod rm without --force: a running infra goes with its pod (only members must have stopped).
+    const pod = (await ok(['pod', 'create', '--name', 'onlyinfra'])).stdout.trim();
+    await ok(['pod', 'start', 'onlyinfra']).catch(() => undefined);
+    await ok(['run', '--rm', '--pod', 'onlyinfra', img, 'true']);
+    expect((await ok(['pod', 'rm', 'onlyinfra'])).stdout.trim()).toBe(pod);
+  });
 });

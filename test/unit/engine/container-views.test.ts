@@ -345,6 +345,12 @@ describe('rm ordering', () => {
     expect(removalOrder(['base', 'child'], all, true)).toEqual(['grand', 'child', 'base']);
     expect(removalOrder(['base'], all, false)).toEqual(['base']);
   });
+  it('counts a container that joined another\'s network (--network container:) as its dependent', () => {
+    const owner = rec({ id: 'owner' });
+    const joiner = rec({ id: 'joiner', network: 'container:owner' });
+    expect(dependentsOf('owner', [owner, joiner])).toEqual(['joiner']);
+    expect(removalOrder(['owner'], [owner, joiner], true)).toEqual(['joiner', 'owner']);
+  });
 });
 
 describe('rm reports', () => {
