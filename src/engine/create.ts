@@ -11,7 +11,7 @@ import type { RunOptions } from '../runtime/options.js';
 import { buildSpec, hasResources, processArgs, type KeepIdMapping } from '../runtime/spec.js';
 import { findInLayers, resolveUser, parsePasswd, parseGroup, type ResolvedUser } from '../runtime/user.js';
 import { selectRuntime, type RuntimeInfo, type CgroupLayout } from '../runtime/runtime.js';
-import { commandCertainlyMissing } from '../runtime/command.js';
+import { commandCertainlyMissing, commandIsDirectory } from '../runtime/command.js';
 import { createContainer, type ContainerRecord, type ContainerDirs } from '../storage/containers.js';
 import { chooseDriver, type DriverName } from '../storage/driver.js';
 import { writeFileAtomic } from '../storage/atomic.js';
@@ -43,6 +43,8 @@ export interface PreparedContainer {
   lowerDirs: string[];
   /** For run: the command is certainly not in the rootfs (nothing to start). */
   missingCommand?: string;
+  /** For run: the command is a directory (nothing to start either). */
+  directoryCommand?: string;
   /**
    * With startNetwork: pasta was launched on the namespace file (settles when that
    * spawn returned; waitNetworkReady() waits for pasta itself). The run must not set
@@ -251,6 +253,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
 
   let dirsOut: ContainerDirs | undefined;
   let missingCommand: string | undefined;
+  let directoryCommand: string | undefined;
   const record = await createContainer(ctx, opts.name, ({ id, name, dirs }) => {
     dirsOut = dirs;
     const hostname = opts.hostname ?? id.slice(0, 12);
@@ -298,6 +301,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
     writeFileAtomic(join(dirs.userdata, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
     // Podman creates the container and fails at start: so does run, without a spawn.
     if (co.forRun && commandCertainlyMissing(spec, topFirst)) missingCommand = spec.process.args[0];
+    else if (co.forRun && commandIsDirectory(spec, topFirst)) directoryCommand = spec.process.args[0];
     const now = new Date().toISOString();
     const rec: ContainerRecord = {
       id,
@@ -339,6 +343,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   await (await import('./events.js')).containerEvent(ctx, record, 'create');
   const out: PreparedContainer = { record, dirs: dirsOut!, runtime, driver, lowerDirs };
   if (missingCommand !== undefined) out.missingCommand = missingCommand;
+  if (directoryCommand !== undefined) out.directoryCommand = directoryCommand;
   if (record.startError !== undefined) out.startFailure = startFailure(record.startError);
   else if (portFailure) out.startFailure = portFailure;
   if (networkStarted) out.networkStarted = networkStarted;

@@ -14,7 +14,7 @@ import { isatty } from 'node:tty';
 import type { Context } from './context.js';
 import type { RunOptions } from '../runtime/options.js';
 import { prepareContainer, type ImageAccess, type PreparedContainer } from './create.js';
-import { runtimeRunCommand, runtimeErrorFromLog, mapRuntimeError, commandNotFoundText } from '../runtime/runtime.js';
+import { runtimeRunCommand, runtimeErrorFromLog, mapRuntimeError, commandNotFoundText, commandNotExecutableText } from '../runtime/runtime.js';
 import { forgetContainer, updateContainer } from '../storage/containers.js';
 import { mountSteps, unmountStep } from '../storage/driver.js';
 import { runInNamespace, type NsStep } from '../rootless/join.js';
@@ -89,8 +89,10 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   pausePid.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const p = await prepareContainer(ctx, opts, images, { forRun: true, checkPorts: true, startNetwork: true });
   const { id, name } = p.record;
-  if (p.missingCommand !== undefined) {
-    const err = mapRuntimeError(p.runtime, commandNotFoundText(p.runtime, p.missingCommand));
+  if (p.missingCommand !== undefined || p.directoryCommand !== undefined) {
+    const err = p.missingCommand !== undefined
+      ? mapRuntimeError(p.runtime, commandNotFoundText(p.runtime, p.missingCommand))
+      : mapRuntimeError(p.runtime, commandNotExecutableText(p.runtime, p.directoryCommand!));
     if (p.networkStarted) await p.networkStarted.catch(() => undefined).then(() => releaseNetwork(ctx, p.record));
     // Nothing was mounted: the dir holds only files tpod wrote, which Node can remove.
     if (opts.rm) {

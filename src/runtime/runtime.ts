@@ -5,7 +5,7 @@
 // kept in <runroot>/runtime.json so the hot path spawns nothing to make it.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import type { Context } from '../engine/context.js';
 import { TpodError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_ENGINE } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../storage/atomic.js';
@@ -15,7 +15,7 @@ import { engineConfig } from '../util/containers-conf.js';
 export type RuntimeKind = 'crun' | 'runc';
 
 export interface RuntimeInfo {
-  /** What the user sees: "crun", "runc", or the basename of a path. */
+  /** What the user sees: "crun", "runc", a containers.conf name, or the path asked for. */
   name: string;
   path: string;
   /** Which command-line dialect it speaks. */
@@ -129,8 +129,23 @@ export function pathFinder(pathEnv = process.env.PATH ?? ''): Finder {
   };
 }
 
-export function kindOf(pathOrName: string): RuntimeKind {
-  return basename(pathOrName).includes('crun') ? 'crun' : 'runc';
+/**
+ * crun or runc, by the binary's name, else by what it says it is (a copy under another
+ * name, as Podman's tests make): "crun version ..." or "runc version ...".
+ */
+export function kindOf(pathOrName: string, probe: (path: string) => string = versionLine): RuntimeKind {
+  const base = basename(pathOrName);
+  if (base.includes('crun')) return 'crun';
+  if (base.includes('runc') || !pathOrName.includes('/')) return 'runc';
+  return /^crun\b/.test(probe(pathOrName)) ? 'crun' : 'runc';
+}
+
+function versionLine(path: string): string {
+  try {
+    return execFileSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).split('\n')[0] ?? '';
+  } catch {
+    return '';
+  }
 }
 
 export interface Choice {
@@ -163,7 +178,8 @@ export function chooseRuntime(asked: string | undefined, layout: CgroupLayout, f
     if (kind === 'crun' && crunRefuses(layout)) {
       throw new TpodError('ERUNTIME', `${crunRefusalReason(layout)}: use --runtime runc, or ${crunFixHint(layout)}`);
     }
-    return { runtime: { name: asked.includes('/') ? basename(asked) : asked, path, kind } };
+    // A path stays a path (Podman's inspect shows the runtime as it was asked for).
+    return { runtime: { name: asked, path, kind } };
   }
   const crun = find('crun');
   const runc = find('runc');
@@ -298,6 +314,12 @@ export function runtimeErrorFromLog(text: string): string | undefined {
     }
   }
   return last;
+}
+
+/** What the runtime itself says when the command is a directory (checked first by tpod). */
+export function commandNotExecutableText(rt: RuntimeInfo, command: string): string {
+  if (rt.kind === 'crun') return 'open executable: Operation not permitted';
+  return `runc run failed: unable to start container process: exec: "${command}": permission denied`;
 }
 
 /** What the runtime itself says when the command is not in the rootfs (checked first by tpod). */

@@ -109,4 +109,20 @@ describeE2E('run compatibility', () => {
     const km = await tpod(['run', '--rm', '--kernel-memory', '100', img, 'true'], { env: t.env });
     expect(km.stderr).toMatch(/The --kernel-memory flag is no longer supported. This flag is a noop./);
   });
+
+  it('refuses a directory as the command with 126 and one message; keeps a --runtime path as given', async () => {
+    const img = await busyboxImage(t.env);
+    const r = await tpod(['run', '--rm', img, '/etc'], { env: t.env });
+    expect(r.code).toBe(126);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^Error: \S+: .*permission denied\n$/i);
+    const runtime = (await ok(['info', '--format', '{{.Host.OCIRuntime.Path}}'])).stdout.trim();
+    const copy = join(t.env.base, 'myruntime');
+    writeFileSync(copy, readFileSync(runtime), { mode: 0o755 });
+    const cid = (await ok(['run', '-d', '--runtime', copy, img, 'sleep', '60'])).stdout.trim();
+    expect(await inspect(cid, '{{.OCIRuntime}}')).toBe(copy);
+    await ok(['kill', cid]);
+    await tpod(['wait', cid], { env: t.env });
+    await ok(['rm', cid]);
+  });
 });

@@ -8,6 +8,7 @@ import {
   crunRefuses,
   runtimeRunCommand,
   runtimeErrorFromLog,
+  kindOf,
   mapRuntimeError,
   type CgroupLayout,
   type HostRoots,
@@ -128,6 +129,12 @@ describe('runtime command lines and errors', () => {
     expect(pd.exitCode).toBe(126);
     expect(pd.message).toBe('crun: open executable: Permission denied: OCI permission denied');
     expect(mapRuntimeError(crun, 'something else broke').exitCode).toBe(125);
+  });
+  it('tells crun from runc by name, else by what a renamed copy says it is', () => {
+    expect(kindOf('/usr/bin/crun', () => 'x')).toBe('crun');
+    expect(kindOf('runc', () => 'crun version 1')).toBe('runc');
+    expect(kindOf('/var/tmp/myruntime', () => 'crun version 1.8.1')).toBe('crun');
+    expect(kindOf('/var/tmp/myruntime', () => 'runc version 1.1.5')).toBe('runc');
   });
   it('takes a runtime named in containers.conf [engine.runtimes] from the paths listed there', () => {
     const bin = mkdtempSync(join(tmpdir(), 'tpod-rt-'));
