@@ -122,7 +122,11 @@ export function resolveImage(images: StoredImage[], input: string): Resolved | u
     if (ref.digest !== undefined) {
       const digest = ref.digest;
       const hit = images.find((i) => i.manifestDigest === digest || i.digests.some((d) => d.endsWith(`@${digest}`)));
-      if (hit && hit.names.some((n) => nameMatches(n, { ...ref!, tag: splitStoredName(n).tag }))) return { image: hit, byId: false };
+      if (hit && hit.names.some((n) => nameMatches(n, { ...ref!, tag: splitStoredName(n).tag }))) {
+        // The name by digest a pull by digest stored, when there is one (rmi untags just it).
+        const byDigest = hit.names.find((n) => n.endsWith(`@${digest}`) && nameMatches(n, { ...ref!, tag: splitStoredName(n).tag }));
+        return byDigest ? { image: hit, name: byDigest, byId: false } : { image: hit, byId: false };
+      }
       if (hit && hit.names.length === 0) return { image: hit, byId: false };
     } else {
       // A short name tries localhost/ first, then any repository ending in /<name>.

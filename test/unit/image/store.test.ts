@@ -76,6 +76,19 @@ describe('image store', () => {
     expect((await findImage(ctx, `busybox@${rec.manifestDigest}`)).id).toBe(rec.id);
   });
 
+  it('resolves name@digest to the name by digest a pull by digest kept, so rmi of it only untags', async () => {
+    const first = await add([base], ['docker.io/library/dg:1']);
+    const byDigest = `docker.io/library/dg@${first.manifestDigest}`;
+    const rec = await add([base], [byDigest]);
+    const r = resolveImage(await listImages(ctx), byDigest);
+    expect(r?.image.id).toBe(rec.id);
+    expect(r?.name).toBe(byDigest);
+    const trash = await WorkDir.create(ctx, 'trash');
+    expect(await removeImage(ctx, byDigest, { force: false, trash })).toMatchObject({ untagged: [byDigest] });
+    await trash.dispose(ctx);
+    expect((await findImage(ctx, 'docker.io/library/dg:1')).id).toBe(rec.id);
+  });
+
   it('prefers localhost/NAME for a short name', async () => {
     const a = await add([base], ['docker.io/library/foo:latest']);
     const b = await add([top], ['localhost/foo:latest']);
