@@ -28,7 +28,7 @@ export interface ArgvSpec {
 
 interface GlobalSpec {
   name: string;
-  key: keyof GlobalOptions | 'noout' | 'config' | 'cgroupManager';
+  key: keyof GlobalOptions | 'noout' | 'config' | 'cgroupManager' | 'debug';
   kind: 'string' | 'array' | 'boolean';
   description: string;
 }
@@ -46,6 +46,8 @@ export const GLOBAL_FLAGS: GlobalSpec[] = [
   { name: '--cgroup-manager', key: 'cgroupManager', kind: 'string', description: 'Cgroup manager (cgroupfs; systemd accepted, rootless tpod manages no cgroups)' },
   { name: '--noout', key: 'noout', kind: 'boolean', description: 'Do not print to stdout (results), only messages' },
   { name: '--config', key: 'config', kind: 'string', description: 'Ignored, as by Podman: exists for Docker compatibility' },
+  { name: '--debug', key: 'debug', kind: 'boolean', description: 'Docker compatibility: the same as --log-level=debug' },
+  { name: '-D', key: 'debug', kind: 'boolean', description: 'Docker compatibility: the same as --log-level=debug' },
 ];
 
 export interface ParsedGlobals extends Omit<GlobalOptions, 'logLevel'> {
@@ -53,6 +55,7 @@ export interface ParsedGlobals extends Omit<GlobalOptions, 'logLevel'> {
   noout?: boolean;
   config?: string;
   cgroupManager?: string;
+  debug?: boolean;
 }
 
 /** Thrown for a flag error: pflag's message, then cobra's pointer to the help. */

@@ -101,6 +101,10 @@ function makeCli(list: CommandClass[]): Cli {
 
 /** Checks the global options and applies those that act at once (--noout, --config). */
 function applyGlobals(g: ParsedGlobals): void {
+  if (g.debug) {
+    if (g.logLevel !== undefined) throw new TpodError('EUSAGE', 'Setting --log-level and --debug is not allowed', { exitCode: 1, bare: true });
+    g.logLevel = 'debug';
+  }
   if (g.logLevel !== undefined && !isLogLevel(g.logLevel)) {
     // Podman says this without "Error: " and exits 1.
     throw new TpodError('EUSAGE', `Log Level "${g.logLevel}" is not supported, choose from: ${LOG_LEVELS.join(', ')}`, { exitCode: 1, bare: true });
@@ -111,7 +115,7 @@ function applyGlobals(g: ParsedGlobals): void {
   if (g.cgroupManager !== undefined && g.cgroupManager !== 'cgroupfs' && g.cgroupManager !== 'systemd') {
     throw new UsageError(`invalid cgroup manager "${g.cgroupManager}": use cgroupfs or systemd`);
   }
-  const { noout, config, cgroupManager: _cm, ...rest } = g;
+  const { noout, config, cgroupManager: _cm, debug: _debug, ...rest } = g;
   Object.assign(leadingGlobals, rest);
   if (config !== undefined) process.stderr.write('The --config flag is ignored by tpod. Exists for Docker compatibility\n');
   if (noout) {
@@ -187,7 +191,8 @@ async function dispatch(argv: string[]): Promise<number> {
     const { insideNamespace, reexecInNamespace } = await import('../rootless/join.js');
     if (!insideNamespace()) return await reexecInNamespace(command.ctx, words);
   }
-  if (command instanceof TpodCommand && command.ctx.log.enabled('debug')) {
+  if (command instanceof TpodCommand && command.ctx.log.enabled('info')) {
+    command.ctx.log.info(`tpod filtering at log level ${command.ctx.globals.logLevel ?? 'warn'}`);
     command.ctx.log.debug(`Called ${words.slice(0, found?.path.length ?? 1).join(' ')}(tpod ${argv.join(' ')})`);
   }
   const code = await command.validateAndExecute();

@@ -52,6 +52,13 @@ describeE2E('cli compatibility', () => {
     const trace = await ok(['--log-level=trace', 'version']);
     expect(trace.stderr).toMatch(/ level=trace /);
     expect(trace.stderr).toMatch(/ level=debug /);
+    expect(trace.stderr).toMatch(/ level=info /);
+    expect((await ok(['--log-level=info', 'version'])).stderr).not.toMatch(/ level=(debug|trace) /);
+    expect((await ok(['--log-level=warn', 'version'])).stderr).not.toMatch(/ level=/);
+    expect((await ok(['--debug', 'version'])).stderr).toMatch(/ level=debug /);
+    expect((await ok(['-D', 'version'])).stderr).toMatch(/ level=debug /);
+    const both = await tpod(['--debug', '--log-level=panic', 'version'], { env: t.env });
+    expect([both.code, both.stderr]).toEqual([1, 'Setting --log-level and --debug is not allowed\n']);
   });
 
   it('ignores missing names with --force: rm, rmi, pod rm exit 0 silently', async () => {
