@@ -200,9 +200,16 @@ function manifestDigestsOf(rec: StoredImage): string[] {
   return [...ds];
 }
 
+/**
+ * The image with NAMES. Its names history changes as containers/storage changes it: each
+ * name it has now moves to the front, in order (so `images --format {{.History}}` reads
+ * as Podman's).
+ */
 function withNames(rec: StoredImage, names: string[]): StoredImage {
   const digests = repoDigests(names, manifestDigestsOf(rec));
-  return { ...rec, names, digests };
+  let history = rec.namesHistory;
+  for (const n of names) history = [n, ...history.filter((h) => h !== n)];
+  return { ...rec, names, digests, namesHistory: history };
 }
 
 function writeRecord(ctx: Context, rec: StoredImage): void {
@@ -386,7 +393,6 @@ export async function tagImage(ctx: Context, nameOrId: string, names: string[]):
     takeNames(ctx, images, full, r.image.id);
     const merged = [...r.image.names, ...full.filter((n) => !r.image.names.includes(n))];
     const rec = withNames(r.image, merged);
-    rec.namesHistory = [...full, ...r.image.namesHistory.filter((n) => !full.includes(n))];
     writeRecord(ctx, rec);
     return rec;
   });

@@ -5,6 +5,7 @@ import { VersionCommand } from './version.js';
 import { UnshareCommand } from './unshare.js';
 import { InfoCommand } from './info.js';
 import { EventsCommand } from './events.js';
+import { CommitCommand } from './commit.js';
 import { RunCommand } from './run.js';
 import { CreateCommand } from './create.js';
 import { StartCommand } from './start.js';
@@ -71,6 +72,7 @@ export const commands: CommandClass[] = [
   UnshareCommand,
   InfoCommand,
   EventsCommand,
+  CommitCommand,
   RunCommand,
   CreateCommand,
   StartCommand,

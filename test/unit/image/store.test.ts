@@ -126,7 +126,11 @@ describe('image store', () => {
     const rec = await add([base], ['localhost/a:latest']);
     const t = await tagImage(ctx, 'a', ['foo', 'bar:1']);
     expect(t.names).toEqual(['localhost/a:latest', 'localhost/foo:latest', 'localhost/bar:1']);
-    expect(t.namesHistory[0]).toBe('localhost/foo:latest');
+    // containers/storage's order: each current name moves to the front, in turn.
+    expect(t.namesHistory).toEqual(['localhost/bar:1', 'localhost/foo:latest', 'localhost/a:latest']);
+    const back = await untagImage(ctx, rec.id, ['bar:1']);
+    expect(back.namesHistory).toEqual(['localhost/foo:latest', 'localhost/a:latest', 'localhost/bar:1']);
+    await tagImage(ctx, rec.id, ['bar:1']);
     await expect(tagImage(ctx, 'a', ['FOO'])).rejects.toThrow('normalizing name "FOO": repository name must be lowercase');
     await expect(untagImage(ctx, rec.id, ['nope'])).rejects.toThrow('localhost/nope:latest: tag not known');
     expect((await untagImage(ctx, rec.id, ['foo'])).names).toEqual(['localhost/a:latest', 'localhost/bar:1']);
