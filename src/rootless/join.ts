@@ -71,10 +71,12 @@ export async function runInNamespace(ctx: Context, steps: NsStep[], command: str
     const child = spawn(helperPath('tpod-helper'), args, { stdio, env: opts.env ?? process.env });
     opts.onSpawn?.(child);
     const forward = (sig: NodeJS.Signals): void => {
-      // SIGINT/SIGQUIT from a terminal reach the whole process group already.
-      if (sig === 'SIGTERM' || sig === 'SIGHUP') child.kill(sig);
+      child.kill(sig);
     };
-    for (const s of forwarded) process.on(s, s === 'SIGINT' || s === 'SIGQUIT' ? ignore : forward);
+    // SIGINT/SIGQUIT from a terminal reach the whole process group already; sent to tpod
+    // alone (kill -INT PID, no terminal), they are passed on like the others.
+    const fromTerminal = process.stdin.isTTY === true;
+    for (const s of forwarded) process.on(s, fromTerminal && (s === 'SIGINT' || s === 'SIGQUIT') ? ignore : forward);
     let stdout = '';
     let stderr = '';
     if (opts.capture) {

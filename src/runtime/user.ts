@@ -234,10 +234,10 @@ function readIf(path: string | undefined): string | undefined {
   }
 }
 
-/** Reads the container's passwd and group from its layers (top first) and resolves `spec`. */
-export function resolveUserInLayers(spec: string | undefined, layersTopFirst: string[]): ResolvedUser {
+/** Reads the container's passwd and group (files bound over them, else its layers, top first) and resolves `spec`. */
+export function resolveUserInLayers(spec: string | undefined, layersTopFirst: string[], bound: { passwd?: string | undefined; group?: string | undefined } = {}): ResolvedUser {
   return resolveUser(spec, {
-    passwd: readIf(findInLayers(layersTopFirst, '/etc/passwd')),
-    group: readIf(findInLayers(layersTopFirst, '/etc/group')),
+    passwd: readIf(bound.passwd ?? findInLayers(layersTopFirst, '/etc/passwd')),
+    group: readIf(bound.group ?? findInLayers(layersTopFirst, '/etc/group')),
   });
 }

@@ -2,6 +2,10 @@
 // pflag's words and exit codes, global flags anywhere, --force ignoring missing names,
 // --noout, log levels, and the Go field names of info, version and inspect templates.
 import { expect, it } from 'vitest';
+import { createReadStream, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { describeE2E, tpod, tpodOk, useEnv, busyboxImage } from './harness.js';
 
 describeE2E('cli compatibility', () => {
@@ -127,5 +131,25 @@ describeE2E('cli compatibility', () => {
     await ok(['pod', 'start', 'onlyinfra']).catch(() => undefined);
     await ok(['run', '--rm', '--pod', 'onlyinfra', img, 'true']);
     expect((await ok(['pod', 'rm', 'onlyinfra'])).stdout.trim()).toBe(pod);
+  });
+
+  it('loads an archive from a URL; refuses what is no image archive in Podman\'s words', async () => {
+    const img = await busyboxImage(t.env);
+    const archive = join(t.env.base, 'img.tar');
+    await ok(['save', '-o', archive, img]);
+    const server = createServer((_req, res) => createReadStream(archive).pipe(res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      expect((await ok(['load', '-i', `http://127.0.0.1:${port}/image.tar`])).stdout).toBe(`Loaded image: ${img}\n`);
+    } finally {
+      server.close();
+    }
+    const junk = join(t.env.base, 'invalid');
+    writeFileSync(junk, 'I am an invalid file\n');
+    for (const r of [await tpod(['load', '-i', junk], { env: t.env }), await tpod(['load'], { env: t.env, input: 'Danger!! corrupt tarball\n' })]) {
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(/^Error: payload does not match any of the supported image formats:/);
+    }
   });
 });

@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { describeE2E, run, tpod, tpodBin, tpodOk, useEnv, busyboxImage, freePort } from './harness.js';
+import { spawn } from 'node:child_process';
+import { describeE2E, run, tpod, tpodBin, tpodOk, useEnv, busyboxImage, freePort, until } from './harness.js';
 
 describeE2E('run compatibility', () => {
   const t = useEnv('run-compat');
@@ -124,5 +125,26 @@ describeE2E('run compatibility', () => {
     await ok(['kill', cid]);
     await tpod(['wait', cid], { env: t.env });
     await ok(['rm', cid]);
+  });
+
+  it('passes SIGINT sent to a foreground run (no terminal) on to the container', async () => {
+    const img = await busyboxImage(t.env);
+    const child = spawn(tpodBin(), ['run', '-i', '--name', 'sigint', img, 'sh', '-c', 'trap "echo BYE; exit 0" INT; echo READY; while :; do sleep 0.1; done'], { env: t.env.vars, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const code = new Promise<number | null>((r) => child.on('close', r));
+    await until('READY', () => out.includes('READY'), 30_000);
+    child.kill('SIGINT');
+    expect(await code).toBe(0);
+    expect(out).toBe('READY\nBYE\n');
+    await ok(['rm', 'sigint']);
+  });
+
+  it("exec --user NAME finds the user tpod added for keep-id", async () => {
+    const img = await busyboxImage(t.env);
+    const me = userInfo().username;
+    const cid = (await ok(['run', '-d', '--userns=keep-id', img, 'sleep', '60'])).stdout.trim();
+    expect((await ok(['exec', '--user', me, cid, 'id', '-un'])).stdout).toBe(`${me}\n`);
+    await ok(['rm', '-f', '-t', '0', cid]);
   });
 });
