@@ -121,6 +121,10 @@ export async function pullImage(ctx: Context, opts: PullOptions): Promise<PullRe
   }
   if (failures.length === 1) {
     const f = failures[0]!;
+    // Reaching the registry failed: Podman's words for it (scripts match "initializing source").
+    if (f.err.code === 'EREGISTRY' || f.err.code === 'ENETWORK' || f.err.code === 'EAUTH') {
+      throw new TpodError(f.err.code, `initializing source docker://${f.name}: ${f.err.message.startsWith(`${f.name}: `) ? f.err.message.slice(f.name.length + 2) : f.err.message}`, { cause: f.err, exitCode: f.err.exitCode });
+    }
     throw new TpodError(f.err.code, f.err.message.includes(f.name) ? f.err.message : `${f.name}: ${f.err.message}`, { cause: f.err });
   }
   const raw = parseRemoteReference(opts.reference);

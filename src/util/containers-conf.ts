@@ -101,6 +101,8 @@ export interface EngineConfig {
   hostContainersInternalIp?: string;
   /** [containers] userns: the default --userns. */
   userns?: string;
+  /** [engine] infra_image: the pods' infra image. */
+  infraImage?: string;
 }
 
 /** "1m", "4750", 4750 -> bytes (containers.conf's sizes, as Podman's units.FromHumanSize). */
@@ -153,10 +155,12 @@ export function applyEngineConfig(into: EngineConfig, doc: TomlTable, file: stri
   if (ip !== undefined) into.hostContainersInternalIp = ip;
   const userns = str(containers.userns, file, 'userns');
   if (userns !== undefined) into.userns = userns;
+  const infraImage = str(engine.infra_image, file, 'infra_image');
+  if (infraImage !== undefined) into.infraImage = infraImage;
   return into;
 }
 
-const KEYS_RE = /^\s*(runtime|runtimes|\[\s*engine\.runtimes\s*\]|events_logger|events_logfile_path|events_logfile_max_size|volume_path|log_driver|log_size_max|base_hosts_file|host_containers_internal_ip|userns)\s*(=|$)/m;
+const KEYS_RE = /^\s*(runtime|runtimes|\[\s*engine\.runtimes\s*\]|events_logger|events_logfile_path|events_logfile_max_size|volume_path|log_driver|log_size_max|base_hosts_file|host_containers_internal_ip|userns|infra_image)\s*(=|$)/m;
 
 export function readEngineConfig(src: ConfigSources): EngineConfig {
   const out: EngineConfig = { runtimes: {} };
