@@ -84,6 +84,9 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   const term = terminalMode(given, stdinIsTTY);
   if (term.warning) ctx.log.warn(term.warning);
   const opts: RunOptions = { ...given, tty: term.tty };
+  // Socket activation: the LISTEN_FDS descriptors go to the container (unless --preserve-fds says otherwise).
+  const listenFds = Number(process.env.LISTEN_FDS ?? '');
+  if (opts.preserveFds === undefined && Number.isInteger(listenFds) && listenFds > 0) opts.preserveFds = listenFds;
   // Joining (or creating) the pause process overlaps with writing the bundle.
   const pausePid = ensurePause(ctx);
   pausePid.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile

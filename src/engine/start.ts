@@ -8,6 +8,7 @@
 // container that ends at once (`container cleanup`, which takes the same lock) always
 // finds it marked running.
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Context } from './context.js';
 import { TpodError, UsageError } from '../errors.js';
 import {
@@ -16,7 +17,7 @@ import {
   readContainer,
   type ContainerRecord,
 } from '../storage/containers.js';
-import { writeJsonAtomic } from '../storage/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../storage/atomic.js';
 import { withLock } from '../storage/lock.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import { layerDiffPath } from '../storage/layers.js';
@@ -24,6 +25,7 @@ import { mountSteps, unmountStep } from '../storage/driver.js';
 import { helperPath } from '../util/helpers.js';
 import { selfCommand } from '../util/self.js';
 import { mapRuntimeError } from '../runtime/runtime.js';
+import { withListenEnv } from '../runtime/spec.js';
 import { MonitorRuntimeError, spawnMonitor, type MonitorHandle, type MonitorOptions } from '../monitor/spawn.js';
 import { IN_USERNS_ENV, insideNamespace, nsexecArgs } from '../rootless/join.js';
 import { attachSocketPath, exitFilePath, identify, liveState, logPath, reconcile } from './state.js';
@@ -89,6 +91,22 @@ export function monitorOptionsFor(ctx: Context, rec: ContainerRecord, runtimePat
   return o;
 }
 
+/** Socket activation: this start's LISTEN_* in the spec (rewritten only when they change). */
+function refreshListenEnv(specFile: string): void {
+  let spec: { process?: { env?: string[] } };
+  try {
+    spec = JSON.parse(readFileSync(specFile, 'utf8')) as typeof spec;
+  } catch {
+    return;
+  }
+  const env = spec.process?.env;
+  if (!env) return;
+  const next = withListenEnv(env, process.env);
+  if (next.length === env.length && next.every((e, i) => e === env[i])) return;
+  spec.process!.env = next;
+  writeFileAtomic(specFile, JSON.stringify(spec, null, 2) + '\n');
+}
+
 /**
  * Mounts the rootfs and starts the container under a new monitor. Does not write the
  * record: the caller holds the containers lock and persists the returned one.
@@ -103,6 +121,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
   clearExitFile(ctx, rec);
 
   const dirs = containerDirs(ctx, rec.id);
+  refreshListenEnv(join(dirs.userdata, 'config.json'));
   // A pod member joins its infra's namespaces, whose /proc paths change with each infra start.
   if (rec.pod && !rec.isInfra) (await import('../pod/join.js')).refreshMemberNamespaces(ctx, rec);
   const inside = insideNamespace();

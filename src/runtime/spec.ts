@@ -149,6 +149,7 @@ export function processEnv(image: ImageConfigBody | undefined, opts: RunOptions,
   if (!opts.unsetEnvAll) env.set('HOSTNAME', hostname);
   if (opts.systemdMode === 'always' && more.id) env.set('container_uuid', more.id.slice(0, 32));
   for (const [k, v] of opts.env) env.set(k, v);
+  for (const [k, v] of listenEnv(more.hostEnv)) env.set(k, v);
   if (opts.unsetEnvAll) return [...env].map(([k, v]) => `${k}=${v}`);
   if (!env.has('HOME')) env.set('HOME', home);
   return [...env].map(([k, v]) => `${k}=${v}`);
@@ -229,6 +230,25 @@ function mounts(input: SpecInput): OciMount[] {
   // Parents before children: the runtime mounts in order.
   const sortedUser = user.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map((x) => x.m);
   return [...defaults, ...sortedUser];
+}
+
+/**
+ * systemd socket activation: LISTEN_PID (as 1, the container's init), LISTEN_FDS and
+ * LISTEN_FDNAMES reach the container when tpod got them, as in Podman.
+ */
+export function listenEnv(hostEnv: NodeJS.ProcessEnv | undefined): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES']) {
+    const v = hostEnv?.[k];
+    if (v !== undefined) out.push([k, k === 'LISTEN_PID' ? '1' : v]);
+  }
+  return out;
+}
+
+/** A written spec's environment with this start's LISTEN_* (those of an earlier start dropped). */
+export function withListenEnv(env: string[], hostEnv: NodeJS.ProcessEnv): string[] {
+  const kept = env.filter((e) => !/^LISTEN_(PID|FDS|FDNAMES)=/.test(e));
+  return [...kept, ...listenEnv(hostEnv).map(([k, v]) => `${k}=${v}`)];
 }
 
 /** Podman's keep-id map: the user's id maps to itself, the rest around it. */

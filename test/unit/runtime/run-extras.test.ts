@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { humanSizeCompact, parseLogConfig, parseRunExtras, zoneFile } from '../../../src/runtime/run-extras.js';
-import { processEnv } from '../../../src/runtime/spec.js';
+import { processEnv, withListenEnv } from '../../../src/runtime/spec.js';
 import { parseRunOptions } from '../../../src/runtime/options.js';
 
 const host = { env: {}, cwd: '/', readFile: () => '', stat: () => undefined };
@@ -37,6 +37,13 @@ describe('run extras', () => {
     expect(env({}, { http_proxy: 'http://p:3128' })).toContain('http_proxy=http://p:3128');
     expect(env({ httpProxy: false }, { http_proxy: 'http://p:3128' })).not.toContain('http_proxy=http://p:3128');
     expect(env({ systemdMode: 'always' })).toContain(`container_uuid=${'a'.repeat(32)}`);
+  });
+  it('passes systemd socket activation (LISTEN_PID as 1, LISTEN_FDS, LISTEN_FDNAMES) from tpod to the container', () => {
+    const base = parseRunOptions({ image: 'i', command: [] }, host);
+    const env = processEnv(undefined, base, 'h', '/', { hostEnv: { LISTEN_PID: '100', LISTEN_FDS: '1', LISTEN_FDNAMES: 'x' } });
+    expect(env).toEqual(expect.arrayContaining(['LISTEN_PID=1', 'LISTEN_FDS=1', 'LISTEN_FDNAMES=x']));
+    expect(withListenEnv(['A=1', 'LISTEN_FDS=2', 'LISTEN_PID=1'], {})).toEqual(['A=1']);
+    expect(withListenEnv(['A=1'], { LISTEN_FDS: '3' })).toEqual(['A=1', 'LISTEN_FDS=3']);
   });
   it('--memory 0 means no limit; systemd mode stops with SIGRTMIN+3', () => {
     expect(parseRunOptions({ image: 'i', command: [], memory: '0' }, host).resources.memory).toBe(0);
