@@ -141,6 +141,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
     opts.createCommand = ['tpod', ...commandLine];
     const unit = process.env[sd.SYSTEMD_UNIT_ENV];
     if (unit) opts.labels = { ...opts.labels, [sd.SYSTEMD_UNIT_ENV]: unit };
+    (await import('../autoupdate/policy.js')).checkAutoUpdateCreate(opts.labels, opts.image);
     if (systemd.cidFile !== undefined) sd.checkCidFile(systemd.cidFile);
     if (systemd.replace && opts.name !== undefined) await sd.replaceContainer(this.ctx, opts.name);
     return opts;

@@ -152,4 +152,27 @@ describeE2E('cli compatibility', () => {
       expect(r.stderr).toMatch(/^Error: payload does not match any of the supported image formats:/);
     }
   });
+
+  it('generate systemd: --template rules, bare --env names, Podman\'s restart policy warning; auto-update labels checked at create; info -f ""', async () => {
+    const img = await busyboxImage(t.env);
+    await ok(['create', '--name', 'tmpl', img, 'top']);
+    const unit = await tpodOk(['generate', 'systemd', '--template', '-n', '-e', 'MYVAR', '-e', 'UNSETVAR', 'tmpl'], { env: t.env, extraEnv: { MYVAR: 'hello' } });
+    expect(unit.stdout).toMatch(/--name=tmpl-%i/);
+    expect(unit.stdout).toMatch(/^Environment=MYVAR=hello$/m);
+    expect(unit.stdout).not.toContain('UNSETVAR');
+    const noNew = await tpod(['generate', 'systemd', '--template', '--new=false', 'tmpl'], { env: t.env });
+    expect([noNew.code, noNew.stderr]).toEqual([125, 'Error: --template cannot be set with --new=false\n']);
+    await ok(['pod', 'create', '--name', 'tmplpod']);
+    const pod = await tpod(['generate', 'systemd', '--template', 'tmplpod'], { env: t.env });
+    expect(pod.stderr).toMatch(/--template is not supported for pods/);
+    await ok(['pod', 'rm', 'tmplpod']);
+    const cid = (await ok(['create', '--restart=always', img, 'true'])).stdout.trim();
+    expect((await ok(['generate', 'systemd', cid])).stderr).toMatch(new RegExp(`Container ${cid} has restart policy .*always.* which can lead to issues on shutdown`));
+    await ok(['rm', cid, 'tmpl']);
+    await ok(['tag', img, 'shortname:latest']);
+    const short = await tpod(['create', '--label', 'io.containers.autoupdate=registry', 'shortname:latest'], { env: t.env });
+    expect([short.code, short.stderr]).toEqual([125, 'Error: short name: auto updates require fully-qualified image reference: "shortname:latest"\n']);
+    await ok(['rmi', 'shortname:latest']);
+    expect((await ok(['--log-level', 'warning', 'info', '-f', ''])).stdout).toBe('');
+  });
 });

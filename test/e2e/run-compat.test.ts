@@ -147,4 +147,17 @@ describeE2E('run compatibility', () => {
     expect((await ok(['exec', '--user', me, cid, 'id', '-un'])).stdout).toBe(`${me}\n`);
     await ok(['rm', '-f', '-t', '0', cid]);
   });
+
+  it('passes systemd socket activation variables (LISTEN_PID as 1) to run and to start', async () => {
+    const img = await busyboxImage(t.env);
+    const listen = { LISTEN_PID: '100', LISTEN_FDS: '1', LISTEN_FDNAMES: 'listen_fdnames' };
+    const viaRun = (await ok(['run', '--rm', img, 'env'], listen)).stdout;
+    expect(viaRun).toMatch(/^LISTEN_PID=1$/m);
+    expect(viaRun).toMatch(/^LISTEN_FDS=1$/m);
+    expect(viaRun).toMatch(/^LISTEN_FDNAMES=listen_fdnames$/m);
+    const cid = (await ok(['create', img, 'env'])).stdout.trim();
+    expect((await ok(['start', '--attach', cid], listen)).stdout).toMatch(/^LISTEN_FDNAMES=listen_fdnames$/m);
+    expect((await ok(['start', '--attach', cid])).stdout).not.toMatch(/^LISTEN_/m);
+    await ok(['rm', cid]);
+  });
 });

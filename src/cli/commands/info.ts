@@ -17,7 +17,9 @@ export class InfoCommand extends TpodCommand {
     const info = await collectInfo(this.ctx, await describeRuntime(this.ctx));
     if (this.format === 'json') {
       this.print(JSON.stringify(info, null, 4));
-    } else if (this.format) {
+    } else if (this.format !== undefined) {
+      // An empty template prints nothing, as in Podman.
+      if (this.format === '') return 0;
       const { renderTemplate } = await import('../format.js');
       this.print(renderTemplate(this.format, infoTemplateView(info)));
     } else {
