@@ -11,6 +11,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // TPOD_DIST lets parallel work build somewhere other than dist/.
 const dist = process.env.TPOD_DIST ?? join(root, 'dist');
+// `version`'s Built: SOURCE_DATE_EPOCH when set (reproducible builds), else the last
+// commit's time, else now.
+function builtTime() {
+  if (/^\d+$/.test(process.env.SOURCE_DATE_EPOCH ?? '')) return Number(process.env.SOURCE_DATE_EPOCH);
+  try {
+    const t = execFileSync('git', ['-C', root, 'log', '-1', '--format=%ct'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    if (/^\d+$/.test(t)) return Number(t);
+  } catch {
+    /* not a git checkout */
+  }
+  return Math.floor(Date.now() / 1000);
+}
+const defines = { __TPOD_VERSION__: JSON.stringify(pkg.version), __TPOD_BUILT__: String(builtTime()) };
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
@@ -26,7 +39,7 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
-  define: { __TPOD_VERSION__: JSON.stringify(pkg.version) },
+  define: defines,
   // Some dependencies are CommonJS and call require(); give ESM output a require.
   banner: { js: "import { createRequire as __tpodCreateRequire } from 'node:module'; const require = __tpodCreateRequire(import.meta.url);" },
   legalComments: 'none',
@@ -47,7 +60,7 @@ await build({
   format: 'iife',
   platform: 'node',
   target: 'node20',
-  define: { __TPOD_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'undefined' },
+  define: { ...defines, 'import.meta.url': 'undefined' },
   // A snapshot has no module loader: `import('node:fs')` must become require().
   supported: { 'dynamic-import': false },
   legalComments: 'none',

@@ -12,6 +12,8 @@ export function renderManPages(opts: {
   version: string;
   date: string;
   intro?: string;
+  /** The global flags (src/cli/argv.ts GLOBAL_FLAGS). */
+  globals?: ReadonlyArray<{ name: string; kind: string; description: string }>;
 }): ManPage[];
-export function loadCommands(): Promise<{ commands: CommandClass[]; Cli: typeof Cli; Command: typeof Command; version: string }>;
+export function loadCommands(): Promise<{ commands: CommandClass[]; GLOBAL_FLAGS: ReadonlyArray<{ name: string; kind: string; description: string }>; Cli: typeof Cli; Command: typeof Command; version: string }>;
 export function generateManPages(outDir: string): Promise<string[]>;

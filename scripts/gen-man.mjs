@@ -135,12 +135,10 @@ function parseDefinition(def) {
  * from the same clipanion the classes were built with.
  * Returns [{ file, text }]: tpod.1 first, then one page per command, then alias paths' copies.
  */
-export function renderManPages({ commands, Cli, Command, version, date, intro = '' }) {
+export function renderManPages({ commands, Cli, Command, version, date, intro = '', globals = [] }) {
   const pages = [];
   const summaries = [];
   const aliases = [];
-  let globals = [];
-
   for (const cls of commands) {
     if (!cls.usage) continue;
     const path = primaryPath(cls);
@@ -152,7 +150,6 @@ export function renderManPages({ commands, Cli, Command, version, date, intro = 
     const name = pageName(path);
     const description = (cls.usage.description ?? '').trim();
     summaries.push({ path, name, description });
-    if (globals.length === 0) globals = probeOptions(Command, cls).filter((o) => o.hidden);
 
     // SYNOPSIS: each path the command answers to, with [options] and its positionals.
     const usageTail = def.usage.slice(`tpod ${(cls.paths?.[0] ?? path).join(' ')}`.length).trim();
@@ -194,7 +191,7 @@ export function renderManPages({ commands, Cli, Command, version, date, intro = 
   main.push('.SH DESCRIPTION', ...roffProse(intro || 'tpod runs OCI containers as the calling user, without a daemon.'));
   main.push('.SH GLOBAL OPTIONS');
   main.push('.PP', 'Given before the command (\\fBtpod \\-\\-root DIR ps\\fR) or after it, as with Podman.');
-  for (const g of globals) main.push('.TP', optionLabel(g.names, g.arity), roffInline(g.description));
+  for (const g of globals) main.push('.TP', optionLabel([g.name], g.kind === 'boolean' ? 0 : 1), roffInline(g.description));
   main.push('.SH COMMANDS');
   for (const s of summaries) main.push('.TP', `\\fB${roffFragment(s.name)}\\fR(1)`, roffInline(s.description));
   main.push(
@@ -234,7 +231,7 @@ export async function loadCommands() {
     const outfile = join(dir, 'commands.mjs');
     await build({
       stdin: {
-        contents: "export { commands } from './src/cli/commands/index.ts'; export { Cli, Command } from 'clipanion';",
+        contents: "export { commands } from './src/cli/commands/index.ts'; export { GLOBAL_FLAGS } from './src/cli/argv.ts'; export { Cli, Command } from 'clipanion';",
         resolveDir: root,
         loader: 'ts',
       },
@@ -262,10 +259,10 @@ function manDate() {
 }
 
 export async function generateManPages(outDir) {
-  const { commands, Cli, Command, version } = await loadCommands();
+  const { commands, GLOBAL_FLAGS, Cli, Command, version } = await loadCommands();
   const introFile = join(root, 'man', 'tpod.intro');
   const intro = existsSync(introFile) ? readFileSync(introFile, 'utf8') : '';
-  const pages = renderManPages({ commands, Cli, Command, version, date: manDate(), intro });
+  const pages = renderManPages({ commands, Cli, Command, version, date: manDate(), intro, globals: GLOBAL_FLAGS });
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   for (const p of pages) writeFileSync(join(outDir, p.file), p.text);

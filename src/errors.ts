@@ -37,12 +37,15 @@ export type ErrorCode =
 export class TpodError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;
+  /** Printed as it is, without "Error: " (the few messages Podman prints that way). */
+  readonly bare: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; exitCode?: number; bare?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TpodError';
     this.code = code;
     this.exitCode = options.exitCode ?? EXIT_ENGINE;
+    this.bare = options.bare ?? false;
   }
 }
 
@@ -72,6 +75,17 @@ export class NoSuchPodError extends TpodError {
     super('ENOPOD', `no pod with name or ID ${nameOrId} found: no such pod`);
     this.name = 'NoSuchPodError';
   }
+}
+
+/**
+ * How `run` reports a container that was created but could not be started, as Podman's
+ * define.ExitCode: 127 when something was not found, else 126 (cannot invoke).
+ */
+export function runStartFailure(err: unknown): TpodError {
+  const e = err instanceof TpodError ? err : new TpodError('ERUNTIME', err instanceof Error ? err.message : String(err), { cause: err });
+  const lower = e.message.toLowerCase();
+  const exitCode = lower.includes('not found') || lower.includes('no such file') ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
+  return e.exitCode === exitCode ? e : new TpodError(e.code, e.message, { cause: e.cause ?? err, exitCode });
 }
 
 /** Adds context in front of an error, crun-style: "outer: inner". Keeps the code. */

@@ -55,3 +55,27 @@ export function registryReference(rawName: string): Reference {
 export function registryName(rawName: string): string {
   return formatReference(registryReference(rawName));
 }
+
+const TRANSPORTS = ['docker', 'docker-archive', 'oci-archive', 'oci', 'dir', 'containers-storage', 'docker-daemon'];
+
+/**
+ * What Podman checks at create for a container labelled for registry updates: the image
+ * must come by the docker transport, by a fully-qualified name.
+ */
+export function checkAutoUpdateCreate(labels: Record<string, string> | undefined, image: string): void {
+  const value = labels?.[AUTOUPDATE_LABEL];
+  if (value === undefined || lookupPolicy(value) !== 'registry') return;
+  const colon = image.indexOf(':');
+  const transport = colon > 0 ? image.slice(0, colon) : '';
+  if (TRANSPORTS.includes(transport) && !image.slice(colon + 1).match(/^\d/)) {
+    if (transport !== 'docker') throw new TpodError('EINVALIDREF', `auto updates require the docker image transport but image is of transport "${transport}"`);
+    image = image.slice(colon + 1).replace(/^\/\//, '');
+  }
+  let raw;
+  try {
+    raw = parseRemoteReference(image);
+  } catch {
+    return; // an ID or a bad name: the image lookup says what is wrong
+  }
+  if (raw.domain === undefined) throw new TpodError('EINVALIDREF', `short name: auto updates require fully-qualified image reference: "${image}"`);
+}

@@ -62,11 +62,16 @@ export async function runInspect(ctx: Context, req: InspectRequest, print: (text
 
 /** Prints inspect results as Podman does: a JSON array indented by 5, or FORMAT once per object. */
 export async function printInspected(found: unknown[], format: string | undefined, print: (text: string) => void): Promise<void> {
-  const { goJsonIndent, isJsonFormat, compileTemplate } = await import('./format.js');
+  const { goJsonIndent, isJsonFormat, compileTemplate, withTemplateFields } = await import('./format.js');
   if (format === undefined || format === '' || isJsonFormat(format)) {
     print(goJsonIndent(found, 5));
   } else {
     const tpl = compileTemplate(format, { name: 'inspect' });
-    for (const f of found) print(tpl.execute(f));
+    for (const f of found) {
+      // Podman's structs call the JSON "Id" field ID ({{.ID}}); both work here.
+      const obj = f as { Id?: unknown; ID?: unknown };
+      if (obj && typeof obj === 'object' && 'Id' in obj && !('ID' in obj)) withTemplateFields(obj, { ID() { return this.Id; } });
+      print(tpl.execute(f));
+    }
   }
 }

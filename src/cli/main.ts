@@ -1,39 +1,48 @@
-// tpod's entry point: split off leading global options, let clipanion pick the command,
-// run it, and turn every error into `Error: <message>` with Podman's exit codes.
+// tpod's entry point: split off leading global options, find the command, rewrite its
+// flags the way Podman (cobra/pflag) reads them (cli/argv.ts), let clipanion parse and
+// run it, and turn every error into `Error: <message>` with Podman's exit codes. This
+// file is the one place where errors become exit codes.
 import { Cli, UsageError as ClipanionUsageError, type CommandClass } from 'clipanion';
 import { commands } from './commands/index.js';
 import { commandLine, leadingGlobals, TpodCommand } from './base.js';
-import { TpodError, EXIT_ENGINE } from '../errors.js';
+import { TpodError, UsageError, EXIT_ENGINE } from '../errors.js';
+import { isLogLevel, LOG_LEVELS } from '../engine/context.js';
 import { VERSION } from '../version.js';
 import { groupHelp } from './group-help.js';
+import { FlagError, GLOBAL_FLAGS, checkArgCount, normalizeArgv, parseBoolFlag, specOf, type ParsedGlobals } from './argv.js';
 
-const GLOBALS: Record<string, keyof typeof leadingGlobals> = {
-  '--root': 'root',
-  '--runroot': 'runroot',
-  '--log-level': 'logLevel',
-  '--runtime': 'runtime',
-  '--storage-driver': 'storageDriver',
-};
+const ROOT_WORDS = new Set(['--help', '-h', '--version', '-v']);
 
 /** Takes global options that come before the command path (`tpod --root X ps`). */
-export function splitLeadingGlobals(argv: string[]): { globals: Record<string, string>; rest: string[] } {
-  const globals: Record<string, string> = {};
+export function splitLeadingGlobals(argv: string[]): { globals: ParsedGlobals; rest: string[] } {
+  const globals: ParsedGlobals = {};
+  const bag = globals as Record<string, unknown>;
   let i = 0;
   while (i < argv.length) {
     const arg = argv[i]!;
+    if (!arg.startsWith('-') || arg === '-' || ROOT_WORDS.has(arg)) break;
+    if (arg === '--') {
+      i++;
+      break;
+    }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const key = GLOBALS[name];
-    if (!key) break;
-    if (eq > 0) {
-      globals[key] = arg.slice(eq + 1);
+    const g = GLOBAL_FLAGS.find((f) => f.name === name);
+    if (!g) throw new FlagError(arg.startsWith('--') ? `unknown flag: ${name}` : `unknown shorthand flag: '${arg.charAt(1)}' in ${arg}`, 'tpod');
+    let value: string | boolean;
+    if (g.kind === 'boolean') {
+      value = eq > 0 ? parseBoolFlag(arg.slice(eq + 1), name, 'tpod') : true;
+      i += 1;
+    } else if (eq > 0) {
+      value = arg.slice(eq + 1);
       i += 1;
     } else {
-      const value = argv[i + 1];
-      if (value === undefined) throw new TpodError('EUSAGE', `flag needs an argument: ${name}`);
-      globals[key] = value;
+      const next = argv[i + 1];
+      if (next === undefined) throw new FlagError(`flag needs an argument: ${name}`, 'tpod');
+      value = next;
       i += 2;
     }
+    bag[g.key] = g.kind === 'array' ? [...((bag[g.key] as string[] | undefined) ?? []), value] : value;
   }
   return { globals, rest: argv.slice(i) };
 }
@@ -42,14 +51,15 @@ function printError(message: string): void {
   process.stderr.write(`Error: ${message}\n`);
 }
 
-/** Clipanion's parse errors, reworded the way Podman says them. */
+/** Clipanion's own parse errors (what the argv rewrite let through), in Podman's words. */
 function usageMessage(err: Error, argv: string[]): string {
   const msg = err.message.split('\n')[0] ?? err.message;
-  const unsupported = /Unsupported option name \("?([^")]+)"?\)/.exec(msg);
+  const unsupported = /(?:Unsupported|Invalid) option name \("?(-[^")=]+)[^)]*\)/.exec(msg);
   if (unsupported) return `unknown flag: ${unsupported[1]}\nSee 'tpod --help'`;
   if (/Command not found/.test(msg) || /Extraneous positional argument/.test(msg)) {
     return `unrecognized command \`tpod ${argv.join(' ')}\`\nTry 'tpod --help' for more information`;
   }
+  if (/Not enough positional arguments/.test(msg)) return 'requires at least 1 arg(s), only received 0';
   return msg.replace(/^Usage Error: /, '');
 }
 
@@ -71,48 +81,95 @@ export function relevantCommands(argv: string[], all: CommandClass[] = commands)
   return exact.length > 0 ? exact : matching;
 }
 
+/** The command whose path is the longest prefix of ARGV. */
+export function findCommand(argv: string[], all: CommandClass[] = commands): { cls: CommandClass; path: string[] } | undefined {
+  let best: { cls: CommandClass; path: string[] } | undefined;
+  for (const cls of all) {
+    for (const p of cls.paths ?? []) {
+      if (p.length > argv.length || (best && p.length <= best.path.length)) continue;
+      if (p.every((w, i) => argv[i] === w)) best = { cls, path: p };
+    }
+  }
+  return best;
+}
+
 function makeCli(list: CommandClass[]): Cli {
   const cli = new Cli({ binaryLabel: 'tpod', binaryName: 'tpod', binaryVersion: VERSION, enableColors: false });
   for (const c of list) cli.register(c);
   return cli;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  commandLine.splice(0, commandLine.length, ...argv);
-  let rest: string[];
-  try {
-    const split = splitLeadingGlobals(argv);
-    Object.assign(leadingGlobals, split.globals);
-    rest = split.rest;
-  } catch (err) {
-    printError((err as Error).message);
-    return EXIT_ENGINE;
+/** Checks the global options and applies those that act at once (--noout, --config). */
+function applyGlobals(g: ParsedGlobals): void {
+  if (g.debug) {
+    if (g.logLevel !== undefined) throw new TpodError('EUSAGE', 'Setting --log-level and --debug is not allowed', { exitCode: 1, bare: true });
+    g.logLevel = 'debug';
   }
+  if (g.logLevel !== undefined && !isLogLevel(g.logLevel)) {
+    // Podman says this without "Error: " and exits 1.
+    throw new TpodError('EUSAGE', `Log Level "${g.logLevel}" is not supported, choose from: ${LOG_LEVELS.join(', ')}`, { exitCode: 1, bare: true });
+  }
+  if (g.eventsBackend !== undefined && !['file', 'none', 'journald'].includes(g.eventsBackend)) {
+    throw new UsageError(`invalid events backend "${g.eventsBackend}": use file or none`);
+  }
+  if (g.cgroupManager !== undefined && g.cgroupManager !== 'cgroupfs' && g.cgroupManager !== 'systemd') {
+    throw new UsageError(`invalid cgroup manager "${g.cgroupManager}": use cgroupfs or systemd`);
+  }
+  const { noout, config, cgroupManager: _cm, debug: _debug, ...rest } = g;
+  Object.assign(leadingGlobals, rest);
+  if (config !== undefined) process.stderr.write('The --config flag is ignored by tpod. Exists for Docker compatibility\n');
+  if (noout) {
+    // Podman sends its stdout to /dev/null: results are not printed, messages still are.
+    process.stdout.write = ((_chunk: unknown, encOrCb?: unknown, cb?: unknown) => {
+      const done = typeof encOrCb === 'function' ? encOrCb : cb;
+      if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+      return true;
+    }) as typeof process.stdout.write;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const split = splitLeadingGlobals(argv);
+  const rest = split.rest;
 
   const group = groupHelp(rest, commands);
   if (group) {
+    applyGlobals(split.globals);
     if (group.asked) {
       process.stdout.write(group.text);
       return 0;
     }
     process.stderr.write(group.text);
-    printError(`missing command 'tpod ${rest[0]} COMMAND'`);
-    return EXIT_ENGINE;
+    throw new UsageError(`missing command 'tpod ${rest[0]} COMMAND'`);
   }
 
-  const cli = makeCli(relevantCommands(rest));
-
-  let command;
-  try {
-    command = cli.process(rest.length === 0 ? ['help'] : rest);
-  } catch (err) {
-    if (err instanceof TpodError) {
-      printError(err.message);
-      return err.exitCode;
-    }
-    printError(usageMessage(err as Error, rest));
-    return EXIT_ENGINE;
+  let words = rest;
+  const found = findCommand(rest);
+  if (!found && rest.length > 0 && !ROOT_WORDS.has(rest[0]!)) {
+    // As cobra: the root's flags are parsed first, so a bad flag is named before the word.
+    const flag = rest.find((w) => w.startsWith('-') && w !== '-' && !GLOBAL_FLAGS.some((g) => w === g.name || w.startsWith(`${g.name}=`)));
+    if (flag !== undefined && flag !== '--' && !ROOT_WORDS.has(flag)) throw new FlagError(`unknown flag: ${flag.split('=')[0]}`, 'tpod');
+    throw new UsageError(`unrecognized command \`tpod ${rest.join(' ')}\`\nTry 'tpod --help' for more information`);
   }
+  let globals = split.globals;
+  if (found) {
+    const spec = specOf(found.cls);
+    const norm = normalizeArgv(found.path, rest.slice(found.path.length), spec);
+    globals = { ...globals, ...norm.globals };
+    if (split.globals.runtimeFlags && norm.globals.runtimeFlags) globals.runtimeFlags = [...split.globals.runtimeFlags, ...norm.globals.runtimeFlags];
+    words = norm.argv;
+    const helpAsked = words.slice(found.path.length).some((w) => w === '--help' || w === '-h');
+    if (!helpAsked) checkArgCount(spec, norm.argCount, `tpod ${found.path.join(' ')}`);
+  }
+  applyGlobals(globals);
+  if (words.length === 0) {
+    // Podman: the usage, then an error that a command is missing (exit 125).
+    process.stderr.write(makeCli(commands).usage(null));
+    throw new UsageError("missing command 'tpod COMMAND'");
+  }
+
+  const cli = makeCli(relevantCommands(words));
+  const command = cli.process(words);
   command.context = { ...Cli.defaultContext, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, colorDepth: 1 };
   command.cli = {
     binaryLabel: cli.binaryLabel,
@@ -128,23 +185,33 @@ export async function main(argv: string[]): Promise<number> {
     usage: (cmd, opts) => cli.usage(cmd, opts),
   };
 
+  // Heavy, rare commands (load, import, rmi...) run as root of the user namespace.
+  const wantsNamespace = (command.constructor as { inUserNamespace?: boolean }).inUserNamespace === true;
+  if (wantsNamespace && command instanceof TpodCommand) {
+    const { insideNamespace, reexecInNamespace } = await import('../rootless/join.js');
+    if (!insideNamespace()) return await reexecInNamespace(command.ctx, words);
+  }
+  if (command instanceof TpodCommand && command.ctx.log.enabled('info')) {
+    command.ctx.log.info(`tpod filtering at log level ${command.ctx.globals.logLevel ?? 'warn'}`);
+    command.ctx.log.debug(`Called ${words.slice(0, found?.path.length ?? 1).join(' ')}(tpod ${argv.join(' ')})`);
+  }
+  const code = await command.validateAndExecute();
+  return typeof code === 'number' ? code : 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  commandLine.splice(0, commandLine.length, ...argv);
   try {
-    // Heavy, rare commands (load, import, rmi...) run as root of the user namespace.
-    const wantsNamespace = (command.constructor as { inUserNamespace?: boolean }).inUserNamespace === true;
-    if (wantsNamespace && command instanceof TpodCommand) {
-      const { insideNamespace, reexecInNamespace } = await import('../rootless/join.js');
-      if (!insideNamespace()) return await reexecInNamespace(command.ctx, rest);
-    }
-    const code = await command.validateAndExecute();
-    return typeof code === 'number' ? code : 0;
+    return await dispatch(argv);
   } catch (err) {
     if (err instanceof TpodError) {
-      printError(err.message);
+      if (err.bare) process.stderr.write(`${err.message}\n`);
+      else printError(err.message);
       if (process.env.TPOD_DEBUG && err.cause instanceof Error) process.stderr.write(String(err.cause.stack) + '\n');
       return err.exitCode;
     }
-    if (err instanceof ClipanionUsageError) {
-      printError(usageMessage(err, rest));
+    if (err instanceof ClipanionUsageError || (err instanceof Error && err.name === 'UnknownSyntaxError')) {
+      printError(usageMessage(err, argv));
       return EXIT_ENGINE;
     }
     const e = err as Error;

@@ -59,6 +59,20 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   replace = Option.Boolean('--replace', false, { description: 'If a container with the same name exists, remove it first' });
   conmonPidfile = Option.String('--conmon-pidfile', { description: "Write the monitor's pid to the file at each start" });
   cgroups = Option.String('--cgroups', { description: 'Cgroup mode: enabled, disabled, no-conmon, split (recorded)' });
+  // More of Podman's flags (src/runtime/run-extras.ts).
+  logDriver = Option.String('--log-driver', { description: 'Logging driver: k8s-file (default), json-file (the same format), none, passthrough' });
+  logOpt = Option.Array('--log-opt', { description: 'Logging driver options: path=FILE, max-size=SIZE, tag=TAG' });
+  tz = Option.String('--tz', { description: 'Set the timezone in the container (a zone name, or local)' });
+  unsetenv = Option.Array('--unsetenv', { description: 'Unset a default environment variable (or one of the image\'s)' });
+  unsetenvAll = Option.Boolean('--unsetenv-all', false, { description: 'Unset all default and image environment variables' });
+  hostuser = Option.Array('--hostuser', { description: "Add a host user (name or uid) to the container's /etc/passwd" });
+  groupAdd = Option.Array('--group-add', { description: 'Add supplementary groups (names, gids, or keep-groups)' });
+  systemdFlag = Option.String('--systemd', { description: 'Run the container in systemd mode: true (when the command is init or systemd), false, always' });
+  httpProxy = Option.Boolean('--http-proxy', true, { description: "Pass the host's proxy environment variables (default true)" });
+  attach = Option.Array('-a,--attach', { description: 'Attach to STDIN, STDOUT and/or STDERR (run in the foreground)' });
+  preserveFds = Option.String('--preserve-fds', { description: 'Pass N additional file descriptors (3 .. 3+N-1) to the container' });
+  timeout = Option.String('--timeout', { description: 'Maximum time the container may run, in seconds (then it is killed)' });
+  kernelMemory = Option.String('--kernel-memory', { hidden: true, description: 'No longer supported (a no-op, as in Podman)' });
 
   image = Option.String({ name: 'IMAGE' });
   command = Option.Proxy({ name: 'COMMAND' });
@@ -109,6 +123,18 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       noHosts: this.noHosts,
       pod: this.pod,
       podIdFile: this.podIdFile,
+      logDriver: this.logDriver,
+      logOpt: this.logOpt,
+      tz: this.tz,
+      unsetenv: this.unsetenv,
+      unsetenvAll: this.unsetenvAll,
+      hostuser: this.hostuser,
+      groupAdd: this.groupAdd,
+      systemd: this.systemdFlag,
+      httpProxy: this.httpProxy,
+      attach: this.attach,
+      preserveFds: this.preserveFds,
+      timeout: this.timeout,
     };
   }
 
@@ -120,12 +146,14 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   protected async runOptions(): Promise<RunOptions> {
     const { parseRunOptions } = await import('../runtime/options.js');
     const sd = await import('../systemd/run-options.js');
+    if (this.kernelMemory !== undefined) this.ctx.log.warn('The --kernel-memory flag is no longer supported. This flag is a noop.');
     const opts = parseRunOptions(this.rawFlags());
     const systemd = sd.parseSystemdRunFlags({ sdnotify: this.sdnotify, cidfile: this.cidfile, replace: this.replace, conmonPidfile: this.conmonPidfile, cgroups: this.cgroups });
     if (Object.keys(systemd).length > 0) opts.systemd = systemd;
     opts.createCommand = ['tpod', ...commandLine];
     const unit = process.env[sd.SYSTEMD_UNIT_ENV];
     if (unit) opts.labels = { ...opts.labels, [sd.SYSTEMD_UNIT_ENV]: unit };
+    (await import('../autoupdate/policy.js')).checkAutoUpdateCreate(opts.labels, opts.image);
     if (systemd.cidFile !== undefined) sd.checkCidFile(systemd.cidFile);
     if (systemd.replace && opts.name !== undefined) await sd.replaceContainer(this.ctx, opts.name);
     return opts;

@@ -44,6 +44,8 @@ export type RunEnd = 'restarted' | 'exited' | 'removed';
  */
 export async function finishRun(ctx: Context, rec: ContainerRecord, ls: LiveState, restart: boolean): Promise<{ end: RunEnd; record?: ContainerRecord }> {
   const code = ls.exitCode ?? UNKNOWN_EXIT_CODE;
+  const { containerEvent } = await import('./events.js');
+  await containerEvent(ctx, rec, 'died', { exitCode: code });
   if (restart && shouldRestart(rec, code)) {
     try {
       await releaseContainerResources(ctx, rec, { keepMount: true });
@@ -71,6 +73,7 @@ export async function finishRun(ctx: Context, rec: ContainerRecord, ls: LiveStat
     removeRunFiles(ctx, rec, true);
     pruneExitFiles(ctx);
     await removeVolumes(ctx, anonymousVolumes(rec));
+    await containerEvent(ctx, rec, 'remove');
     return { end: 'removed' };
   }
   const next = endedRecord(rec, ls);

@@ -161,9 +161,14 @@ export function buildContainerFilter(args: readonly string[], lookup: FilterLook
         preds.push((v) => times.some((u) => Date.parse(v.rec.created) < u));
         break;
       }
-      case 'restart-policy':
-        preds.push((v) => values.includes(v.rec.restartPolicy?.name ?? 'no') || (values.includes('') && !v.rec.restartPolicy));
+      case 'restart-policy': {
+        // Podman's names: "none" is a container created without --restart, "no" one with --restart=no.
+        const known = ['none', 'no', 'on-failure', 'always', 'unless-stopped'];
+        const bad = values.filter((p) => !known.includes(p));
+        if (bad.length > 0) throw new UsageError(`${bad.join(', ')} invalid restart policy`);
+        preds.push((v) => values.includes(v.rec.restartPolicy?.name ?? 'none'));
         break;
+      }
       case 'network':
         preds.push((v) => values.includes(v.rec.network));
         break;

@@ -12,6 +12,7 @@ import { securityOptList } from '../runtime/security.js';
 import type { ImageConfigBody } from '../image/types.js';
 import { containerLabels, type ContainerView } from './container-filters.js';
 import { inspectPorts } from '../network/port-format.js';
+import { humanSizeCompact } from '../runtime/run-extras.js';
 
 /** Go's zero time, as Podman prints times that never happened. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -260,7 +261,13 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     CgroupManager: 'cgroupfs',
     CgroupMode: 'host',
     ContainerIDFile: o?.systemd?.cidFile ?? '',
-    LogConfig: { Type: 'k8s-file', Config: null, Path: rec.logPath ?? join(dirs.userdata, 'ctr.log'), Tag: '', Size: '0B' },
+    LogConfig: {
+      Type: rec.logDriver ?? 'k8s-file',
+      Config: o?.log?.options ?? null,
+      Path: rec.logDriver === 'none' || rec.logDriver === 'passthrough' ? '' : rec.logPath ?? join(dirs.userdata, 'ctr.log'),
+      Tag: o?.log?.tag ?? '',
+      Size: humanSizeCompact(o?.log?.size ?? 0),
+    },
     NetworkMode: rec.network,
     PortBindings: inspectPorts(rec.ports),
     RestartPolicy: { Name: rec.restartPolicy?.name ?? '', MaximumRetryCount: rec.restartPolicy?.maxRetries ?? 0 },
@@ -286,7 +293,7 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
     SecurityOpt: securityOptList(o?.security, spec?.process.noNewPrivileges === true),
     Tmpfs: inspectTmpfs(spec),
     UTSMode: 'private',
-    UsernsMode: o?.userns === 'keep-id' ? 'keep-id' : '',
+    UsernsMode: o?.userns === 'keep-id' ? 'keep-id' : o?.userns === 'nomap' ? 'nomap' : o?.userns === 'auto' ? 'private' : '',
     ShmSize: 67108864,
     Runtime: 'oci',
     ConsoleSize: [0, 0],

@@ -14,11 +14,16 @@ import { thermalThrottlePaths } from '../runtime/security.js';
 import { realSources } from '../network/config.js';
 import { readInLayers, resolveUser, parsePasswd, parseGroup, type ResolvedUser } from '../runtime/user.js';
 import { selectRuntime, type RuntimeInfo, type CgroupLayout } from '../runtime/runtime.js';
-import { commandCertainlyMissing } from '../runtime/command.js';
+import { commandCertainlyMissing, commandIsDirectory } from '../runtime/command.js';
 import { createContainer, type ContainerRecord, type ContainerDirs } from '../storage/containers.js';
 import { chooseDriver, type DriverName } from '../storage/driver.js';
 import { writeFileAtomic } from '../storage/atomic.js';
 import type { ImageConfigBody } from '../image/types.js';
+import { matchedName } from '../image/reference.js';
+import { engineConfig } from '../util/containers-conf.js';
+import { parseUserns } from '../runtime/options.js';
+import { zoneFile } from '../runtime/run-extras.js';
+import { groupAddGids, hostUserLines, missingWorkdir, startFailure, systemdOn } from './create-extras.js';
 import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.js';
 import { buildHosts } from '../network/etc-files.js';
 import { resolveNetwork, networkFiles, shareHostsName } from '../network/plan.js';
@@ -42,12 +47,19 @@ export interface PreparedContainer {
   lowerDirs: string[];
   /** For run: the command is certainly not in the rootfs (nothing to start). */
   missingCommand?: string;
+  /** For run: the command is a directory (nothing to start either). */
+  directoryCommand?: string;
   /**
    * With startNetwork: pasta was launched on the namespace file (settles when that
    * spawn returned; waitNetworkReady() waits for pasta itself). The run must not set
    * the network up again, and must release it if it fails before the container runs.
    */
   networkStarted?: Promise<void>;
+  /**
+   * What Podman refuses when the container starts (a published port in use, a missing
+   * --workdir, an unknown --hostuser): the container exists, and a run fails with it (126).
+   */
+  startFailure?: TpodError;
 }
 
 // ---- host facts ------------------------------------------------------------------
@@ -161,7 +173,10 @@ export async function prepareContainer(ctx: Context, opts: RunOptions, images: I
 }
 
 async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
-  let opts = given;
+  const conf = engineConfig(ctx);
+  let opts: RunOptions = { ...given };
+  // containers.conf's [containers] userns applies when --userns was not given.
+  if (opts.userns === 'default' && conf.userns) opts.userns = parseUserns(conf.userns);
   // What killed commands left is cleaned first (when the store is not busy: then later).
   await (await import('./orphans.js')).repairOrphans(ctx, { wait: false });
   const image = await images.findImage(ctx, opts.image);
@@ -181,6 +196,13 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   let user: ResolvedUser;
   let keepId: KeepIdMapping | undefined;
   let extraFiles: { passwd?: string; group?: string } = {};
+  // Refused when the container starts, as Podman does (the container is created anyway).
+  let startError: string | undefined;
+  if (opts.userns === 'nomap' || opts.userns === 'auto') {
+    // The runtime enters the nested namespace before it mounts the rootfs, and the
+    // private storage directories (0700) are not for ids other than the user's own.
+    throw new TpodError('EROOTLESS', `--userns ${opts.userns} is not supported yet: a namespace without your own id cannot reach tpod's private storage`);
+  }
   if (opts.userns === 'keep-id') {
     const me = userInfo();
     const counts = co.idCounts ?? (await namespaceIdCounts(ctx));
@@ -193,8 +215,22 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   } else {
     user = resolveUser(opts.user ?? (config?.User || undefined), { passwd: passwdText, group: groupText });
   }
+  if (opts.hostUsers) {
+    const r = hostUserLines(readOr('/etc/passwd', ''), extraFiles.passwd ?? passwdText, opts.hostUsers);
+    if (r.missing !== undefined) startError = `unable to find user ${r.missing}: no matching entries in passwd file`;
+    else if (r.passwd !== undefined) extraFiles = { ...extraFiles, passwd: r.passwd };
+  }
+  try {
+    const gids = groupAddGids(opts.groupAdd, groupText);
+    if (gids.length > 0) user = { ...user, additionalGids: [...new Set([...user.additionalGids, ...gids])] };
+  } catch (err) {
+    startError ??= (err as Error).message;
+  }
+  const workdir = missingWorkdir(opts, topFirst);
+  const localtime = opts.tz !== undefined ? zoneFile(opts.tz) : undefined;
+  const logConfig = opts.log ?? { driver: conf.logDriver === 'json-file' || conf.logDriver === 'none' || conf.logDriver === 'passthrough' ? conf.logDriver : 'k8s-file' };
 
-  if (hasResources(opts.resources)) ctx.log.warn(resourcesWarning(layout));
+  if (hasResources(opts.resources)) ctx.log.report(resourcesWarning(layout));
   const nofile = readNofile(readOr('/proc/self/limits', ''));
   const capLastCap = opts.capAdd.includes('ALL') || opts.privileged ? Number(readOr('/proc/sys/kernel/cap_last_cap', '40').trim()) || 40 : 40;
   const initBinary = opts.init ? findCatatonit() : undefined;
@@ -202,10 +238,20 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   // Fail on a bad command line, or a missing seccomp profile, before anything is written.
   const args = processArgs(config, opts);
   const seccomp = seccompFor(ctx, opts);
+  if (systemdOn(opts.systemdMode, args)) opts.systemdMode = 'always';
 
-  const network = await resolveNetwork(ctx, opts, config, { checkPorts: co.checkPorts ?? false });
+  const network = await resolveNetwork(ctx, opts, config, { checkPorts: false });
+  // A host port in use fails the start, not the create (Podman's run then exits 126).
+  let portFailure: TpodError | undefined;
+  if (co.checkPorts && network.ports.length > 0) {
+    const { checkPortsFree } = await import('../network/ports.js');
+    portFailure = await checkPortsFree(network.ports).then(
+      () => undefined,
+      (err: unknown) => (err instanceof TpodError ? startFailure(err.message) : Promise.reject(err)),
+    );
+  }
   let networkStarted: Promise<void> | undefined;
-  if (co.startNetwork && network.mode === 'pasta') {
+  if (co.startNetwork && network.mode === 'pasta' && !portFailure && startError === undefined && workdir === undefined) {
     networkStarted = startNetworkEarly(ctx, { id: '', network: 'pasta', netns: network.netns, networkOptions: network.options, ports: network.ports });
     networkStarted.catch(() => undefined); // awaited by the caller; not unhandled meanwhile
   }
@@ -215,6 +261,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   opts = vols.opts;
   let dirsOut: ContainerDirs | undefined;
   let missingCommand: string | undefined;
+  let directoryCommand: string | undefined;
   const record = await createContainer(ctx, opts.name, ({ id, name, dirs }) => {
     dirsOut = dirs;
     const hostname = opts.hostname ?? id.slice(0, 12);
@@ -232,8 +279,12 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
       hosts: place(net.hosts, 'hosts'),
       hostname: join(dirs.userdata, 'hostname'),
       resolvConf: place(net.resolvConf, 'resolv.conf'),
-    } as { hosts?: string; hostname: string; resolvConf?: string; passwd?: string; group?: string };
+    } as { hosts?: string; hostname: string; resolvConf?: string; passwd?: string; group?: string; containerEnv?: string; localtime?: string };
     writeFileSync(files.hostname, `${hostname}\n`, { mode: 0o644 });
+    // Podman's /run/.containerenv: present (and empty) in every unprivileged container.
+    files.containerEnv = join(dirs.userdata, 'containerenv');
+    writeFileSync(files.containerEnv, '', { mode: 0o644 });
+    if (localtime) files.localtime = localtime;
     // A shared /etc/hosts (pod member, container:) lists this container too.
     if (net.hosts && 'path' in net.hosts && network.peer) shareHostsName(ctx, network.peer, name);
     if (extraFiles.passwd !== undefined) {
@@ -245,7 +296,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
       writeFileSync(files.group, extraFiles.group, { mode: 0o644 });
     }
     const spec = buildSpec({
-      id, image: config, opts, user, rootfs: dirs.merged, hostname, files,
+      id, image: config, opts, user, rootfs: dirs.merged, hostname, files, hostEnv: process.env,
       ...(net.specNetns ? { netnsPath: net.specNetns } : {}), hostNetwork: net.hostNetwork,
       ...(initBinary ? { initBinary } : {}),
       nofile, cgroupV2: layout.mode === 'v2', capLastCap,
@@ -261,13 +312,15 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
     writeFileAtomic(join(dirs.userdata, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
     // Podman creates the container and fails at start: so does run, without a spawn.
     if (co.forRun && commandCertainlyMissing(spec, topFirst)) missingCommand = spec.process.args[0];
+    else if (co.forRun && commandIsDirectory(spec, topFirst)) directoryCommand = spec.process.args[0];
     const now = new Date().toISOString();
     const rec: ContainerRecord = {
       id,
       name,
       image: opts.image,
       imageId: image.id,
-      imageName: image.names[0] ?? image.id,
+      // The name the container was created with (Podman's RootfsImageName), not another of the image's.
+      imageName: matchedName(image.names, opts.image) ?? image.names[0] ?? image.id,
       command: args,
       created: now,
       state: co.forRun ? 'running' : 'created',
@@ -280,6 +333,9 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
       tty: opts.tty,
       interactive: opts.interactive,
       ...lifecycleFields(opts, config),
+      logDriver: logConfig.driver,
+      ...(logConfig.path !== undefined ? { logPath: logConfig.path } : {}),
+      ...(workdir !== undefined ? { startError: `workdir "${workdir}" does not exist on container ${id}` } : startError !== undefined ? { startError } : {}),
       ...(co.pod ? { pod: co.pod.id, ...(co.pod.infra ? { isInfra: true } : {}) } : {}),
     };
     rec.seccompProfile = seccomp?.path ?? 'unconfined';
@@ -297,8 +353,12 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
     throw err;
   });
   if (opts.systemd?.cidFile !== undefined) writeCidFile(opts.systemd.cidFile, record.id);
+  await (await import('./events.js')).containerEvent(ctx, record, 'create');
   const out: PreparedContainer = { record, dirs: dirsOut!, runtime, driver, lowerDirs };
   if (missingCommand !== undefined) out.missingCommand = missingCommand;
+  if (directoryCommand !== undefined) out.directoryCommand = directoryCommand;
+  if (record.startError !== undefined) out.startFailure = startFailure(record.startError);
+  else if (portFailure) out.startFailure = portFailure;
   if (networkStarted) out.networkStarted = networkStarted;
   return out;
 }

@@ -84,10 +84,12 @@ export async function execInContainer(ctx: Context, rec: ContainerRecord, o: Exe
     tty = false;
   }
   const dirs = containerDirs(ctx, rec.id);
-  const spec = JSON.parse(readFileSync(join(dirs.userdata, 'config.json'), 'utf8')) as { process: OciProcess; mounts?: Array<{ destination: string }> };
+  const spec = JSON.parse(readFileSync(join(dirs.userdata, 'config.json'), 'utf8')) as { process: OciProcess; mounts?: Array<{ destination: string; source?: string }> };
   spec.mounts ??= [];
   const layers = [dirs.upper, ...[...rec.layers].reverse().map((d) => layerDiffPath(ctx.paths, d))];
-  const user = o.user === undefined ? undefined : resolveUserInLayers(o.user, layers);
+  // The passwd and group the container sees: tpod's generated ones (keep-id, --hostuser) where bound.
+  const bound = (dest: string): string | undefined => spec.mounts!.find((m) => m.destination === dest && m.source)?.source;
+  const user = o.user === undefined ? undefined : resolveUserInLayers(o.user, layers, { passwd: bound('/etc/passwd'), group: bound('/etc/group') });
   const proc = execProcess(spec.process, { ...o, tty }, user);
 
   const rt = runtimeFor(ctx, rec);

@@ -8,14 +8,18 @@
 // before they let go of it, so the exit command of a container that ends at once
 // (`container cleanup`, which takes the same lock) always finds it marked running.
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Context } from './context.js';
 import { containerDirs, type ContainerRecord } from '../storage/containers.js';
 import { ensurePrivateDir } from '../storage/paths.js';
+import { writeFileAtomic } from '../storage/atomic.js';
 import { layerDiffPath } from '../storage/layers.js';
 import { mountSteps, unmountStep } from '../storage/driver.js';
 import { helperPath } from '../util/helpers.js';
 import { selfCommand } from '../util/self.js';
 import { mapRuntimeError } from '../runtime/runtime.js';
+import { withListenEnv } from '../runtime/spec.js';
+import { engineConfig } from '../util/containers-conf.js';
 import { MonitorRuntimeError, spawnMonitor, type MonitorHandle, type MonitorOptions } from '../monitor/spawn.js';
 import { IN_USERNS_ENV, insideNamespace, nsexecArgs } from '../rootless/join.js';
 import { attachSocketPath, exitFilePath, identify, logPath } from './state.js';
@@ -66,16 +70,35 @@ export function monitorOptionsFor(ctx: Context, rec: ContainerRecord, runtimePat
     runtimeArgs,
     pidFile: join(dirs.userdata, 'pidfile'),
     exitFile: exitFilePath(ctx, rec.id),
-    logPath: rec.logPath ?? logPath(ctx, rec.id),
+    // none and passthrough keep no log file.
+    ...(rec.logDriver === 'none' || rec.logDriver === 'passthrough' ? {} : { logPath: rec.logPath ?? logPath(ctx, rec.id) }),
     attachSocket: attachSocketPath(ctx, rec.id),
     terminal: rec.tty,
     stdin: rec.interactive,
     exitCommand: exitCommand(ctx, rec.id),
   };
+  const size = rec.options?.log?.size ?? engineConfig(ctx).logSizeMax;
+  if (size !== undefined && size > 0) o.logSizeMax = size;
   const sdNotify = rec.options?.systemd?.sdNotify;
   if (sdNotify !== undefined) o.sdNotify = sdNotify;
   if (sdNotify === 'container') o.containerNotifySocket = notifySocketPath(ctx, rec.id);
   return o;
+}
+
+/** Socket activation: this start's LISTEN_* in the spec (rewritten only when they change). */
+function refreshListenEnv(specFile: string): void {
+  let spec: { process?: { env?: string[] } };
+  try {
+    spec = JSON.parse(readFileSync(specFile, 'utf8')) as typeof spec;
+  } catch {
+    return;
+  }
+  const env = spec.process?.env;
+  if (!env) return;
+  const next = withListenEnv(env, process.env);
+  if (next.length === env.length && next.every((e, i) => e === env[i])) return;
+  spec.process!.env = next;
+  writeFileAtomic(specFile, JSON.stringify(spec, null, 2) + '\n');
 }
 
 /**
@@ -92,6 +115,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
   clearExitFile(ctx, rec);
 
   const dirs = containerDirs(ctx, rec.id);
+  refreshListenEnv(join(dirs.userdata, 'config.json'));
   // A pod member joins its infra's namespaces, whose /proc paths change with each infra start.
   if (rec.pod && !rec.isInfra) (await import('../pod/join.js')).refreshMemberNamespaces(ctx, rec);
   const inside = insideNamespace();

@@ -163,6 +163,9 @@ function inRange(e: LogEntry, o: Pick<LogsOptions, 'since' | 'until'>): boolean 
  * log of any size, and a slow reader of our output holds the reading back.
  */
 export async function containerLogs(ctx: Context, rec: ContainerRecord, o: LogsOptions, sink: LogSink): Promise<void> {
+  if (rec.logDriver === 'none' || rec.logDriver === 'passthrough') {
+    throw new UsageError(`this container is using the '${rec.logDriver}' log driver, cannot read logs: this container is not logging output`);
+  }
   const path = rec.logPath ?? logPath(ctx, rec.id);
   const batch = new Batch(sink);
   const assembler = new LogAssembler();

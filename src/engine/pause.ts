@@ -21,6 +21,7 @@ export async function pauseContainer(ctx: Context, nameOrId: string, verb: 'paus
     const { runInNamespaceChecked } = await import('../rootless/join.js');
     await runInNamespaceChecked(ctx, [], [rt.path, ...runtimeBaseArgs(rt, runtimeGlobalsFor(ctx, rec.id)), verb === 'pause' ? 'pause' : 'resume', rec.id], `${verb} container ${rec.id.slice(0, 12)}`);
     writeContainer(ctx, { ...rec, state: verb === 'pause' ? 'paused' : 'running' });
+    await (await import('./events.js')).containerEvent(ctx, rec, verb);
     return rec.id;
   });
 }

@@ -303,8 +303,8 @@ export async function listPsRows(ctx: Context, o: PsOptions): Promise<PsRow[]> {
     },
   }, now);
   let views = recs.map((r) => viewOf(ctx, withPodPorts(r, recs), o.proc));
-  // -l / -n look at every container, as Podman does.
-  const everything = o.all || o.latest || (o.last !== undefined && o.last > 0);
+  // -l / -n look at every container, as Podman does; so does a status filter (as Docker).
+  const everything = o.all || o.latest || (o.last !== undefined && o.last > 0) || o.filters.some((f) => f.startsWith('status='));
   if (!everything) views = views.filter((v) => v.status === 'running' || v.status === 'paused' || v.status === 'stopping');
   views = views.filter(filter);
   // A corrupt record never hides the others; -a lists it as broken (filters cannot match it).

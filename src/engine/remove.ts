@@ -75,10 +75,12 @@ export interface RemoveReport {
   error?: TpodError;
 }
 
-/** Containers a container depends on (another's network/namespaces): none until pods land. */
+/** Containers a container depends on: recorded dependencies, and the one whose network it joined (--network container:). */
 export function dependenciesOf(rec: ContainerRecord): string[] {
   const deps = (rec as ContainerRecord & { dependencies?: unknown }).dependencies;
-  return Array.isArray(deps) ? deps.filter((d): d is string => typeof d === 'string') : [];
+  const out = Array.isArray(deps) ? deps.filter((d): d is string => typeof d === 'string') : [];
+  if (rec.network.startsWith('container:')) out.push(rec.network.slice('container:'.length));
+  return out;
 }
 
 /** Ids of the containers that depend on `id`, given every record. */
@@ -154,6 +156,7 @@ export async function removeOne(ctx: Context, id: string, o: RemoveOptions): Pro
       removeRunFiles(ctx, cur);
       unshareHostsName(ctx, cur);
       if (o.volumes || cur.rm) await removeVolumes(ctx, anonymousVolumes(cur));
+      await (await import('./events.js')).containerEvent(ctx, cur, 'remove');
       return true;
     });
     if (removed !== false) return; // removed, or gone meanwhile (--rm, another rm)
@@ -197,6 +200,24 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
       if (!(err instanceof TpodError)) throw err;
       if (err.code === 'ENOCONTAINER' && o.ignore) continue;
       reports.push({ input, error: err.code === 'ENOCONTAINER' ? new TpodError('ENOCONTAINER', err.message, { exitCode: RM_EXIT.notFound }) : err });
+    }
+  }
+  // rm --depend of a pod's infra: the pod goes whole (its members depend on the infra), as in Podman.
+  if (o.depend) {
+    for (const r of [...resolved]) {
+      const rec = all.find((c) => c.id === r.id);
+      if (!rec?.isInfra || !rec.pod) continue;
+      resolved.splice(resolved.indexOf(r), 1);
+      const { readPod } = await import('../storage/pods.js');
+      const pod = readPod(ctx, rec.pod);
+      const members = all.filter((c) => c.pod === rec.pod);
+      try {
+        if (pod) await (await import('../pod/remove.js')).removePod(ctx, pod, { force: o.force, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) });
+        for (const m of [...members.filter((m) => !m.isInfra), rec]) reports.push({ input: m.id === rec.id ? r.input : m.id, id: m.id });
+      } catch (err) {
+        if (!(err instanceof TpodError)) throw err;
+        reports.push({ input: r.input, id: r.id, error: err });
+      }
     }
   }
   const inputOf = new Map(resolved.map((r) => [r.id, r.input]));
@@ -301,4 +322,25 @@ export async function removeImageUsers(ctx: Context, imageId: string): Promise<v
   const reports = await removeContainers(ctx, users, { force: true, depend: true, ignore: true });
   const failed = reports.find((r) => r.error);
   if (failed?.error) throw failed.error;
+}
+
+/** run --rmi: removes the image the container ran, unless another container (or name) keeps it. */
+export async function removeUnusedImage(ctx: Context, nameOrId: string): Promise<void> {
+  const store = await import('../image/store.js');
+  const { WorkDir } = await import('../storage/workdir.js');
+  let id: string;
+  try {
+    id = (await store.findImage(ctx, nameOrId)).id;
+  } catch {
+    return;
+  }
+  const trash = await WorkDir.create(ctx, 'trash');
+  try {
+    await store.removeImage(ctx, id, { force: false, trash }).catch((err: unknown) => {
+      // In use by a container, or by more than one name: it stays, as with Podman.
+      if (!(err instanceof TpodError)) throw err;
+    });
+  } finally {
+    await trash.dispose(ctx).catch((e: Error) => ctx.log.warn(`removed layers will be deleted later: ${e.message}`));
+  }
 }

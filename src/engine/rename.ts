@@ -23,6 +23,12 @@ function linkTarget(path: string): string | undefined {
 }
 
 export async function renameContainer(ctx: Context, nameOrId: string, newName: string): Promise<ContainerRecord> {
+  const renamed = await renameLocked(ctx, nameOrId, newName);
+  await (await import('./events.js')).containerEvent(ctx, renamed, 'rename');
+  return renamed;
+}
+
+async function renameLocked(ctx: Context, nameOrId: string, newName: string): Promise<ContainerRecord> {
   const found = findContainer(ctx, nameOrId);
   try {
     checkContainerName(newName);

@@ -9,6 +9,7 @@ import type { AttachConnection } from '../monitor/attach-client.js';
 import { prepareContainer, type ImageAccess } from './create.js';
 import { startContainer } from './start.js';
 import { readContainer, removeContainer } from '../storage/containers.js';
+import { runStartFailure } from '../errors.js';
 import { connectAttach, relayAttach } from './attach.js';
 import { attachSocketPath } from './state.js';
 import { cleanupContainer } from './cleanup.js';
@@ -22,6 +23,7 @@ export async function runAttachedViaMonitor(ctx: Context, opts: RunOptions, imag
   const id = p.record.id;
   let conn: AttachConnection | undefined;
   try {
+    if (p.startFailure) throw p.startFailure;
     await pause;
     const r = await startContainer(ctx, id, {
       noExitCommand: true,
@@ -32,7 +34,7 @@ export async function runAttachedViaMonitor(ctx: Context, opts: RunOptions, imag
     if ('handle' in r) r.handle.release();
   } catch (err) {
     if (opts.rm) await removeContainer(ctx, id).catch(() => undefined);
-    throw err;
+    throw runStartFailure(err);
   }
   const rec = readContainer(ctx, id)!;
   const out = await relayAttach(conn!, { stdin: opts.interactive, tty: opts.tty, onSignal: signalProxy(ctx, rec) });

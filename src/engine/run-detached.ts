@@ -5,6 +5,7 @@ import type { RunOptions } from '../runtime/options.js';
 import { prepareContainer, type ImageAccess } from './create.js';
 import { startContainer } from './start.js';
 import { removeContainer } from '../storage/containers.js';
+import { runStartFailure } from '../errors.js';
 
 export async function runDetached(ctx: Context, opts: RunOptions, images: ImageAccess): Promise<string> {
   // Joining (or creating) the pause process overlaps with writing the bundle.
@@ -13,6 +14,7 @@ export async function runDetached(ctx: Context, opts: RunOptions, images: ImageA
   pause.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const p = await prepareContainer(ctx, opts, images, { forRun: false, checkPorts: true, startNetwork: true });
   try {
+    if (p.startFailure) throw p.startFailure;
     await pause;
     const r = await startContainer(ctx, p.record.id, p.networkStarted ? { networkStarted: p.networkStarted } : {});
     if ('handle' in r) r.handle.release();
@@ -24,7 +26,8 @@ export async function runDetached(ctx: Context, opts: RunOptions, images: ImageA
     }
     // --rm also when the container never ran; otherwise it stays, created, as with Podman.
     if (opts.rm) await removeContainer(ctx, p.record.id).catch(() => undefined);
-    throw err;
+    // Created but not started: Podman's run exits 126 (127 when something was not found).
+    throw runStartFailure(err);
   }
   return p.record.id;
 }

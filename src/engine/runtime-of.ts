@@ -17,17 +17,20 @@ export function runtimeFor(ctx: Context, rec: Pick<ContainerRecord, 'runtime'>):
 
 export interface RuntimeDirs {
   stateRoot: string;
+  /** --runtime-flag values (each becomes --VALUE). */
+  extra?: readonly string[] | undefined;
 }
 
 export function runtimeGlobalsFor(ctx: Context, _id: string): RuntimeDirs {
-  return { stateRoot: join(ctx.paths.runroot, 'runtime') };
+  return { stateRoot: join(ctx.paths.runroot, 'runtime'), ...(ctx.globals.runtimeFlags ? { extra: ctx.globals.runtimeFlags } : {}) };
 }
 
 /** Flags before the verb. */
 export function runtimeBaseArgs(rt: RuntimeInfo, d: RuntimeDirs): string[] {
   // Rootless without delegated cgroups: crun must not try to create any; runc in a user
   // namespace detects rootless mode and skips cgroups it cannot write.
-  return rt.kind === 'crun' ? ['--root', d.stateRoot, '--cgroup-manager=disabled'] : ['--root', d.stateRoot];
+  const extra = (d.extra ?? []).map((f) => (f.startsWith('-') ? f : `--${f}`));
+  return rt.kind === 'crun' ? ['--root', d.stateRoot, '--cgroup-manager=disabled', ...extra] : ['--root', d.stateRoot, ...extra];
 }
 
 export function runtimeDeleteCommand(rt: RuntimeInfo, d: RuntimeDirs, id: string): string[] {

@@ -2,7 +2,7 @@
 // container under a new monitor (launch.ts), with the container's lock held from the
 // state check until the record says running, so two starts at once make one run.
 import type { Context } from './context.js';
-import { NoSuchContainerError, UsageError } from '../errors.js';
+import { NoSuchContainerError, TpodError, UsageError } from '../errors.js';
 import { readContainer, writeContainer, type ContainerRecord } from '../storage/containers.js';
 import type { MonitorHandle } from '../monitor/spawn.js';
 import { hasMonitor } from './state.js';
@@ -25,6 +25,7 @@ export async function startContainer(ctx: Context, id: string, lo: Omit<LaunchOp
   if (before.pod) await (await import('../pod/join.js')).beforeMemberStart(ctx, before);
   return withContainer(ctx, id, async (rec, ls) => {
     if (ls.status === 'running' || ls.status === 'stopping') return { record: rec, alreadyRunning: true as const };
+    if (rec.startError !== undefined) throw new TpodError('ERUNTIME', rec.startError);
     if (ls.status === 'paused') throw new UsageError(`container ${rec.id.slice(0, 12)} is paused: unpause it instead`);
     if (hasMonitor(rec.state) && ls.status === 'exited') {
       // The last run ended and its exit command has not recorded it yet (or its monitor
@@ -35,6 +36,9 @@ export async function startContainer(ctx: Context, id: string, lo: Omit<LaunchOp
     }
     const launched = await launchContainer(ctx, rec, lo);
     writeContainer(ctx, launched.record);
+    const { containerEvent } = await import('./events.js');
+    await containerEvent(ctx, launched.record, 'init');
+    await containerEvent(ctx, launched.record, 'start');
     return { ...launched, alreadyRunning: false };
   });
 }

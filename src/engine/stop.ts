@@ -81,6 +81,7 @@ export async function stopContainer(ctx: Context, id: string, o: StopOptions = {
     });
   }
   await recordEnd(ctx, run.rec);
+  await (await import('./events.js')).containerEvent(ctx, run.rec, 'stop');
 }
 
 /** Waits (up to 30 s after SIGKILL: a loaded machine is slow to reap) for REC's run to end, then records the end unless someone did. */
@@ -108,6 +109,7 @@ export async function killContainer(ctx: Context, id: string, signal: number): P
     const marked: ContainerRecord = { ...cur, stoppedByUser: true };
     writeContainer(ctx, marked);
     await signalContainer(ctx, marked, signal);
+    await (await import('./events.js')).containerEvent(ctx, marked, 'kill');
     return marked;
   });
   if (rec && signal === SIGKILL) await recordEnd(ctx, rec);

@@ -69,7 +69,7 @@ export async function inspectImage(ctx: Context, img: StoredImage): Promise<Imag
   return {
     Id: img.id,
     Digest: img.manifestDigest,
-    RepoTags: [...img.names],
+    RepoTags: repoTags(img.names),
     RepoDigests: [...img.digests],
     Parent: '',
     Comment: history[history.length - 1]?.comment ?? '',
@@ -119,10 +119,22 @@ export interface ImageRow {
   containers: number;
 }
 
-/** One row per name (one `<none>` row for an unnamed image). */
+/** The names that carry a tag: a name by digest (repo@sha256:..., kept by a pull by digest) is not a tag. */
+export function repoTags(names: string[]): string[] {
+  return names.filter((n) => !n.includes('@'));
+}
+
+/**
+ * One row per tagged name, as Podman lists RepoTags; an image without one gets a single
+ * row: the repository of a name by digest if it has one, else `<none>`.
+ */
 export function imageRows(img: StoredImage, labels: Record<string, string> | null, containers: number): ImageRow[] {
-  if (img.names.length === 0) return [{ image: img, repository: '<none>', tag: '<none>', labels, containers }];
-  return img.names.map((n) => {
+  const tagged = repoTags(img.names);
+  if (tagged.length === 0) {
+    const digested = img.names[0];
+    return [{ image: img, repository: digested ? splitStoredName(digested).repository : '<none>', tag: '<none>', labels, containers }];
+  }
+  return tagged.map((n) => {
     const { repository, tag } = splitStoredName(n);
     return { image: img, repository, tag, labels, containers };
   });

@@ -121,7 +121,9 @@ async function buildFilters(ctx: Context, filters: string[], images: StoredImage
         break;
       }
       case 'before':
-      case 'since': {
+      case 'since':
+      case 'after': {
+        // after= is Podman's other name for since=.
         const other = resolveImage(images, value);
         if (!other) throw new TpodError('ENOIMAGE', `could not find local image for filter filter "${key}"="${value}": ${value}: image not known`);
         const t = createdSeconds(other.image);

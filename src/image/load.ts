@@ -11,6 +11,7 @@ import { isDockerArchive, readDockerArchive } from './archive/docker.js';
 import { isOciArchive, readOciArchive } from './archive/oci.js';
 import type { ArchiveImage } from './archive/types.js';
 import { addImage, repairStore, type AddImageOptions, type StoredImage } from './store.js';
+import { recordEvent } from '../storage/events.js';
 
 export interface LoadOptions {
   /** Name of the source in messages (the file name, or "stdin"). */
@@ -60,6 +61,8 @@ async function loadContents(ctx: Context, read: (workDir: string) => Promise<Arc
       );
       loaded.push({ image, names: img.names });
     }
+    // Podman's event for a load: no ID, the archive's path.
+    await recordEvent(ctx, { Name: opts.label, Status: 'loadfromarchive', Type: 'image' });
     return loaded;
   } finally {
     await work.dispose(ctx);

@@ -30,6 +30,7 @@ import { TokenCache } from './registry/auth.js';
 import { closeAgents } from './registry/http.js';
 import { ACCEPT_MANIFESTS, MAX_CONFIG, choosePlatform, formatPlatform, parseManifest, type ImageManifest, type PlatformWanted } from './registry/manifest.js';
 import { silentReporter, type PullReporter } from './pull-progress.js';
+import { recordEvent } from '../storage/events.js';
 
 export interface PullOptions {
   /** What the user typed: `busybox`, `quay.io/x/y:1`, `docker://…`, `name@sha256:…`. */
@@ -102,7 +103,10 @@ export async function pullImage(ctx: Context, opts: PullOptions): Promise<PullRe
       reporter.restart();
       reporter.note(`Trying to pull ${name}...`);
       try {
-        return { image: await pullNamed(session, cfg, ref, reporter), name };
+        const image = await pullNamed(session, cfg, ref, reporter);
+        // Podman's pull event: no ID, the name as the user gave it.
+        await recordEvent(ctx, { Name: opts.reference, Status: 'pull', Type: 'image' });
+        return { image, name };
       } catch (err) {
         reporter.finish();
         const e = err instanceof TpodError ? err : new TpodError('EINTERNAL', (err as Error).message ?? String(err), { cause: err });
@@ -116,6 +120,10 @@ export async function pullImage(ctx: Context, opts: PullOptions): Promise<PullRe
   }
   if (failures.length === 1) {
     const f = failures[0]!;
+    // Reaching the registry failed: Podman's words for it (scripts match "initializing source").
+    if (f.err.code === 'EREGISTRY' || f.err.code === 'ENETWORK' || f.err.code === 'EAUTH') {
+      throw new TpodError(f.err.code, `initializing source docker://${f.name}: ${f.err.message.startsWith(`${f.name}: `) ? f.err.message.slice(f.name.length + 2) : f.err.message}`, { cause: f.err, exitCode: f.err.exitCode });
+    }
     throw new TpodError(f.err.code, f.err.message.includes(f.name) ? f.err.message : `${f.name}: ${f.err.message}`, { cause: f.err });
   }
   const raw = parseRemoteReference(opts.reference);

@@ -26,6 +26,7 @@ import { RegistryClient, defaultTimeoutMs } from './registry/client.js';
 import { closeAgents } from './registry/http.js';
 import { MT } from './registry/manifest.js';
 import { silentReporter, type PullReporter } from './pull-progress.js';
+import { imageEvent } from '../storage/events.js';
 
 export type PushFormat = 'oci' | 'v2s2';
 export type PushCompression = 'gzip' | 'zstd';
@@ -150,6 +151,7 @@ export async function pushImage(ctx: Context, opts: PushOptions): Promise<PushRe
     reporter.finish();
     reporter.note('Writing manifest to image destination');
     const digest = await client.putManifest(repo, ref.tag ?? 'latest', manifestBytes, manifest.mediaType);
+    await imageEvent(ctx, image.id, opts.dest ?? name, 'push');
     return { ref: name, digest };
   } catch (err) {
     reporter.finish();

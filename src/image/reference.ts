@@ -214,3 +214,19 @@ export function normalizeRegistryKey(input: string): string {
   if (!DOMAIN.test(host)) throw new TpodError('EINVALIDREF', `invalid registry "${input}"`);
   return s;
 }
+
+/** Which of NAMES the reference INPUT names (as resolveImage matches names), if any. */
+export function matchedName(names: string[], input: string): string | undefined {
+  let ref: RawReference;
+  try {
+    ref = parseReference(input);
+  } catch {
+    return undefined;
+  }
+  if (ref.digest !== undefined) return undefined;
+  if (ref.domain === undefined) {
+    const local = normalizeLocalName(input);
+    if (names.includes(local)) return local;
+  }
+  return names.find((s) => nameMatches(s, ref));
+}

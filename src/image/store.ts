@@ -22,6 +22,7 @@ import {
   type LayerSource, type PreparedLayer,
 } from '../storage/layers.js';
 import { WorkDir, cleanStaleWorkDirs } from '../storage/workdir.js';
+import { imageEvent } from '../storage/events.js';
 import type { ImageConfig, ImageRecord } from './types.js';
 import type { HelperPlace } from '../storage/tar-helper.js';
 import { parseImageConfig } from './config.js';
@@ -121,7 +122,11 @@ export function resolveImage(images: StoredImage[], input: string): Resolved | u
     if (ref.digest !== undefined) {
       const digest = ref.digest;
       const hit = images.find((i) => i.manifestDigest === digest || i.digests.some((d) => d.endsWith(`@${digest}`)));
-      if (hit && hit.names.some((n) => nameMatches(n, { ...ref!, tag: splitStoredName(n).tag }))) return { image: hit, byId: false };
+      if (hit && hit.names.some((n) => nameMatches(n, { ...ref!, tag: splitStoredName(n).tag }))) {
+        // The name by digest a pull by digest stored, when there is one (rmi untags just it).
+        const byDigest = hit.names.find((n) => n.endsWith(`@${digest}`) && nameMatches(n, { ...ref!, tag: splitStoredName(n).tag }));
+        return byDigest ? { image: hit, name: byDigest, byId: false } : { image: hit, byId: false };
+      }
       if (hit && hit.names.length === 0) return { image: hit, byId: false };
     } else {
       // A short name tries localhost/ first, then any repository ending in /<name>.
@@ -195,9 +200,16 @@ function manifestDigestsOf(rec: StoredImage): string[] {
   return [...ds];
 }
 
+/**
+ * The image with NAMES. Its names history changes as containers/storage changes it: each
+ * name it has now moves to the front, in order (so `images --format {{.History}}` reads
+ * as Podman's).
+ */
 function withNames(rec: StoredImage, names: string[]): StoredImage {
   const digests = repoDigests(names, manifestDigestsOf(rec));
-  return { ...rec, names, digests };
+  let history = rec.namesHistory;
+  for (const n of names) history = [n, ...history.filter((h) => h !== n)];
+  return { ...rec, names, digests, namesHistory: history };
 }
 
 function writeRecord(ctx: Context, rec: StoredImage): void {
@@ -374,32 +386,58 @@ export function normalizeTagNames(names: string[]): string[] {
 
 export async function tagImage(ctx: Context, nameOrId: string, names: string[]): Promise<StoredImage> {
   const full = normalizeTagNames(names);
-  return withStoreLock(ctx, async () => {
+  const tagged = await withStoreLock(ctx, async () => {
     const images = await listImages(ctx);
     const r = resolveImage(images, nameOrId);
     if (!r) throw new NoSuchImageError(nameOrId);
     takeNames(ctx, images, full, r.image.id);
     const merged = [...r.image.names, ...full.filter((n) => !r.image.names.includes(n))];
     const rec = withNames(r.image, merged);
-    rec.namesHistory = [...full, ...r.image.namesHistory.filter((n) => !full.includes(n))];
     writeRecord(ctx, rec);
     return rec;
+  });
+  // As Podman: one event per name, as the user gave it.
+  for (const n of names) await imageEvent(ctx, tagged.id, n, 'tag');
+  return tagged;
+}
+
+/**
+ * Names for untag: as for tag, except that a digested name is allowed and a tag beside
+ * the digest is dropped (repo:tag@sha256:... -> repo@sha256:...), as Podman's NormalizeName.
+ */
+export function normalizeUntagNames(names: string[]): string[] {
+  return names.map((n) => {
+    const at = n.indexOf('@');
+    if (at < 0) return normalizeTagNames([n])[0]!;
+    const base = n.slice(0, at);
+    const lastSlash = base.lastIndexOf('/');
+    const colon = base.lastIndexOf(':');
+    const repo = colon > lastSlash ? base.slice(0, colon) : base;
+    try {
+      return normalizeLocalName(`${repo}${n.slice(at)}`);
+    } catch {
+      throw new TpodError('EINVALIDREF', `normalizing name "${n}": invalid reference format`);
+    }
   });
 }
 
 /** Removes names from an image; no names removes them all (as `podman untag`). */
 export async function untagImage(ctx: Context, nameOrId: string, names: string[]): Promise<StoredImage> {
-  const full = normalizeTagNames(names);
-  return withStoreLock(ctx, async () => {
+  const full = normalizeUntagNames(names);
+  let removed: string[] = [];
+  const rec = await withStoreLock(ctx, async () => {
     const images = await listImages(ctx);
     const r = resolveImage(images, nameOrId);
     if (!r) throw new NoSuchImageError(nameOrId);
     for (const n of full) if (!r.image.names.includes(n)) throw new TpodError('EINVALIDREF', `${n}: tag not known`);
     const left = full.length === 0 ? [] : r.image.names.filter((n) => !full.includes(n));
-    const rec = withNames(r.image, left);
-    writeRecord(ctx, rec);
-    return rec;
+    removed = r.image.names.filter((n) => !left.includes(n));
+    const next = withNames(r.image, left);
+    writeRecord(ctx, next);
+    return next;
   });
+  for (const n of removed) await imageEvent(ctx, rec.id, n, 'untag');
+  return rec;
 }
 
 /** Containers created from an image (ids). The hook rmi uses to refuse such images. */
@@ -424,6 +462,8 @@ export function imageUsers(ctx: Context): Map<string, string[]> {
 }
 
 export interface RemoveReport {
+  /** The image's ID (also when only a name went). */
+  id: string;
   untagged: string[];
   /** The full ID when the image itself was deleted. */
   deleted?: string;
@@ -438,6 +478,14 @@ export const RMI_EXIT = { notFound: 1, inUse: 2 } as const;
  * Deleted layer directories are moved into `trash` (deleted by the caller later).
  */
 export async function removeImage(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir }): Promise<RemoveReport> {
+  const report = await removeImageLocked(ctx, nameOrId, opts);
+  // As Podman: an untag event per name, then the removal (named as the user named it).
+  for (const n of report.untagged) await imageEvent(ctx, report.id, n, 'untag');
+  if (report.deleted) await imageEvent(ctx, report.id, nameOrId, 'remove');
+  return report;
+}
+
+async function removeImageLocked(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir }): Promise<RemoveReport> {
   return withStoreLock(ctx, async () => {
     const images = await listImages(ctx);
     const r = resolveImage(images, nameOrId);
@@ -445,7 +493,7 @@ export async function removeImage(ctx: Context, nameOrId: string, opts: { force:
     const img = r.image;
     if (!r.byId && r.name !== undefined && img.names.length > 1) {
       writeRecord(ctx, withNames(img, img.names.filter((n) => n !== r.name)));
-      return { untagged: [r.name] };
+      return { id: img.id, untagged: [r.name] };
     }
     if (r.byId && img.names.length > 1 && !opts.force) {
       throw new TpodError('EIMAGEINUSE', `unable to delete image "${img.id}" by ID with more than one tag ([${img.names.join(' ')}]): please force removal`);
@@ -458,7 +506,7 @@ export async function removeImage(ctx: Context, nameOrId: string, opts: { force:
     const dir = imageDir(ctx, img.id);
     renameSync(dir, join(opts.trash.path, `image-${img.id}`));
     collectLayers(ctx, images.filter((i) => i.id !== img.id), opts.trash.path);
-    return { untagged: [...img.names], deleted: img.id };
+    return { id: img.id, untagged: [...img.names], deleted: img.id };
   });
 }
 

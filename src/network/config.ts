@@ -9,10 +9,10 @@
 //   [engine]     network_cmd_options = ["allow_host_loopback=true"]   (slirp4netns)
 //                network_cmd_path = "/usr/local/bin/slirp4netns"
 //   [containers] dns_servers, dns_searches, dns_options, no_hosts
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { TpodError } from '../errors.js';
-import { parseToml, type TomlTable, type TomlValue } from '../util/toml.js';
+import { configFiles, parseConfigText, tomlStrings as strings, tomlTable as table, type ConfigSources } from '../util/containers-conf.js';
+
+export { configFiles, realSources, type ConfigSources } from '../util/containers-conf.js';
 
 export interface NetworkConfig {
   defaultRootlessNetworkCmd?: 'pasta' | 'slirp4netns';
@@ -25,70 +25,9 @@ export interface NetworkConfig {
   noHosts?: boolean;
 }
 
-export interface ConfigSources {
-  env: NodeJS.ProcessEnv;
-  /** $XDG_CONFIG_HOME/containers */
-  userConfigDir: string;
-  readFile(path: string): string | undefined;
-  listDir(path: string): string[];
-}
-
-export function realSources(env: NodeJS.ProcessEnv, userConfigDir: string): ConfigSources {
-  return {
-    env,
-    userConfigDir,
-    readFile: (p) => {
-      try {
-        return readFileSync(p, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
-    listDir: (p) => {
-      try {
-        return readdirSync(p);
-      } catch {
-        return [];
-      }
-    },
-  };
-}
-
-/** The files, in the order they are applied. */
-export function configFiles(src: ConfigSources): string[] {
-  const dropIns = (dir: string): string[] => src.listDir(dir).filter((f) => f.endsWith('.conf')).sort().map((f) => join(dir, f));
-  const files = src.env.CONTAINERS_CONF
-    ? [src.env.CONTAINERS_CONF]
-    : [
-        '/usr/share/containers/containers.conf',
-        '/etc/containers/containers.conf',
-        ...dropIns('/etc/containers/containers.conf.d'),
-        join(src.userConfigDir, 'containers.conf'),
-        ...dropIns(join(src.userConfigDir, 'containers.conf.d')),
-      ];
-  if (src.env.CONTAINERS_CONF_OVERRIDE) files.push(src.env.CONTAINERS_CONF_OVERRIDE);
-  return files;
-}
-
-function strings(v: TomlValue | undefined, file: string, key: string): string[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new TpodError('ECONFIG', `${file}: ${key} must be an array of strings`);
-  return v as string[];
-}
-
-function table(t: TomlTable, name: string): TomlTable {
-  const v = t[name];
-  return v !== undefined && typeof v === 'object' && !Array.isArray(v) ? v : {};
-}
-
 /** Folds one file's settings over what earlier files said. */
 export function applyConfigText(into: NetworkConfig, text: string, file: string): NetworkConfig {
-  let doc: TomlTable;
-  try {
-    doc = parseToml(text, file);
-  } catch (err) {
-    throw new TpodError('ECONFIG', `reading ${file}: ${(err as Error).message}`, { cause: err });
-  }
+  const doc = parseConfigText(text, file);
   const network = table(doc, 'network');
   const engine = table(doc, 'engine');
   const containers = table(doc, 'containers');

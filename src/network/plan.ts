@@ -131,7 +131,7 @@ export async function resolveNetwork(
   } else if (ports.length > 0) {
     if (mode === 'container') throw new UsageError('conflicting options: published ports cannot be used with --network container: (publish them on the other container)');
     // Podman drops them with a warning for the modes without a network of their own.
-    ctx.log.warn(`Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use`);
+    ctx.log.report(`Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use`);
     ports = [];
   }
   if (mode === 'container') {

@@ -14,6 +14,7 @@ import type { RunOptions, RawRunFlags, HostAccess } from '../runtime/options.js'
 import { createPod, findPod, type PodNamespace, type PodRecord } from '../storage/pods.js';
 import { NAME_RE } from '../storage/records.js';
 import { infraImageName } from './infra.js';
+import { engineConfig } from '../util/containers-conf.js';
 
 /** The flags as the CLI collected them. */
 export interface RawPodCreateFlags {
@@ -46,6 +47,8 @@ export interface PodCreateOptions {
   /** The infra's create options (network, ports, DNS, hosts); absent with --infra=false. */
   infra?: RunOptions;
   infraName?: string;
+  /** --infra-image (else containers.conf's infra_image, else tpod's own pause image). */
+  infraImage?: string;
   exitPolicy: 'continue' | 'stop';
   podIdFile?: string;
   infraConmonPidFile?: string;
@@ -87,7 +90,7 @@ export function parsePodCreateOptions(raw: RawPodCreateFlags, host?: HostAccess,
   const infra = raw.infra ?? true;
   let share = parseShare(raw.share);
   const exitPolicy = raw.exitPolicy ?? 'continue';
-  if (exitPolicy !== 'continue' && exitPolicy !== 'stop') throw new UsageError(`invalid pod exit policy: "${exitPolicy}" (continue or stop)`);
+  if (exitPolicy !== 'continue' && exitPolicy !== 'stop') throw new UsageError(`running pod create option: invalid pod exit policy: "${exitPolicy}" (continue or stop)`);
   const o: PodCreateOptions = { labels: {}, share, exitPolicy, replace: raw.replace ?? false };
   if (raw.name !== undefined) o.name = raw.name;
   if (!infra) {
@@ -152,11 +155,12 @@ export function parsePodCreateOptions(raw: RawPodCreateFlags, host?: HostAccess,
       if ((run.publish ?? []).length > 0) throw new UsageError(`--network ${raw.network} and -p cannot be used together in a pod: its network is not the infra's own`);
     }
     if (!share.includes('net')) {
-      if (raw.network !== undefined || (run.publish ?? []).length > 0) {
-        throw new UsageError('the pod does not share its network namespace (--share without net): --network and -p would apply to nobody');
+      if ((run.publish ?? []).length > 0) {
+        throw new UsageError('the pod does not share its network namespace (--share without net): -p would apply to nobody');
       }
-      // Members keep networks of their own: the infra needs none (no pasta for nobody).
-      run.network = 'none';
+      // Members keep networks of their own: the infra needs none of its own (no pasta for
+      // nobody), but keeps the host's when asked (Podman's InfraConfig.HostNetwork).
+      if (run.network !== 'host') run.network = 'none';
     }
     o.infra = run;
   }
@@ -189,9 +193,19 @@ export async function createPodFromOptions(ctx: Context, o: PodCreateOptions): P
   let imageName: string | undefined;
   let images: typeof import('../image/store.js') | undefined;
   if (o.infra) {
-    const { ensureInfraImage } = await import('./infra.js');
-    imageName = await ensureInfraImage(ctx);
-    images = await import('../image/store.js');
+    const store = await import('../image/store.js');
+    const custom = o.infraImage ?? engineConfig(ctx).infraImage;
+    if (custom !== undefined && custom !== '') {
+      // Pulled when missing, as Podman does; the infra runs the image's own command.
+      const { withPullPolicy } = await import('../image/pull-policy.js');
+      images = withPullPolicy(store, { policy: 'missing', quiet: true });
+      imageName = custom;
+      await images.findImage(ctx, custom);
+    } else {
+      const { ensureInfraImage } = await import('./infra.js');
+      imageName = await ensureInfraImage(ctx);
+      images = store;
+    }
   }
   let infraId: string | undefined;
   let pod: PodRecord;
@@ -230,5 +244,6 @@ export async function createPodFromOptions(ctx: Context, o: PodCreateOptions): P
       throw err;
     }
   }
+  await (await import('../engine/events.js')).podEvent(ctx, pod, 'create');
   return pod;
 }

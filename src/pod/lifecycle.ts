@@ -43,6 +43,7 @@ export async function startPod(ctx: Context, pod: PodRecord): Promise<void> {
     }
   }
   if (errors.length > 0) throw combined(pod, 'starting', errors);
+  await (await import('../engine/events.js')).podEvent(ctx, pod, 'start');
 }
 
 /** Stops the members (in parallel), then the infra. MEMBERS: already read, infra included. */
@@ -67,6 +68,7 @@ export async function stopMembers(ctx: Context, pod: PodRecord, members: Contain
 /** `pod stop`. A pod that is not running is fine: nothing to do. */
 export async function stopPod(ctx: Context, pod: PodRecord, timeout?: number): Promise<void> {
   await stopMembers(ctx, pod, podMembers(ctx, pod), timeout);
+  await (await import('../engine/events.js')).podEvent(ctx, pod, 'stop');
 }
 
 /** `pod restart`: stop everything, start everything. */
@@ -94,6 +96,7 @@ export async function killPod(ctx: Context, pod: PodRecord, signal: number): Pro
   await Promise.all(members.filter((m) => !m.isInfra).map(kill));
   for (const m of members.filter((x) => x.isInfra)) await kill(m);
   if (errors.length > 0) throw combined(pod, 'killing', errors);
+  await (await import('../engine/events.js')).podEvent(ctx, pod, 'kill');
 }
 
 // ---- which pods a command acts on ------------------------------------------------------

@@ -36,7 +36,8 @@ export async function removePod(ctx: Context, pod: PodRecord, o: PodRemoveOption
   // Members first, the infra last: it holds the namespaces they joined (and errors list them so).
   const ordered = [...members.filter((m) => !m.isInfra), ...members.filter((m) => m.isInfra)];
   if (!o.force) {
-    const running = ordered.filter((m) => isUp(liveState(ctx, m).status));
+    // The infra goes with the pod, running or not (as Podman): only members must have stopped.
+    const running = ordered.filter((m) => !m.isInfra && isUp(liveState(ctx, m).status));
     if (running.length > 0) {
       throw new TpodError(
         'ERUNTIME',
@@ -47,6 +48,8 @@ export async function removePod(ctx: Context, pod: PodRecord, o: PodRemoveOption
         ),
       );
     }
+    const infra = members.filter((m) => m.isInfra && isUp(liveState(ctx, m).status));
+    if (infra.length > 0) await stopMembers(ctx, pod, infra, o.timeout);
   } else {
     await stopMembers(ctx, pod, members, o.timeout);
   }
@@ -79,6 +82,7 @@ export async function removePod(ctx: Context, pod: PodRecord, o: PodRemoveOption
   const late = listContainers(ctx).filter((c) => c.pod === pod.id);
   if (late.length > 0) throw new TpodError('ERUNTIME', `pod ${pod.id} got new containers while it was removed (${late.map((c) => c.name).join(', ')}): remove it again`);
   await removePodRecord(ctx, pod.id);
+  await (await import('../engine/events.js')).podEvent(ctx, pod, 'remove');
 }
 
 /** `pod rm NAME...`: each pod on its own, reported per name. */

@@ -39,6 +39,8 @@ export interface NsRunOptions {
   /** Collect stdout/stderr instead of passing them through. */
   capture?: boolean;
   input?: string | Buffer;
+  /** Called with the helper process once spawned (to read its piped output). */
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
 
 export interface NsRunResult {
@@ -67,11 +69,14 @@ export async function runInNamespace(ctx: Context, steps: NsStep[], command: str
   const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
   return new Promise((resolve, reject) => {
     const child = spawn(helperPath('tpod-helper'), args, { stdio, env: opts.env ?? process.env });
+    opts.onSpawn?.(child);
     const forward = (sig: NodeJS.Signals): void => {
-      // SIGINT/SIGQUIT from a terminal reach the whole process group already.
-      if (sig === 'SIGTERM' || sig === 'SIGHUP') child.kill(sig);
+      child.kill(sig);
     };
-    for (const s of forwarded) process.on(s, s === 'SIGINT' || s === 'SIGQUIT' ? ignore : forward);
+    // SIGINT/SIGQUIT from a terminal reach the whole process group already; sent to tpod
+    // alone (kill -INT PID, no terminal), they are passed on like the others.
+    const fromTerminal = process.stdin.isTTY === true;
+    for (const s of forwarded) process.on(s, fromTerminal && (s === 'SIGINT' || s === 'SIGQUIT') ? ignore : forward);
     let stdout = '';
     let stderr = '';
     if (opts.capture) {
@@ -127,6 +132,9 @@ export async function reexecInNamespace(ctx: Context, argv: string[]): Promise<n
   if (g.logLevel) globals.push('--log-level', g.logLevel);
   if (g.runtime) globals.push('--runtime', g.runtime);
   if (g.storageDriver) globals.push('--storage-driver', g.storageDriver);
+  for (const f of g.runtimeFlags ?? []) globals.push(`--runtime-flag=${f}`);
+  if (g.eventsBackend) globals.push('--events-backend', g.eventsBackend);
+  if (g.volumePath) globals.push('--volumepath', g.volumePath);
   const env = { ...process.env, [IN_USERNS_ENV]: '1' };
   // Joining the mount namespace moves to "/": go back, so relative paths (-o x.tar) work.
   // A working directory the user cannot enter (runuser from /root) is skipped, not fatal.

@@ -30,3 +30,13 @@ export function commandCertainlyMissing(spec: OciSpec, layersTopFirst: string[],
   }
   return candidates.every((c) => lookupInLayers(layersTopFirst, c, fs, covered).kind === 'missing');
 }
+
+/** The command is a path to a directory in the layers (`run IMAGE /etc`): it cannot be executed. */
+export function commandIsDirectory(spec: OciSpec, layersTopFirst: string[], fs?: LayerFs): boolean {
+  const arg0 = spec.process.args[0];
+  if (arg0 === undefined || !arg0.includes('/')) return false;
+  const dests = spec.mounts.map((m) => m.destination);
+  // A mount below the path (/etc/hosts under /etc) leaves it a directory; one at or above it decides.
+  const r = lookupInLayers(layersTopFirst, posix.resolve(spec.process.cwd, arg0), fs, (p) => dests.some((d) => d === '/' || p === d || p.startsWith(`${d}/`)));
+  return r.kind === 'found' && r.st.isDirectory();
+}

@@ -21,25 +21,27 @@ const SIGRTMIN = 34;
 const SIGRTMAX = 64;
 
 /**
- * A signal by name (TERM, SIGTERM, sigterm, RTMIN+3) or number, as its number. Throws a
- * UsageError naming the bad value.
+ * A signal by name (TERM, SIGTERM, sigterm, RTMIN+3) or number, as its number, read as
+ * Podman reads it: a leading '-' is dropped (-HUP, -9), 0 and unknown names are "invalid
+ * signal: X", numbers past SIGRTMAX "valid signals are 1 through 64".
  */
 export function parseSignal(raw: string): number {
-  const s = raw.trim();
-  if (/^\d+$/.test(s)) {
+  const s = raw.startsWith('-') ? raw.slice(1) : raw;
+  if (/^[+-]?\d+$/.test(s)) {
     const n = Number(s);
+    if (n === 0) throw new UsageError(`invalid signal: ${s}`);
     if (n >= 1 && n <= SIGRTMAX) return n;
-    throw new UsageError(`invalid signal: ${raw}`);
+    throw new UsageError(`valid signals are 1 through ${SIGRTMAX}`);
   }
   const name = s.toUpperCase().replace(/^SIG/, '');
   const rt = /^RTM(IN|AX)([+-]\d+)?$/.exec(name);
   if (rt) {
     const n = (rt[1] === 'IN' ? SIGRTMIN : SIGRTMAX) + Number(rt[2] ?? 0);
     if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
-    throw new UsageError(`invalid signal: ${raw}`);
+    throw new UsageError(`invalid signal: ${s}`);
   }
-  const n = (constants.signals as Record<string, number | undefined>)[`SIG${name}`];
-  if (n === undefined) throw new UsageError(`invalid signal: ${raw}`);
+  const n = name === '' ? undefined : (constants.signals as Record<string, number | undefined>)[`SIG${name}`];
+  if (n === undefined) throw new UsageError(`invalid signal: ${s}`);
   return n;
 }
 

@@ -14,9 +14,10 @@ import type { SystemdRunOptions } from '../systemd/run-options.js';
 import { POD_ID_FILE_MESSAGES, readIdFiles } from '../util/id-files.js';
 import { parseMounts, type BindMount, type TmpfsMount, type VolumeMount, type ImageMount, type DevptsMount } from './mounts.js';
 import { parseSecurityOpts, type SecurityOptions } from './security.js';
+import { parseRunExtras, type RawRunExtras, type RunExtras } from './run-extras.js';
 
 /** The flags as the CLI collected them, before any checking. */
-export interface RawRunFlags {
+export interface RawRunFlags extends RawRunExtras {
   image: string;
   command: string[];
   name?: string | undefined;
@@ -67,7 +68,13 @@ export interface RawRunFlags {
 export type { BindMount, TmpfsMount, VolumeMount, ImageMount, DevptsMount } from './mounts.js';
 
 export type NetworkMode = NetworkModeName;
-export type UsernsMode = 'default' | 'keep-id';
+/**
+ * default: the pause namespace's (containers.conf's userns may choose another); host: the
+ * same, said explicitly; keep-id: a nested namespace where the user keeps their id;
+ * nomap and auto: a nested namespace that leaves the user's own id out (root in the
+ * container is the first subordinate id), as Podman's private namespaces.
+ */
+export type UsernsMode = 'default' | 'host' | 'keep-id' | 'nomap' | 'auto';
 
 export interface Resources {
   /** Bytes. */
@@ -78,7 +85,7 @@ export interface Resources {
 }
 
 /** Checked `run` / `create` options. */
-export interface RunOptions {
+export interface RunOptions extends RunExtras {
   image: string;
   command: string[];
   name?: string;
@@ -328,17 +335,20 @@ function parseNetworkOptions(raw: RawRunFlags, network: ReturnType<typeof parseN
   return o;
 }
 
-function parseUserns(raw: string | undefined): UsernsMode {
-  if (raw === undefined || raw === '' || raw === 'host') return 'default';
-  if (raw === 'keep-id') return 'keep-id';
-  throw new UsageError(`unsupported --userns "${raw}": tpod supports keep-id and host`);
+export function parseUserns(raw: string | undefined): UsernsMode {
+  if (raw === undefined || raw === '') return 'default';
+  if (raw === 'host' || raw === 'keep-id' || raw === 'nomap') return raw;
+  // auto:size=N, uidmapping=... are accepted; the namespace takes every subordinate id.
+  if (raw === 'auto' || raw.startsWith('auto:') || raw === 'private') return 'auto';
+  throw new UsageError(`unsupported --userns "${raw}": tpod supports host, keep-id, nomap and auto`);
 }
 
 function parseResources(raw: RawRunFlags): Resources {
   const r: Resources = {};
   if (raw.memory !== undefined) {
     r.memory = parseSize(raw.memory, '--memory');
-    if (r.memory < 6 * 1024 * 1024) throw new UsageError(`--memory ${raw.memory}: the minimum memory limit allowed is 6MB`);
+    // 0: no limit (Podman); anything else must be at least what the kernel allows.
+    if (r.memory !== 0 && r.memory < 6 * 1024 * 1024) throw new UsageError(`--memory ${raw.memory}: the minimum memory limit allowed is 6MB`);
   }
   if (raw.cpus !== undefined) {
     const n = Number(raw.cpus);
@@ -440,6 +450,9 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   if (raw.stopTimeout !== undefined) opts.stopTimeout = parseTimeout(raw.stopTimeout, '--stop-timeout');
   if (raw.label !== undefined && raw.label.length > 0) opts.labels = parseLabels(raw.label);
   Object.assign(opts, parseNetworkOptions(raw, network));
+  Object.assign(opts, parseRunExtras(raw));
+  // systemd as PID 1 stops on SIGRTMIN+3, as Podman's systemd mode.
+  if (opts.systemdMode === 'always' && opts.stopSignal === undefined) opts.stopSignal = 37;
   const pod = parsePodFlag(raw, host);
   if (pod !== undefined) opts.pod = pod;
   return opts;

@@ -5,16 +5,17 @@
 // kept in <runroot>/runtime.json so the hot path spawns nothing to make it.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import type { Context } from '../engine/context.js';
 import { TpodError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_ENGINE } from '../errors.js';
 import { readCacheJson, writeJsonAtomic } from '../storage/atomic.js';
 import { ensurePrivateDir } from '../storage/paths.js';
+import { engineConfig } from '../util/containers-conf.js';
 
 export type RuntimeKind = 'crun' | 'runc';
 
 export interface RuntimeInfo {
-  /** What the user sees: "crun", "runc", or the basename of a path. */
+  /** What the user sees: "crun", "runc", a containers.conf name, or the path asked for. */
   name: string;
   path: string;
   /** Which command-line dialect it speaks. */
@@ -128,8 +129,23 @@ export function pathFinder(pathEnv = process.env.PATH ?? ''): Finder {
   };
 }
 
-export function kindOf(pathOrName: string): RuntimeKind {
-  return basename(pathOrName).includes('crun') ? 'crun' : 'runc';
+/**
+ * crun or runc, by the binary's name, else by what it says it is (a copy under another
+ * name, as Podman's tests make): "crun version ..." or "runc version ...".
+ */
+export function kindOf(pathOrName: string, probe: (path: string) => string = versionLine): RuntimeKind {
+  const base = basename(pathOrName);
+  if (base.includes('crun')) return 'crun';
+  if (base.includes('runc') || !pathOrName.includes('/')) return 'runc';
+  return /^crun\b/.test(probe(pathOrName)) ? 'crun' : 'runc';
+}
+
+function versionLine(path: string): string {
+  try {
+    return execFileSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).split('\n')[0] ?? '';
+  } catch {
+    return '';
+  }
 }
 
 export interface Choice {
@@ -143,10 +159,15 @@ export interface Choice {
  * this host's cgroups would make fail is replaced by runc with a notice, or, when asked
  * for explicitly or when runc is missing, refused with what to do.
  */
-export function chooseRuntime(asked: string | undefined, layout: CgroupLayout, find: Finder): Choice {
+export function chooseRuntime(asked: string | undefined, layout: CgroupLayout, find: Finder, runtimes: Record<string, string[]> = {}): Choice {
   if (asked !== undefined && asked !== '') {
     let path: string | undefined;
-    if (asked.includes('/')) {
+    const listed = Object.prototype.hasOwnProperty.call(runtimes, asked) ? runtimes[asked]! : undefined;
+    if (listed !== undefined) {
+      // containers.conf [engine.runtimes] names the paths a runtime may have.
+      path = listed.find(isExecutableFile);
+      if (!path) throw new TpodError('ERUNTIME', `OCI runtime "${asked}" not found: none of its paths in containers.conf ([engine.runtimes]) is executable: ${listed.join(', ')}`);
+    } else if (asked.includes('/')) {
       if (!isExecutableFile(asked)) throw new TpodError('ERUNTIME', `OCI runtime ${asked} not found or not executable: give the path of crun or runc`);
       path = asked;
     } else {
@@ -157,7 +178,8 @@ export function chooseRuntime(asked: string | undefined, layout: CgroupLayout, f
     if (kind === 'crun' && crunRefuses(layout)) {
       throw new TpodError('ERUNTIME', `${crunRefusalReason(layout)}: use --runtime runc, or ${crunFixHint(layout)}`);
     }
-    return { runtime: { name: asked.includes('/') ? basename(asked) : asked, path, kind } };
+    // A path stays a path (Podman's inspect shows the runtime as it was asked for).
+    return { runtime: { name: asked, path, kind } };
   }
   const crun = find('crun');
   const runc = find('runc');
@@ -172,30 +194,9 @@ export function chooseRuntime(asked: string | undefined, layout: CgroupLayout, f
   throw new TpodError('ERUNTIME', 'no OCI runtime found: install crun or runc (apt install crun / dnf install crun), or give one with --runtime PATH');
 }
 
-/** `runtime = "..."` from the [engine] table of containers.conf, the config Podman reads. */
-export function runtimeFromContainersConf(text: string): string | undefined {
-  let inEngine = false;
-  let found: string | undefined;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('[')) {
-      inEngine = /^\[\s*engine\s*\]/.test(line);
-      continue;
-    }
-    const m = inEngine ? /^runtime\s*=\s*"([^"]*)"/.exec(line) : null;
-    if (m) found = m[1];
-  }
-  return found === '' ? undefined : found;
-}
-
+/** The runtime asked for: --runtime, else containers.conf's [engine] runtime. */
 function configuredRuntime(ctx: Context): string | undefined {
-  const asked = ctx.globals.runtime;
-  if (asked) return asked;
-  let found: string | undefined;
-  for (const f of ['/etc/containers/containers.conf', join(ctx.paths.configHome, 'containers.conf')]) {
-    found = runtimeFromContainersConf(readOr(f, '')) ?? found;
-  }
-  return found;
+  return ctx.globals.runtime || engineConfig(ctx).runtime;
 }
 
 interface CachedChoice {
@@ -211,13 +212,14 @@ interface CachedChoice {
 export function selectRuntime(ctx: Context, roots: HostRoots = HOST_ROOTS, find: Finder = pathFinder()): { runtime: RuntimeInfo; layout: CgroupLayout } {
   const layout = detectCgroupLayout(roots);
   const asked = configuredRuntime(ctx);
-  const key = JSON.stringify([asked ?? '', layout]);
+  const { runtimes } = engineConfig(ctx);
+  const key = JSON.stringify([asked ?? '', layout, asked ? runtimes[asked] ?? null : null]);
   const file = join(ctx.paths.runroot, 'runtime.json');
   // A cache someone else could have written is not trusted: its runtime path is executed.
   const cache = readCacheJson<Record<string, CachedChoice>>(file, ctx.uid) ?? {};
   const hit = cache[key];
   if (hit && isExecutableFile(hit.runtime.path)) return { runtime: hit.runtime, layout };
-  const choice = chooseRuntime(asked, layout, find);
+  const choice = chooseRuntime(asked, layout, find, runtimes);
   if (choice.notice) ctx.log.warn(choice.notice);
   try {
     ensurePrivateDir(ctx.paths.runroot, ctx.uid);
@@ -247,7 +249,7 @@ export async function describeRuntime(
   const layout = detectCgroupLayout(roots);
   let choice: Choice;
   try {
-    choice = chooseRuntime(configuredRuntime(ctx), layout, pathFinder());
+    choice = chooseRuntime(configuredRuntime(ctx), layout, pathFinder(), engineConfig(ctx).runtimes);
   } catch (err) {
     return { name: '', path: '', version: '', notice: (err as Error).message };
   }
@@ -267,21 +269,29 @@ export interface RuntimeGlobals {
   stateRoot: string;
   /** Where the runtime writes its own messages, as JSON lines. */
   logFile: string;
+  /** --runtime-flag values: each becomes --VALUE (Podman's rule). */
+  extra?: readonly string[] | undefined;
 }
 
 /** The runtime's global flags, in its own dialect. */
 export function runtimeGlobalArgs(rt: RuntimeInfo, g: RuntimeGlobals): string[] {
+  const extra = (g.extra ?? []).map((f) => (f.startsWith('-') ? f : `--${f}`));
   if (rt.kind === 'crun') {
     // Rootless without delegated cgroups: crun must not try to create any.
-    return ['--root', g.stateRoot, `--log=file:${g.logFile}`, '--log-format=json', '--cgroup-manager=disabled'];
+    return ['--root', g.stateRoot, `--log=file:${g.logFile}`, '--log-format=json', '--cgroup-manager=disabled', ...extra];
   }
   // runc in a user namespace detects rootless mode and skips cgroups it cannot write.
-  return ['--root', g.stateRoot, '--log', g.logFile, '--log-format', 'json'];
+  return ['--root', g.stateRoot, '--log', g.logFile, '--log-format', 'json', ...extra];
 }
 
 /** `RUNTIME <globals> run --bundle B ID`: creates, starts, waits, deletes, in the foreground. */
-export function runtimeRunCommand(rt: RuntimeInfo, g: RuntimeGlobals, bundle: string, id: string): string[] {
-  return [rt.path, ...runtimeGlobalArgs(rt, g), 'run', '--bundle', bundle, id];
+export function runtimeRunCommand(rt: RuntimeInfo, g: RuntimeGlobals, bundle: string, id: string, o: { preserveFds?: number | undefined; pidFile?: string } = {}): string[] {
+  return [
+    rt.path, ...runtimeGlobalArgs(rt, g), 'run',
+    ...(o.preserveFds ? ['--preserve-fds', String(o.preserveFds)] : []),
+    ...(o.pidFile ? ['--pid-file', o.pidFile] : []),
+    '--bundle', bundle, id,
+  ];
 }
 
 // ---- errors --------------------------------------------------------------------
@@ -300,6 +310,12 @@ export function runtimeErrorFromLog(text: string): string | undefined {
     }
   }
   return last;
+}
+
+/** What the runtime itself says when the command is a directory (checked first by tpod). */
+export function commandNotExecutableText(rt: RuntimeInfo, command: string): string {
+  if (rt.kind === 'crun') return 'open executable: Operation not permitted';
+  return `runc run failed: unable to start container process: exec: "${command}": permission denied`;
 }
 
 /** What the runtime itself says when the command is not in the rootfs (checked first by tpod). */

@@ -12,6 +12,7 @@ import { computeCaps } from './options.js';
 import type { ResolvedUser } from './user.js';
 import { convertProfile, type HostFacts, type OciSeccomp, type SeccompProfile } from './seccomp.js';
 import { protectedPaths } from './security.js';
+import { PROXY_VARS } from './run-extras.js';
 
 export interface OciMount {
   destination: string;
@@ -66,6 +67,8 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 export const INIT_PATH = '/run/podman-init';
 
 export interface KeepIdMapping {
+  /** keep-id (the default): the user's id maps to itself; nomap: the user's id is left out. */
+  mode?: 'keep-id' | 'nomap';
   /** The user's ids on the host = their ids inside the container. */
   uid: number;
   gid: number;
@@ -83,7 +86,9 @@ export interface SpecInput {
   rootfs: string;
   hostname: string;
   /** Generated files bind-mounted into the container (hosts/resolvConf absent: the image's stay). */
-  files: { hosts?: string | undefined; hostname: string; resolvConf?: string | undefined; passwd?: string; group?: string };
+  files: { hosts?: string | undefined; hostname: string; resolvConf?: string | undefined; passwd?: string; group?: string; containerEnv?: string; localtime?: string };
+  /** The host's environment, for --http-proxy's variables. */
+  hostEnv?: NodeJS.ProcessEnv;
   /** A network namespace to join (tpod's bound file, another container's, ns:PATH). */
   netnsPath?: string;
   /** The host's network (also through container: of a host-network container). */
@@ -123,19 +128,31 @@ export function processArgs(image: ImageConfigBody | undefined, opts: RunOptions
  * The environment, later sources winning: Podman's defaults, the image's Env, HOSTNAME,
  * then --env-file and -e; HOME from passwd when nobody set it.
  */
-export function processEnv(image: ImageConfigBody | undefined, opts: RunOptions, hostname: string, home: string): string[] {
+export function processEnv(image: ImageConfigBody | undefined, opts: RunOptions, hostname: string, home: string, more: { id?: string; hostEnv?: NodeJS.ProcessEnv } = {}): string[] {
   const env = new Map<string, string>([
     ['PATH', DEFAULT_PATH],
     ['TERM', 'xterm'],
     // Podman's value, so software that recognises Podman containers recognises ours.
     ['container', 'podman'],
   ]);
+  // --http-proxy (on by default): the host's proxy settings, under the image's.
+  if (opts.httpProxy !== false) {
+    for (const k of PROXY_VARS) {
+      const v = more.hostEnv?.[k];
+      if (v !== undefined) env.set(k, v);
+    }
+  }
   for (const e of image?.Env ?? []) {
     const eq = e.indexOf('=');
     if (eq > 0) env.set(e.slice(0, eq), e.slice(eq + 1));
   }
-  env.set('HOSTNAME', hostname);
+  if (opts.unsetEnvAll) env.clear();
+  for (const k of opts.unsetEnv ?? []) env.delete(k);
+  if (!opts.unsetEnvAll) env.set('HOSTNAME', hostname);
+  if (opts.systemdMode === 'always' && more.id) env.set('container_uuid', more.id.slice(0, 32));
   for (const [k, v] of opts.env) env.set(k, v);
+  for (const [k, v] of listenEnv(more.hostEnv)) env.set(k, v);
+  if (opts.unsetEnvAll) return [...env].map(([k, v]) => `${k}=${v}`);
   if (!env.has('HOME')) env.set('HOME', home);
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
@@ -188,6 +205,15 @@ function mounts(input: SpecInput): OciMount[] {
   if (files.resolvConf) generated.push({ destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: ['bind', 'rprivate'] });
   if (files.passwd) generated.push({ destination: '/etc/passwd', type: 'bind', source: files.passwd, options: ['bind', 'rprivate'] });
   if (files.group) generated.push({ destination: '/etc/group', type: 'bind', source: files.group, options: ['bind', 'rprivate'] });
+  if (files.localtime) generated.push({ destination: '/etc/localtime', type: 'bind', source: files.localtime, options: ['bind', 'rprivate', 'ro'] });
+  // Podman's marker that a process runs in a container (empty unless --privileged).
+  if (files.containerEnv) generated.push({ destination: '/run/.containerenv', type: 'bind', source: files.containerEnv, options: ['bind', 'rprivate', 'ro'] });
+  // systemd as PID 1 wants its own scratch places.
+  if (opts.systemdMode === 'always') {
+    for (const d of ['/run', '/run/lock', '/tmp', '/var/log/journal']) {
+      generated.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', ...(d === '/tmp' || d === '/var/log/journal' ? [] : ['noexec'])] });
+    }
+  }
   if (opts.init) {
     if (!input.initBinary) throw new TpodError('ECONFIG', '--init needs catatonit: install the "catatonit" package');
     generated.push({ destination: INIT_PATH, type: 'bind', source: input.initBinary, options: ['bind', 'ro', 'nosuid', 'nodev'] });
@@ -219,6 +245,25 @@ function mounts(input: SpecInput): OciMount[] {
   return [...defaults, ...sortedUser];
 }
 
+/**
+ * systemd socket activation: LISTEN_PID (as 1, the container's init), LISTEN_FDS and
+ * LISTEN_FDNAMES reach the container when tpod got them, as in Podman.
+ */
+export function listenEnv(hostEnv: NodeJS.ProcessEnv | undefined): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES']) {
+    const v = hostEnv?.[k];
+    if (v !== undefined) out.push([k, k === 'LISTEN_PID' ? '1' : v]);
+  }
+  return out;
+}
+
+/** A written spec's environment with this start's LISTEN_* (those of an earlier start dropped). */
+export function withListenEnv(env: string[], hostEnv: NodeJS.ProcessEnv): string[] {
+  const kept = env.filter((e) => !/^LISTEN_(PID|FDS|FDNAMES)=/.test(e));
+  return [...kept, ...listenEnv(hostEnv).map(([k, v]) => `${k}=${v}`)];
+}
+
 /** Podman's keep-id map: the user's id maps to itself, the rest around it. */
 export function keepIdMappings(ownId: number, count: number): OciIdMapping[] {
   if (ownId >= count) {
@@ -231,9 +276,15 @@ export function keepIdMappings(ownId: number, count: number): OciIdMapping[] {
   return m;
 }
 
+/** nomap / auto: every id but the user's own (0 in the pause namespace): container 0 is the first subordinate id. */
+export function nomapMappings(count: number): OciIdMapping[] {
+  if (count < 2) throw new TpodError('EROOTLESS', 'a private user namespace (--userns nomap/auto) needs subordinate ids: add a range to /etc/subuid and /etc/subgid');
+  return [{ containerID: 0, hostID: 1, size: count - 1 }];
+}
+
 export function resourcesSpec(r: Resources): NonNullable<OciSpec['linux']['resources']> {
   const out: NonNullable<OciSpec['linux']['resources']> = {};
-  if (r.memory !== undefined) out.memory = { limit: r.memory };
+  if (r.memory !== undefined && r.memory > 0) out.memory = { limit: r.memory };
   if (r.cpus !== undefined) out.cpu = { quota: Math.round(r.cpus * 100000), period: 100000 };
   if (r.pidsLimit !== undefined) out.pids = { limit: r.pidsLimit };
   return out;
@@ -248,7 +299,7 @@ export function buildSpec(input: SpecInput): OciSpec {
   const process: OciSpec['process'] = {
     user: { uid: user.uid, gid: user.gid, umask: 0o022 },
     args: processArgs(image, opts),
-    env: processEnv(image, opts, input.hostname, user.home),
+    env: processEnv(image, opts, input.hostname, user.home, { id: input.id, ...(input.hostEnv ? { hostEnv: input.hostEnv } : {}) }),
     cwd: opts.workdir ?? (image?.WorkingDir || '/'),
     capabilities: capabilities(opts, user.uid, input.capLastCap),
     rlimits: [{ type: 'RLIMIT_NOFILE', hard: input.nofile.hard, soft: input.nofile.soft }],
@@ -271,8 +322,13 @@ export function buildSpec(input: SpecInput): OciSpec {
   if (input.seccomp) linux.seccomp = convertProfile(input.seccomp.profile, process.capabilities.bounding, input.seccomp.host, input.seccomp.path);
   if (input.keepId) {
     namespaces.push({ type: 'user' });
-    linux.uidMappings = keepIdMappings(input.keepId.uid, input.keepId.uidCount);
-    linux.gidMappings = keepIdMappings(input.keepId.gid, input.keepId.gidCount);
+    if (input.keepId.mode === 'nomap') {
+      linux.uidMappings = nomapMappings(input.keepId.uidCount);
+      linux.gidMappings = nomapMappings(input.keepId.gidCount);
+    } else {
+      linux.uidMappings = keepIdMappings(input.keepId.uid, input.keepId.uidCount);
+      linux.gidMappings = keepIdMappings(input.keepId.gid, input.keepId.gidCount);
+    }
   }
   // Lets root in the container ping without raw-socket privileges (Podman does the same).
   // Not with keep-id: the nested user namespace does not own the network namespace, so
@@ -291,6 +347,8 @@ export function buildSpec(input: SpecInput): OciSpec {
     ...(joined.uts ? {} : { hostname: input.hostname }),
     mounts: mounts(input),
     annotations: {
+      // crun keeps the caller's supplementary groups (--group-add keep-groups).
+      ...(opts.groupAdd?.includes('keep-groups') ? { 'run.oci.keep_original_groups': '1' } : {}),
       'io.container.manager': 'tpod',
       'io.podman.annotations.autoremove': opts.rm ? 'TRUE' : 'FALSE',
       'io.podman.annotations.init': opts.init ? 'TRUE' : 'FALSE',

@@ -254,10 +254,20 @@ export function readInLayers(layers: string[], ctrPath: string, fs: LayerFs = re
   return r.kind === 'found' && r.st.isFile() ? read(r.layer, r.rel) : undefined;
 }
 
-/** Reads the container's passwd and group from its layers (top first) and resolves `spec`. */
-export function resolveUserInLayers(spec: string | undefined, layersTopFirst: string[]): ResolvedUser {
+/** tpod's own passwd/group files bound over the image's (keep-id, --hostuser), read as they are. */
+function readBound(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the container's passwd and group (files bound over them, else its layers, top first) and resolves `spec`. */
+export function resolveUserInLayers(spec: string | undefined, layersTopFirst: string[], bound: { passwd?: string | undefined; group?: string | undefined } = {}): ResolvedUser {
   return resolveUser(spec, {
-    passwd: readInLayers(layersTopFirst, '/etc/passwd'),
-    group: readInLayers(layersTopFirst, '/etc/group'),
+    passwd: readBound(bound.passwd) ?? readInLayers(layersTopFirst, '/etc/passwd'),
+    group: readBound(bound.group) ?? readInLayers(layersTopFirst, '/etc/group'),
   });
 }

@@ -89,8 +89,12 @@ export interface ContainerRecord {
   lastExits?: RunExit[];
   /** The checked create options (restart, inspect, generate systemd use them). */
   options?: RunOptions;
-  /** The log file (k8s-file), absent for --log-driver none. */
+  /** The log file (k8s-file) when --log-opt path= chose one. */
   logPath?: string;
+  /** --log-driver: k8s-file (also when absent), json-file (the same file), none, passthrough. */
+  logDriver?: string;
+  /** Why the container cannot start (Podman's start-time checks: a missing --workdir, ...). */
+  startError?: string;
   /** The image's labels with --label ones over them (ps --filter label=, inspect). */
   labels?: Record<string, string>;
   /** The seccomp profile file the filter came from, or "unconfined" (none; inspect). */

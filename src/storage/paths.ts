@@ -9,6 +9,7 @@ import { TpodError, isErrno } from '../errors.js';
 export interface PathOptions {
   root?: string | undefined;
   runroot?: string | undefined;
+  volumePath?: string | undefined;
 }
 
 export interface HostEnv {
@@ -147,7 +148,7 @@ export function resolvePaths(opts: PathOptions = {}, h: HostEnv = hostEnv()): Pa
     layers: join(root, 'layers'),
     images: join(root, 'images'),
     containers: join(root, 'containers'),
-    volumes: join(root, 'volumes'),
+    volumes: opts.volumePath ?? join(root, 'volumes'),
     tmp: join(root, 'tmp'),
   };
   if (fallbackReason) p.runrootFallbackReason = fallbackReason;

@@ -40,6 +40,8 @@ export interface GenerateOptions {
   /** NAME=VALUE lines added as Environment= (--env). */
   env?: string[];
   noHeader?: boolean;
+  /** --template (with --new): a template unit, NAME@.service, its container named NAME-%i. */
+  template?: boolean;
 }
 
 export interface ContainerFacts {
@@ -319,6 +321,8 @@ export function generateContainerUnit(c: ContainerFacts, o: GenerateOptions, env
     if (pod) start.push('--pod-id-file', v(pod.podIdFile));
     let detach = false;
     let named = false;
+    // A template unit's instances each run their own container: the instance names it.
+    const instance = (name: string): string => `${quoteArg(name)}-%i`;
     let replace = false;
     let sdnotify: string | undefined;
     const kept: Flag[] = [];
@@ -344,6 +348,10 @@ export function generateContainerUnit(c: ContainerFacts, o: GenerateOptions, env
           break;
         case '--name':
           named = true;
+          if (o.template && f.value !== undefined) {
+            start.push(v(`--name=${instance(f.value)}`));
+            continue;
+          }
           break;
         case '--sdnotify':
           sdnotify = f.value;
@@ -360,6 +368,10 @@ export function generateContainerUnit(c: ContainerFacts, o: GenerateOptions, env
           if (hasShortBoolean(f, 'd')) detach = true;
       }
       kept.push(f);
+    }
+    if (o.template && !named) {
+      named = true;
+      start.push(v(`--name=${instance(service)}`));
     }
     if (sdnotify === undefined || sdnotify === 'ignore') start.push('--sdnotify=conmon');
     if (!detach) start.push('-d');
@@ -396,14 +408,14 @@ export function generateContainerUnit(c: ContainerFacts, o: GenerateOptions, env
       { name: 'Install', entries: [['WantedBy', 'default.target']] },
     ],
   };
-  return { serviceName: service, text: serializeUnit(unit) };
+  return { serviceName: o.template ? `${service}@` : service, text: serializeUnit(unit) };
 }
 
 /** Whether a container created with this restart policy may surprise a unit without --new. */
 export function restartPolicyWarning(c: ContainerFacts, o: GenerateOptions): string | undefined {
   const p = c.restartPolicy?.name ?? 'no';
   if (o.new || p === 'no') return undefined;
-  return `container ${c.id} has restart policy "${p}" which can lead to issues on shutdown: consider recreating the container without a restart policy and use systemd's restart mechanism instead`;
+  return `Container ${c.id} has restart policy "${p}" which can lead to issues on shutdown: consider recreating the container without a restart policy and use systemd's restart mechanism instead`;
 }
 
 // ---- pod units -------------------------------------------------------------------------

@@ -274,7 +274,7 @@ describeE2E('images', () => {
   it('reading from a terminal-less empty stdin is an error, not a hang', async () => {
     const r = await tpod(['load'], { env: t.env, input: '' });
     expect(r.code).toBe(125);
-    expect(r.stderr).toMatch(/^Error: stdin: the archive is empty\n$/);
+    expect(r.stderr).toMatch(/^Error: payload does not match any of the supported image formats:\n \* [^\n]*: stdin: the archive is empty\n$/);
   });
 
   it('keeps the store whole under 20 concurrent commands', async () => {

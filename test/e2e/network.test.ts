@@ -269,7 +269,7 @@ describeE2E('rootless networking', () => {
     expect(missing.stderr).toContain('no such network namespace file');
   });
 
-  it('refuses a host port in use before creating anything', async () => {
+  it('fails a run whose host port is in use as Podman does (126; with --rm nothing is left)', async () => {
     const busy = createTcpServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const port = (busy.address() as { port: number }).port;
@@ -277,7 +277,7 @@ describeE2E('rootless networking', () => {
       const before = (await ok(['ps', '-a', '-q'])).stdout;
       for (const detach of [[], ['-d']]) {
         const r = await tpod(['run', '--rm', ...detach, '-p', `127.0.0.1:${port}:80`, img, 'true'], { env: t.env });
-        expect(r.code).toBe(125);
+        expect(r.code).toBe(126);
         expect(r.stderr).toBe(`Error: cannot publish 127.0.0.1:${port}/tcp: listen tcp 127.0.0.1:${port}: bind: address already in use\n`);
       }
       expect((await ok(['ps', '-a', '-q'])).stdout).toBe(before);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { TpodCommand } from '../base.js';
+import { TpodCommand, commandLine } from '../base.js';
 import { UsageError } from '../../errors.js';
 
 export class GenerateSystemdCommand extends TpodCommand {
@@ -45,8 +45,13 @@ export class GenerateSystemdCommand extends TpodCommand {
   after = Option.Array('--after', [], { description: 'Add After= to the units' });
   requires = Option.Array('--requires', [], { description: 'Add Requires= to the units' });
   env = Option.Array('-e,--env', [], { description: 'Add Environment=NAME=VALUE to the units' });
-  template = Option.Boolean('--template', false, { description: 'Make template units (not supported)', hidden: true });
+  template = Option.Boolean('--template', false, { description: 'Make a template unit (NAME@.service) whose instances run their own container, NAME-%i (implies --new; containers only)' });
   target = Option.String({ name: 'CONTAINER|POD' });
+
+  /** Whether --new was given at all (--new=false is a choice; absent is not). */
+  private newFlagGiven(): boolean {
+    return commandLine.some((a) => a === '--new' || a.startsWith('--new=') || a === '--no-new');
+  }
 
   private seconds(value: string | undefined, flag: string): number | undefined {
     if (value === undefined) return undefined;
@@ -56,7 +61,11 @@ export class GenerateSystemdCommand extends TpodCommand {
 
   async execute(): Promise<number> {
     const { TpodError } = await import('../../errors.js');
-    if (this.template) throw new UsageError('--template is not supported by tpod generate systemd');
+    if (this.template) {
+      // Podman: --template implies --new, and --new=false with it is refused.
+      if (this.newFlagGiven() && !this.new) throw new UsageError('--template cannot be set with --new=false');
+      this.new = true;
+    }
     if (this.format !== undefined && this.format !== 'json') throw new UsageError(`unsupported format "${this.format}": only json is`);
     if (this.time !== undefined && this.stopTimeout !== undefined) throw new UsageError('--stop-timeout and --time cannot be used together');
     const gen = await import('../../systemd/generate.js');
@@ -71,7 +80,11 @@ export class GenerateSystemdCommand extends TpodCommand {
       requires: this.requires,
       env: this.env,
       noHeader: this.noHeader,
+      template: this.template,
     };
+    // Bare NAME in --env takes the value tpod was started with (Podman's env.ParseSlice); unset ones are left out.
+    const { parseEnvEntry } = await import('../../runtime/options.js');
+    o.env = this.env.flatMap((e) => parseEnvEntry(e, process.env).map(([k, val]) => `${k}=${val}`));
     if (this.restartPolicy !== undefined) {
       gen.validateRestartPolicy(this.restartPolicy);
       o.restartPolicy = this.restartPolicy;
@@ -117,6 +130,7 @@ export class GenerateSystemdCommand extends TpodCommand {
         if (!(err instanceof TpodError) || err.code !== 'ENOPOD') throw err;
         throw new TpodError('ENOCONTAINER', `${this.target} does not refer to a container or pod: ${err.message}: ${ctrErr?.message ?? 'no such container'}`);
       }
+      if (this.template) throw new UsageError('--template is not supported for pods');
       units = gen.generatePodUnits(facts.podFacts(ctx, pod, pods.podMembers(ctx, pod)), o, env);
     }
 

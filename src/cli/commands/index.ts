@@ -5,6 +5,7 @@ import { VersionCommand } from './version.js';
 import { UnshareCommand } from './unshare.js';
 import { InfoCommand } from './info.js';
 import { DoctorCommand } from './doctor.js';
+import { EventsCommand } from './events.js';
 import { RunCommand } from './run.js';
 import { CreateCommand } from './create.js';
 import { StartCommand } from './start.js';
@@ -86,6 +87,7 @@ export const commands: CommandClass[] = [
   UnshareCommand,
   InfoCommand,
   DoctorCommand,
+  EventsCommand,
   RunCommand,
   CreateCommand,
   StartCommand,

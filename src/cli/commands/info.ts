@@ -12,24 +12,19 @@ export class InfoCommand extends TpodCommand {
   format = Option.String('-f,--format', { description: 'Change the output format to JSON or a Go template' });
 
   async execute(): Promise<number> {
-    const { collectInfo, toYaml } = await import('../../engine/info.js');
+    const { collectInfo, toYaml, infoTemplateView } = await import('../../engine/info.js');
     const { describeRuntime } = await import('../../runtime/runtime.js');
     const info = await collectInfo(this.ctx, await describeRuntime(this.ctx));
     if (this.format === 'json') {
       this.print(JSON.stringify(info, null, 4));
-    } else if (this.format) {
+    } else if (this.format !== undefined) {
+      // An empty template prints nothing, as in Podman.
+      if (this.format === '') return 0;
       const { renderTemplate } = await import('../format.js');
-      this.print(renderTemplate(this.format, capitalizeKeys(info)));
+      this.print(renderTemplate(this.format, infoTemplateView(info)));
     } else {
       this.print(toYaml(info));
     }
     return 0;
   }
-}
-
-/** Podman's templates name fields in Go's exported style: {{.Host.Kernel}}, {{.Store.GraphRoot}}. */
-function capitalizeKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(capitalizeKeys);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.charAt(0).toUpperCase() + k.slice(1), capitalizeKeys(x)]));
 }

@@ -27,7 +27,19 @@ export class LoadCommand extends TpodCommand {
     let source: NodeJS.ReadableStream;
     let label: string;
     let layoutDir: string | undefined;
-    if (this.input !== undefined && this.input !== '-') {
+    if (this.input !== undefined && /^https?:\/\//.test(this.input)) {
+      // As Podman: an archive at a URL is downloaded as it is read.
+      const { Readable } = await import('node:stream');
+      let res: Response;
+      try {
+        res = await fetch(this.input);
+      } catch (err) {
+        throw new TpodError('EARCHIVE', `${this.input}: ${(err as Error).message}`, { cause: err });
+      }
+      if (!res.ok || !res.body) throw new TpodError('EARCHIVE', `${this.input}: the server answered ${res.status} ${res.statusText}`);
+      source = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+      label = this.input;
+    } else if (this.input !== undefined && this.input !== '-') {
       try {
         // A directory is an OCI layout (`save --format oci-dir`).
         if (statSync(this.input).isDirectory()) layoutDir = this.input;
@@ -45,7 +57,13 @@ export class LoadCommand extends TpodCommand {
     }
     const { loadArchive, loadLayoutDir } = await import('../../image/load.js');
     const opts = { label, preserveOwner: true } as const;
-    const loaded = layoutDir !== undefined ? await loadLayoutDir(this.ctx, layoutDir, opts) : await loadArchive(this.ctx, source as import('node:stream').Readable, opts);
+    const loaded = await (layoutDir !== undefined ? loadLayoutDir(this.ctx, layoutDir, opts) : loadArchive(this.ctx, source as import('node:stream').Readable, opts)).catch((err: unknown) => {
+      // Input that is no image archive at all: Podman's words, so scripts can tell it.
+      if (err instanceof TpodError && err.code === 'EARCHIVE' && /not a valid image archive|not an image archive|the archive is empty/.test(err.message)) {
+        throw new TpodError('EARCHIVE', `payload does not match any of the supported image formats:\n * docker-archive, oci-archive, oci-dir: ${err.message}`, { cause: err });
+      }
+      throw err;
+    });
     const lines: string[] = [];
     for (const l of loaded) {
       if (l.names.length === 0) lines.push(`Loaded image: sha256:${l.image.id}`);

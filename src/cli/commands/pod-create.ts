@@ -29,6 +29,7 @@ export class PodCreateCommand extends TpodCommand {
   // A string, so that Podman's spelling --infra=false works (a Boolean takes only --no-infra).
   infra = Option.String('--infra', { tolerateBoolean: true, description: 'Create an infra container to hold the shared namespaces (default true; --infra=false for none)' });
   infraName = Option.String('--infra-name', { description: 'Name of the infra container (default <pod id>-infra)' });
+  infraImage = Option.String('--infra-image', { description: "Image of the infra container (pulled when missing; default: containers.conf's infra_image, else tpod's own pause image)" });
   publish = Option.Array('-p,--publish', { description: "Publish a port of the pod on the host ([IP:][HOST-PORT:]CONTAINER-PORT[/PROTOCOL])" });
   network = Option.String('--network,--net', { description: "The pod's network: pasta[:OPTIONS] (default where installed), slirp4netns[:OPTIONS], none, host" });
   dns = Option.Array('--dns', { description: 'DNS server for the pod (or "none")' });
@@ -75,6 +76,10 @@ export class PodCreateCommand extends TpodCommand {
     );
     // Podman's CreateCommand: the command line as given.
     o.createCommand = ['tpod', ...process.argv.slice(fromSnapshot() ? 1 : 2)];
+    if (this.infraImage !== undefined && this.infraImage !== '') {
+      if (!infra) throw new UsageError('cannot set --infra-image without an infra container (--infra=false)');
+      o.infraImage = this.infraImage;
+    }
     const pod = await createPodFromOptions(this.ctx, o);
     this.print(pod.id);
     return 0;

@@ -29,9 +29,9 @@ export class PodRmCommand extends TpodCommand {
     const { podTargets } = await import('../../pod/lifecycle.js');
     const { parseTimeout } = await import('../../runtime/lifecycle-options.js');
     const timeout = this.time === undefined ? undefined : parseTimeout(this.time, '--time');
-    const o = { force: this.force, ignore: this.ignore, ...(timeout !== undefined ? { timeout } : {}) };
+    const o = { force: this.force, ignore: this.ignore || this.force, ...(timeout !== undefined ? { timeout } : {}) };
     const { removePods } = await import('../../pod/remove.js');
-    const targets = podTargets(this.ctx, { names: this.pods, all: this.all, latest: this.latest, podIdFiles: this.podIdFile ?? [], ignore: this.ignore }, 'remove');
+    const targets = podTargets(this.ctx, { names: this.pods, all: this.all, latest: this.latest, podIdFiles: this.podIdFile ?? [], ignore: this.ignore || this.force }, 'remove');
     const reports = await removePods(this.ctx, targets, this.all ? { ...o, ignore: true } : o);
     const { reportRemovals } = await import('../report.js');
     return reportRemovals(

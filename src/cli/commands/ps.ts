@@ -27,6 +27,9 @@ export class PsCommand extends TpodCommand {
   });
 
   all = Option.Boolean('-a,--all', false, { description: 'Show all the containers, default is only running containers' });
+  // Podman lists containers that other tools (buildah) keep in its storage; tpod's
+  // storage holds only its own, so there is nothing more to show.
+  external = Option.Boolean('--external', false, { description: 'Show containers in storage not controlled by tpod' });
   filter = Option.Array('-f,--filter', [], { description: 'Filter output based on conditions given' });
   format = Option.String('--format', { description: 'Pretty-print containers to JSON or using a Go template' });
   last = Option.String('-n,--last', { description: 'Print the n last created containers (all states)' });

@@ -8,7 +8,7 @@ export class RmCommand extends TpodCommand {
     details: `
       Each container is handled on its own: the command removes what it can, prints each
       removed container as it was named, and fails for the rest (exit 1 when a container
-      does not exist, 2 when it runs and \`--force\` was not given, 125 otherwise).
+      does not exist, unless \`--force\` or \`--ignore\` is given, 2 when it runs and \`--force\` was not given, 125 otherwise).
       \`--force\` stops a running container first: its stop signal, then SIGKILL after
       \`--time\` seconds (the container's stop timeout, 10, by default).
     `,
@@ -49,7 +49,8 @@ export class RmCommand extends TpodCommand {
     }
     const remove = await import('../../engine/remove.js');
     const ctx = this.ctx;
-    const o = { force: this.force, depend: this.depend, timeout, volumes: this.volumes, ignore: this.ignore };
+    // As Podman: --force also ignores names that do not exist.
+    const o = { force: this.force, depend: this.depend, timeout, volumes: this.volumes, ignore: this.ignore || this.force };
     let names = this.names;
     if (this.latest) {
       const { listContainers } = await import('../../storage/containers.js');

@@ -8,7 +8,7 @@ export class RmiCommand extends TpodCommand {
     details: `
       Removing an image by one of several names only removes that name. Layers no other
       image uses are deleted. Each image is handled on its own: the command removes what
-      it can and fails for the rest (exit 1 when an image is not known, 2 when a
+      it can and fails for the rest (exit 1 when an image is not known, unless --force or --ignore is given, 2 when a
       container uses it, 125 otherwise). With --force, the containers using an image are
       removed first (running ones are stopped).
     `,
@@ -49,7 +49,8 @@ export class RmiCommand extends TpodCommand {
           if (r.deleted) out.push(`Deleted: ${r.deleted}`);
         } catch (err) {
           if (!(err instanceof TpodError)) throw err;
-          if (this.ignore && err.code === 'ENOIMAGE') continue;
+          // As Podman: --force also ignores images that do not exist.
+          if ((this.ignore || this.force) && err.code === 'ENOIMAGE') continue;
           errors.push(err);
         }
       }
@@ -58,8 +59,12 @@ export class RmiCommand extends TpodCommand {
       // The images are gone already; a failed deletion is retried by the next command.
       await trash.dispose(ctx).catch((e: Error) => ctx.log.warn(`removed layers will be deleted later: ${e.message}`));
     }
-    if (errors.length === 0) return 0;
-    for (const e of errors.slice(0, -1)) process.stderr.write(`Error: ${e.message}\n`);
-    throw errors[errors.length - 1]!;
+    if (errors.length <= 1) {
+      if (errors[0]) throw errors[0];
+      return 0;
+    }
+    // Podman joins several failures into one error (hashicorp/go-multierror's format).
+    const last = errors[errors.length - 1]!;
+    throw new TpodError(last.code, `${errors.length} errors occurred:\n${errors.map((e) => `\t* ${e.message}`).join('\n')}\n`, { exitCode: last.exitCode });
   }
 }

@@ -1,4 +1,4 @@
-import { Command } from 'clipanion';
+import { Command, Option } from 'clipanion';
 import { ContainerFlagsCommand } from '../run-flags.js';
 
 export class RunCommand extends ContainerFlagsCommand {
@@ -25,9 +25,24 @@ export class RunCommand extends ContainerFlagsCommand {
     ],
   });
 
+  rmi = Option.Boolean('--rmi', false, { description: 'Remove the image after the container exits, unless other containers use it (implies --rm)' });
+
   async execute(): Promise<number> {
     const { runContainer } = await import('../../engine/run.js');
     const images = await this.imageAccess();
-    return runContainer(this.ctx, await this.runOptions(), images);
+    const opts = await this.runOptions();
+    if (this.rmi) {
+      const { UsageError } = await import('../../errors.js');
+      if (opts.detach) throw new UsageError('the --rmi option does not work with -d (--detach)');
+      opts.rm = true;
+    }
+    try {
+      return await runContainer(this.ctx, opts, images);
+    } finally {
+      if (this.rmi) {
+        const { removeUnusedImage } = await import('../../engine/remove.js');
+        await removeUnusedImage(this.ctx, opts.image);
+      }
+    }
   }
 }

@@ -72,6 +72,8 @@ export class SaveCommand extends TpodCommand {
       file.abort();
       throw err;
     }
+    const { imageEvent } = await import('../../engine/events.js');
+    for (const item of items) await imageEvent(ctx, item.image.id, this.output, 'save');
     return 0;
   }
 }

@@ -22,6 +22,8 @@ export class StartCommand extends TpodCommand {
   detachKeys = Option.String('--detach-keys', { description: 'Key sequence for detaching a container (default ctrl-p,ctrl-q)' });
   sigProxy = Option.Boolean('--sig-proxy', true, { description: 'Proxy received signals to the container (with --attach)' });
   cidfile = Option.Array('--cidfile', [], { description: 'Read the container ID from the file' });
+  all = Option.Boolean('--all', false, { description: 'Start all containers regardless of their state or configuration' });
+  filter = Option.Array('-f,--filter', [], { description: 'Filter output based on conditions given (as ps --filter)' });
   containers = Option.Rest({ name: 'container' });
 
   async execute(): Promise<number> {
@@ -32,8 +34,21 @@ export class StartCommand extends TpodCommand {
       const { readCidFiles } = await import('../../systemd/run-options.js');
       this.containers = [...this.containers, ...readCidFiles(this.cidfile, false)];
     }
-    if (this.containers.length === 0) throw new UsageError('specify one or more containers to start');
+    if (this.all && this.containers.length > 0) throw new UsageError('either start all containers or the container(s) provided in the arguments');
+    if (!this.all && this.containers.length === 0) throw new UsageError('specify one or more containers to start');
     const attach = this.attach || this.interactive;
+    if (attach && (this.all || this.filter.length > 0)) throw new UsageError('--all and --filter cannot be used with --attach');
+    if (this.all || this.filter.length > 0) {
+      // As Podman: --all prints the IDs it started, names print as given; running ones are skipped.
+      const { startTargets } = await import('../../engine/start-targets.js');
+      const targets = await startTargets(this.ctx, { all: this.all, names: this.containers, filters: this.filter });
+      const { eachOnItsOwn } = await import('../../util/each.js');
+      return eachOnItsOwn(targets, async (t) => {
+        const r = await startContainer(this.ctx, t.id);
+        if ('handle' in r) r.handle.release();
+        this.print(t.given);
+      });
+    }
     if (attach) {
       if (this.containers.length > 1) throw new UsageError('you cannot start and attach multiple containers at once');
       const { startAttached } = await import('../../engine/start-attached.js');

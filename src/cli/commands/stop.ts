@@ -20,6 +20,8 @@ export class StopCommand extends TpodCommand {
   all = Option.Boolean('-a,--all', false, { description: 'Stop all running containers' });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Ignore errors when a specified container is missing' });
   time = Option.String('-t,--time', { description: 'Seconds to wait for stop before killing the container' });
+  // Podman's hidden spelling of --time.
+  timeoutAlias = Option.String('--timeout', { hidden: true, description: 'The same as --time' });
   cidfile = Option.Array('--cidfile', [], { description: 'Read the container ID from the file (with --ignore, a missing file is no error)' });
   containers = Option.Rest({ name: 'container' });
 
@@ -33,7 +35,8 @@ export class StopCommand extends TpodCommand {
     } else if (this.cidfile.length > 0) throw new UsageError('--cidfile cannot be used with --all or container names');
     if (this.all === (this.containers.length > 0)) throw new UsageError(this.all ? '--all and container names cannot be used together' : 'specify one or more containers to stop, or --all');
     const { parseTimeout } = await import('../../runtime/lifecycle-options.js');
-    const timeout = this.time === undefined ? undefined : parseTimeout(this.time, '--time');
+    const given = this.time ?? this.timeoutAlias;
+    const timeout = given === undefined ? undefined : parseTimeout(given, '--time');
     const { stopContainer } = await import('../../engine/stop.js');
     const { forEachContainer, runningTargets } = await import('../each.js');
     const targets = this.all ? await runningTargets(this.ctx) : this.containers;

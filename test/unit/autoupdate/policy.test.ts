@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { lookupPolicy, registryName, registryReference } from '../../../src/autoupdate/policy.js';
+import { checkAutoUpdateCreate, lookupPolicy, registryName, registryReference } from '../../../src/autoupdate/policy.js';
 import { findTasks } from '../../../src/autoupdate/discover.js';
 import type { ContainerRecord } from '../../../src/storage/containers.js';
 
@@ -76,5 +76,14 @@ describe('finding containers to update', () => {
     const member = rec('m', { 'io.containers.autoupdate': 'local', PODMAN_SYSTEMD_UNIT: 'container-m.service' }, { pod: 'p1' });
     expect(findTasks([infra, member], () => true).tasks.map((t) => t.unit)).toEqual(['pod-p.service']);
     expect(findTasks([member], () => true).tasks.map((t) => t.unit)).toEqual(['container-m.service']);
+  });
+  it('refuses at create what a registry update could not follow: short names, other transports', () => {
+    const labels = { 'io.containers.autoupdate': 'registry' };
+    expect(() => checkAutoUpdateCreate(labels, 'quay.io/x/y:1')).not.toThrow();
+    expect(() => checkAutoUpdateCreate(labels, 'shortname:latest')).toThrow('short name: auto updates require fully-qualified image reference: "shortname:latest"');
+    expect(() => checkAutoUpdateCreate(labels, 'docker-archive:/tmp/a.tar')).toThrow('auto updates require the docker image transport but image is of transport "docker-archive"');
+    expect(() => checkAutoUpdateCreate({ 'io.containers.autoupdate': 'local' }, 'shortname:latest')).not.toThrow();
+    expect(() => checkAutoUpdateCreate(undefined, 'shortname')).not.toThrow();
+    expect(() => checkAutoUpdateCreate(labels, 'localhost:5000/x:1')).not.toThrow();
   });
 });

@@ -1,20 +1,32 @@
 import { describe, it, expect } from 'vitest';
-import { splitLeadingGlobals } from '../../../src/cli/main.js';
+import { splitLeadingGlobals, findCommand } from '../../../src/cli/main.js';
 
 describe('splitLeadingGlobals', () => {
   it('takes global options before the command path, in both spellings', () => {
-    const r = splitLeadingGlobals(['--root', '/a', '--runroot=/b', 'ps', '-a']);
-    expect(r.globals).toEqual({ root: '/a', runroot: '/b' });
+    const r = splitLeadingGlobals(['--root', '/a', '--runroot=/b', '--noout', '--runtime-flag', 'debug', 'ps', '-a']);
+    expect(r.globals).toEqual({ root: '/a', runroot: '/b', noout: true, runtimeFlags: ['debug'] });
     expect(r.rest).toEqual(['ps', '-a']);
   });
   it('leaves options after the command path alone', () => {
     expect(splitLeadingGlobals(['run', '--root', 'x']).rest).toEqual(['run', '--root', 'x']);
   });
-  it('refuses a global option without its value', () => {
-    expect(() => splitLeadingGlobals(['--root'])).toThrow(/needs an argument/);
+  it('refuses a global option without its value, and an unknown one, in pflag words', () => {
+    expect(() => splitLeadingGlobals(['--root'])).toThrow(/^flag needs an argument: --root\nSee 'tpod --help'$/);
+    expect(() => splitLeadingGlobals(['--bogus', 'ps'])).toThrow(/^unknown flag: --bogus\nSee 'tpod --help'$/);
   });
 });
 
+describe('findCommand', async () => {
+  const { Command } = await import('clipanion');
+  class A extends Command { static override paths = [['image', 'ls'], ['images']]; async execute() { return 0; } }
+  class P extends Command { static override paths = [['pod'], ['pod', 'ps']]; async execute() { return 0; } }
+  it('finds the longest path that starts the words', () => {
+    expect(findCommand(['image', 'ls', '-a'], [A, P])?.path).toEqual(['image', 'ls']);
+    expect(findCommand(['pod', 'ps'], [A, P])?.path).toEqual(['pod', 'ps']);
+    expect(findCommand(['pod', 'x'], [A, P])?.path).toEqual(['pod']);
+    expect(findCommand(['bogus'], [A, P])).toBeUndefined();
+  });
+});
 describe('relevantCommands', async () => {
   const { relevantCommands } = await import('../../../src/cli/main.js');
   const { Command } = await import('clipanion');

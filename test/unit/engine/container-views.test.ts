@@ -53,6 +53,16 @@ describe('ps filters', () => {
     expect(() => names(['status=bogus'])).toThrow('unknown container state: bogus: invalid argument');
   });
 
+  it("restart-policy= uses Podman's names: none without --restart, no with --restart=no; others are refused", () => {
+    const withNo = view(rec({ name: 'n1', restartPolicy: { name: 'no' } }));
+    const always = view(rec({ name: 'a1', restartPolicy: { name: 'always' } }));
+    const pick = (args: string[]) => [created, withNo, always].filter(buildContainerFilter(args, noLookup, NOW)).map((v) => v.rec.name);
+    expect(pick(['restart-policy=none'])).toEqual(['c1']);
+    expect(pick(['restart-policy=no'])).toEqual(['n1']);
+    expect(pick(['restart-policy=always', 'restart-policy=none'])).toEqual(['c1', 'a1']);
+    expect(() => pick(['restart-policy=fakepolicy'])).toThrow(/^fakepolicy invalid restart policy$/);
+  });
+
   it('name= and id= are unanchored regular expressions', () => {
     expect(names(['name=c'])).toEqual(['c1', 'c2']);
     expect(names(['name=^c1$'])).toEqual(['c1']);
@@ -335,6 +345,12 @@ describe('rm ordering', () => {
     expect(removalOrder(['base'], all, true)).toEqual(['grand', 'child', 'base']);
     expect(removalOrder(['base', 'child'], all, true)).toEqual(['grand', 'child', 'base']);
     expect(removalOrder(['base'], all, false)).toEqual(['base']);
+  });
+  it('counts a container that joined another\'s network (--network container:) as its dependent', () => {
+    const owner = rec({ id: 'owner' });
+    const joiner = rec({ id: 'joiner', network: 'container:owner' });
+    expect(dependentsOf('owner', [owner, joiner])).toEqual(['joiner']);
+    expect(removalOrder(['owner'], [owner, joiner], true)).toEqual(['joiner', 'owner']);
   });
 });
 

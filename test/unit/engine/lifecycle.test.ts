@@ -61,7 +61,16 @@ describe('signals and timeouts', () => {
   it('refuses unknown signals', () => {
     expect(() => parseSignal('NOPE')).toThrow('invalid signal: NOPE');
     expect(() => parseSignal('0')).toThrow('invalid signal: 0');
-    expect(() => parseSignal('65')).toThrow('invalid signal: 65');
+    expect(() => parseSignal('65')).toThrow('valid signals are 1 through 64');
+    expect(() => parseSignal('-65')).toThrow('valid signals are 1 through 64');
+    expect(() => parseSignal("''")).toThrow("invalid signal: ''");
+    expect(() => parseSignal('-')).toThrow(/^invalid signal: $/);
+  });
+  it("drops a leading '-', as Podman does (kill -s -HUP)", () => {
+    expect(parseSignal('-HUP')).toBe(1);
+    expect(parseSignal('-9')).toBe(9);
+    expect(() => parseSignal('-SIGBADSIG')).toThrow(/^invalid signal: SIGBADSIG$/);
+    expect(() => parseSignal('-0')).toThrow(/^invalid signal: 0$/);
   });
   it('timeouts are whole seconds', () => {
     expect(parseTimeout('0', '--time')).toBe(0);

@@ -76,6 +76,19 @@ describe('image store', () => {
     expect((await findImage(ctx, `busybox@${rec.manifestDigest}`)).id).toBe(rec.id);
   });
 
+  it('resolves name@digest to the name by digest a pull by digest kept, so rmi of it only untags', async () => {
+    const first = await add([base], ['docker.io/library/dg:1']);
+    const byDigest = `docker.io/library/dg@${first.manifestDigest}`;
+    const rec = await add([base], [byDigest]);
+    const r = resolveImage(await listImages(ctx), byDigest);
+    expect(r?.image.id).toBe(rec.id);
+    expect(r?.name).toBe(byDigest);
+    const trash = await WorkDir.create(ctx, 'trash');
+    expect(await removeImage(ctx, byDigest, { force: false, trash })).toMatchObject({ untagged: [byDigest] });
+    await trash.dispose(ctx);
+    expect((await findImage(ctx, 'docker.io/library/dg:1')).id).toBe(rec.id);
+  });
+
   it('prefers localhost/NAME for a short name', async () => {
     const a = await add([base], ['docker.io/library/foo:latest']);
     const b = await add([top], ['localhost/foo:latest']);
@@ -113,7 +126,11 @@ describe('image store', () => {
     const rec = await add([base], ['localhost/a:latest']);
     const t = await tagImage(ctx, 'a', ['foo', 'bar:1']);
     expect(t.names).toEqual(['localhost/a:latest', 'localhost/foo:latest', 'localhost/bar:1']);
-    expect(t.namesHistory[0]).toBe('localhost/foo:latest');
+    // containers/storage's order: each current name moves to the front, in turn.
+    expect(t.namesHistory).toEqual(['localhost/bar:1', 'localhost/foo:latest', 'localhost/a:latest']);
+    const back = await untagImage(ctx, rec.id, ['bar:1']);
+    expect(back.namesHistory).toEqual(['localhost/foo:latest', 'localhost/a:latest', 'localhost/bar:1']);
+    await tagImage(ctx, rec.id, ['bar:1']);
     await expect(tagImage(ctx, 'a', ['FOO'])).rejects.toThrow('normalizing name "FOO": repository name must be lowercase');
     await expect(untagImage(ctx, rec.id, ['nope'])).rejects.toThrow('localhost/nope:latest: tag not known');
     expect((await untagImage(ctx, rec.id, ['foo'])).names).toEqual(['localhost/a:latest', 'localhost/bar:1']);
@@ -125,8 +142,8 @@ describe('image store', () => {
     const a = await add([base], ['localhost/a:latest']);
     const b = await add([base, top], ['localhost/b:latest', 'localhost/c:latest']);
     const trash = await WorkDir.create(ctx, 'trash');
-    expect(await removeImage(ctx, 'b', { force: false, trash })).toEqual({ untagged: ['localhost/b:latest'] });
-    expect(await removeImage(ctx, 'c', { force: false, trash })).toEqual({ untagged: ['localhost/c:latest'], deleted: b.id });
+    expect(await removeImage(ctx, 'b', { force: false, trash })).toMatchObject({ untagged: ['localhost/b:latest'] });
+    expect(await removeImage(ctx, 'c', { force: false, trash })).toMatchObject({ untagged: ['localhost/c:latest'], deleted: b.id });
     await trash.dispose(ctx);
     expect(readdirSync(ctx.paths.layers)).toEqual([sha256(base).slice(7)]);
     expect((await listImages(ctx)).map((i) => i.id)).toEqual([a.id]);

@@ -73,6 +73,11 @@ describe('pod create options', () => {
     expect(() => parse({ share: 'ipc', publish: ['8080:80'] })).toThrow(/does not share its network/);
   });
 
+  it('takes --network private or host without a shared network (the infra keeps host, else none)', () => {
+    expect(parse({ share: 'ipc', network: 'private' }).infra?.network).toBe('none');
+    expect(parse({ share: 'ipc', network: 'host' }).infra?.network).toBe('host');
+  });
+
   it('resolves the id and pid files against the working directory', () => {
     const o = parse({ podIdFile: 'p.id', infraConmonPidFile: '/run/x.pid', exitPolicy: 'stop', replace: true });
     expect(o.podIdFile).toBe('/work/p.id');

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync, chmodSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { commandCertainlyMissing } from '../../../src/runtime/command.js';
+import { commandCertainlyMissing, commandIsDirectory } from '../../../src/runtime/command.js';
 import type { OciSpec } from '../../../src/runtime/spec.js';
 import type { LayerFs } from '../../../src/runtime/user.js';
 
@@ -32,6 +32,13 @@ describe('commandCertainlyMissing', () => {
     expect(commandCertainlyMissing(spec(['sh']), [layer])).toBe(false);
     expect(commandCertainlyMissing(spec(['/usr/bin/sh']), [layer])).toBe(false);
     expect(commandCertainlyMissing(spec(['./bin/sh']), [layer])).toBe(false);
+  });
+  it('knows a command that is a directory (run IMAGE /usr), not one a mount provides', () => {
+    expect(commandIsDirectory(spec(['/usr']), [layer])).toBe(true);
+    expect(commandIsDirectory(spec(['/bin/sh']), [layer])).toBe(false);
+    expect(commandIsDirectory(spec(['usr']), [layer])).toBe(false);
+    expect(commandIsDirectory(spec(['/usr'], { mounts: ['/usr'] }), [layer])).toBe(false);
+    expect(commandIsDirectory(spec(['/usr'], { mounts: ['/usr/share/x'] }), [layer])).toBe(true);
   });
   it('leaves a file that exists but may not be executable to the runtime (126, not 127)', () => {
     expect(commandCertainlyMissing(spec(['noexec']), [layer])).toBe(false);

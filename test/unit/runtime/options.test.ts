@@ -152,10 +152,13 @@ describe('other flags', () => {
     expect(parseRunOptions(raw({ network: 'host' }), host()).network).toBe('host');
     expect(() => parseRunOptions(raw({ network: 'bridge' }), host())).toThrow('network mode "bridge" is not supported yet');
   });
-  it('supports --userns keep-id and host', () => {
+  it('reads --userns host, keep-id, nomap, auto (create refuses nomap and auto for now)', () => {
     expect(parseRunOptions(raw({ userns: 'keep-id' }), host()).userns).toBe('keep-id');
-    expect(parseRunOptions(raw({ userns: 'host' }), host()).userns).toBe('default');
-    expect(() => parseRunOptions(raw({ userns: 'auto' }), host())).toThrow(/unsupported --userns "auto"/);
+    expect(parseRunOptions(raw({ userns: 'host' }), host()).userns).toBe('host');
+    expect(parseRunOptions(raw({}), host()).userns).toBe('default');
+    expect(parseRunOptions(raw({ userns: 'nomap' }), host()).userns).toBe('nomap');
+    expect(parseRunOptions(raw({ userns: 'auto:size=1024' }), host()).userns).toBe('auto');
+    expect(() => parseRunOptions(raw({ userns: 'bogus' }), host())).toThrow(/unsupported --userns "bogus"/);
   });
   it('checks names, workdir and hostname', () => {
     expect(() => parseRunOptions(raw({ name: '-bad' }), host())).toThrow(/invalid container name/);

@@ -8,8 +8,8 @@ import {
   crunRefuses,
   runtimeRunCommand,
   runtimeErrorFromLog,
+  kindOf,
   mapRuntimeError,
-  runtimeFromContainersConf,
   type CgroupLayout,
   type HostRoots,
 } from '../../../src/runtime/runtime.js';
@@ -106,6 +106,12 @@ describe('runtime command lines and errors', () => {
       '/usr/bin/runc', '--root', '/run/t/runtime', '--log', '/run/t/log', '--log-format', 'json', 'run', '--bundle', '/b', 'ID',
     ]);
   });
+  it('adds --runtime-flag values as --VALUE, and --preserve-fds and --pid-file to run', () => {
+    expect(runtimeRunCommand({ name: 'crun', path: '/usr/bin/crun', kind: 'crun' }, { ...g, extra: ['debug', '--systemd-cgroup'] }, '/b', 'ID', { preserveFds: 2, pidFile: '/p' })).toEqual([
+      '/usr/bin/crun', '--root', '/run/t/runtime', '--log=file:/run/t/log', '--log-format=json', '--cgroup-manager=disabled', '--debug', '--systemd-cgroup',
+      'run', '--preserve-fds', '2', '--pid-file', '/p', '--bundle', '/b', 'ID',
+    ]);
+  });
   it('finds the error in the JSON log and ignores warnings', () => {
     const runcLog =
       '{"error":"no directory specified for memory.oom_control","level":"warning","msg":"unable to get oom kill count","time":"x"}\n' +
@@ -124,9 +130,24 @@ describe('runtime command lines and errors', () => {
     expect(pd.message).toBe('crun: open executable: Permission denied: OCI permission denied');
     expect(mapRuntimeError(crun, 'something else broke').exitCode).toBe(125);
   });
-  it('reads the runtime from containers.conf [engine]', () => {
-    expect(runtimeFromContainersConf('[containers]\nruntime = "x"\n[engine]\n# runtime = "crun"\nruntime = "runc"\n')).toBe('runc');
-    expect(runtimeFromContainersConf('[engine]\n#runtime = "crun"\n')).toBeUndefined();
+  it('tells crun from runc by name, else by what a renamed copy says it is', () => {
+    expect(kindOf('/usr/bin/crun', () => 'x')).toBe('crun');
+    expect(kindOf('runc', () => 'crun version 1')).toBe('runc');
+    expect(kindOf('/var/tmp/myruntime', () => 'crun version 1.8.1')).toBe('crun');
+    expect(kindOf('/var/tmp/myruntime', () => 'runc version 1.1.5')).toBe('runc');
+  });
+  it('takes a runtime named in containers.conf [engine.runtimes] from the paths listed there', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'tpod-rt-'));
+    try {
+      const crun = join(bin, 'crun');
+      writeFileSync(crun, '#!/bin/sh\n', { mode: 0o755 });
+      const v1: CgroupLayout = { mode: 'v1' };
+      const c = chooseRuntime('my_runtime', v1, () => undefined, { my_runtime: [join(bin, 'missing'), crun] });
+      expect(c.runtime).toEqual({ name: 'my_runtime', path: crun, kind: 'crun' });
+      expect(() => chooseRuntime('other', v1, () => undefined, { other: [join(bin, 'missing')] })).toThrow(/none of its paths/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
 
@@ -142,7 +163,7 @@ describe('selectRuntime', async () => {
       writeFileSync(join(roots.proc, 'self/mountinfo'), [...V1_LINES, UNIFIED].join('\n'));
       writeFileSync(join(roots.sys, 'fs/cgroup/unified/cgroup.controllers'), 'hugetlb\n');
       const lines: string[] = [];
-      const ctx = { ...createContext({ root: join(dir, 'root'), runroot: join(dir, 'run') }), log: new Logger('warn', (l) => lines.push(l)) };
+      const ctx = { ...createContext({ root: join(dir, 'root'), runroot: join(dir, 'run') }), log: new Logger('warn', (l) => lines.push(l), true) };
       // Any executable stands in for the runtimes.
       const find = (n: string): string | undefined => (n === 'crun' || n === 'runc' ? process.execPath : undefined);
       expect(selectRuntime(ctx, roots, find).runtime.name).toBe('runc');

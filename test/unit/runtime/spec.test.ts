@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { buildSpec, keepIdMappings, processArgs, processEnv, INIT_PATH, DEFAULT_PATH, type SpecInput } from '../../../src/runtime/spec.js';
+import { buildSpec, keepIdMappings, nomapMappings, processArgs, processEnv, INIT_PATH, DEFAULT_PATH, type SpecInput } from '../../../src/runtime/spec.js';
 import { parseRunOptions, DEFAULT_CAPS, type RawRunFlags, type HostAccess } from '../../../src/runtime/options.js';
 import type { ImageConfigBody } from '../../../src/image/types.js';
 
@@ -186,6 +186,9 @@ describe('namespaces and the rest of linux', () => {
       { containerID: 1, hostID: 1, size: 9 },
     ]);
     expect(() => keepIdMappings(70000, 65537)).toThrow(/outside the 65537 ids/);
+    // nomap / auto: the user's own id (0 in the pause namespace) is left out.
+    expect(nomapMappings(65537)).toEqual([{ containerID: 0, hostID: 1, size: 65536 }]);
+    expect(() => nomapMappings(1)).toThrow(/needs subordinate ids/);
   });
   it('puts resource limits in the spec only when the host can apply them', () => {
     const flags = { memory: '64m', cpus: '0.5', pidsLimit: '50' };

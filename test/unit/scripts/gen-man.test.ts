@@ -7,6 +7,7 @@ import { Cli, Command, Option } from 'clipanion';
 import { commands } from '../../../src/cli/commands/index.js';
 import { TpodCommand } from '../../../src/cli/base.js';
 import { renderManPages, roffEscape, roffProse } from '../../../scripts/gen-man.mjs';
+import { GLOBAL_FLAGS } from '../../../src/cli/argv.js';
 
 class FakeImageInspect extends TpodCommand {
   static override paths = [['image', 'inspect'], ['inspect-image']];
@@ -30,7 +31,7 @@ class FakeImageInspect extends TpodCommand {
   }
 }
 
-const render = (cmds = commands) => renderManPages({ commands: cmds, Cli, Command, version: '9.9.9', date: '2024-01-01', intro: 'Intro `text`.' });
+const render = (cmds = commands) => renderManPages({ commands: cmds, Cli, Command, version: '9.9.9', date: '2024-01-01', intro: 'Intro `text`.', globals: GLOBAL_FLAGS });
 
 describe('man page generator', () => {
   it('writes tpod.1 and one page per registered command, each with NAME/SYNOPSIS/DESCRIPTION/OPTIONS', () => {

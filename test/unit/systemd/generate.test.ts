@@ -109,6 +109,14 @@ WantedBy=default.target
     expect(unitValues(parseUnit(v.text), 'Service', 'Restart')).toEqual(['no']);
   });
 
+  it('--template: NAME@.service whose instances name their containers NAME-%i', () => {
+    const named = generateContainerUnit(ctr({ createCommand: ['tpod', 'run', '--name=x', 'img'], positional: ['img'] }), { new: true, template: true, name: true }, env);
+    expect(named.serviceName).toBe('container-web@');
+    expect(execArgv(named.text, 'ExecStart')).toContain('--name=x-%i');
+    const anon = generateContainerUnit(ctr({ createCommand: ['tpod', 'run', 'img'], positional: ['img'] }), { new: true, template: true, name: true }, env);
+    expect(execArgv(anon.text, 'ExecStart')).toContain('--name=container-web-%i');
+  });
+
   it('options: prefixes, separator, no header, dependencies, timeouts, extra environment', () => {
     const u = generateContainerUnit(
       ctr(),
@@ -140,7 +148,7 @@ WantedBy=default.target
   });
 
   it('warns about a restart policy of the container only without --new', () => {
-    expect(restartPolicyWarning(ctr({ restartPolicy: { name: 'always' } }), {})).toMatch(/restart policy "always"/);
+    expect(restartPolicyWarning(ctr({ restartPolicy: { name: 'always' } }), {})).toMatch(/^Container \S+ has restart policy "always"/);
     expect(restartPolicyWarning(ctr({ restartPolicy: { name: 'always' } }), { new: true })).toBeUndefined();
     expect(restartPolicyWarning(ctr(), {})).toBeUndefined();
   });
