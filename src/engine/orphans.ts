@@ -14,6 +14,7 @@ import { ID_RE } from '../storage/records.js';
 import { FileLock } from '../storage/lock.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import {
+  containerLockPath,
   containersLockPath,
   hasRecordFile,
   readContainerOrCorrupt,
@@ -247,6 +248,16 @@ export interface RepairOptions {
  * Finds and cleans orphans. Cheap when there are none (a few directory reads); returns
  * what was cleaned, or undefined when nothing was found (or the lock was busy).
  */
+/** The container's lock if free now, 'busy' if a command holds it, undefined without a lock file (no record). */
+async function tryContainerLock(ctx: Context, id: string): Promise<FileLock | 'busy' | undefined> {
+  try {
+    return await FileLock.acquire(containerLockPath(ctx, id), { mustExist: true, timeoutMs: 0 });
+  } catch (err) {
+    if (err instanceof TpodError && err.code === 'ELOCK') return 'busy';
+    return undefined;
+  }
+}
+
 export async function repairOrphans(ctx: Context, o: RepairOptions): Promise<OrphanReport | undefined> {
   const proc = o.proc ?? realProc();
   await loadPauseReader();
@@ -265,8 +276,15 @@ export async function repairOrphans(ctx: Context, o: RepairOptions): Promise<Orp
   try {
     // A second look under the lock: what a launch was doing meanwhile is done now.
     const plan = planNow(ctx, proc);
-    for (const c of plan.containers) {
+    for (const first of plan.containers) {
+      // A start, stop or removal holds the container's own lock while it works (its record
+      // may say "created" while its monitor runs): such a container is left alone now.
+      const own = await tryContainerLock(ctx, first.id);
+      if (own === 'busy') continue;
       try {
+        const c = own ? planNow(ctx, proc).containers.find((x) => x.id === first.id) : first;
+        if (!c) continue; // its transition ended meanwhile: nothing left over
+
         await killProcesses(ctx, c.id, c.rec, proc);
         // A record that says it runs is brought up to date by reconcile, after the lock.
         if (c.why === 'ended' && c.rec && hasMonitor(c.rec.state)) ended.push(c.rec);
@@ -277,7 +295,9 @@ export async function repairOrphans(ctx: Context, o: RepairOptions): Promise<Orp
         if (c.why === 'unrecorded') unrecorded = true;
         report.containers.push(c.id);
       } catch (err) {
-        ctx.log.warn(`cleaning up what is left of container ${c.id.slice(0, 12)}: ${(err as Error).message}`);
+        ctx.log.warn(`cleaning up what is left of container ${first.id.slice(0, 12)}: ${(err as Error).message}`);
+      } finally {
+        own?.release();
       }
     }
     for (const n of plan.netns) {
