@@ -12,7 +12,7 @@ import { securityOptList } from '../runtime/security.js';
 import type { ImageConfigBody } from '../image/types.js';
 import { containerLabels, type ContainerView } from './container-filters.js';
 import { inspectPorts } from '../network/port-format.js';
-import { humanSizeCompact } from '../runtime/run-extras.js';
+import { compactSize } from '../util/units.js';
 
 /** Go's zero time, as Podman prints times that never happened. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -266,7 +266,7 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
       Config: o?.log?.options ?? null,
       Path: rec.logDriver === 'none' || rec.logDriver === 'passthrough' ? '' : rec.logPath ?? join(dirs.userdata, 'ctr.log'),
       Tag: o?.log?.tag ?? '',
-      Size: humanSizeCompact(o?.log?.size ?? 0),
+      Size: compactSize(o?.log?.size ?? 0),
     },
     NetworkMode: rec.network,
     PortBindings: inspectPorts(rec.ports),

@@ -8,7 +8,7 @@ import { findPod, listPods } from '../storage/pods.js';
 import { liveState, type HostProc } from './state.js';
 import { treeSize } from '../storage/tree-size.js';
 import { buildContainerFilter, containerLabels, type ContainerView } from './container-filters.js';
-import { containerStatus, humanDuration } from '../util/units.js';
+import { compactSize, containerStatus, humanDuration } from '../util/units.js';
 import { formatPorts, jsonPorts } from '../network/port-format.js';
 
 export const PS_SORT_KEYS = ['command', 'created', 'id', 'image', 'names', 'runningfor', 'size', 'status'] as const;
@@ -75,17 +75,6 @@ function unixSeconds(iso: string | undefined): number {
   return Number.isNaN(t) ? GO_ZERO_UNIX : Math.floor(t / 1000);
 }
 
-/** go-units HumanSizeWithPrecision as `ps -s` prints it: no space before the unit. */
-function compactSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${Number(n.toPrecision(3))}${units[i]}`;
-}
 
 /** The row templates see: Podman's psReporter fields and methods. */
 export class PsRow {
@@ -189,7 +178,7 @@ export class PsRow {
   get Size(): string {
     const s = this.json.Size;
     if (!s) return '';
-    return `${compactSize(s.RwSize)} (virtual ${compactSize(s.RootFsSize)})`;
+    return `${compactSize(s.RwSize, 3)} (virtual ${compactSize(s.RootFsSize, 3)})`;
   }
 }
 

@@ -141,14 +141,3 @@ export function parseRunExtras(raw: RawRunExtras, defaultLogDriver: LogDriver = 
 /** The proxy variables Podman passes from the host when --http-proxy is on (the default). */
 export const PROXY_VARS = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];
 
-/** Go's units.HumanSize (4 significant digits, base 1000, no space): LogConfig.Size in inspect. */
-export function humanSizeCompact(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${Number(n.toPrecision(4))}${units[i]}`;
-}

@@ -32,6 +32,12 @@ export function humanSize(bytes: number, precision = 3): string {
   return `${goPrecision(n, precision)} ${unit}`;
 }
 
+/** go-units HumanSize(WithPrecision) itself: no space before the unit ("6.405MB", "0B"). */
+export function compactSize(bytes: number, precision = 4): string {
+  const [n, unit] = scale(bytes, 1000, DECIMAL);
+  return `${goPrecision(n, precision)}${unit}`;
+}
+
 /** go-units BytesSize: base 1024, 4 significant digits ("1.5MiB"), as `podman stats` prints memory. */
 export function bytesSize(bytes: number): string {
   const [n, unit] = scale(bytes, 1024, BINARY);

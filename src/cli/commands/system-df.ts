@@ -1,18 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { TpodCommand } from '../base.js';
-
-/** go-units HumanSize: 4 significant digits, no space ("6.405MB", "0B"). */
-function dfSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  const s = n === 0 ? '0' : Number(n.toPrecision(4)).toString();
-  return `${s}${units[i]}`;
-}
+import { compactSize } from '../../util/units.js';
 
 /** A summary row: the raw numbers and the strings the table shows. */
 class SummaryRow {
@@ -60,7 +48,7 @@ export class SystemDfCommand extends TpodCommand {
     }
     const rows = summarize(r).map((s) => {
       const pct = s.RawSize === 0 ? 0 : Math.round((s.RawReclaimable / s.RawSize) * 100);
-      return new SummaryRow(s.Type, s.Total, s.Active, dfSize(s.RawSize), `${dfSize(s.RawReclaimable)} (${pct}%)`, s.RawSize, s.RawReclaimable);
+      return new SummaryRow(s.Type, s.Total, s.Active, compactSize(s.RawSize), `${compactSize(s.RawReclaimable)} (${pct}%)`, s.RawSize, s.RawReclaimable);
     });
     const { printList } = await import('../table.js');
     printList(rows, {
@@ -83,13 +71,13 @@ export class SystemDfCommand extends TpodCommand {
     const imageRows = [...r.images].reverse().map((i) => {
       const first = i.image.names[0];
       const { repository, tag } = first !== undefined ? splitStoredName(first) : { repository: '<none>', tag: '<none>' };
-      return [repository, tag, i.image.id.slice(0, 12), ago(i.image.created), dfSize(i.size), '0B', dfSize(i.size), String(i.containers)];
+      return [repository, tag, i.image.id.slice(0, 12), ago(i.image.created), compactSize(i.size), '0B', compactSize(i.size), String(i.containers)];
     });
     const containerRows = r.containers.map((c) => {
       const cmd = c.record.command.join(' ');
-      return [c.record.id.slice(0, 12), c.record.imageId.replace(/^sha256:/, '').slice(0, 12), cmd.length > 20 ? `${cmd.slice(0, 17)}...` : cmd, '0', dfSize(c.size), ago(c.record.created), c.status, c.record.name];
+      return [c.record.id.slice(0, 12), c.record.imageId.replace(/^sha256:/, '').slice(0, 12), cmd.length > 20 ? `${cmd.slice(0, 17)}...` : cmd, '0', compactSize(c.size), ago(c.record.created), c.status, c.record.name];
     });
-    const volumeRows = r.volumes.map((v) => [v.name, String(v.links), dfSize(v.size)]);
+    const volumeRows = r.volumes.map((v) => [v.name, String(v.links), compactSize(v.size)]);
     return [
       'Images space usage:\n',
       formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], imageRows),

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { humanSizeCompact, parseLogConfig, parseRunExtras, zoneFile } from '../../../src/runtime/run-extras.js';
+import { parseLogConfig, parseRunExtras, zoneFile } from '../../../src/runtime/run-extras.js';
+import { compactSize } from '../../../src/util/units.js';
 import { processEnv, withListenEnv } from '../../../src/runtime/spec.js';
 import { parseRunOptions } from '../../../src/runtime/options.js';
 
@@ -11,8 +12,8 @@ describe('run extras', () => {
     expect(() => parseLogConfig('InvalidDriver')).toThrow('running container create option: invalid log driver: invalid argument');
     expect(() => parseLogConfig('journald')).toThrow(/no journald log driver/);
     expect(() => parseLogConfig(undefined, ['nokey'])).toThrow('invalid log option, must be in key=value format');
-    expect(humanSizeCompact(1_234_000)).toBe('1.234MB');
-    expect(humanSizeCompact(0)).toBe('0B');
+    expect(compactSize(1_234_000)).toBe('1.234MB');
+    expect(compactSize(0)).toBe('0B');
   });
   it('checks --group-add, --systemd, --attach, --preserve-fds and --timeout', () => {
     expect(() => parseRunExtras({ groupAdd: ['keep-groups', '457'] })).toThrow("the '--group-add keep-groups' option is not allowed with any other --group-add options");
