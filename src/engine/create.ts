@@ -2,7 +2,8 @@
 // to a container record with its bundle (config.json, hosts, hostname, resolv.conf) and
 // its empty upper/work/merged dirs. Nothing here spawns a process; the rootfs is mounted
 // by `run` / `start` inside the user namespace.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readOr } from '../util/read-or.js';
+import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Context } from './context.js';
@@ -73,13 +74,6 @@ export function readNofile(limitsText: string): { soft: number; hard: number } {
   return Number.isFinite(soft) && Number.isFinite(hard) ? { soft: hard, hard } : { soft: 1024, hard: 1024 };
 }
 
-function readOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return fallback;
-  }
-}
 
 const CATATONIT = ['/usr/bin/catatonit', '/usr/libexec/podman/catatonit', '/usr/local/libexec/podman/catatonit', '/usr/libexec/catatonit/catatonit', '/usr/local/bin/catatonit'];
 

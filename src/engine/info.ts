@@ -2,7 +2,8 @@
 // registries, plugins, version) so scripts that read Podman's keys find them here too.
 // Where Podman names one of its parts, tpod names its counterpart: `conmon` is
 // tpod-monitor. tpod's own extras (pasta, pauseProcess, graphDriverReason) sit beside.
-import { readFileSync, existsSync, readdirSync, statfsSync } from 'node:fs';
+import { readOr } from '../util/read-or.js';
+import { existsSync, readdirSync, statfsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { release, hostname, cpus, totalmem, freemem, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -63,13 +64,6 @@ export function parseOsRelease(text: string): Distribution {
   return d;
 }
 
-function readOr(path: string, fallback = ''): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return fallback;
-  }
-}
 
 function countDir(dir: string): number {
   try {
@@ -84,7 +78,7 @@ function idMapping(entries: Array<{ containerId: number; hostId: number; size: n
 }
 
 function meminfo(key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readOr('/proc/meminfo'));
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readOr('/proc/meminfo', ''));
   return m ? Number(m[1]) * 1024 : 0;
 }
 
@@ -147,7 +141,7 @@ export async function collectInfo(ctx: Context, runtime: RuntimeReport | undefin
       cgroupVersion: cgroupVersion(),
       conmon: { package: `tpod ${VERSION}`, path: monitor, version: `tpod-monitor version ${VERSION}` },
       cpus: cpus().length,
-      distribution: parseOsRelease(readOr('/etc/os-release')),
+      distribution: parseOsRelease(readOr('/etc/os-release', '')),
       eventLogger: conf.eventsLogger ?? 'file',
       hostname: hostname(),
       idMappings: { gidmap: idMapping(m.gidMap), uidmap: idMapping(m.uidMap) },

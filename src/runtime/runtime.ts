@@ -3,7 +3,8 @@
 // cgroup host where crun refuses to start containers, runc is used with a one-line
 // notice. Host facts (/proc, /sys, PATH) come in as arguments for tests; the choice is
 // kept in <runroot>/runtime.json so the hot path spawns nothing to make it.
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { readOr } from '../util/read-or.js';
+import { accessSync, constants, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { execFile, execFileSync } from 'node:child_process';
 import type { Context } from '../engine/context.js';
@@ -54,13 +55,6 @@ export function parseMountinfo(text: string): MountLine[] {
   return out;
 }
 
-function readOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return fallback;
-  }
-}
 
 /** Reads how cgroups are mounted; `roots` lets tests point at a crafted /proc and /sys. */
 export function detectCgroupLayout(roots: HostRoots = HOST_ROOTS): CgroupLayout {

@@ -3,6 +3,7 @@
 // host (no mount, no spawn on the hot path): the merged view is computed here, top
 // layer first, honouring overlay whiteouts (char 0:0) and symlinks, which are resolved
 // inside the rootfs, never on the host.
+import { readOr } from '../util/read-or.js';
 import { closeSync, fstatSync, lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { native } from '../util/native.js';
 import { join } from 'node:path';
@@ -254,20 +255,10 @@ export function readInLayers(layers: string[], ctrPath: string, fs: LayerFs = re
   return r.kind === 'found' && r.st.isFile() ? read(r.layer, r.rel) : undefined;
 }
 
-/** tpod's own passwd/group files bound over the image's (keep-id, --hostuser), read as they are. */
-function readBound(path: string | undefined): string | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Reads the container's passwd and group (files bound over them, else its layers, top first) and resolves `spec`. */
 export function resolveUserInLayers(spec: string | undefined, layersTopFirst: string[], bound: { passwd?: string | undefined; group?: string | undefined } = {}): ResolvedUser {
   return resolveUser(spec, {
-    passwd: readBound(bound.passwd) ?? readInLayers(layersTopFirst, '/etc/passwd'),
-    group: readBound(bound.group) ?? readInLayers(layersTopFirst, '/etc/group'),
+    passwd: readOr(bound.passwd, undefined) ?? readInLayers(layersTopFirst, '/etc/passwd'),
+    group: readOr(bound.group, undefined) ?? readInLayers(layersTopFirst, '/etc/group'),
   });
 }
