@@ -479,6 +479,15 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
   }
 }
 
+/** True when PID has exited: gone from /proc or a zombie. It may be reaped between two reads. */
+export function procGone(pid: number | string): boolean {
+  try {
+    return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
 // ------------------------------------------------------------------ loopback network
 
 /** A free TCP port on 127.0.0.1 (bound and released). */

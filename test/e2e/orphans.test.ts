@@ -6,7 +6,7 @@ import { expect, it, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, useEnv, tpod, tpodOk, tpodBin, busyboxImage, envProcesses, findPauses, mountsUnder, pausePid, until, type TpodEnv } from './harness.js';
+import { describeE2E, useEnv, tpod, tpodOk, tpodBin, busyboxImage, envProcesses, findPauses, mountsUnder, pausePid, until, procGone, type TpodEnv } from './harness.js';
 
 function ls(dir: string): string[] {
   try {
@@ -89,7 +89,7 @@ describeE2E('a corrupt record among good ones', () => {
     const rm = await tpodOk(['rm', '-f', 'bad'], { env });
     expect(rm.stdout.trim()).toBe('bad');
     // Its processes went with it, though its record could not say which they were.
-    await until('the broken container\'s process is gone', () => !existsSync(`/proc/${badPid}`) || /\) Z /.test(readFileSync(`/proc/${badPid}/stat`, 'utf8')), 15_000);
+    await until('the broken container\'s process is gone', () => procGone(badPid), 15_000);
     expect(ls(store(env))).not.toContain(bad);
     expect((await tpodOk(['ps', '-a', '--format', '{{.Names}}'], { env })).stdout.trim().split('\n').sort()).toEqual(['good1', 'good2']);
     expect(running).toMatch(/^[0-9a-f]{64}$/);

@@ -4,7 +4,7 @@ import { it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync, existsSync, rmSync, statSync, mkdirSync, chmodSync, symlinkSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { describeE2E, useEnv, tpod, tpodOk, pausePid, makeEnv, cleanup, busyboxTarball } from './harness.js';
+import { describeE2E, useEnv, tpod, tpodOk, pausePid, makeEnv, cleanup, busyboxTarball, until, procGone } from './harness.js';
 
 function subuidRanges(): string[] {
   const me = userInfo();
@@ -193,7 +193,7 @@ describeE2E('rootless fallbacks', () => {
     expect(boot).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
     // The pause process dies and its pid goes to the impostor (what pid reuse would do).
     process.kill(Number(realPid), 'SIGKILL');
-    for (let i = 0; i < 100 && existsSync(`/proc/${realPid}/stat`) && !/\) Z /.test(readFileSync(`/proc/${realPid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+    await until('the old pause process to exit', () => procGone(realPid!), 15_000);
     writeFileSync(file, `${impostor} ${start} ${boot}\n`);
     const r = await tpodOk(['unshare', 'cat', '/proc/self/mountinfo'], { env });
     const now = Number(readFileSync(file, 'utf8').trim().split(/\s+/)[0]);
