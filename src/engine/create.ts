@@ -240,7 +240,8 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   const seccomp = seccompFor(ctx, opts);
   if (systemdOn(opts.systemdMode, args)) opts.systemdMode = 'always';
 
-  const network = await resolveNetwork(ctx, opts, config, { checkPorts: false });
+  // run (checkPorts) also refuses a stopped --network container: peer before anything is written.
+  const network = await resolveNetwork(ctx, opts, config, { checkPorts: false, peerRunning: co.checkPorts === true });
   // A host port in use fails the start, not the create (Podman's run then exits 126).
   let portFailure: TpodError | undefined;
   if (co.checkPorts && network.ports.length > 0) {
