@@ -5,7 +5,7 @@ import { it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, useEnv, tpod, tpodOk, busyboxImage, BUSYBOX_IMAGE } from './harness.js';
+import { describeE2E, useEnv, tpod, tpodOk, busyboxImage, until, BUSYBOX_IMAGE } from './harness.js';
 
 describeE2E('cp', () => {
   const t = useEnv('cp');
@@ -20,14 +20,17 @@ describeE2E('cp', () => {
     writeFileSync(join(src, 'sub', 's'), 'sub\n');
     hostSecret = join(t.env.base, 'host-secret');
     writeFileSync(hostSecret, 'HOST SECRET\n');
-    await tpodOk(['run', '-d', '--name', 'c', '--network', 'none', '--workdir', '/srv', '--mount', 'type=tmpfs,dst=/tmp', '-v', 'vol:/vol', BUSYBOX_IMAGE,
-      'sh', '-c', `mkdir -p /srv/subdir; ln -s / /escape; ln -s ${t.env.base} /escape-dir; sleep 600`], { env: t.env });
+    await tpodOk(['run', '-d', '--name', 'c', '--network', 'none', '--workdir', '/home', '--mount', 'type=tmpfs,dst=/tmp', '-v', 'vol:/vol', BUSYBOX_IMAGE,
+      'sh', '-c', `mkdir -p /home/subdir; ln -s / /escape; ln -s ${t.env.base} /escape-dir; sleep 600`], { env: t.env });
+    // The container makes those itself, a moment after run -d returned.
+    await until('the container to make /home/subdir and its symlinks', async () =>
+      (await tpod(['exec', 'c', 'sh', '-c', 'test -d /home/subdir && test -L /escape && test -L /escape-dir'], { env: t.env })).code === 0);
   });
 
   const exec = async (...cmd: string[]): Promise<string> => (await tpodOk(['exec', 'c', ...cmd], { env: t.env })).stdout;
 
   it("places files as Podman does: into a directory, under a new name, relative to the workdir", async () => {
-    const cases: Array<[string, string]> = [['/', '/f0'], ['/renamed', '/renamed'], ['/tmp', '/tmp/f0'], ['/tmp/.', '/tmp/f0'], ['.', '/srv/f0'], ['subdir', '/srv/subdir/f0'], ['new.txt', '/srv/new.txt']];
+    const cases: Array<[string, string]> = [['/', '/f0'], ['/renamed', '/renamed'], ['/tmp', '/tmp/f0'], ['/tmp/.', '/tmp/f0'], ['.', '/home/f0'], ['subdir', '/home/subdir/f0'], ['new.txt', '/home/new.txt']];
     for (const [dest, full] of cases) {
       await tpodOk(['cp', join(src, 'f0'), `c:${dest}`], { env: t.env });
       expect(await exec('cat', full), `${dest} -> ${full}`).toBe('hello\n');
@@ -77,8 +80,8 @@ describeE2E('cp', () => {
 
   it('-a gives copied files to the container user; --archive=false keeps the archive\'s owners', async () => {
     const tar = spawnSync('tar', ['--owner=1042', '--group=1043', '-C', src, '-cf', '-', 'f0'], { maxBuffer: 1 << 20 }).stdout;
-    await tpodOk(['cp', '-a=false', '-', 'c:/srv/subdir'], { env: t.env, input: tar });
-    expect(await exec('stat', '-c', '%u:%g', '/srv/subdir/f0')).toBe('1042:1043\n');
+    await tpodOk(['cp', '-a=false', '-', 'c:/home/subdir'], { env: t.env, input: tar });
+    expect(await exec('stat', '-c', '%u:%g', '/home/subdir/f0')).toBe('1042:1043\n');
     await tpodOk(['run', '-d', '--name', 'user', '--network', 'none', '--user', '1000:1000', BUSYBOX_IMAGE, 'sleep', '600'], { env: t.env });
     await tpodOk(['cp', join(src, 'f0'), 'user:/tmp/owned'], { env: t.env });
     expect((await tpodOk(['exec', 'user', 'stat', '-c', '%u:%g', '/tmp/owned'], { env: t.env })).stdout).toBe('1000:1000\n');
@@ -123,7 +126,7 @@ describeE2E('cp', () => {
     const out = join(t.env.base, 'from-stopped');
     await tpodOk(['cp', 'stopped:/data/f0', out], { env: t.env });
     expect(readFileSync(out, 'utf8')).toBe('hello\n');
-    await tpodOk(['cp', 'c:/srv/f0', 'stopped:/etc/copied'], { env: t.env });
+    await tpodOk(['cp', 'c:/home/f0', 'stopped:/etc/copied'], { env: t.env });
     await tpodOk(['cp', 'stopped:/etc/copied', `${out}2`], { env: t.env });
     expect(readFileSync(`${out}2`, 'utf8')).toBe('hello\n');
     await tpodOk(['rm', 'stopped'], { env: t.env });
