@@ -64,7 +64,8 @@ const TRANSPORTS = ['docker', 'docker-archive', 'oci-archive', 'oci', 'dir', 'co
  */
 export function checkAutoUpdateCreate(labels: Record<string, string> | undefined, image: string): void {
   const value = labels?.[AUTOUPDATE_LABEL];
-  if (value === undefined || lookupPolicy(value) !== 'registry') return;
+  // Only the registry policy is checked here; an unknown policy is auto-update's to report.
+  if (value !== 'registry' && value !== 'image') return;
   const colon = image.indexOf(':');
   const transport = colon > 0 ? image.slice(0, colon) : '';
   if (TRANSPORTS.includes(transport) && !image.slice(colon + 1).match(/^\d/)) {

@@ -5,6 +5,7 @@
 // does not come back active is rolled back: the previous image gets its name again and
 // the unit is restarted once more. Everything that touches the host (containers,
 // images, the registry, pulls, systemctl) comes in through AutoUpdateDeps.
+import type { PullReporter } from '../image/pull-progress.js';
 import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 import type { ContainerRecord } from '../storage/containers.js';
@@ -204,8 +205,8 @@ export async function autoUpdate(opts: AutoUpdateOptions, deps: AutoUpdateDeps):
   return { reports, errors };
 }
 
-/** The real host: container records, the image store, the registry, `tpod pull`, systemctl. */
-export async function hostDeps(ctx: Context): Promise<AutoUpdateDeps & { close(): void }> {
+/** The real host: container records, the image store, the registry, pulls (progress to REPORTER, as `tpod pull`), systemctl. */
+export async function hostDeps(ctx: Context, reporter?: PullReporter): Promise<AutoUpdateDeps & { close(): void }> {
   const { listContainers } = await import('../storage/containers.js');
   const { liveState } = await import('../engine/state.js');
   const { listImages, resolveImage, tagImage } = await import('../image/store.js');
@@ -220,7 +221,7 @@ export async function hostDeps(ctx: Context): Promise<AutoUpdateDeps & { close()
     images: () => listImages(ctx),
     resolve: (images, name) => resolveImage(images, name),
     remoteDiffers: (local, ref, o) => checker.differs(local, ref, o),
-    pull: (name, o) => pullNow(ctx, name, { policy: 'always', tlsVerify: o.tlsVerify, authfile: o.authfile }),
+    pull: (name, o) => pullNow(ctx, name, { policy: 'always', tlsVerify: o.tlsVerify, authfile: o.authfile, ...(reporter ? { reporter } : {}) }),
     tag: async (id, name) => {
       await tagImage(ctx, id, [name]);
     },

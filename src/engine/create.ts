@@ -240,9 +240,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   const seccomp = seccompFor(ctx, opts);
   if (systemdOn(opts.systemdMode, args)) opts.systemdMode = 'always';
 
-  // run (checkPorts) also refuses a stopped --network container: peer before anything is
-  // written; a pod member's peer is its infra, which joining the pod starts (pod/join.ts).
-  const network = await resolveNetwork(ctx, opts, config, { checkPorts: false, peerRunning: co.checkPorts === true && !co.pod });
+  const network = await resolveNetwork(ctx, opts, config, { checkPorts: false });
   // A host port in use fails the start, not the create (Podman's run then exits 126).
   let portFailure: TpodError | undefined;
   if (co.checkPorts && network.ports.length > 0) {

@@ -2,6 +2,8 @@
 // image's top layer changed over the layers below. The changed tree is listed by
 // `tpod-helper mktar --whiteouts --list` (chrooted into it, headers only): a whiteout is
 // a deletion, anything else that the layers below have is a change, the rest additions.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
@@ -34,8 +36,14 @@ async function listTree(ctx: Context, dir: string): Promise<string[]> {
   return names;
 }
 
+/**
+ * What the runtime makes as mount points or the engine provides: never reported, as in
+ * Podman's diff (its initInodes), so a container that wrote nothing shows nothing.
+ */
+const INIT_INODES = new Set(['/dev', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/proc', '/run', '/run/notify', '/run/.containerenv', '/run/secrets', '/sys', '/etc/mtab']);
+
 /** Sorts the tree's entries into Podman's three lists, judging against `lowerTopFirst`. */
-export function classify(names: string[], lowerTopFirst: string[], exists: (path: string) => boolean = (p) => lookupInLayers(lowerTopFirst, p).kind !== 'missing'): DiffReport {
+export function classify(names: string[], lowerTopFirst: string[], exists: (path: string) => boolean = (p) => lookupInLayers(lowerTopFirst, p).kind !== 'missing', skip: Set<string> = new Set()): DiffReport {
   const out: DiffReport = { changed: [], added: [], deleted: [] };
   for (const raw of names) {
     const name = raw.replace(/\/$/, '');
@@ -48,6 +56,7 @@ export function classify(names: string[], lowerTopFirst: string[], exists: (path
       continue;
     }
     const path = `/${name}`;
+    if (INIT_INODES.has(path) || skip.has(path)) continue;
     (exists(path) ? out.changed : out.added).push(path);
   }
   for (const k of ['changed', 'added', 'deleted'] as const) out[k].sort();
@@ -58,7 +67,15 @@ export async function diffContainer(ctx: Context, nameOrId: string): Promise<Dif
   const rec = findContainer(ctx, nameOrId);
   if (rec.driver === 'vfs') throw new TpodError('EUSAGE', 'diff of a vfs container is not supported: vfs keeps no layer of the container\'s changes');
   const lowers = [...rec.layers].reverse().map((d) => layerDiffPath(ctx.paths, d));
-  return classify(await listTree(ctx, containerDirs(ctx, rec.id).upper), lowers);
+  // The container's own mount points (volumes, binds, tmpfs) are not its changes either.
+  const dirs = containerDirs(ctx, rec.id);
+  let mounts: string[] = [];
+  try {
+    mounts = (JSON.parse(readFileSync(join(dirs.userdata, 'config.json'), 'utf8')) as { mounts?: Array<{ destination: string }> }).mounts?.map((m) => m.destination) ?? [];
+  } catch {
+    /* no spec: nothing more to leave out */
+  }
+  return classify(await listTree(ctx, dirs.upper), lowers, undefined, new Set(mounts));
 }
 
 export async function diffImage(ctx: Context, nameOrId: string): Promise<DiffReport> {

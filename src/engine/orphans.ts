@@ -3,13 +3,13 @@
 // that belong to a container whose record says it never started or has ended. They are
 // found from cheap reads (the runtime's state dir, the pause process's mountinfo, the
 // netns and net dirs; no process spawned), and cleaned under the containers lock after a
-// second look, each container also under its own lock, taken only if free: every launch
-// holds the container's lock until its record says "running", and a network namespace
-// file names the process that made it, so a command still at work is never disturbed. The container stays (as created, or exited); only what ran goes.
+// second look: every launch holds that lock until its record says "running", and a
+// network namespace file names the process that made it, so a command still at work is
+// never disturbed. The container stays (as created, or exited); only what ran goes.
 import { readFileSync, readdirSync, realpathSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Context } from './context.js';
-import { TpodError, isErrno } from '../errors.js';
+import { TpodError } from '../errors.js';
 import { ID_RE } from '../storage/records.js';
 import { FileLock } from '../storage/lock.js';
 import { ensurePrivateDir } from '../storage/paths.js';
@@ -231,16 +231,6 @@ async function releaseNetns(ctx: Context, netns: string): Promise<void> {
   await releaseNetwork(ctx, { id: '', netns, network: 'pasta' });
 }
 
-/** The container's own lock if it is free now; 'busy' when a command holds it; undefined without a lock file. */
-function tryLockContainer(ctx: Context, id: string): FileLock | 'busy' | undefined {
-  try {
-    return FileLock.tryAcquire(containerLockPath(ctx, id));
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return undefined; // a record of an older build, or removed meanwhile
-    throw err;
-  }
-}
-
 export interface OrphanReport {
   containers: string[];
   netns: string[];
@@ -258,6 +248,16 @@ export interface RepairOptions {
  * Finds and cleans orphans. Cheap when there are none (a few directory reads); returns
  * what was cleaned, or undefined when nothing was found (or the lock was busy).
  */
+/** The container's lock if free now, 'busy' if a command holds it, undefined without a lock file (no record). */
+async function tryContainerLock(ctx: Context, id: string): Promise<FileLock | 'busy' | undefined> {
+  try {
+    return await FileLock.acquire(containerLockPath(ctx, id), { mustExist: true, timeoutMs: 0 });
+  } catch (err) {
+    if (err instanceof TpodError && err.code === 'ELOCK') return 'busy';
+    return undefined;
+  }
+}
+
 export async function repairOrphans(ctx: Context, o: RepairOptions): Promise<OrphanReport | undefined> {
   const proc = o.proc ?? realProc();
   await loadPauseReader();
@@ -274,17 +274,17 @@ export async function repairOrphans(ctx: Context, o: RepairOptions): Promise<Orp
   const ended: ContainerRecord[] = [];
   let unrecorded = false;
   try {
-    // A second look under the lock: what a create was doing meanwhile is done now.
+    // A second look under the lock: what a launch was doing meanwhile is done now.
     const plan = planNow(ctx, proc);
-    for (const planned of plan.containers) {
-      // A launch holds the container's own lock (not this one) until its record says
-      // running: a container whose lock is busy is at work, not orphaned. Try, never
-      // wait (the order is container lock first), and look again once it is ours.
-      const own = planned.rec ? tryLockContainer(ctx, planned.id) : undefined;
+    for (const first of plan.containers) {
+      // A start, stop or removal holds the container's own lock while it works (its record
+      // may say "created" while its monitor runs): such a container is left alone now.
+      const own = await tryContainerLock(ctx, first.id);
       if (own === 'busy') continue;
       try {
-        const c = own ? planNow(ctx, proc).containers.find((x) => x.id === planned.id) : planned;
-        if (!c) continue;
+        const c = own ? planNow(ctx, proc).containers.find((x) => x.id === first.id) : first;
+        if (!c) continue; // its transition ended meanwhile: nothing left over
+
         await killProcesses(ctx, c.id, c.rec, proc);
         // A record that says it runs is brought up to date by reconcile, after the lock.
         if (c.why === 'ended' && c.rec && hasMonitor(c.rec.state)) ended.push(c.rec);
@@ -295,7 +295,7 @@ export async function repairOrphans(ctx: Context, o: RepairOptions): Promise<Orp
         if (c.why === 'unrecorded') unrecorded = true;
         report.containers.push(c.id);
       } catch (err) {
-        ctx.log.warn(`cleaning up what is left of container ${planned.id.slice(0, 12)}: ${(err as Error).message}`);
+        ctx.log.warn(`cleaning up what is left of container ${first.id.slice(0, 12)}: ${(err as Error).message}`);
       } finally {
         own?.release();
       }

@@ -7,7 +7,7 @@
 // up on it before the container's process exists, `container:` joins it by path, and
 // removing the file is what stops pasta. The pods issue adds the pod's namespace here.
 import { join } from 'node:path';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Context } from '../engine/context.js';
 import { TpodError, UsageError } from '../errors.js';
 import type { RunOptions } from '../runtime/options.js';
@@ -115,7 +115,7 @@ export async function resolveNetwork(
   ctx: Context,
   opts: RunOptions,
   image: ImageConfigBody | undefined,
-  co: { checkPorts: boolean; peerRunning?: boolean },
+  co: { checkPorts: boolean },
 ): Promise<ResolvedNetwork> {
   const config = networkConfig(ctx);
   const asked = opts.network;
@@ -137,15 +137,8 @@ export async function resolveNetwork(
   if (mode === 'container') {
     const peer = findContainer(ctx, opts.networkTarget ?? '');
     out.peer = peer;
-    // run refuses a stopped peer before it creates anything (Podman would start the
-    // peer; tpod asks the user to). start checks again (setup.ts prepareNetworkLaunch).
-    if (co.peerRunning) await checkPeerRunning(ctx, peer);
   }
-  if (mode === 'ns') {
-    out.nsPath = opts.networkTarget!;
-    // As Podman's create: a namespace file that is not there is bad input (125).
-    if (!existsSync(out.nsPath)) throw new TpodError('ENETWORK', `--network ns:${out.nsPath}: no such network namespace file`);
-  }
+  if (mode === 'ns') out.nsPath = opts.networkTarget!;
   if (ports.length > 0) {
     checkPrivilegedPorts(ports, unprivilegedPortStart());
     if (mode === 'slirp4netns' && ports.some((p) => p.hostIP.includes(':'))) {
@@ -162,15 +155,6 @@ export async function resolveNetwork(
   out.ports = ports;
   if (isUserMode(mode) || mode === 'none') out.netns = newNetnsPath(ctx);
   return out;
-}
-
-/** Refuses to join the network of container PEER when it does not run. */
-export async function checkPeerRunning(ctx: Context, peer: ContainerRecord): Promise<void> {
-  const { liveState } = await import('../engine/state.js');
-  const s = liveState(ctx, peer).status;
-  if (s !== 'running' && s !== 'paused') {
-    throw new TpodError('ENETWORK', `cannot join the network of container ${peer.name}: it is not running (start it first)`);
-  }
 }
 
 export interface NetworkFiles {

@@ -19,7 +19,7 @@ import { ensurePrivateDir } from '../storage/paths.js';
 import { findContainer, type ContainerRecord } from '../storage/containers.js';
 import { isUserMode, parseSlirpOptions, slirpAddresses } from './mode.js';
 import { checkPortsFree, type PortMapping } from './ports.js';
-import { checkPeerRunning, helperBinary, networkConfig } from './plan.js';
+import { helperBinary, networkConfig } from './plan.js';
 import { defaultRoute } from './host.js';
 
 const SEP = '\x1f';
@@ -177,7 +177,14 @@ export async function prepareNetworkLaunch(ctx: Context, rec: ContainerRecord, o
   if (rec.network.startsWith('ns:') && !existsSync(rec.network.slice(3))) {
     throw new TpodError('ENETWORK', `--network ${rec.network}: no such network namespace file`);
   }
-  if (rec.network.startsWith('container:')) await checkPeerRunning(ctx, findContainer(ctx, rec.network.slice('container:'.length)));
+  if (rec.network.startsWith('container:')) {
+    const peer = findContainer(ctx, rec.network.slice('container:'.length));
+    const { liveState } = await import('../engine/state.js');
+    const s = liveState(ctx, peer).status;
+    if (s !== 'running' && s !== 'paused') {
+      throw new TpodError('ENETWORK', `cannot join the network of container ${peer.name}: it is not running (start it first)`);
+    }
+  }
 }
 
 const HELPER_NAMES = new Set(['pasta', 'pasta.avx2', 'passt', 'passt.avx2', 'slirp4netns']);

@@ -40,17 +40,6 @@ export class FileLock {
     }
   }
 
-  /** Takes the exclusive lock on the existing file PATH if it is free now, 'busy' if not; never waits. */
-  static tryAcquire(path: string): FileLock | 'busy' {
-    const m = native();
-    const fd = openSync(path, 'r+');
-    const rc = m.flock(fd, m.LOCK_EX | m.LOCK_NB);
-    if (rc === 0) return new FileLock(fd, path);
-    closeSync(fd);
-    if (rc === EWOULDBLOCK) return 'busy';
-    throw new TpodError('ELOCK', `cannot lock ${path}: errno ${rc}`);
-  }
-
   /** True while another open file holds a lock on PATH (false when there is no such file). */
   static held(path: string): boolean {
     const m = native();

@@ -150,3 +150,49 @@ describeE2E('kill -9 of run -d at any moment', () => {
     expect(leftovers(env)).toEqual({ processes: [], mounts: [], records: [], names: [], runtime: [], netns: [], helpers: [] });
   }, 300_000);
 });
+
+describeE2E('twenty concurrent run -d and rm -f on the same names', () => {
+  const t = useEnv('crowd');
+  let img: string;
+
+  beforeAll(async () => {
+    img = await busyboxImage(t.env);
+  });
+
+  it('each run either wins its name or gets Podman\'s error, and the store stays consistent', async () => {
+    const env = t.env;
+    const names = ['n0', 'n1', 'n2', 'n3', 'n4'];
+    const jobs: Array<Promise<{ kind: string; name: string; code: number; stderr: string }>> = [];
+    for (let i = 0; i < 20; i++) {
+      const name = names[i % names.length]!;
+      const kind = i % 2 === 0 ? 'run' : 'rm';
+      const argv = kind === 'run' ? ['run', '-d', '--name', name, img, 'sleep', '1000'] : ['rm', '-f', '-t', '0', name];
+      jobs.push(tpod(argv, { env }).then((r) => ({ kind, name, code: r.code, stderr: r.stderr })));
+    }
+    const results = await Promise.all(jobs);
+    for (const r of results) {
+      if (r.kind === 'rm') {
+        expect(r.code, r.stderr).toBe(0);
+      } else if (r.code !== 0) {
+        expect(r.code, r.stderr).toBe(125);
+        expect(r.stderr).toMatch(new RegExp(`the container name "${r.name}" is already in use by [0-9a-f]{64}\\. You have to remove that container to be able to reuse that name: that name is already in use`));
+      }
+    }
+    // A consistent store: every record whole, each name once, names and records agree.
+    const ps = await tpodOk(['ps', '-a', '--format', '{{.ID}} {{.Names}} {{.State}}'], { env });
+    const rows = ps.stdout.trim().split('\n').filter((l) => l !== '');
+    for (const row of rows) expect(row).toMatch(/^[0-9a-f]{12} n\d (Created|Up .*|Exited .*)$/);
+    const listed = rows.map((r) => r.split(' ')[1]);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(leftovers(env).names).toEqual([...listed].sort());
+    expect(leftovers(env).records).toHaveLength(listed.length);
+    for (const n of listed) expect((await tpod(['inspect', '--format', '{{.Name}}', n!], { env })).stdout.trim()).toBe(n);
+
+    await tpodOk(['rm', '-af', '-t', '0'], { env });
+    await until('nothing left', () => {
+      const l = leftovers(env);
+      return Object.values(l).every((v) => v.length === 0) ? l : undefined;
+    }, 30_000).catch(() => undefined);
+    expect(leftovers(env)).toEqual({ processes: [], mounts: [], records: [], names: [], runtime: [], netns: [], helpers: [] });
+  }, 300_000);
+});

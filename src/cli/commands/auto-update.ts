@@ -65,7 +65,8 @@ export class AutoUpdateCommand extends TpodCommand {
     const rollback = r === undefined || r === true || r === 'true' || r === '1';
     const tlsVerify = parseTlsVerify(this.tlsVerify);
     const { autoUpdate, hostDeps } = await import('../../autoupdate/update.js');
-    const deps = await hostDeps(this.ctx);
+    const { pullReporter } = await import('../pull-reporter.js');
+    const deps = await hostDeps(this.ctx, await pullReporter(false));
     let result;
     try {
       result = await autoUpdate({ dryRun: this.dryRun, rollback, authfile: this.authfile, tlsVerify }, deps);
