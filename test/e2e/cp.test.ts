@@ -5,7 +5,7 @@ import { it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, useEnv, tpod, tpodOk, busyboxImage, BUSYBOX_IMAGE } from './harness.js';
+import { describeE2E, useEnv, tpod, tpodOk, busyboxImage, until, BUSYBOX_IMAGE } from './harness.js';
 
 describeE2E('cp', () => {
   const t = useEnv('cp');
@@ -22,6 +22,9 @@ describeE2E('cp', () => {
     writeFileSync(hostSecret, 'HOST SECRET\n');
     await tpodOk(['run', '-d', '--name', 'c', '--network', 'none', '--workdir', '/home', '--mount', 'type=tmpfs,dst=/tmp', '-v', 'vol:/vol', BUSYBOX_IMAGE,
       'sh', '-c', `mkdir -p /home/subdir; ln -s / /escape; ln -s ${t.env.base} /escape-dir; sleep 600`], { env: t.env });
+    // The container makes those itself, a moment after run -d returned.
+    await until('the container to make /home/subdir and its symlinks', async () =>
+      (await tpod(['exec', 'c', 'sh', '-c', 'test -d /home/subdir && test -L /escape && test -L /escape-dir'], { env: t.env })).code === 0);
   });
 
   const exec = async (...cmd: string[]): Promise<string> => (await tpodOk(['exec', 'c', ...cmd], { env: t.env })).stdout;

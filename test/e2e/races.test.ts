@@ -137,6 +137,36 @@ describeE2E('lifecycle races', () => {
     expect(leftovers()).toEqual(NONE);
   });
 
+  it('ps and rm of other containers while one starts: the start is not taken for an orphan of a killed command', async () => {
+    // ps, create/run and rm clean up after killed commands (orphans.ts); a container whose
+    // runtime state exists while its record still says created is one, unless its start is
+    // still at work. Two `ps` loops and one create/rm -f loop run through each start.
+    for (let i = 0; i < 6; i++) {
+      const id = (await ok(['create', img, 'sleep', '1000'])).stdout.trim();
+      let done = false;
+      const others: RunResult[] = [];
+      const loop = async (cmds: () => Promise<RunResult[]>) => {
+        while (!done) others.push(...(await cmds()));
+      };
+      const churn = async () => {
+        const c = await run(['create', img, 'true']);
+        return [c, await run(['rm', '-f', '-t', '0', c.stdout.trim()])];
+      };
+      const loops = [loop(async () => [await run(['ps', '-a'])]), loop(async () => [await run(['ps', '-a'])]), loop(churn)];
+      const start = await sleep(random(200)).then(() => run(['start', id]));
+      done = true;
+      await Promise.all(loops);
+      expect(start.code, `start #${i}: ${start.stderr}`).toBe(0);
+      for (const r of others) expect(r.code, r.stderr).toBe(0);
+      expect(record(id)?.state, `start #${i}`).toBe('running');
+      expect(await status(id)).toBe('running');
+      expect((await ok(['exec', id, 'true'])).code).toBe(0);
+      await ok(['rm', '-f', '-t', '0', id]);
+    }
+    await processesEnd('every process of the removed containers to end');
+    expect(leftovers()).toEqual(NONE);
+  });
+
   it('two starts of the same container at once: both succeed, one run, one monitor', async () => {
     const id = (await ok(['create', img, 'sleep', '1000'])).stdout.trim();
     for (let i = 0; i < 6; i++) {

@@ -94,6 +94,9 @@ function diff(a: string[], b: string[]): { gone: string[]; added: string[] } {
   return { gone: a.filter((x) => !sb.has(x)), added: b.filter((x) => !sa.has(x)) };
 }
 
+/** How many of PATHS (store/... and run/...) begin with PREFIX. */
+const count = (paths: string[], prefix: string): number => paths.filter((p) => p.startsWith(prefix)).length;
+
 /** Runs JOB(0..COUNT-1), AT_ONCE at a time. */
 async function pool(count: number, job: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -170,7 +173,8 @@ describeE2E('leaks under load (soak)', () => {
     const report = {
       processes: [before.processes.length, after.processes.length],
       mounts: [before.mounts.length, after.mounts.length],
-      files: [before.files.length, after.files.length],
+      storeFiles: [count(before.files, 'store/'), count(after.files, 'store/')],
+      runtimeDirFiles: [count(before.files, 'run/'), count(after.files, 'run/')],
       storeBytes: [before.storeBytes, after.storeBytes],
       storeDirs: [before.storeDirs, after.storeDirs],
       monitorFds: [before.monitorFds.length, after.monitorFds.length],
