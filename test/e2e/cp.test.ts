@@ -20,14 +20,14 @@ describeE2E('cp', () => {
     writeFileSync(join(src, 'sub', 's'), 'sub\n');
     hostSecret = join(t.env.base, 'host-secret');
     writeFileSync(hostSecret, 'HOST SECRET\n');
-    await tpodOk(['run', '-d', '--name', 'c', '--network', 'none', '--workdir', '/srv', '--mount', 'type=tmpfs,dst=/tmp', '-v', 'vol:/vol', BUSYBOX_IMAGE,
-      'sh', '-c', `mkdir -p /srv/subdir; ln -s / /escape; ln -s ${t.env.base} /escape-dir; sleep 600`], { env: t.env });
+    await tpodOk(['run', '-d', '--name', 'c', '--network', 'none', '--workdir', '/home', '--mount', 'type=tmpfs,dst=/tmp', '-v', 'vol:/vol', BUSYBOX_IMAGE,
+      'sh', '-c', `mkdir -p /home/subdir; ln -s / /escape; ln -s ${t.env.base} /escape-dir; sleep 600`], { env: t.env });
   });
 
   const exec = async (...cmd: string[]): Promise<string> => (await tpodOk(['exec', 'c', ...cmd], { env: t.env })).stdout;
 
   it("places files as Podman does: into a directory, under a new name, relative to the workdir", async () => {
-    const cases: Array<[string, string]> = [['/', '/f0'], ['/renamed', '/renamed'], ['/tmp', '/tmp/f0'], ['/tmp/.', '/tmp/f0'], ['.', '/srv/f0'], ['subdir', '/srv/subdir/f0'], ['new.txt', '/srv/new.txt']];
+    const cases: Array<[string, string]> = [['/', '/f0'], ['/renamed', '/renamed'], ['/tmp', '/tmp/f0'], ['/tmp/.', '/tmp/f0'], ['.', '/home/f0'], ['subdir', '/home/subdir/f0'], ['new.txt', '/home/new.txt']];
     for (const [dest, full] of cases) {
       await tpodOk(['cp', join(src, 'f0'), `c:${dest}`], { env: t.env });
       expect(await exec('cat', full), `${dest} -> ${full}`).toBe('hello\n');
@@ -77,8 +77,8 @@ describeE2E('cp', () => {
 
   it('-a gives copied files to the container user; --archive=false keeps the archive\'s owners', async () => {
     const tar = spawnSync('tar', ['--owner=1042', '--group=1043', '-C', src, '-cf', '-', 'f0'], { maxBuffer: 1 << 20 }).stdout;
-    await tpodOk(['cp', '-a=false', '-', 'c:/srv/subdir'], { env: t.env, input: tar });
-    expect(await exec('stat', '-c', '%u:%g', '/srv/subdir/f0')).toBe('1042:1043\n');
+    await tpodOk(['cp', '-a=false', '-', 'c:/home/subdir'], { env: t.env, input: tar });
+    expect(await exec('stat', '-c', '%u:%g', '/home/subdir/f0')).toBe('1042:1043\n');
     await tpodOk(['run', '-d', '--name', 'user', '--network', 'none', '--user', '1000:1000', BUSYBOX_IMAGE, 'sleep', '600'], { env: t.env });
     await tpodOk(['cp', join(src, 'f0'), 'user:/tmp/owned'], { env: t.env });
     expect((await tpodOk(['exec', 'user', 'stat', '-c', '%u:%g', '/tmp/owned'], { env: t.env })).stdout).toBe('1000:1000\n');
@@ -113,6 +113,44 @@ describeE2E('cp', () => {
     expect(readFileSync(join(out, 'h'), 'utf8')).toBe(await exec('cat', '/etc/hostname'));
   });
 
+  it('a copy to a dangling symlink makes the file it names, inside the container; a directory never lands on a file', async () => {
+    await exec('sh', '-c', 'mkdir -p /tmp/d1 /tmp/d2 && ln -sf /tmp/nonesuch1 /tmp/d1/x && ln -sf /tmp/nonesuch2 /tmp/d2/x');
+    await tpodOk(['cp', join(src, 'f0'), 'c:/tmp/d1/x'], { env: t.env });
+    expect(await exec('cat', '/tmp/nonesuch1')).toBe('hello\n');
+    expect(await exec('readlink', '/tmp/d1/x')).toBe('/tmp/nonesuch1\n');
+    const slash = await tpod(['cp', join(src, 'f0'), 'c:/tmp/d2/x/'], { env: t.env });
+    expect([slash.code, slash.stderr]).toEqual([125, 'Error: "/tmp/d2/x/" could not be found on container c: no such file or directory\n']);
+    expect((await tpod(['exec', 'c', 'test', '-e', '/tmp/nonesuch2'], { env: t.env })).code).toBe(1);
+    // A dangling link to a host path names that path inside the container only.
+    await exec('ln', '-sf', join(t.env.base, 'dangling-target'), '/tmp/d3');
+    expect((await tpod(['cp', join(src, 'f0'), 'c:/tmp/d3'], { env: t.env })).code).toBe(125);
+    expect(existsSync(join(t.env.base, 'dangling-target'))).toBe(false);
+    const dirOnFile = await tpod(['cp', src, 'c:/etc/passwd'], { env: t.env });
+    expect([dirOnFile.code, dirOnFile.stderr]).toEqual([125, 'Error: destination must be a directory when copying a directory\n']);
+    const hostFile = join(t.env.base, 'a-file');
+    writeFileSync(hostFile, 'x\n');
+    const outOnFile = await tpod(['cp', 'c:/etc/', hostFile], { env: t.env });
+    expect([outOnFile.code, outOnFile.stderr]).toEqual([125, 'Error: destination must be a directory when copying a directory\n']);
+  });
+
+  it('into a stopped container, a path under nested mounts lands in the innermost one and nothing is made in the outer', async () => {
+    const bind = join(t.env.base, 'nested-bind');
+    mkdirSync(bind);
+    await tpodOk(['create', '--name', 'nested', '--network', 'none', '-v', 'outer:/tmp/volume', '-v', 'inner:/tmp/volume/sub-volume', '-v', `${bind}:/tmp/volume/bound`, BUSYBOX_IMAGE, 'true'], { env: t.env });
+    await tpodOk(['cp', join(src, 'f0'), 'nested:/tmp/volume/sub-volume'], { env: t.env });
+    await tpodOk(['cp', join(src, 'f0'), 'nested:/tmp/volume/bound/renamed'], { env: t.env });
+    const vols = join(t.env.dataHome, 'tpod', 'volumes');
+    expect(readFileSync(join(vols, 'inner', '_data', 'f0'), 'utf8')).toBe('hello\n');
+    expect(readFileSync(join(bind, 'renamed'), 'utf8')).toBe('hello\n');
+    expect(readdirSync(join(vols, 'outer', '_data'))).toEqual([]);
+    const out = join(t.env.base, 'nested-out');
+    await tpodOk(['cp', 'nested:/tmp/volume/sub-volume/f0', out], { env: t.env });
+    expect(readFileSync(out, 'utf8')).toBe('hello\n');
+    await tpodOk(['cp', src, 'nested:/tmp/volume/sub-volume'], { env: t.env });
+    expect(readFileSync(join(vols, 'inner', '_data', 'src', 'sub', 's'), 'utf8')).toBe('sub\n');
+    await tpodOk(['rm', 'nested'], { env: t.env });
+  });
+
   it('copies into and out of a stopped container, its volumes included', async () => {
     await tpodOk(['create', '--name', 'stopped', '--network', 'none', '-v', 'svol:/data', '--mount', 'type=tmpfs,dst=/tmp', BUSYBOX_IMAGE, 'cat', '/data/f0', '/tmp/f0'], { env: t.env });
     // The volume's mount point does not exist in the image yet: it is made, as at start.
@@ -123,7 +161,7 @@ describeE2E('cp', () => {
     const out = join(t.env.base, 'from-stopped');
     await tpodOk(['cp', 'stopped:/data/f0', out], { env: t.env });
     expect(readFileSync(out, 'utf8')).toBe('hello\n');
-    await tpodOk(['cp', 'c:/srv/f0', 'stopped:/etc/copied'], { env: t.env });
+    await tpodOk(['cp', 'c:/home/f0', 'stopped:/etc/copied'], { env: t.env });
     await tpodOk(['cp', 'stopped:/etc/copied', `${out}2`], { env: t.env });
     expect(readFileSync(`${out}2`, 'utf8')).toBe('hello\n');
     await tpodOk(['rm', 'stopped'], { env: t.env });
