@@ -9,6 +9,7 @@ import { packTree } from '../storage/tar-helper.js';
 import { containerDirs, findContainer } from '../storage/containers.js';
 import { layerDiffPath } from '../storage/layers.js';
 import { lookupInLayers } from '../runtime/user.js';
+import { INIT_PATH } from '../runtime/spec.js';
 
 export interface DiffReport {
   changed: string[];
@@ -34,6 +35,12 @@ async function listTree(ctx: Context, dir: string): Promise<string[]> {
   return names;
 }
 
+/**
+ * Mount points the engine makes in every container (Podman's initInodes): their
+ * entries in the upper directory are its doing, not the container's, so diff skips them.
+ */
+const ENGINE_PATHS = new Set(['/dev', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/proc', '/run', '/run/notify', '/run/.containerenv', '/run/secrets', INIT_PATH, '/sys', '/etc/mtab']);
+
 /** Sorts the tree's entries into Podman's three lists, judging against `lowerTopFirst`. */
 export function classify(names: string[], lowerTopFirst: string[], exists: (path: string) => boolean = (p) => lookupInLayers(lowerTopFirst, p).kind !== 'missing'): DiffReport {
   const out: DiffReport = { changed: [], added: [], deleted: [] };
@@ -44,10 +51,12 @@ export function classify(names: string[], lowerTopFirst: string[], exists: (path
     const parent = slash < 0 ? '' : name.slice(0, slash);
     if (base === '.wh..wh..opq') continue;
     if (base.startsWith('.wh.')) {
-      out.deleted.push(`${parent === '' ? '' : `/${parent}`}/${base.slice(4)}`);
+      const gone = `${parent === '' ? '' : `/${parent}`}/${base.slice(4)}`;
+      if (!ENGINE_PATHS.has(gone)) out.deleted.push(gone);
       continue;
     }
     const path = `/${name}`;
+    if (ENGINE_PATHS.has(path)) continue;
     (exists(path) ? out.changed : out.added).push(path);
   }
   for (const k of ['changed', 'added', 'deleted'] as const) out[k].sort();
