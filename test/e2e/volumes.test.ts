@@ -54,6 +54,12 @@ describeE2E('volumes', () => {
     expect((await tpodOk(['volume', 'ls', '-q'], { env: t.env })).stdout).toBe(before);
     expect((await run(['--image-volume', 'tmpfs', 'localhost/volume', 'sh', '-c', 'grep " /data " /proc/mounts | cut -d" " -f3'])).stdout).toBe('tmpfs\n');
     expect((await run(['--image-volume', 'ignore', 'localhost/volume', 'sh', '-c', 'grep -c " /data " /proc/mounts'])).stdout).toBe('0\n');
+    // containers.conf's image_volume_mode is the default that --image-volume overrides.
+    const conf = join(t.env.base, 'image-volume.conf');
+    writeFileSync(conf, '[engine]\nimage_volume_mode = "tmpfs"\n');
+    const withConf = (args: string[]) => tpod(['run', '--rm', '--network', 'none', ...args], { env: t.env, extraEnv: { CONTAINERS_CONF: conf } });
+    expect((await withConf(['localhost/volume', 'sh', '-c', 'grep " /data " /proc/mounts | cut -d" " -f3'])).stdout).toBe('tmpfs\n');
+    expect((await withConf(['--image-volume', 'ignore', 'localhost/volume', 'sh', '-c', 'grep -c " /data " /proc/mounts'])).stdout).toBe('0\n');
   });
 
   it('anonymous volumes (-v /path): kept by rm, removed by rm -v and by --rm', async () => {
