@@ -180,4 +180,26 @@ describeE2E('volumes', () => {
     const opt = await tpod(['volume', 'create', '-o', 'type=bind', '-o', 'device=/bogus', 'b'], { env: t.env });
     expect(opt.stderr).toBe("Error: invalid volume option device for driver 'local': stat /bogus: no such file or directory\n");
   });
+
+  it('system prune removes stopped containers, and with --volumes the volumes no container uses', async () => {
+    await tpodOk(['run', '-d', '--network', 'none', '--name', 'running', '-v', 'kept:/k', BUSYBOX_IMAGE, 'sleep', '300'], { env: t.env });
+    const stopped = (await tpodOk(['create', '--network', 'none', '--name', 'stopped', '-v', 'freed:/f', BUSYBOX_IMAGE, 'true'], { env: t.env })).stdout.trim();
+    await tpodOk(['volume', 'create', 'lonely'], { env: t.env });
+    const bad = await tpod(['system', 'prune', '-f', '--filter', 'name=x'], { env: t.env });
+    expect([bad.code, bad.stderr]).toEqual([125, 'Error: name is an invalid filter\n']);
+    const no = await tpod(['system', 'prune', '--volumes'], { env: t.env, input: 'n\n' });
+    expect(no.stdout).toMatch(/^WARNING! This command removes:\n\t- all stopped containers\n\t- all networks not used by at least one container\n\t- all volumes not used by at least one container\n/);
+    expect((await tpod(['container', 'exists', 'stopped'], { env: t.env })).code).toBe(0);
+    const first = await tpodOk(['system', 'prune', '-f'], { env: t.env });
+    expect(first.stdout).toMatch(new RegExp(`^Deleted Containers\n${stopped}\n(Deleted Images\n[0-9a-f\n]+)?Total reclaimed space: \\S+\n$`));
+    expect((await tpodOk(['volume', 'ls', '-q'], { env: t.env })).stdout.split('\n').filter((v) => ['kept', 'freed', 'lonely'].includes(v)).sort()).toEqual(['freed', 'kept', 'lonely']);
+    const second = await tpodOk(['system', 'prune', '-f', '--volumes'], { env: t.env });
+    expect(second.stdout).toMatch(/^Deleted Volumes\n(.+\n)*Total reclaimed space: \S+\n$/);
+    const vols = (await tpodOk(['volume', 'ls', '-q'], { env: t.env })).stdout.split('\n');
+    expect(vols).toContain('kept');
+    expect(vols).not.toContain('freed');
+    expect(vols).not.toContain('lonely');
+    expect((await tpod(['container', 'exists', 'running'], { env: t.env })).code).toBe(0);
+    await tpodOk(['rm', '-f', '-t', '0', '-v', 'running'], { env: t.env });
+  });
 });
