@@ -8,7 +8,7 @@
 // Where things land follows Podman (docker cp): into an existing directory under the
 // source's name (its contents for "SRC/."), else as the destination's name in its
 // parent, which must exist.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, posix, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -37,6 +37,8 @@ export interface CpOptions {
   archive: boolean;
   /** Let a directory replace a file and the reverse. */
   overwrite: boolean;
+  /** -L: a host source that is a symlink is copied as what it points to, under the link's name. */
+  followLink?: boolean;
   stdin: Readable;
   stdout: Writable;
 }
@@ -348,15 +350,17 @@ export async function copy(ctx: Context, src: CpArg, dest: CpArg, o: CpOptions):
       if (code !== 0) throw cpError(u.report, code, shownIn(to, inContainer(to, destPath)));
       return;
     }
-    const hostPath = resolve(src.path);
+    const given = resolve(src.path);
+    let hostPath = given;
     let hst;
     try {
+      if (o.followLink) hostPath = realpathSync(given);
       hst = statSync(hostPath);
     } catch {
-      throw new TpodError('EUSAGE', `"${hostPath}" could not be found on the host`);
+      throw new TpodError('EUSAGE', `"${given}" could not be found on the host`);
     }
     const contents = src.path.endsWith('/.') && hst.isDirectory();
-    const srcName = contents ? undefined : basename(hostPath);
+    const srcName = contents ? undefined : basename(given);
     const d = await destination(to, destPath, dest.path, srcName, hst.isDirectory(), `container ${to.name}`);
     const from = await hostSide(ctx, hst.isDirectory() ? hostPath : dirname(hostPath));
     const type: Kind = hst.isDirectory() ? 'dir' : 'file';

@@ -3,7 +3,7 @@
 // planted in the container that must never lead to the host.
 import { it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeE2E, useEnv, tpod, tpodOk, busyboxImage, BUSYBOX_IMAGE } from './harness.js';
 
@@ -131,6 +131,18 @@ describeE2E('cp', () => {
     writeFileSync(hostFile, 'x\n');
     const outOnFile = await tpod(['cp', 'c:/etc/', hostFile], { env: t.env });
     expect([outOnFile.code, outOnFile.stderr]).toEqual([125, 'Error: destination must be a directory when copying a directory\n']);
+  });
+
+  it('-L copies a host symlink as the file it points to, under the link\'s name', async () => {
+    const links = join(t.env.base, 'links');
+    mkdirSync(links);
+    writeFileSync(join(links, 'real'), 'real content\n');
+    symlinkSync('real', join(links, 'link'));
+    await exec('mkdir', '-p', '/tmp/L');
+    await tpodOk(['cp', '-L', join(links, 'link'), 'c:/tmp/L/'], { env: t.env });
+    expect(await exec('sh', '-c', 'test -L /tmp/L/link || cat /tmp/L/link')).toBe('real content\n');
+    await tpodOk(['cp', '--follow-link', join(links, 'link'), 'c:/tmp/L/named'], { env: t.env });
+    expect(await exec('cat', '/tmp/L/named')).toBe('real content\n');
   });
 
   it('into a stopped container, a path under nested mounts lands in the innermost one and nothing is made in the outer', async () => {
