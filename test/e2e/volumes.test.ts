@@ -181,6 +181,19 @@ describeE2E('volumes', () => {
     expect(opt.stderr).toBe("Error: invalid volume option device for driver 'local': stat /bogus: no such file or directory\n");
   });
 
+  it('pod create -v: every container of the pod mounts the pod\'s volumes', async () => {
+    await tpodOk(['pod', 'create', '--name', 'vpod', '--network', 'none', '-v', 'podvol:/shared'], { env: t.env });
+    await tpodOk(['run', '--rm', '--pod', 'vpod', BUSYBOX_IMAGE, 'sh', '-c', 'echo from-one > /shared/f'], { env: t.env });
+    expect((await tpodOk(['run', '--rm', '--pod', 'vpod', BUSYBOX_IMAGE, 'cat', '/shared/f'], { env: t.env })).stdout).toBe('from-one\n');
+    // A member's own mount at the same place wins.
+    expect((await tpodOk(['run', '--rm', '--pod', 'vpod', '-v', 'own:/shared', BUSYBOX_IMAGE, 'ls', '/shared'], { env: t.env })).stdout).toBe('');
+    const noInfra = await tpod(['pod', 'create', '--infra=false', '-v', 'x:/x'], { env: t.env });
+    expect(noInfra.code).toBe(125);
+    await tpodOk(['pod', 'rm', '-f', 'vpod'], { env: t.env });
+    expect(readFileSync(join(volumesDir(), 'podvol', '_data', 'f'), 'utf8')).toBe('from-one\n');
+    await tpodOk(['volume', 'rm', 'podvol', 'own'], { env: t.env });
+  });
+
   it('system prune removes stopped containers, and with --volumes the volumes no container uses', async () => {
     await tpodOk(['run', '-d', '--network', 'none', '--name', 'running', '-v', 'kept:/k', BUSYBOX_IMAGE, 'sleep', '300'], { env: t.env });
     const stopped = (await tpodOk(['create', '--network', 'none', '--name', 'stopped', '-v', 'freed:/f', BUSYBOX_IMAGE, 'true'], { env: t.env })).stdout.trim();
