@@ -2,12 +2,15 @@
  *
  *   tpod-helper cpstat [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at WORKDIR] DIR PATH
  *
- * prints "TYPE PARENT", each one of dir, file, other, missing: PATH and the directory
- * that holds it, looked up inside the container's root (view.c) with symlinks followed
- * there, as the copy will follow them. */
+ * prints "TYPE PARENT RESOLVED": TYPE (dir, file, other, missing) of PATH, the same of
+ * the directory that holds it, and PATH with its symlinks resolved, a dangling last one
+ * included (a copy to a link to a missing file makes that file, as Podman's does); all
+ * looked up inside the container's root (view.c), where absolute links stay. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,51 @@ kind (const char *path)
   if (S_ISREG (st.st_mode))
     return "file";
   return "other";
+}
+
+/* PATH with every symlink resolved; the last component may be missing or a dangling
+ * link, whose target is followed (40 hops at most, as the kernel's limit). */
+static void
+resolve (const char *path, char *out, size_t size)
+{
+  char cur[PATH_MAX], link[PATH_MAX];
+  int hops;
+  snprintf (cur, sizeof cur, "%s", path);
+  for (hops = 0; hops < 40; hops++)
+    {
+      char *real = realpath (cur, NULL), *d, *b, *rd;
+      ssize_t n;
+      int done;
+      if (real != NULL)
+        {
+          snprintf (out, size, "%s", real);
+          free (real);
+          return;
+        }
+      d = strdup (cur);
+      b = strdup (cur);
+      rd = realpath (dirname (d), NULL);
+      n = rd != NULL ? readlink (cur, link, sizeof link - 1) : -1;
+      if (rd == NULL)
+        snprintf (out, size, "%s", cur);
+      else if (n < 0)
+        snprintf (out, size, "%s/%s", strcmp (rd, "/") == 0 ? "" : rd, basename (b));
+      else
+        {
+          link[n] = '\0';
+          if (link[0] == '/')
+            snprintf (cur, sizeof cur, "%s", link);
+          else
+            snprintf (cur, sizeof cur, "%s/%s", rd, link);
+        }
+      done = rd == NULL || n < 0;
+      free (d);
+      free (b);
+      free (rd);
+      if (done)
+        return;
+    }
+  snprintf (out, size, "%s", path);
 }
 
 int
@@ -50,8 +98,12 @@ cmd_cpstat (int argc, char **argv)
   if (path == NULL || (dir == NULL && v.ctr_pid <= 0))
     die ("usage: tpod-helper cpstat [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at WORKDIR] DIR PATH");
   view_enter (&v, dir);
-  copy = strdup (path);
-  printf ("%s %s\n", kind (path), kind (dirname (copy)));
-  free (copy);
+  {
+    char resolved[PATH_MAX];
+    resolve (path, resolved, sizeof resolved);
+    copy = strdup (resolved);
+    printf ("%s %s %s\n", kind (path), kind (dirname (copy)), resolved);
+    free (copy);
+  }
   return 0;
 }

@@ -171,6 +171,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   let opts: RunOptions = { ...given };
   // containers.conf's [containers] userns applies when --userns was not given.
   if (opts.userns === 'default' && conf.userns) opts.userns = parseUserns(conf.userns);
+  if (opts.imageVolumeMode === undefined && conf.imageVolumeMode) opts.imageVolumeMode = conf.imageVolumeMode;
   // What killed commands left is cleaned first (when the store is not busy: then later).
   await (await import('./orphans.js')).repairOrphans(ctx, { wait: false });
   const image = await images.findImage(ctx, opts.image);

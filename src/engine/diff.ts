@@ -11,6 +11,7 @@ import { packTree } from '../storage/tar-helper.js';
 import { containerDirs, findContainer } from '../storage/containers.js';
 import { layerDiffPath } from '../storage/layers.js';
 import { lookupInLayers } from '../runtime/user.js';
+import { INIT_PATH } from '../runtime/spec.js';
 
 export interface DiffReport {
   changed: string[];
@@ -40,7 +41,7 @@ async function listTree(ctx: Context, dir: string): Promise<string[]> {
  * What the runtime makes as mount points or the engine provides: never reported, as in
  * Podman's diff (its initInodes), so a container that wrote nothing shows nothing.
  */
-const INIT_INODES = new Set(['/dev', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/proc', '/run', '/run/notify', '/run/.containerenv', '/run/secrets', '/sys', '/etc/mtab']);
+const INIT_INODES = new Set(['/dev', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/proc', '/run', '/run/notify', '/run/.containerenv', '/run/secrets', INIT_PATH, '/sys', '/etc/mtab']);
 
 /** Sorts the tree's entries into Podman's three lists, judging against `lowerTopFirst`. */
 export function classify(names: string[], lowerTopFirst: string[], exists: (path: string) => boolean = (p) => lookupInLayers(lowerTopFirst, p).kind !== 'missing', skip: Set<string> = new Set()): DiffReport {
@@ -52,7 +53,8 @@ export function classify(names: string[], lowerTopFirst: string[], exists: (path
     const parent = slash < 0 ? '' : name.slice(0, slash);
     if (base === '.wh..wh..opq') continue;
     if (base.startsWith('.wh.')) {
-      out.deleted.push(`${parent === '' ? '' : `/${parent}`}/${base.slice(4)}`);
+      const gone = `${parent === '' ? '' : `/${parent}`}/${base.slice(4)}`;
+      if (!INIT_INODES.has(gone) && !skip.has(gone)) out.deleted.push(gone);
       continue;
     }
     const path = `/${name}`;

@@ -35,6 +35,8 @@ export interface RawPodCreateFlags {
   podIdFile?: string | undefined;
   infraConmonPidFile?: string | undefined;
   replace?: boolean | undefined;
+  /** -v: the infra's volumes, which every member gets (as with --volumes-from the infra). */
+  volume?: string[] | undefined;
 }
 
 /** Checked `pod create` options. */
@@ -101,6 +103,7 @@ export function parsePodCreateOptions(raw: RawPodCreateFlags, host?: HostAccess,
       if ((v ?? []).length > 0) throw new UsageError(`--infra=false and ${flag} cannot be used together: the pod's /etc files belong to the infra container`);
     }
     if (raw.noHosts) throw new UsageError('--infra=false and --no-hosts cannot be used together');
+    if ((raw.volume ?? []).length > 0) throw new UsageError('--infra=false and --volume cannot be used together: the pod\'s volumes are held by the infra container');
     if (raw.infraConmonPidFile !== undefined) throw new UsageError('--infra-conmon-pidfile needs an infra container');
     if (raw.infraName !== undefined) throw new UsageError('--infra-name needs an infra container');
     if (raw.share !== undefined && share.length > 0) {
@@ -149,6 +152,7 @@ export function parsePodCreateOptions(raw: RawPodCreateFlags, host?: HostAccess,
       dnsOption: raw.dnsOption,
       addHost: raw.addHost,
       noHosts: raw.noHosts,
+      volume: raw.volume,
     };
     const run = parseRun(flags, host);
     if (run.network === 'container' || run.network === 'ns' || run.network === 'host') {

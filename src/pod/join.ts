@@ -63,6 +63,11 @@ export function memberOptions(pod: PodRecord, infra: ContainerRecord | undefined
     }
     out.hostname = infra.hostname;
   }
+  // The pod's volumes (pod create -v) are the infra's: every member mounts them too.
+  const infraOpts = infra?.options;
+  if (infra && ((infraOpts?.volumes ?? []).length > 0 || (infraOpts?.namedVolumes ?? []).length > 0)) {
+    out.volumesFrom = [infra.id, ...(opts.volumesFrom ?? [])];
+  }
   if (sharesNet && opts.network === 'default') {
     out.network = 'container';
     out.networkTarget = infra.id;

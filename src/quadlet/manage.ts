@@ -258,7 +258,10 @@ export function removeQuadlets(env: QuadletEnv, names: string[], opts: RemoveOpt
         const unit = `${serviceNameOfFile(dir, q)}.service`;
         const st = states.get(unit);
         if (st && (st.active === 'active' || st.active === 'activating' || st.active === 'reloading')) {
-          if (!opts.force) throw new TpodError('EQUADLET', `${q} is running (${unit} is ${st.active}): stop it first, or use --force`);
+          // A .volume/.network/.image service is a oneshot that stays "active (exited)"
+          // after making its resource: nothing runs, so it is stopped without --force.
+          const holdsNothing = st.active === 'active' && st.sub === 'exited';
+          if (!opts.force && !holdsNothing) throw new TpodError('EQUADLET', `${q} is running (${unit} is ${st.active}): stop it first, or use --force`);
           const err = stopUnit(unit, env.host.env);
           if (err) throw new TpodError('EQUADLET', `stopping ${unit}: ${err}`);
         }

@@ -64,8 +64,10 @@ function dirHasEntries(dir: string): boolean {
 }
 
 function lowerOption(spec: MountSpec): { chdir?: NsStep; lowerdir: string } {
-  // overlay lists the top-most lower dir first.
-  const top = [...spec.lowerDirs].reverse();
+  // overlay lists the top-most lower dir first. A layer an image has twice (an empty
+  // layer, a commit that changed nothing) is listed once, at its top-most place: overlay
+  // refuses overlapping lower dirs (ELOOP), and the lower copy could change nothing.
+  const top = [...new Set([...spec.lowerDirs].reverse())];
   const rel = top.map((d) => relative(spec.layersDir, d));
   if (rel.every((r) => !r.startsWith('..') && !isAbsolute(r))) {
     return { chdir: { kind: 'chdir', arg: spec.layersDir }, lowerdir: rel.join(':') };

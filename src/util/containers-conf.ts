@@ -8,7 +8,7 @@
 //   [engine]      runtime = "crun"; [engine.runtimes] NAME = ["/path/to/it", ...]
 //                 events_logger = "file" | "none" | "journald"
 //                 events_logfile_path = "/path"; events_logfile_max_size = 4750 | "1m"
-//                 volume_path = "/path"
+//                 volume_path = "/path"; image_volume_mode = "bind" | "tmpfs" | "ignore"
 //   [containers]  log_driver = "k8s-file" | "json-file" | "none" | "passthrough"
 //                 log_size_max = -1 | 1048576
 //                 base_hosts_file = "/etc/hosts" | "image" | "none"
@@ -95,6 +95,8 @@ export interface EngineConfig {
   /** Bytes; the file is cut in half when an event would make it larger. */
   eventsLogfileMaxSize?: number;
   volumePath?: string;
+  /** [engine] image_volume_mode: what an image's VOLUMEs become without --image-volume. */
+  imageVolumeMode?: 'bind' | 'tmpfs' | 'ignore';
   logDriver?: LogDriverName;
   logSizeMax?: number;
   baseHostsFile?: string;
@@ -141,6 +143,11 @@ export function applyEngineConfig(into: EngineConfig, doc: TomlTable, file: stri
   if (engine.events_logfile_max_size !== undefined) into.eventsLogfileMaxSize = parseConfigSize(engine.events_logfile_max_size, file, 'events_logfile_max_size');
   const volumePath = str(engine.volume_path, file, 'volume_path');
   if (volumePath) into.volumePath = volumePath;
+  const ivm = str(engine.image_volume_mode, file, 'image_volume_mode');
+  if (ivm !== undefined) {
+    if (ivm !== 'bind' && ivm !== 'tmpfs' && ivm !== 'ignore') throw new TpodError('ECONFIG', `${file}: image_volume_mode = ${JSON.stringify(ivm)}: use "bind", "tmpfs" or "ignore"`);
+    into.imageVolumeMode = ivm;
+  }
   const driver = str(containers.log_driver, file, 'log_driver');
   if (driver !== undefined) {
     if (!(LOG_DRIVERS as readonly string[]).includes(driver)) {
@@ -160,7 +167,7 @@ export function applyEngineConfig(into: EngineConfig, doc: TomlTable, file: stri
   return into;
 }
 
-const KEYS_RE = /^\s*(runtime|runtimes|\[\s*engine\.runtimes\s*\]|events_logger|events_logfile_path|events_logfile_max_size|volume_path|log_driver|log_size_max|base_hosts_file|host_containers_internal_ip|userns|infra_image)\s*(=|$)/m;
+const KEYS_RE = /^\s*(runtime|runtimes|\[\s*engine\.runtimes\s*\]|events_logger|events_logfile_path|events_logfile_max_size|volume_path|image_volume_mode|log_driver|log_size_max|base_hosts_file|host_containers_internal_ip|userns|infra_image)\s*(=|$)/m;
 
 export function readEngineConfig(src: ConfigSources): EngineConfig {
   const out: EngineConfig = { runtimes: {} };

@@ -17,6 +17,17 @@ describeE2E('container changes: diff, commit, mount', () => {
     expect(missing.code).toBe(125);
   });
 
+  it('an image with the same layer twice (commits that changed nothing) runs: the layer is mounted once', async () => {
+    await tpodOk(['create', '--name', 'same1', '--network', 'none', BUSYBOX_IMAGE, 'true'], { env: t.env });
+    await tpodOk(['commit', '-q', 'same1', 'localhost/same1'], { env: t.env });
+    await tpodOk(['create', '--name', 'same2', '--network', 'none', 'localhost/same1', 'true'], { env: t.env });
+    await tpodOk(['commit', '-q', 'same2', 'localhost/same2'], { env: t.env });
+    const layers = JSON.parse((await tpodOk(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', 'localhost/same2'], { env: t.env })).stdout) as string[];
+    expect(layers.length - new Set(layers).size).toBe(1);
+    expect((await tpodOk(['run', '--rm', '--network', 'none', 'localhost/same2', 'echo', 'runs'], { env: t.env })).stdout).toBe('runs\n');
+    await tpodOk(['rm', 'same1', 'same2'], { env: t.env });
+  });
+
   it('commit makes an image of the changes (a whiteout hides the deleted file) with the container\'s env and --change', async () => {
     const id = (await tpodOk(['commit', '-q', '-c', 'CMD ["cat", "/data/y"]', '-m', 'a message', 'd', 'localhost/committed'], { env: t.env })).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);

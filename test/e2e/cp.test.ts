@@ -3,7 +3,7 @@
 // planted in the container that must never lead to the host.
 import { it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeE2E, useEnv, tpod, tpodOk, busyboxImage, until, BUSYBOX_IMAGE } from './harness.js';
 
@@ -114,6 +114,56 @@ describeE2E('cp', () => {
     expect(readdirSync(out)).toEqual([]);
     await tpodOk(['cp', 'c:/escape/etc/hostname', join(out, 'h')], { env: t.env });
     expect(readFileSync(join(out, 'h'), 'utf8')).toBe(await exec('cat', '/etc/hostname'));
+  });
+
+  it('a copy to a dangling symlink makes the file it names, inside the container; a directory never lands on a file', async () => {
+    await exec('sh', '-c', 'mkdir -p /tmp/d1 /tmp/d2 && ln -sf /tmp/nonesuch1 /tmp/d1/x && ln -sf /tmp/nonesuch2 /tmp/d2/x');
+    await tpodOk(['cp', join(src, 'f0'), 'c:/tmp/d1/x'], { env: t.env });
+    expect(await exec('cat', '/tmp/nonesuch1')).toBe('hello\n');
+    expect(await exec('readlink', '/tmp/d1/x')).toBe('/tmp/nonesuch1\n');
+    const slash = await tpod(['cp', join(src, 'f0'), 'c:/tmp/d2/x/'], { env: t.env });
+    expect([slash.code, slash.stderr]).toEqual([125, 'Error: "/tmp/d2/x/" could not be found on container c: no such file or directory\n']);
+    expect((await tpod(['exec', 'c', 'test', '-e', '/tmp/nonesuch2'], { env: t.env })).code).toBe(1);
+    // A dangling link to a host path names that path inside the container only.
+    await exec('ln', '-sf', join(t.env.base, 'dangling-target'), '/tmp/d3');
+    expect((await tpod(['cp', join(src, 'f0'), 'c:/tmp/d3'], { env: t.env })).code).toBe(125);
+    expect(existsSync(join(t.env.base, 'dangling-target'))).toBe(false);
+    const dirOnFile = await tpod(['cp', src, 'c:/etc/passwd'], { env: t.env });
+    expect([dirOnFile.code, dirOnFile.stderr]).toEqual([125, 'Error: destination must be a directory when copying a directory\n']);
+    const hostFile = join(t.env.base, 'a-file');
+    writeFileSync(hostFile, 'x\n');
+    const outOnFile = await tpod(['cp', 'c:/etc/', hostFile], { env: t.env });
+    expect([outOnFile.code, outOnFile.stderr]).toEqual([125, 'Error: destination must be a directory when copying a directory\n']);
+  });
+
+  it('-L copies a host symlink as the file it points to, under the link\'s name', async () => {
+    const links = join(t.env.base, 'links');
+    mkdirSync(links);
+    writeFileSync(join(links, 'real'), 'real content\n');
+    symlinkSync('real', join(links, 'link'));
+    await exec('mkdir', '-p', '/tmp/L');
+    await tpodOk(['cp', '-L', join(links, 'link'), 'c:/tmp/L/'], { env: t.env });
+    expect(await exec('sh', '-c', 'test -L /tmp/L/link || cat /tmp/L/link')).toBe('real content\n');
+    await tpodOk(['cp', '--follow-link', join(links, 'link'), 'c:/tmp/L/named'], { env: t.env });
+    expect(await exec('cat', '/tmp/L/named')).toBe('real content\n');
+  });
+
+  it('into a stopped container, a path under nested mounts lands in the innermost one and nothing is made in the outer', async () => {
+    const bind = join(t.env.base, 'nested-bind');
+    mkdirSync(bind);
+    await tpodOk(['create', '--name', 'nested', '--network', 'none', '-v', 'outer:/tmp/volume', '-v', 'inner:/tmp/volume/sub-volume', '-v', `${bind}:/tmp/volume/bound`, BUSYBOX_IMAGE, 'true'], { env: t.env });
+    await tpodOk(['cp', join(src, 'f0'), 'nested:/tmp/volume/sub-volume'], { env: t.env });
+    await tpodOk(['cp', join(src, 'f0'), 'nested:/tmp/volume/bound/renamed'], { env: t.env });
+    const vols = join(t.env.dataHome, 'tpod', 'volumes');
+    expect(readFileSync(join(vols, 'inner', '_data', 'f0'), 'utf8')).toBe('hello\n');
+    expect(readFileSync(join(bind, 'renamed'), 'utf8')).toBe('hello\n');
+    expect(readdirSync(join(vols, 'outer', '_data'))).toEqual([]);
+    const out = join(t.env.base, 'nested-out');
+    await tpodOk(['cp', 'nested:/tmp/volume/sub-volume/f0', out], { env: t.env });
+    expect(readFileSync(out, 'utf8')).toBe('hello\n');
+    await tpodOk(['cp', src, 'nested:/tmp/volume/sub-volume'], { env: t.env });
+    expect(readFileSync(join(vols, 'inner', '_data', 'src', 'sub', 's'), 'utf8')).toBe('sub\n');
+    await tpodOk(['rm', 'nested'], { env: t.env });
   });
 
   it('copies into and out of a stopped container, its volumes included', async () => {

@@ -143,6 +143,35 @@ describeSystemd('Quadlet under systemd --user', () => {
     await tpodOk(['quadlet', 'rm', 'site.pod', 'site-web.container'], { env: t.env, extraEnv: { ...m.vars, ...noGenerator(t.env) } });
   });
 
+  it('a .volume file makes its volume before the container that uses it (Volume= and Mount=); the volume outlives the service', async () => {
+    const m = sd.manager;
+    const vol = writeSource(t.env, 'data.volume', '[Volume]\nLabel=app=db\n');
+    const ctr = writeSource(t.env, 'db.container', [
+      '[Container]',
+      `Image=${image}`,
+      'Volume=data.volume:/data',
+      'Mount=type=volume,source=data.volume,destination=/again',
+      'Mount=type=tmpfs,destination=/scratch',
+      'StopTimeout=1',
+      `Exec=sh -c 'echo kept > /data/f; grep " /scratch " /proc/mounts | cut -d" " -f3 > /again/scratch-fs; exec sleep 1000'`,
+      '',
+    ].join('\n'));
+    await tpodOk(['quadlet', 'install', vol, ctr], { env: t.env, extraEnv: { ...m.vars, ...noGenerator(t.env) } });
+    expect(readFileSync(join(m.unitDir, 'db.service'), 'utf8')).toMatch(/^Requires=data-volume\.service$/m);
+    await m.systemctlOk(['start', 'db.service'], 150_000);
+    expect(await m.show('data-volume.service', 'ActiveState')).toBe('active');
+    const data = join(t.env.dataHome, 'tpod', 'volumes', 'systemd-data', '_data');
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(join(data, 'scratch-fs')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(readFileSync(join(data, 'f'), 'utf8')).toBe('kept\n');
+    expect(readFileSync(join(data, 'scratch-fs'), 'utf8')).toBe('tmpfs\n');
+    expect((await tpodOk(['volume', 'inspect', '--format', '{{.Labels}}', 'systemd-data'], { env: t.env })).stdout).toMatch(/app:db/);
+    await m.systemctlOk(['stop', 'db.service'], 90_000);
+    await tpodOk(['quadlet', 'rm', 'db.container', 'data.volume'], { env: t.env, extraEnv: { ...m.vars, ...noGenerator(t.env) } });
+    expect((await tpodOk(['volume', 'exists', 'systemd-data'], { env: t.env })).code).toBe(0);
+    await tpodOk(['volume', 'rm', 'systemd-data'], { env: t.env });
+  });
+
   it('systemd-analyze --user verify accepts every generated unit', async () => {
     const m = sd.manager;
     const out = join(t.env.base, 'generated');

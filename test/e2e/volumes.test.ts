@@ -54,6 +54,12 @@ describeE2E('volumes', () => {
     expect((await tpodOk(['volume', 'ls', '-q'], { env: t.env })).stdout).toBe(before);
     expect((await run(['--image-volume', 'tmpfs', 'localhost/volume', 'sh', '-c', 'grep " /data " /proc/mounts | cut -d" " -f3'])).stdout).toBe('tmpfs\n');
     expect((await run(['--image-volume', 'ignore', 'localhost/volume', 'sh', '-c', 'grep -c " /data " /proc/mounts'])).stdout).toBe('0\n');
+    // containers.conf's image_volume_mode is the default that --image-volume overrides.
+    const conf = join(t.env.base, 'image-volume.conf');
+    writeFileSync(conf, '[engine]\nimage_volume_mode = "tmpfs"\n');
+    const withConf = (args: string[]) => tpod(['run', '--rm', '--network', 'none', ...args], { env: t.env, extraEnv: { CONTAINERS_CONF: conf } });
+    expect((await withConf(['localhost/volume', 'sh', '-c', 'grep " /data " /proc/mounts | cut -d" " -f3'])).stdout).toBe('tmpfs\n');
+    expect((await withConf(['--image-volume', 'ignore', 'localhost/volume', 'sh', '-c', 'grep -c " /data " /proc/mounts'])).stdout).toBe('0\n');
   });
 
   it('anonymous volumes (-v /path): kept by rm, removed by rm -v and by --rm', async () => {
@@ -173,5 +179,40 @@ describeE2E('volumes', () => {
     expect((await tpodOk(['ps', '-aq'], { env: t.env })).stdout).toBe('');
     const opt = await tpod(['volume', 'create', '-o', 'type=bind', '-o', 'device=/bogus', 'b'], { env: t.env });
     expect(opt.stderr).toBe("Error: invalid volume option device for driver 'local': stat /bogus: no such file or directory\n");
+  });
+
+  it('pod create -v: every container of the pod mounts the pod\'s volumes', async () => {
+    await tpodOk(['pod', 'create', '--name', 'vpod', '--network', 'none', '-v', 'podvol:/shared'], { env: t.env });
+    await tpodOk(['run', '--rm', '--pod', 'vpod', BUSYBOX_IMAGE, 'sh', '-c', 'echo from-one > /shared/f'], { env: t.env });
+    expect((await tpodOk(['run', '--rm', '--pod', 'vpod', BUSYBOX_IMAGE, 'cat', '/shared/f'], { env: t.env })).stdout).toBe('from-one\n');
+    // A member's own mount at the same place wins.
+    expect((await tpodOk(['run', '--rm', '--pod', 'vpod', '-v', 'own:/shared', BUSYBOX_IMAGE, 'ls', '/shared'], { env: t.env })).stdout).toBe('');
+    const noInfra = await tpod(['pod', 'create', '--infra=false', '-v', 'x:/x'], { env: t.env });
+    expect(noInfra.code).toBe(125);
+    await tpodOk(['pod', 'rm', '-f', 'vpod'], { env: t.env });
+    expect(readFileSync(join(volumesDir(), 'podvol', '_data', 'f'), 'utf8')).toBe('from-one\n');
+    await tpodOk(['volume', 'rm', 'podvol', 'own'], { env: t.env });
+  });
+
+  it('system prune removes stopped containers, and with --volumes the volumes no container uses', async () => {
+    await tpodOk(['run', '-d', '--network', 'none', '--name', 'running', '-v', 'kept:/k', BUSYBOX_IMAGE, 'sleep', '300'], { env: t.env });
+    const stopped = (await tpodOk(['create', '--network', 'none', '--name', 'stopped', '-v', 'freed:/f', BUSYBOX_IMAGE, 'true'], { env: t.env })).stdout.trim();
+    await tpodOk(['volume', 'create', 'lonely'], { env: t.env });
+    const bad = await tpod(['system', 'prune', '-f', '--filter', 'name=x'], { env: t.env });
+    expect([bad.code, bad.stderr]).toEqual([125, 'Error: name is an invalid filter\n']);
+    const no = await tpod(['system', 'prune', '--volumes'], { env: t.env, input: 'n\n' });
+    expect(no.stdout).toMatch(/^WARNING! This command removes:\n\t- all stopped containers\n\t- all networks not used by at least one container\n\t- all volumes not used by at least one container\n/);
+    expect((await tpod(['container', 'exists', 'stopped'], { env: t.env })).code).toBe(0);
+    const first = await tpodOk(['system', 'prune', '-f'], { env: t.env });
+    expect(first.stdout).toMatch(new RegExp(`^Deleted Containers\n${stopped}\n(Deleted Images\n[0-9a-f\n]+)?Total reclaimed space: \\S+\n$`));
+    expect((await tpodOk(['volume', 'ls', '-q'], { env: t.env })).stdout.split('\n').filter((v) => ['kept', 'freed', 'lonely'].includes(v)).sort()).toEqual(['freed', 'kept', 'lonely']);
+    const second = await tpodOk(['system', 'prune', '-f', '--volumes'], { env: t.env });
+    expect(second.stdout).toMatch(/^Deleted Volumes\n(.+\n)*Total reclaimed space: \S+\n$/);
+    const vols = (await tpodOk(['volume', 'ls', '-q'], { env: t.env })).stdout.split('\n');
+    expect(vols).toContain('kept');
+    expect(vols).not.toContain('freed');
+    expect(vols).not.toContain('lonely');
+    expect((await tpod(['container', 'exists', 'running'], { env: t.env })).code).toBe(0);
+    await tpodOk(['rm', '-f', '-t', '0', '-v', 'running'], { env: t.env });
   });
 });

@@ -27,6 +27,7 @@ export class CpCommand extends TpodCommand {
 
   archive = Option.String('-a,--archive', { tolerateBoolean: true, description: 'Chown copied files to the primary uid/gid of the destination container (default true)' });
   overwrite = Option.Boolean('--overwrite', false, { description: 'Allow to overwrite directories with non-directories and vice versa' });
+  followLink = Option.Boolean('-L,--follow-link', false, { description: 'A host source that is a symlink is copied as what it points to (under the link\'s name)' });
   pause = Option.String('--pause', { tolerateBoolean: true, description: 'Accepted for Podman compatibility; containers are not paused rootless' });
   src = Option.String({ name: 'SRC_PATH' });
   dest = Option.String({ name: 'DEST_PATH' });
@@ -39,7 +40,7 @@ export class CpCommand extends TpodCommand {
     const src = parseCpArg(this.src === '/dev/stdin' ? '-' : this.src);
     const dest = parseCpArg(this.dest);
     if (dest.kind === 'stream' && process.stdout.isTTY) throw new UsageError('refusing to write a tar archive to a terminal; redirect the output');
-    await copy(this.ctx, src, dest, { archive, overwrite: this.overwrite, stdin: process.stdin, stdout: process.stdout });
+    await copy(this.ctx, src, dest, { archive, overwrite: this.overwrite, followLink: this.followLink, stdin: process.stdin, stdout: process.stdout });
     if (dest.kind === 'stream') {
       const { drain } = await import('../../util/output-file.js');
       await drain(process.stdout);

@@ -28,6 +28,7 @@ import { ExportCommand } from './export.js';
 import { ImageHistoryCommand } from './image-history.js';
 import { ImagePruneCommand } from './image-prune.js';
 import { SystemDfCommand } from './system-df.js';
+import { SystemPruneCommand } from './system-prune.js';
 import { ImagesCommand } from './images.js';
 import { RmiCommand } from './rmi.js';
 import { TagCommand } from './tag.js';
@@ -110,6 +111,7 @@ export const commands: CommandClass[] = [
   ImageHistoryCommand,
   ImagePruneCommand,
   SystemDfCommand,
+  SystemPruneCommand,
   ImagesCommand,
   RmiCommand,
   TagCommand,

@@ -41,6 +41,7 @@ export class PodCreateCommand extends TpodCommand {
   podIdFile = Option.String('--pod-id-file', { description: 'Write the pod ID to the file (refused when it exists)' });
   infraConmonPidfile = Option.String('--infra-conmon-pidfile', { description: "Write the infra monitor's pid to the file when it starts" });
   replace = Option.Boolean('--replace', false, { description: 'If a pod with the same name exists, remove it (and its containers) first' });
+  volume = Option.Array('-v,--volume', { description: 'Bind mount or volume for every container of the pod (SRC:DST[:OPTIONS], as run -v)' });
   nameArg = Option.String({ name: 'NAME', required: false });
 
   async execute(): Promise<number> {
@@ -70,6 +71,7 @@ export class PodCreateCommand extends TpodCommand {
         podIdFile: this.podIdFile,
         infraConmonPidFile: this.infraConmonPidfile,
         replace: this.replace,
+        volume: this.volume,
       },
       undefined,
       parseRunOptions,

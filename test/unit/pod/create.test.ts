@@ -98,3 +98,10 @@ describe('pod create options', () => {
     }
   });
 });
+
+describe('pod create -v', () => {
+  it('gives the volumes to the infra, and needs one', () => {
+    expect(parse({ volume: ['data:/data'] }).infra?.namedVolumes).toEqual([expect.objectContaining({ name: 'data', destination: '/data' })]);
+    expect(() => parse({ infra: false, volume: ['data:/data'] })).toThrow(/--infra=false and --volume cannot be used together/);
+  });
+});

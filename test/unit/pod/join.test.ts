@@ -72,3 +72,12 @@ describe('pod members', () => {
     expect(() => parseRunOptions({ image: 'b', command: [], podIdFile: '/ids/none' }, host)).toThrow('reading pod ID from file: open /ids/none: no such file or directory');
   });
 });
+
+describe('pod volumes (pod create -v)', () => {
+  it('every member mounts the infra\'s volumes: its own mounts win, then the infra\'s, then its --volumes-from', () => {
+    const withVols = { ...infra, options: { volumes: [], namedVolumes: [{ name: 'data', destination: '/data', readOnly: false, options: [] }] } } as unknown as ContainerRecord;
+    expect(memberOptions(pod, withVols, opts()).volumesFrom).toEqual([infra.id]);
+    expect(memberOptions(pod, withVols, opts({ volumesFrom: ['other'] })).volumesFrom).toEqual([infra.id, 'other']);
+    expect(memberOptions(pod, infra, opts()).volumesFrom).toBeUndefined();
+  });
+});

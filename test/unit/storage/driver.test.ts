@@ -27,6 +27,10 @@ describe('mountSteps', () => {
     expect(steps).toHaveLength(1);
     expect(steps[0]!.arg).toContain('lowerdir=/elsewhere/x,');
   });
+  it('lists a layer the image has twice once, at its top-most place (overlay refuses overlapping lower dirs)', () => {
+    const twice = { ...spec, lowerDirs: ['/s/layers/aaa/diff', '/s/layers/empty/diff', '/s/layers/bbb/diff', '/s/layers/empty/diff'] };
+    expect(mountSteps('overlay', twice)[1]!.arg).toContain('lowerdir=empty/diff:bbb/diff:aaa/diff,');
+  });
   it('knows the driver names', () => {
     expect(isDriverName('vfs')).toBe(true);
     expect(isDriverName('btrfs')).toBe(false);

@@ -28,6 +28,10 @@ describe('readEngineConfig', () => {
     expect(cfg.runtime).toBe('odd');
     expect(cfg.runtimes).toEqual({ odd: ['/usr/bin/crun'] });
   });
+  it('reads image_volume_mode, and refuses a mode that does not exist', () => {
+    expect(readEngineConfig(sources({ '/tmp/c.conf': '[engine]\nimage_volume_mode="tmpfs"\n' }, { CONTAINERS_CONF: '/tmp/c.conf' })).imageVolumeMode).toBe('tmpfs');
+    expect(() => readEngineConfig(sources({ '/tmp/c.conf': '[engine]\nimage_volume_mode="anonymous"\n' }, { CONTAINERS_CONF: '/tmp/c.conf' }))).toThrow(/\/tmp\/c\.conf: image_volume_mode = "anonymous"/);
+  });
   it('refuses values Podman refuses, naming the file', () => {
     expect(() => readEngineConfig(sources({ '/etc/containers/containers.conf': '[engine]\nevents_logger = "syslog"\n' }))).toThrow(/containers.conf: events_logger/);
     expect(() => readEngineConfig(sources({ '/etc/containers/containers.conf': '[containers]\nlog_driver = "fluentd"\n' }))).toThrow(/log_driver/);
