@@ -64,3 +64,17 @@ export function missingWorkdir(opts: RunOptions, layersTopFirst: string[]): stri
   const covered = (p: string): boolean => mounts.some((m) => m === p || m.startsWith(`${p}/`));
   return lookupInLayers(layersTopFirst, w, undefined, covered).kind === 'missing' ? w : undefined;
 }
+
+/**
+ * keep-id: the user's home inside the container, as Podman picks it. Their host home
+ * when the image has that directory or a volume is mounted there; otherwise the
+ * container's working directory, so $HOME and ~ name a directory that exists.
+ */
+export function keepIdHome(hostHome: string, opts: RunOptions, imageWorkdir: string | undefined, layersTopFirst: string[]): string {
+  const mounts = [...opts.volumes.map((v) => v.destination), ...opts.tmpfs.map((t) => t.destination)];
+  const clean = (p: string): string => p.replace(/\/+$/, '') || '/';
+  if (mounts.some((m) => clean(m) === clean(hostHome))) return hostHome;
+  const found = lookupInLayers(layersTopFirst, hostHome);
+  if (found.kind === 'found' && found.st.isDirectory()) return hostHome;
+  return opts.workdir ?? (imageWorkdir || '/');
+}

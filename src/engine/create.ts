@@ -23,7 +23,7 @@ import { matchedName } from '../image/reference.js';
 import { engineConfig } from '../util/containers-conf.js';
 import { parseUserns } from '../runtime/options.js';
 import { zoneFile } from '../runtime/run-extras.js';
-import { groupAddGids, hostUserLines, missingWorkdir, startFailure, systemdOn } from './create-extras.js';
+import { groupAddGids, hostUserLines, keepIdHome, missingWorkdir, startFailure, systemdOn } from './create-extras.js';
 import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.js';
 import { buildHosts } from '../network/etc-files.js';
 import { resolveNetwork, networkFiles, shareHostsName } from '../network/plan.js';
@@ -205,13 +205,14 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   }
   if (opts.userns === 'keep-id') {
     const me = userInfo();
+    const home = keepIdHome(me.homedir, opts, config?.WorkingDir, topFirst);
     const counts = co.idCounts ?? (await namespaceIdCounts(ctx));
     keepId = { uid: ctx.uid, gid: ctx.gid, uidCount: counts.uid, gidCount: counts.gid };
     // -u still wins inside a keep-id container; by default the user is themself.
     user = opts.user !== undefined
       ? resolveUser(opts.user, { passwd: passwdText, group: groupText })
-      : { uid: ctx.uid, gid: ctx.gid, additionalGids: [], home: me.homedir, name: me.username };
-    extraFiles = keepIdFiles(passwdText, groupText, { uid: ctx.uid, gid: ctx.gid, name: me.username, home: me.homedir, shell: '/bin/sh' });
+      : { uid: ctx.uid, gid: ctx.gid, additionalGids: [], home, name: me.username };
+    extraFiles = keepIdFiles(passwdText, groupText, { uid: ctx.uid, gid: ctx.gid, name: me.username, home, shell: '/bin/sh' });
   } else {
     user = resolveUser(opts.user ?? (config?.User || undefined), { passwd: passwdText, group: groupText });
   }
