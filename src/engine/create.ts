@@ -36,6 +36,8 @@ export interface ImageAccess {
   findImage(ctx: Context, nameOrId: string): Promise<{ id: string; names: string[]; layers: string[] }>;
   readImageConfig(ctx: Context, id: string): Promise<{ config?: ImageConfigBody; rootfs: { diff_ids: string[] } }>;
   layerDiffDir(ctx: Context, diffId: string): string;
+  /** The mode of the rootfs's "/" over these layers (bottom first); 0755 when absent. */
+  layersRootMode?(ctx: Context, diffIds: string[]): number;
 }
 
 export interface PreparedContainer {
@@ -263,6 +265,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   let dirsOut: ContainerDirs | undefined;
   let missingCommand: string | undefined;
   let directoryCommand: string | undefined;
+  const rootMode = images.layersRootMode?.(ctx, diffIds) ?? 0o755;
   const record = await createContainer(ctx, opts.name, ({ id, name, dirs }) => {
     dirsOut = dirs;
     const hostname = opts.hostname ?? id.slice(0, 12);
@@ -347,7 +350,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
       Object.assign(rec, selfAsMonitor());
     }
     return rec;
-  }).catch(async (err: unknown) => {
+  }, undefined, rootMode).catch(async (err: unknown) => {
     await removeVolumes(ctx, vols.created);
     // The name was taken, say: the early network goes with the container that never was.
     if (networkStarted) await networkStarted.catch(() => undefined).then(() => releaseNetwork(ctx, { id: '', network: 'pasta', netns: network.netns }));

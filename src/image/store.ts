@@ -18,7 +18,7 @@ import { readJson, writeJsonAtomic, writeFileAtomic } from '../storage/atomic.js
 import { withLock } from '../storage/lock.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import {
-  hasLayer, layerDiffPath, listLayerDirs, placeLayer, prepareLayer, readLayer, trashLayer,
+  hasLayer, layerDiffPath, listLayerDirs, placeLayer, prepareLayer, readLayer, rootfsMode, trashLayer,
   type LayerSource, type PreparedLayer,
 } from '../storage/layers.js';
 import { WorkDir, cleanStaleWorkDirs } from '../storage/workdir.js';
@@ -180,6 +180,11 @@ export function readImageManifest(ctx: Context, id: string): Buffer | undefined 
 /** The extracted layer directory (overlay lower dir) of a diff id. */
 export function layerDiffDir(ctx: Context, diffId: string): string {
   return layerDiffPath(ctx.paths, diffId);
+}
+
+/** The mode of "/" in a container over these layers (bottom first): see rootfsMode. */
+export function layersRootMode(ctx: Context, diffIds: string[]): number {
+  return rootfsMode([...diffIds].reverse().map((d) => readLayer(ctx.paths, d)));
 }
 
 /** Repo digests: every repository of the image's names with every manifest digest it has. */
