@@ -34,6 +34,15 @@ describeE2E('pod compatibility', () => {
     await ok(['pod', 'rm', '-f', '-t', '0', 'custom']);
   });
 
+  it('refuses an --infra-name in use, saying it failed creating the infra container', async () => {
+    await ok(['pod', 'create', '--name', 'firstpod', '--infra-name', 'shared-infra']);
+    const r = await tpod(['pod', 'create', '--infra-name', 'shared-infra'], { env: t.env });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^Error: creating infra container: the container name "shared-infra" is already in use by [0-9a-f]{64}\. You have to remove that container to be able to reuse that name: that name is already in use\n$/);
+    expect((await ok(['pod', 'ps', '-q'])).stdout.trim().split('\n')).toHaveLength(1);
+    await ok(['pod', 'rm', '-f', 'firstpod']);
+  });
+
   it('takes --network without a shared network, and words a bad exit policy as Podman', async () => {
     await ok(['pod', 'create', '--share', 'ipc', '--network', 'private', '--name', 'np']);
     expect((await ok(['pod', 'inspect', 'np', '--format', '{{.InfraConfig.HostNetwork}}'])).stdout.trim()).toBe('false');
