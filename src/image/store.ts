@@ -10,7 +10,7 @@
 // - readers without the lock ignore what is not complete (no image.json, layers
 //   without a complete record).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import { NoSuchImageError, TpodError, isErrno } from '../errors.js';
@@ -85,6 +85,23 @@ export async function listImages(ctx: Context): Promise<StoredImage[]> {
     }
   }
   return out.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id.localeCompare(b.id)));
+}
+
+/**
+ * The images in the order they came into the store (oldest first), as containers/storage
+ * lists them for `rmi -a`: by their directories' birth times where the file system
+ * keeps them, else by creation date.
+ */
+export function inStoreOrder(ctx: Context, images: StoredImage[]): StoredImage[] {
+  const born = new Map<string, number>();
+  for (const i of images) {
+    try {
+      born.set(i.id, statSync(imageDir(ctx, i.id)).birthtimeMs);
+    } catch {
+      born.set(i.id, 0);
+    }
+  }
+  return [...images].sort((a, b) => (born.get(a.id)! - born.get(b.id)!) || (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
 }
 
 export interface Resolved {

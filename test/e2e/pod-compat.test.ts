@@ -34,6 +34,21 @@ describeE2E('pod compatibility', () => {
     await ok(['pod', 'rm', '-f', '-t', '0', 'custom']);
   });
 
+  it("names the infra image as Podman does; rmi -af untags all, then deletes all, oldest first", async () => {
+    for (const args of [['pod', 'rm', '-af', '-t', '0'], ['rm', '-af', '-t', '0'], ['rmi', '-af']]) await ok(args);
+    t.env.images.clear();
+    const img = await busyboxImage(t.env);
+    await ok(['create', '--pod', 'new:rmipod', img, 'true']);
+    const pause = `localhost/podman-pause:${(await ok(['version', '--format', '{{.Server.Version}}-{{.Server.Built}}'])).stdout.trim()}`;
+    const ids = await Promise.all([img, pause].map(async (i) => (await ok(['image', 'inspect', '--format', '{{.ID}}', i])).stdout.trim()));
+    const busy = await tpod(['rmi', '-a'], { env: t.env });
+    expect(busy.code).toBe(2);
+    const r = await ok(['rmi', '-af']);
+    expect(r.stdout).toBe(`Untagged: ${img}\nUntagged: ${pause}\nDeleted: ${ids[0]}\nDeleted: ${ids[1]}\n`);
+    expect((await ok(['pod', 'ps', '-q'])).stdout).toBe('');
+    t.env.images.delete(img);
+  });
+
   it('refuses an --infra-name in use, saying it failed creating the infra container', async () => {
     await ok(['pod', 'create', '--name', 'firstpod', '--infra-name', 'shared-infra']);
     const r = await tpod(['pod', 'create', '--infra-name', 'shared-infra'], { env: t.env });
