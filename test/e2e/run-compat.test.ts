@@ -168,6 +168,8 @@ describeE2E('run compatibility', () => {
     expect((await ok(['run', '--rm', '--userns=keep-id', '-w', '/tmp', img, ...show])).stdout).toBe('/tmp /tmp /tmp\n');
     const mounted = await ok(['run', '--rm', '--userns=keep-id', '-w', '/tmp', '-v', `${t.env.base}:${home}`, img, ...show]);
     expect(mounted.stdout).toBe(`/tmp ${home} ${home}\n`);
+    const anon = await ok(['run', '--rm', '--userns=keep-id', '-w', '/tmp', '-v', home, img, ...show]);
+    expect(anon.stdout).toBe(`/tmp ${home} ${home}\n`);
   });
 
   it('passes systemd socket activation variables (LISTEN_PID as 1) to run and to start', async () => {

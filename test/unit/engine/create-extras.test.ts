@@ -47,6 +47,8 @@ describe('create extras', () => {
     expect(keepIdHome('/home/bob', o(), '/home/podman', [layer])).toBe('/home/podman');
     expect(keepIdHome('/home/bob', o([`${dir}:/home/xbob`]), '/home/podman', [layer])).toBe('/home/podman');
     expect(keepIdHome('/home/bob', o([`${dir}:/home/bob`]), '/home/podman', [layer])).toBe('/home/bob');
+    expect(keepIdHome('/home/bob', o(['/home/bob']), '/home/podman', [layer])).toBe('/home/bob'); // anonymous volume
+    expect(keepIdHome('/home/bob', o(['/home/xbob']), '/home/podman', [layer])).toBe('/home/podman');
     expect(keepIdHome('/home/alice', o(), '/home/podman', [layer])).toBe('/home/alice');
     expect(keepIdHome('/home/bob', o([], '/srv'), '/home/podman', [layer])).toBe('/srv');
     expect(keepIdHome('/home/bob', o(), undefined, [layer])).toBe('/');
