@@ -340,6 +340,9 @@ directory (struct untar *u, char *rel, struct tar_entry *e, const char *entry)
     fail ("entry", entry, "cannot open it: %s", strerror (errno));
   finish_fd (u, fd, rel, e, entry, fresh);
   close (fd);
+  /* The layer lists its root: that mode, not the store's default, is the rootfs's "/". */
+  if (*rel == '\0')
+    fprintf (stderr, "root\t%o\n", (unsigned) (e->mode & 07777));
   /* Times last: creating the children changes them. */
   if (u->ndirs % 256 == 0)
     {

@@ -75,6 +75,20 @@ export class RemoteChecker {
     throw lastErr instanceof TpodError ? lastErr : new TpodError('EREGISTRY', (lastErr as Error)?.message ?? String(lastErr), { cause: lastErr });
   }
 
+  /** The digest of the manifest the registry serves under `ref` (mirrors first, as pull). */
+  async manifestDigest(ref: Reference, o: RemoteCheckOptions = {}): Promise<string> {
+    const cfg = loadRegistriesConfig(configLocations(this.ctx.host.env, this.ctx.paths.configHome));
+    let lastErr: unknown;
+    for (const source of pullSources(cfg, ref)) {
+      try {
+        return (await this.client(source, o).getManifest(source.ref.path, referenceTarget(source.ref), ACCEPT_MANIFESTS)).digest;
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    throw lastErr instanceof TpodError ? lastErr : new TpodError('EREGISTRY', (lastErr as Error)?.message ?? String(lastErr), { cause: lastErr });
+  }
+
   private async differsAt(client: RegistryClient, ref: Reference, known: Set<string>, platform: PlatformWanted): Promise<boolean> {
     const repo = ref.path;
     const target = referenceTarget(ref);

@@ -6,6 +6,11 @@ import { TpodError, EXIT_CANNOT_INVOKE } from '../errors.js';
 import type { RunOptions } from '../runtime/options.js';
 import { lookupInLayers, parseGroup, parsePasswd, type PasswdEntry } from '../runtime/user.js';
 
+/** Where the container gets mounts: binds, named and anonymous volumes, tmpfs. */
+function mountDestinations(opts: RunOptions): string[] {
+  return [...opts.volumes, ...(opts.namedVolumes ?? []), ...opts.tmpfs].map((m) => m.destination);
+}
+
 /** A failure Podman reports when the container starts: `run` exits 126 for it. */
 export function startFailure(message: string): TpodError {
   return new TpodError('ERUNTIME', message, { exitCode: EXIT_CANNOT_INVOKE });
@@ -59,8 +64,22 @@ export function systemdOn(mode: RunOptions['systemdMode'], args: string[]): bool
 export function missingWorkdir(opts: RunOptions, layersTopFirst: string[]): string | undefined {
   const w = opts.workdir;
   if (w === undefined || w === '/') return undefined;
-  const mounts = [...opts.volumes.map((v) => v.destination), ...opts.tmpfs.map((t) => t.destination)];
+  const mounts = mountDestinations(opts);
   // A mount at or below a path makes the runtime create it.
   const covered = (p: string): boolean => mounts.some((m) => m === p || m.startsWith(`${p}/`));
   return lookupInLayers(layersTopFirst, w, undefined, covered).kind === 'missing' ? w : undefined;
+}
+
+/**
+ * keep-id: the user's home inside the container, as Podman picks it. Their host home
+ * when the image has that directory or a volume is mounted there; otherwise the
+ * container's working directory, so $HOME and ~ name a directory that exists.
+ */
+export function keepIdHome(hostHome: string, opts: RunOptions, imageWorkdir: string | undefined, layersTopFirst: string[]): string {
+  const mounts = mountDestinations(opts);
+  const clean = (p: string): string => p.replace(/\/+$/, '') || '/';
+  if (mounts.some((m) => clean(m) === clean(hostHome))) return hostHome;
+  const found = lookupInLayers(layersTopFirst, hostHome);
+  if (found.kind === 'found' && found.st.isDirectory()) return hostHome;
+  return opts.workdir ?? (imageWorkdir || '/');
 }

@@ -24,7 +24,7 @@ import { matchedName } from '../image/reference.js';
 import { engineConfig } from '../util/containers-conf.js';
 import { parseUserns } from '../runtime/options.js';
 import { zoneFile } from '../runtime/run-extras.js';
-import { groupAddGids, hostUserLines, missingWorkdir, startFailure, systemdOn } from './create-extras.js';
+import { groupAddGids, hostUserLines, keepIdHome, missingWorkdir, startFailure, systemdOn } from './create-extras.js';
 import { parseSignal, DEFAULT_STOP_TIMEOUT } from '../runtime/lifecycle-options.js';
 import { buildHosts } from '../network/etc-files.js';
 import { resolveNetwork, networkFiles, shareHostsName } from '../network/plan.js';
@@ -37,6 +37,8 @@ export interface ImageAccess {
   findImage(ctx: Context, nameOrId: string): Promise<{ id: string; names: string[]; layers: string[] }>;
   readImageConfig(ctx: Context, id: string): Promise<{ config?: ImageConfigBody; rootfs: { diff_ids: string[] } }>;
   layerDiffDir(ctx: Context, diffId: string): string;
+  /** The mode of the rootfs's "/" over these layers (bottom first); 0755 when absent. */
+  layersRootMode?(ctx: Context, diffIds: string[]): number;
 }
 
 export interface PreparedContainer {
@@ -200,13 +202,14 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   }
   if (opts.userns === 'keep-id') {
     const me = userInfo();
+    const home = keepIdHome(me.homedir, opts, config?.WorkingDir, topFirst);
     const counts = co.idCounts ?? (await namespaceIdCounts(ctx));
     keepId = { uid: ctx.uid, gid: ctx.gid, uidCount: counts.uid, gidCount: counts.gid };
     // -u still wins inside a keep-id container; by default the user is themself.
     user = opts.user !== undefined
       ? resolveUser(opts.user, { passwd: passwdText, group: groupText })
-      : { uid: ctx.uid, gid: ctx.gid, additionalGids: [], home: me.homedir, name: me.username };
-    extraFiles = keepIdFiles(passwdText, groupText, { uid: ctx.uid, gid: ctx.gid, name: me.username, home: me.homedir, shell: '/bin/sh' });
+      : { uid: ctx.uid, gid: ctx.gid, additionalGids: [], home, name: me.username };
+    extraFiles = keepIdFiles(passwdText, groupText, { uid: ctx.uid, gid: ctx.gid, name: me.username, home, shell: '/bin/sh' });
   } else {
     user = resolveUser(opts.user ?? (config?.User || undefined), { passwd: passwdText, group: groupText });
   }
@@ -257,6 +260,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   let dirsOut: ContainerDirs | undefined;
   let missingCommand: string | undefined;
   let directoryCommand: string | undefined;
+  const rootMode = images.layersRootMode?.(ctx, diffIds) ?? 0o755;
   const record = await createContainer(ctx, opts.name, ({ id, name, dirs }) => {
     dirsOut = dirs;
     const hostname = opts.hostname ?? id.slice(0, 12);
@@ -341,7 +345,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
       Object.assign(rec, selfAsMonitor());
     }
     return rec;
-  }).catch(async (err: unknown) => {
+  }, undefined, rootMode).catch(async (err: unknown) => {
     await removeVolumes(ctx, vols.created);
     // The name was taken, say: the early network goes with the container that never was.
     if (networkStarted) await networkStarted.catch(() => undefined).then(() => releaseNetwork(ctx, { id: '', network: 'pasta', netns: network.netns }));

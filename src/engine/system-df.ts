@@ -18,6 +18,8 @@ export interface DfContainer {
   size: number;
   status: string;
   running: boolean;
+  /** Named and anonymous volumes it uses (Podman's LOCAL VOLUMES). */
+  volumes: number;
 }
 
 export interface DfVolume {
@@ -43,13 +45,16 @@ export interface DfSummaryRow {
 export async function diskUsage(ctx: Context): Promise<DfReport> {
   const users = imageUsers(ctx);
   const images = (await listImages(ctx)).map((image) => ({ image, size: imageSize(image), containers: users.get(image.id)?.length ?? 0 }));
-  const containers = listContainers(ctx).map((record) => {
-    const status = liveState(ctx, record).status;
-    return { record, size: treeSize(containerDirs(ctx, record.id).upper), status, running: status === 'running' || status === 'paused' || status === 'stopping' };
-  });
   const { listVolumes, volumeDataPath } = await import('../storage/volumes.js');
   const { volumeUsers } = await import('./volumes.js');
   const volumeLinks = volumeUsers(ctx);
+  const perContainer = new Map<string, number>();
+  for (const ids of volumeLinks.values()) for (const id of ids) perContainer.set(id, (perContainer.get(id) ?? 0) + 1);
+  const containers = listContainers(ctx).map((record) => {
+    const status = liveState(ctx, record).status;
+    const running = status === 'running' || status === 'paused' || status === 'stopping';
+    return { record, size: treeSize(containerDirs(ctx, record.id).upper), status, running, volumes: perContainer.get(record.id) ?? 0 };
+  });
   const volumes = listVolumes(ctx).map((v) => ({ name: v.name, size: treeSize(volumeDataPath(ctx, v.name)), links: volumeLinks.get(v.name)?.length ?? 0 }));
   return { images, containers, volumes };
 }

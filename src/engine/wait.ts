@@ -28,6 +28,9 @@ export async function waitContainer(ctx: Context, id: string, conditions: WaitCo
   const wanted = new Set<string>(conditions.map((c) => (c === 'exited' ? 'stopped' : c)));
   let rec = readContainer(ctx, id);
   if (!rec) throw new NoSuchContainerError(id);
+  // Podman: a container that is not running now is not waited for: created (never
+  // run, or its start failed) answers at once, with 0 unless an exit is recorded.
+  if (wanted.has('stopped') && rec.state === 'created' && !wanted.has('created')) return rec.exitCode ?? 0;
   /** startedAt of the run waited for; unknown until the container has run. */
   let run: string | undefined;
   let waiting = false;

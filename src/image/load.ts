@@ -18,6 +18,8 @@ export interface LoadOptions {
   label: string;
   preserveOwner: boolean;
   place?: AddImageOptions['place'];
+  /** false: no "loadfromarchive" event (a pull from an archive records its own). */
+  event?: boolean;
 }
 
 export interface LoadedImage {
@@ -62,7 +64,7 @@ async function loadContents(ctx: Context, read: (workDir: string) => Promise<Arc
       loaded.push({ image, names: img.names });
     }
     // Podman's event for a load: no ID, the archive's path.
-    await recordEvent(ctx, { Name: opts.label, Status: 'loadfromarchive', Type: 'image' });
+    if (opts.event !== false) await recordEvent(ctx, { Name: opts.label, Status: 'loadfromarchive', Type: 'image' });
     return loaded;
   } finally {
     await work.dispose(ctx);

@@ -92,6 +92,10 @@ export function pullCandidates(cfg: RegistriesConfig, input: string, note: (line
 
 export async function pullImage(ctx: Context, opts: PullOptions): Promise<PullResult> {
   const reporter = opts.reporter ?? silentReporter;
+  if (/^(docker|oci)-archive:/.test(opts.reference)) {
+    const { pullArchive } = await import('./pull-archive.js');
+    return pullArchive(ctx, opts.reference, reporter);
+  }
   const cfg = loadRegistriesConfig(configLocations(ctx.host.env, ctx.paths.configHome));
   const candidates = pullCandidates(cfg, opts.reference, (l) => reporter.note(l));
   const session = new Session(ctx, opts, authFileLocations({ env: ctx.host.env, home: ctx.host.home, uid: ctx.uid }, opts.authfile));

@@ -73,6 +73,16 @@ function destination(source: string, dest: string | undefined, foundName: string
   return qualify(raw, raw.domain ?? 'docker.io');
 }
 
+/** `push IMAGE dir:PATH`: the image in containers/image's directory layout. */
+export async function pushToDir(ctx: Context, source: string, dest: string, progress?: (line: string) => void): Promise<void> {
+  const path = dest.slice('dir:'.length);
+  if (path === '') throw new UsageError(`${dest}: the dir transport needs a path`);
+  const { planSave, writeDirTransport } = await import('./save.js');
+  const [item] = await planSave(ctx, [source]);
+  await writeDirTransport(ctx, item!, path, progress);
+  await imageEvent(ctx, item!.image.id, dest, 'push');
+}
+
 export async function pushImage(ctx: Context, opts: PushOptions): Promise<PushResult> {
   const reporter = opts.reporter ?? silentReporter;
   const found = resolveImage(await listImages(ctx), opts.source);

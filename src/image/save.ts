@@ -244,6 +244,24 @@ async function writeOciDir(ctx: Context, items: SaveItem[], dir: string, opts: S
   writeFileSync(join(dir, 'oci-layout'), OCI_LAYOUT, { mode: 0o644 });
 }
 
+/**
+ * containers/image's "dir:" transport (push IMAGE dir:PATH): manifest.json, a version
+ * file, and every blob named by its hex digest; layers uncompressed, as in the store.
+ */
+export async function writeDirTransport(ctx: Context, item: SaveItem, dir: string, progress?: (line: string) => void): Promise<void> {
+  const place = await (await import('../rootless/join.js')).namespacePlace(ctx);
+  const { blobs, index } = await ociBlobs(ctx, [{ ...item, names: [] }], dir, { format: 'oci-dir', compress: false, place, ...(progress ? { progress } : {}) });
+  const manifestDigest = (JSON.parse(index.toString()) as { manifests: Array<{ digest: string }> }).manifests[0]!.digest;
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (const b of blobs.values()) {
+    const body = blobBody(ctx, b);
+    const target = b.digest === manifestDigest ? join(dir, 'manifest.json') : join(dir, b.digest.slice(7));
+    if (Buffer.isBuffer(body)) writeFileSync(target, body, { mode: 0o644 });
+    else await pipeline(body, createWriteStream(target, { mode: 0o644 }));
+  }
+  writeFileSync(join(dir, 'version'), 'Directory Transport Version: 1.1\n', { mode: 0o644 });
+}
+
 /** Saves the images to the target (a stream for the archive formats, a directory for oci-dir). */
 export async function saveImages(ctx: Context, items: SaveItem[], target: SaveTarget, opts: SaveOptions): Promise<void> {
   if ((opts.format === 'oci-dir') !== (target.kind === 'dir')) throw new TpodError('EINTERNAL', `save: ${opts.format} wants a ${opts.format === 'oci-dir' ? 'directory' : 'stream'}`);

@@ -10,7 +10,7 @@
 // - readers without the lock ignore what is not complete (no image.json, layers
 //   without a complete record).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import { NoSuchImageError, TpodError, isErrno } from '../errors.js';
@@ -18,7 +18,7 @@ import { readJson, writeJsonAtomic, writeFileAtomic } from '../storage/atomic.js
 import { withLock } from '../storage/lock.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import {
-  hasLayer, layerDiffPath, listLayerDirs, placeLayer, prepareLayer, readLayer, trashLayer,
+  hasLayer, layerDiffPath, listLayerDirs, placeLayer, prepareLayer, readLayer, rootfsMode, trashLayer,
   type LayerSource, type PreparedLayer,
 } from '../storage/layers.js';
 import { WorkDir, cleanStaleWorkDirs } from '../storage/workdir.js';
@@ -85,6 +85,23 @@ export async function listImages(ctx: Context): Promise<StoredImage[]> {
     }
   }
   return out.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id.localeCompare(b.id)));
+}
+
+/**
+ * The images in the order they came into the store (oldest first), as containers/storage
+ * lists them for `rmi -a`: by their directories' birth times where the file system
+ * keeps them, else by creation date.
+ */
+export function inStoreOrder(ctx: Context, images: StoredImage[]): StoredImage[] {
+  const born = new Map<string, number>();
+  for (const i of images) {
+    try {
+      born.set(i.id, statSync(imageDir(ctx, i.id)).birthtimeMs);
+    } catch {
+      born.set(i.id, 0);
+    }
+  }
+  return [...images].sort((a, b) => (born.get(a.id)! - born.get(b.id)!) || (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
 }
 
 export interface Resolved {
@@ -180,6 +197,11 @@ export function readImageManifest(ctx: Context, id: string): Buffer | undefined 
 /** The extracted layer directory (overlay lower dir) of a diff id. */
 export function layerDiffDir(ctx: Context, diffId: string): string {
   return layerDiffPath(ctx.paths, diffId);
+}
+
+/** The mode of "/" in a container over these layers (bottom first): see rootfsMode. */
+export function layersRootMode(ctx: Context, diffIds: string[]): number {
+  return rootfsMode([...diffIds].reverse().map((d) => readLayer(ctx.paths, d)));
 }
 
 /** Repo digests: every repository of the image's names with every manifest digest it has. */

@@ -48,4 +48,9 @@ export interface LayerRecord {
   size: number;
   /** Set once extraction finished; a layer dir without it is a leftover to remove. */
   complete: boolean;
+  /**
+   * The mode the layer's tar gives "/", null when it does not list it (absent in records
+   * written before tpod kept it). A container's "/" takes the topmost listed one.
+   */
+  rootMode?: number | null;
 }

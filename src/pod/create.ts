@@ -8,7 +8,7 @@
 // pod record could not be committed is removed again.
 import { resolve } from 'node:path';
 import type { Context } from '../engine/context.js';
-import { UsageError } from '../errors.js';
+import { TpodError, UsageError } from '../errors.js';
 import { checkIdFile, writeIdFile } from '../util/id-files.js';
 import type { RunOptions, RawRunFlags, HostAccess } from '../runtime/options.js';
 import { createPod, findPod, type PodNamespace, type PodRecord } from '../storage/pods.js';
@@ -226,7 +226,11 @@ export async function createPodFromOptions(ctx: Context, o: PodCreateOptions): P
         if (o.share.includes('uts')) infraOpts.hostname = o.hostname ?? name;
         // The monitor pid file, written at each infra start like any --conmon-pidfile (src/systemd/run-options.ts).
         if (o.infraConmonPidFile) Object.assign(infraOpts, { systemd: { conmonPidFile: o.infraConmonPidFile } });
-        const p = await prepareContainer(ctx, infraOpts, images, { forRun: false, pod: { id, infra: true } });
+        const p = await prepareContainer(ctx, infraOpts, images, { forRun: false, pod: { id, infra: true } }).catch((err: unknown) => {
+          // Podman says which step failed: scripts match "...: the container name ... is already in use".
+          if (err instanceof TpodError && err.code === 'ENAMEINUSE') throw new TpodError(err.code, `creating infra container: ${err.message}`, { cause: err, exitCode: err.exitCode });
+          throw err;
+        });
         infraId = p.record.id;
         rec.infraId = infraId;
       }

@@ -1,8 +1,9 @@
 // The infra container's image: built locally, once, from tpod's own pause program
 // (helpers/infra.c, a few KiB, no libc), so `pod create` needs no registry and works
-// offline. It is an ordinary one-layer image named localhost/tpod-infra:<version>, as
-// Podman keeps localhost/podman-pause:<version>; `images` shows it, `rmi` may remove it
-// when no pod uses it, and the next `pod create` builds it again.
+// offline. It is an ordinary one-layer image named as Podman names its own,
+// localhost/podman-pause:<version>-<built> (`version --format '{{.Server.Version}}-
+// {{.Server.Built}}'`, how scripts and Podman's tests find it); `images` shows it, `rmi`
+// may remove it when no pod uses it, and the next `pod create` builds it again.
 //
 // The layer's bytes depend only on the binary (its mtime as every time, headers from the
 // archive writer), so two commands building it at once make the same layer and image
@@ -14,13 +15,13 @@ import type { Context } from '../engine/context.js';
 import { TpodError } from '../errors.js';
 import { helperDir } from '../util/helpers.js';
 import { encodeHeader, padding } from '../image/archive/tar-writer.js';
-import { VERSION } from '../version.js';
+import { BUILT, VERSION } from '../version.js';
 
 /** Where the program sits in the infra rootfs; the image's entrypoint. */
 export const INFRA_COMMAND = '/pause';
 
-export function infraImageName(version = VERSION): string {
-  return `localhost/tpod-infra:${version.replace(/[^\w.-]/g, '-')}`;
+export function infraImageName(version = VERSION, built = BUILT): string {
+  return `localhost/podman-pause:${`${version}-${built}`.replace(/[^\w.-]/g, '-')}`;
 }
 
 export function infraBinaryPath(): string {

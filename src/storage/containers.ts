@@ -356,6 +356,7 @@ export async function createContainer(
   name: string | undefined,
   populate: (c: NewContainer) => ContainerRecord | Promise<ContainerRecord>,
   remove: TreeRemover = namespaceRemover(ctx),
+  rootMode = 0o755,
 ): Promise<ContainerRecord> {
   const records = store(ctx);
   ensurePrivateDir(ctx.paths.root, ctx.uid);
@@ -378,11 +379,12 @@ export async function createContainer(
     try {
       mkdirSync(dirs.userdata, { mode: 0o700 });
       mkdirSync(dirs.work, { mode: 0o700 });
-      // The rootfs's "/" takes the upper dir's mode (and vfs copies into merged): 0755,
-      // or no user but root could look up anything. The container dir keeps it private.
+      // The rootfs's "/" takes the upper dir's mode (and vfs copies into merged): the
+      // image's (rootfsMode), which lets every user look up paths. The container dir
+      // keeps it private.
       for (const d of [dirs.upper, dirs.merged]) {
         mkdirSync(d);
-        chmodSync(d, 0o755); // whatever the user's umask
+        chmodSync(d, rootMode); // whatever the user's umask
       }
       const rec = await populate({ id, name: chosen, dirs });
       writeFileSync(containerLockPath(ctx, id), '', { mode: 0o600 });

@@ -42,6 +42,8 @@ export interface ExtractResult {
   size: number;
   compressedSize: number;
   compression: Compression;
+  /** The mode the archive gives the layer's root, or null when it does not list "./". */
+  rootMode: number | null;
 }
 
 /**
@@ -97,6 +99,7 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
     size: plain.bytes,
     compressedSize: raw.bytes,
     compression,
+    rootMode: report.rootMode ?? null,
   };
   if (opts.expectedDigest !== undefined && result.digest !== opts.expectedDigest) {
     throw new TpodError('EDIGEST', `layer${label ? ` ${label}` : ''}: digest mismatch: expected ${opts.expectedDigest}, got ${result.digest}`);

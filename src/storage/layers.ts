@@ -37,6 +37,19 @@ export function readLayer(paths: Paths, diffId: string): LayerRecord | undefined
   return rec?.complete === true && rec.diffId === diffId ? rec : undefined;
 }
 
+/**
+ * The mode of "/" in a rootfs over these layers (bottom first), as containers/storage
+ * makes it: the topmost layer whose tar lists "./" gives it, else 0555. A layer whose
+ * record predates tpod keeping that says nothing: 0755, as tpod made it then.
+ */
+export function rootfsMode(recordsTopFirst: (LayerRecord | undefined)[]): number {
+  for (const r of recordsTopFirst) {
+    if (r?.rootMode === undefined) return 0o755;
+    if (r.rootMode !== null) return r.rootMode & 0o7777;
+  }
+  return 0o555;
+}
+
 export function hasLayer(paths: Paths, diffId: string): boolean {
   try {
     return readLayer(paths, diffId) !== undefined;
@@ -98,6 +111,7 @@ export async function prepareLayer(
     compressedDigests: result.digest !== result.diffId ? [result.digest] : [],
     size: result.size,
     complete: true,
+    rootMode: result.rootMode,
   };
   writeJsonAtomic(join(dir, 'layer.json'), record);
   let finalDir = dir;

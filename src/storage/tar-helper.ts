@@ -26,6 +26,8 @@ export function spawnTarHelper(verb: 'untar' | 'retar' | 'mktar' | 'cpstat', arg
 /** What the helper said on stderr: skipped entries, and its error if it failed. */
 export class HelperReport {
   readonly skipped: { path: string; why: string }[] = [];
+  /** untar: the mode the archive gave the layer's root ("./"), when it lists it. */
+  rootMode: number | undefined;
   private failure: { kind: string; entry: string; message: string } | undefined;
   private other: string[] = [];
   private rest = '';
@@ -45,6 +47,8 @@ export class HelperReport {
     if (f[0] === 'skip' && f.length >= 3) {
       if (this.skipped.length < 1000) this.skipped.push({ path: f[1]!, why: f.slice(2).join('\t') });
       this.onSkip?.(f[1]!, f.slice(2).join('\t'));
+    } else if (f[0] === 'root' && f.length === 2 && /^[0-7]+$/.test(f[1]!)) {
+      this.rootMode = parseInt(f[1]!, 8);
     } else if (f[0] === 'error' && f.length >= 4) {
       this.failure = { kind: f[1]!, entry: f[2]!, message: f.slice(3).join('\t') };
     } else if (line.trim() !== '' && this.other.length < 20) {

@@ -65,6 +65,15 @@ describeE2E('cli compatibility', () => {
     expect([both.code, both.stderr]).toEqual([1, 'Setting --log-level and --debug is not allowed\n']);
   });
 
+  it('wait answers at once for a container that never ran, and after its start failed', async () => {
+    const img = await busyboxImage(t.env);
+    const id = (await ok(['create', img, '/no/such/command'])).stdout.trim();
+    expect((await ok(['wait', id])).stdout).toBe('0\n');
+    expect((await tpod(['start', id], { env: t.env })).code).toBe(125);
+    expect((await tpod(['wait', id], { env: t.env })).code).toBe(0);
+    await ok(['rm', id]);
+  });
+
   it('ignores missing names with --force: rm, rmi, pod rm exit 0 silently', async () => {
     for (const args of [['rm', '--force', 'bogus'], ['rmi', '--force', 'bogus'], ['pod', 'rm', '--force', 'bogus']]) {
       const r = await tpod(args, { env: t.env });

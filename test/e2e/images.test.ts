@@ -331,3 +331,36 @@ describeE2E('images', () => {
     expect(listDir(join(store(t.env), 'tmp'))).toEqual([]);
   });
 });
+
+describeE2E('pull from archives', () => {
+  const t = useEnv('pull-archive');
+
+  beforeAll(() => {
+    fx = imageFixtures();
+  });
+
+  it('pulls and runs docker-archive: and oci-archive: names, with a pull event and no load event', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const r = await tpod(['run', '--rm', `docker-archive:${fx.busyboxDocker}`, 'echo', 'from-archive'], { env: t.env });
+    expect([r.code, r.stdout]).toEqual([0, 'from-archive\n']);
+    expect(r.stderr).toMatch(/^Getting image source signatures\n(Copying blob [0-9a-f]{12} done\n)+Copying config [0-9a-f]{12} done\nWriting manifest to image destination\n$/);
+    const id = (await tpodOk(['pull', '-q', `oci-archive:${fx.busyboxOci}`], { env: t.env })).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const ev = await tpodOk(['events', '--stream=false', '--since', since, '--filter', 'type=image', '--format', '{{.Status}}--{{.Name}}'], { env: t.env });
+    expect(ev.stdout).toBe(`pull--docker-archive:${fx.busyboxDocker}\npull--oci-archive:${fx.busyboxOci}\n`);
+    const missing = await tpod(['pull', `docker-archive:${join(t.env.base, 'nope.tar')}`], { env: t.env });
+    expect(missing.code).toBe(125);
+  });
+
+  it('pushes to dir: in the layout skopeo reads, checking every digest', async () => {
+    await tpodOk(['load', '-i', fx.busyboxOci], { env: t.env });
+    const dest = join(t.env.base, 'pushed');
+    const r = await tpodOk(['push', 'localhost/busybox:latest', `dir:${dest}`], { env: t.env });
+    expect(r.stderr).toMatch(/^Getting image source signatures\n[^]*Writing manifest to image destination\n$/);
+    expect(readFileSync(join(dest, 'version'), 'utf8')).toBe('Directory Transport Version: 1.1\n');
+    const copy = spawnSync('skopeo', ['copy', '-q', `dir:${dest}`, `oci:${join(t.env.base, 'copy')}:x`], { encoding: 'utf8' });
+    expect(copy.status, copy.stderr).toBe(0);
+    const ev = await tpodOk(['events', '--stream=false', '--filter', 'event=push', '--format', '{{.Status}} {{.Name}}'], { env: t.env });
+    expect(ev.stdout).toBe(`push dir:${dest}\n`);
+  });
+});

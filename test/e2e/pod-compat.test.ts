@@ -34,6 +34,30 @@ describeE2E('pod compatibility', () => {
     await ok(['pod', 'rm', '-f', '-t', '0', 'custom']);
   });
 
+  it("names the infra image as Podman does; rmi -af untags all, then deletes all, oldest first", async () => {
+    for (const args of [['pod', 'rm', '-af', '-t', '0'], ['rm', '-af', '-t', '0'], ['rmi', '-af']]) await ok(args);
+    t.env.images.clear();
+    const img = await busyboxImage(t.env);
+    await ok(['create', '--pod', 'new:rmipod', img, 'true']);
+    const pause = `localhost/podman-pause:${(await ok(['version', '--format', '{{.Server.Version}}-{{.Server.Built}}'])).stdout.trim()}`;
+    const ids = await Promise.all([img, pause].map(async (i) => (await ok(['image', 'inspect', '--format', '{{.ID}}', i])).stdout.trim()));
+    const busy = await tpod(['rmi', '-a'], { env: t.env });
+    expect(busy.code).toBe(2);
+    const r = await ok(['rmi', '-af']);
+    expect(r.stdout).toBe(`Untagged: ${img}\nUntagged: ${pause}\nDeleted: ${ids[0]}\nDeleted: ${ids[1]}\n`);
+    expect((await ok(['pod', 'ps', '-q'])).stdout).toBe('');
+    t.env.images.delete(img);
+  });
+
+  it('refuses an --infra-name in use, saying it failed creating the infra container', async () => {
+    await ok(['pod', 'create', '--name', 'firstpod', '--infra-name', 'shared-infra']);
+    const r = await tpod(['pod', 'create', '--infra-name', 'shared-infra'], { env: t.env });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^Error: creating infra container: the container name "shared-infra" is already in use by [0-9a-f]{64}\. You have to remove that container to be able to reuse that name: that name is already in use\n$/);
+    expect((await ok(['pod', 'ps', '-q'])).stdout.trim().split('\n')).toHaveLength(1);
+    await ok(['pod', 'rm', '-f', 'firstpod']);
+  });
+
   it('takes --network without a shared network, and words a bad exit policy as Podman', async () => {
     await ok(['pod', 'create', '--share', 'ipc', '--network', 'private', '--name', 'np']);
     expect((await ok(['pod', 'inspect', 'np', '--format', '{{.InfraConfig.HostNetwork}}'])).stdout.trim()).toBe('false');

@@ -36,7 +36,7 @@ describeE2E('pods', () => {
     const id = await out(['pod', 'create', '--name', 'first']);
     expect(id).toMatch(HEX64);
     const images = await out(['images', '--format', '{{.Repository}}:{{.Tag}}']);
-    expect(images).toMatch(/^localhost\/tpod-infra:/m);
+    expect(images).toMatch(/^localhost\/podman-pause:\S+-\d+$/m);
     const infra = await out(['inspect', '--format', '{{.Name}} {{.State.Status}}', `${id.slice(0, 12)}-infra`]);
     expect(infra).toBe(`${id.slice(0, 12)}-infra created`);
     // The infra starts and stops on its own: the pause program exits on SIGTERM.

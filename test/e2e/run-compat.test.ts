@@ -3,12 +3,12 @@
 // --runtime-flag, --tz, environment flags, --group-add, --hostuser, /run/.containerenv,
 // --preserve-fds, --timeout, --rmi, and the nomap/auto user namespaces.
 import { expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { spawn } from 'node:child_process';
-import { describeE2E, run, tpod, tpodBin, tpodOk, useEnv, busyboxImage, freePort, until } from './harness.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { describeE2E, run, tpod, tpodBin, tpodOk, useEnv, busyboxImage, busyboxTarball, freePort, until } from './harness.js';
 
 describeE2E('run compatibility', () => {
   const t = useEnv('run-compat');
@@ -146,6 +146,30 @@ describeE2E('run compatibility', () => {
     const cid = (await ok(['run', '-d', '--userns=keep-id', img, 'sleep', '60'])).stdout.trim();
     expect((await ok(['exec', '--user', me, cid, 'id', '-un'])).stdout).toBe(`${me}\n`);
     await ok(['rm', '-f', '-t', '0', cid]);
+  });
+
+  it('a rootfs "/" is 0555 unless a layer lists it: then that mode, as in containers/storage', async () => {
+    const img = await busyboxImage(t.env); // GNU tar made it without a "./" entry
+    expect((await ok(['run', '--rm', img, 'stat', '-c', '%a', '/'])).stdout).toBe('555\n');
+    const root = join(t.env.base, 'root750');
+    mkdirSync(root);
+    const tar = (args: string[]) => expect(spawnSync('tar', args, { encoding: 'utf8' }).status).toBe(0);
+    tar(['-C', root, '-xf', busyboxTarball()]);
+    chmodSync(root, 0o750);
+    tar(['-C', root, '--numeric-owner', '--owner=0', '--group=0', '-cf', join(t.env.base, 'root750.tar'), '.']);
+    await ok(['import', join(t.env.base, 'root750.tar'), 'localhost/root750']);
+    expect((await ok(['run', '--rm', 'localhost/root750', 'stat', '-c', '%a', '/'])).stdout).toBe('750\n');
+  });
+
+  it('keep-id: $HOME and ~ are the host home only where it exists in the container, else the workdir', async () => {
+    const img = await busyboxImage(t.env);
+    const home = userInfo().homedir;
+    const show = ['sh', '-c', 'echo $(pwd;echo $HOME;echo ~)'];
+    expect((await ok(['run', '--rm', '--userns=keep-id', '-w', '/tmp', img, ...show])).stdout).toBe('/tmp /tmp /tmp\n');
+    const mounted = await ok(['run', '--rm', '--userns=keep-id', '-w', '/tmp', '-v', `${t.env.base}:${home}`, img, ...show]);
+    expect(mounted.stdout).toBe(`/tmp ${home} ${home}\n`);
+    const anon = await ok(['run', '--rm', '--userns=keep-id', '-w', '/tmp', '-v', home, img, ...show]);
+    expect(anon.stdout).toBe(`/tmp ${home} ${home}\n`);
   });
 
   it('passes systemd socket activation variables (LISTEN_PID as 1) to run and to start', async () => {

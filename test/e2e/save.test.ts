@@ -323,6 +323,13 @@ describeE2E('save, export and image housekeeping', () => {
     expect(v.stdout).toContain('Images space usage:');
     expect(v.stdout).toMatch(/keeper/);
   });
+
+  it('system df -v counts the volumes each container uses (LOCAL VOLUMES)', async () => {
+    await tpodOk(['create', '--name', 'df-vols', '-v', '/anon1', '-v', '/anon2', 'localhost/busybox:latest', 'true'], { env: t.env });
+    const v = await tpodOk(['system', 'df', '-v'], { env: t.env });
+    expect(v.stdout).toMatch(/^[0-9a-f]{12} +[0-9a-f]{12} +true +2 +.* df-vols$/m);
+    await tpodOk(['rm', '-v', 'df-vols'], { env: t.env });
+  });
 });
 
 async function idOrNone(env: TpodEnv, id: string): Promise<string> {

@@ -35,6 +35,7 @@ import { TagCommand } from './tag.js';
 import { UntagCommand } from './untag.js';
 import { ImageInspectCommand } from './image-inspect.js';
 import { ImageExistsCommand } from './image-exists.js';
+import { ImageSignCommand } from './image-sign.js';
 import { PsCommand } from './ps.js';
 import { InspectCommand } from './inspect.js';
 import { ContainerInspectCommand } from './container-inspect.js';
@@ -118,6 +119,7 @@ export const commands: CommandClass[] = [
   UntagCommand,
   ImageInspectCommand,
   ImageExistsCommand,
+  ImageSignCommand,
   PsCommand,
   InspectCommand,
   ContainerInspectCommand,

@@ -8,8 +8,8 @@ export class PodCreateCommand extends TpodCommand {
     details: `
       A pod is a group of containers sharing network, IPC and UTS namespaces (and PID ones
       with --share +pid), held by an infra container. The infra runs tpod's own tiny pause
-      program from a local image (localhost/tpod-infra), built on first use: no registry
-      is needed. The pod's ports (-p), network, DNS, /etc/hosts entries and hostname (the
+      program from a local image, localhost/podman-pause:VERSION-BUILT as Podman names
+      it, built on first use: no registry is needed. The pod's ports (-p), network, DNS, /etc/hosts entries and hostname (the
       pod's name unless --hostname says otherwise) belong to the infra; containers join
       with \`tpod run --pod NAME\`. Nothing runs until the first container starts (or
       \`tpod pod start\`). Prints the pod's ID.

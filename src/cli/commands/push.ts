@@ -50,6 +50,12 @@ export class PushCommand extends TpodCommand {
     const tlsVerify = parseTlsVerify(this.tlsVerify);
     const credentials = parseCreds(this.creds);
     if (!this.quiet) err.write('Getting image source signatures\n');
+    if (this.dest?.startsWith('dir:')) {
+      // containers/image's directory transport: no registry involved.
+      const { pushToDir } = await import('../../image/push.js');
+      await pushToDir(this.ctx, this.image, this.dest, this.quiet ? undefined : (l) => err.write(`${l}\n`));
+      return 0;
+    }
     const r = await pushImage(this.ctx, {
       source: this.image,
       compression,

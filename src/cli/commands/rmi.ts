@@ -31,10 +31,12 @@ export class RmiCommand extends TpodCommand {
     const { WorkDir } = await import('../../storage/workdir.js');
     const ctx = this.ctx;
     await store.repairStore(ctx);
-    const targets = this.all ? (await store.listImages(ctx)).map((i) => i.id) : this.images;
+    const targets = this.all ? store.inStoreOrder(ctx, await store.listImages(ctx)).map((i) => i.id) : this.images;
     const trash = await WorkDir.create(ctx, 'trash');
     const errors: InstanceType<typeof TpodError>[] = [];
-    const out: string[] = [];
+    // Podman prints every Untagged line, then every Deleted one.
+    const untagged: string[] = [];
+    const deleted: string[] = [];
     try {
       for (const t of targets) {
         try {
@@ -45,8 +47,8 @@ export class RmiCommand extends TpodCommand {
             await removeImageUsers(ctx, store.resolveImage(await store.listImages(ctx), t)?.image.id ?? t);
             return store.removeImage(ctx, t, { force: true, trash });
           });
-          for (const n of r.untagged) out.push(`Untagged: ${n}`);
-          if (r.deleted) out.push(`Deleted: ${r.deleted}`);
+          for (const n of r.untagged) untagged.push(`Untagged: ${n}`);
+          if (r.deleted) deleted.push(`Deleted: ${r.deleted}`);
         } catch (err) {
           if (!(err instanceof TpodError)) throw err;
           // As Podman: --force also ignores images that do not exist.
@@ -54,6 +56,7 @@ export class RmiCommand extends TpodCommand {
           errors.push(err);
         }
       }
+      const out = [...untagged, ...deleted];
       if (out.length > 0) this.print(out.join('\n'));
     } finally {
       // The images are gone already; a failed deletion is retried by the next command.

@@ -29,7 +29,17 @@ export class StartCommand extends TpodCommand {
   async execute(): Promise<number> {
     const { UsageError } = await import('../../errors.js');
     const { findContainer } = await import('../../storage/containers.js');
-    const { startContainer } = await import('../../engine/start.js');
+    const { startContainer: start } = await import('../../engine/start.js');
+    const { TpodError, EXIT_ENGINE } = await import('../../errors.js');
+    // A detached start that fails is an engine error (125) in Podman, even when the
+    // runtime could not find or run the command (run exits 127 or 126 for those).
+    const startContainer: typeof start = (ctx, id, ...rest) =>
+      start(ctx, id, ...rest).catch((err: unknown) => {
+        if (err instanceof TpodError && (err.code === 'ECMDNOTFOUND' || err.code === 'ECMDNOTEXEC')) {
+          throw new TpodError(err.code, err.message, { cause: err, exitCode: EXIT_ENGINE });
+        }
+        throw err;
+      });
     if (this.cidfile.length > 0) {
       const { readCidFiles } = await import('../../systemd/run-options.js');
       this.containers = [...this.containers, ...readCidFiles(this.cidfile, false)];

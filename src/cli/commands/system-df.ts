@@ -75,7 +75,7 @@ export class SystemDfCommand extends TpodCommand {
     });
     const containerRows = r.containers.map((c) => {
       const cmd = c.record.command.join(' ');
-      return [c.record.id.slice(0, 12), c.record.imageId.replace(/^sha256:/, '').slice(0, 12), cmd.length > 20 ? `${cmd.slice(0, 17)}...` : cmd, '0', compactSize(c.size), ago(c.record.created), c.status, c.record.name];
+      return [c.record.id.slice(0, 12), c.record.imageId.replace(/^sha256:/, '').slice(0, 12), cmd.length > 20 ? `${cmd.slice(0, 17)}...` : cmd, String(c.volumes), compactSize(c.size), ago(c.record.created), c.status, c.record.name];
     });
     const volumeRows = r.volumes.map((v) => [v.name, String(v.links), compactSize(v.size)]);
     return [

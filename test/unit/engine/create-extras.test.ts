@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { groupAddGids, hostUserLines, missingWorkdir, systemdOn } from '../../../src/engine/create-extras.js';
+import { groupAddGids, hostUserLines, keepIdHome, missingWorkdir, systemdOn } from '../../../src/engine/create-extras.js';
 import { parseRunOptions } from '../../../src/runtime/options.js';
 
 const host = { env: {}, cwd: '/', readFile: () => '', stat: () => undefined };
@@ -37,5 +37,20 @@ describe('create extras', () => {
     expect(missingWorkdir(o('/i/do/not/exist'), [layer])).toBe('/i/do/not/exist');
     expect(missingWorkdir(o('/data', [`${dir}:/data`]), [layer])).toBeUndefined();
     expect(missingWorkdir(o('/data', [`${join(dir, 'vol')}:/data/foo`]), [layer])).toBeUndefined();
+  });
+  it('keep-id: $HOME is the host home when the image has it or a volume is there, else the workdir', () => {
+    const layer = join(dir, 'l2');
+    mkdirSync(join(layer, 'home/podman'), { recursive: true });
+    mkdirSync(join(layer, 'home/alice'), { recursive: true });
+    const o = (volume: string[] = [], workdir?: string) =>
+      parseRunOptions({ image: 'i', command: [], volume, ...(workdir ? { workdir } : {}) }, host);
+    expect(keepIdHome('/home/bob', o(), '/home/podman', [layer])).toBe('/home/podman');
+    expect(keepIdHome('/home/bob', o([`${dir}:/home/xbob`]), '/home/podman', [layer])).toBe('/home/podman');
+    expect(keepIdHome('/home/bob', o([`${dir}:/home/bob`]), '/home/podman', [layer])).toBe('/home/bob');
+    expect(keepIdHome('/home/bob', o(['/home/bob']), '/home/podman', [layer])).toBe('/home/bob'); // anonymous volume
+    expect(keepIdHome('/home/bob', o(['/home/xbob']), '/home/podman', [layer])).toBe('/home/podman');
+    expect(keepIdHome('/home/alice', o(), '/home/podman', [layer])).toBe('/home/alice');
+    expect(keepIdHome('/home/bob', o([], '/srv'), '/home/podman', [layer])).toBe('/srv');
+    expect(keepIdHome('/home/bob', o(), undefined, [layer])).toBe('/');
   });
 });

@@ -21,7 +21,7 @@ describe('system df', () => {
 
   it('sums sizes and what removing unused things reclaims', () => {
     const img = (size: number) => ({ image: {} as StoredImage, size, containers: 0 });
-    const ctr = (size: number, running: boolean) => ({ record: {} as ContainerRecord, size, status: running ? 'running' : 'exited', running });
+    const ctr = (size: number, running: boolean) => ({ record: {} as ContainerRecord, size, status: running ? 'running' : 'exited', running, volumes: 0 });
     const r: DfReport = {
       images: [{ ...img(100), containers: 2 }, img(50)],
       containers: [ctr(10, true), ctr(5, false)],

@@ -50,6 +50,13 @@ describe('wait', () => {
     expect(await code).toBe(7);
   });
 
+  it('a created container (never run, or its start failed) answers at once, as Podman does', async () => {
+    const r = await running({ state: 'created' });
+    expect(await waitContainer(ctx, r.id)).toBe(0);
+    await updateContainer(ctx, r.id, { exitCode: 127 });
+    expect(await waitContainer(ctx, r.id)).toBe(127);
+  });
+
   it('a run whose end is recorded already: its code', async () => {
     const r = await running();
     await updateContainer(ctx, r.id, { state: 'exited', exitCode: 3 });

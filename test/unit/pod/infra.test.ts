@@ -9,8 +9,8 @@ import { infraLayer, infraImageName, tarOf } from '../../../src/pod/infra.js';
 
 describe('infra image', () => {
   it('is named like Podman names its pause image', () => {
-    expect(infraImageName('1.2.3')).toBe('localhost/tpod-infra:1.2.3');
-    expect(infraImageName('0.1.0+dirty')).toBe('localhost/tpod-infra:0.1.0-dirty');
+    expect(infraImageName('1.2.3', 1700000000)).toBe('localhost/podman-pause:1.2.3-1700000000');
+    expect(infraImageName('0.1.0+dirty', 5)).toBe('localhost/podman-pause:0.1.0-dirty-5');
   });
 
   it('writes a tar that a real tar reader extracts: the program, executable, and the mount points', async () => {

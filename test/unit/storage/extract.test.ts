@@ -84,6 +84,12 @@ describe('extractLayer', () => {
     expect(statSync(join(target, 'a/b/c')).mode & 0o7777).toBe(0o600);
   });
 
+  it("reports the mode the archive gives the layer's root, and null when it does not list it", async () => {
+    expect((await extract([file('a', 'x')])).rootMode).toBeNull();
+    expect((await extract([dir('./', 0o555), file('b', 'x')])).rootMode).toBe(0o555);
+    expect(statSync(target).mode & 0o7777).toBe(0o555);
+  });
+
   it('computes the diff id of the uncompressed stream and the digest of the raw one', async () => {
     const entries = [file('a', 'hello')];
     const plain = tarBytes(entries);
