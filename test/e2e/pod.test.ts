@@ -220,6 +220,11 @@ describeE2E('pods', () => {
     expect([cidNoDir.code, cidNoDir.stderr]).toEqual([125, 'Error: cannot write the container id file /nonexistent-tpod-dir/c.id: no such file or directory\n']);
     const podIdNoDir = await run(['pod', 'create', '--name', 'noidfile', '--pod-id-file', '/nonexistent-tpod-dir/p.id']);
     expect([podIdNoDir.code, podIdNoDir.stderr]).toEqual([125, 'Error: cannot write the pod id file /nonexistent-tpod-dir/p.id: no such file or directory\n']);
+    // So is one in a directory the user cannot write to (the unprivileged user, so the kernel says no).
+    const cidNoWrite = await run(['create', '--name', 'nocidwrite', '--cidfile', '/proc/tpod-c.id', img, 'true']);
+    expect(cidNoWrite.code).toBe(125);
+    expect(cidNoWrite.stderr).toMatch(/^Error: cannot write the container id file \/proc\/tpod-c.id: .*permission denied/);
+    expect((await run(['container', 'exists', 'nocidwrite'])).code).toBe(1);
     for (const p of ['badshare', 'noinfra', 'noidfile']) expect((await run(['pod', 'exists', p])).code).toBe(1);
     expect((await names()).length).toBe(before.length + 1); // dup's infra, nothing else
     // A pod without an infra: members keep their own namespaces; start with no container is refused.
