@@ -124,7 +124,10 @@ export class Engine {
       const opts = parseRunOptions(runFlags(r), { ...realHost(), env: ctx.host.env });
       const store = await import('../image/store.js');
       const { parsePullPolicy, withPullPolicy } = await import('../image/pull-policy.js');
-      const images = withPullPolicy(store, { policy: parsePullPolicy(r.pull ?? 'never'), tlsVerify: r.tlsVerify, quiet: true });
+      // The image first (pulled as the policy says, once): a missing one rejects before
+      // any process starts; the run then finds it in the store.
+      await withPullPolicy(store, { policy: parsePullPolicy(r.pull ?? 'never'), tlsVerify: r.tlsVerify, quiet: true }).findImage(ctx, opts.image);
+      const images = store;
       if (opts.detach) {
         const { runDetached } = await import('./run-detached.js');
         return { id: await runDetached(ctx, opts, images) };
