@@ -91,9 +91,8 @@ export function isLogLevel(s: string): s is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(s);
 }
 
-export function createContext(globals: GlobalOptions, host: HostEnv = hostEnv()): Context {
+export function createContext(globals: GlobalOptions, host: HostEnv = hostEnv(), log: Logger = new Logger(globals.logLevel ?? 'warn')): Context {
   const paths = resolvePaths({ root: globals.root, runroot: globals.runroot, volumePath: globals.volumePath }, host);
-  const log = new Logger(globals.logLevel ?? 'warn');
   if (paths.runrootFallbackReason) warnFallbackOnce(paths.runroot, paths.runrootFallbackReason, log);
   log.trace(`Using graph root ${paths.root}, run root ${paths.runroot}`);
   return { globals, paths, host, uid: host.uid, gid: process.getgid?.() ?? 0, log };

@@ -40,12 +40,18 @@ export interface AttachedOutput {
   finish(): Promise<void>;
 }
 
-/** LOG_PATH undefined: no log (none, passthrough, or a pty). */
-export function attachedOutput(opts: RunOptions, logPath: string | undefined): AttachedOutput {
+/** Where a library caller's attached run sends the container's output instead of tpod's own stdio. */
+export interface OutputSink {
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+}
+
+/** LOG_PATH undefined: no log (none, passthrough, or a pty). SINK: the output goes there, stdin is closed. */
+export function attachedOutput(opts: RunOptions, logPath: string | undefined, sink?: OutputSink): AttachedOutput {
   const shows = (s: 'stdout' | 'stderr'): boolean => opts.attach === undefined || opts.attach.includes(s);
-  const stdin = opts.interactive || opts.tty || opts.attach?.includes('stdin') === true ? 'inherit' : 'ignore';
+  const stdin = sink === undefined && (opts.interactive || opts.tty || opts.attach?.includes('stdin') === true) ? 'inherit' : 'ignore';
   const extra = Array.from({ length: opts.preserveFds ?? 0 }, (_x, i) => 3 + i);
-  const passthrough = opts.tty || opts.log?.driver === 'passthrough' || logPath === undefined;
+  const passthrough = sink === undefined && (opts.tty || opts.log?.driver === 'passthrough' || logPath === undefined);
   if (passthrough) {
     return {
       stdio: [stdin, shows('stdout') ? 'inherit' : 'ignore', shows('stderr') ? 'inherit' : 'ignore', ...extra],
@@ -53,24 +59,28 @@ export function attachedOutput(opts: RunOptions, logPath: string | undefined): A
       finish: async () => undefined,
     };
   }
-  const log = new K8sFileWriter(logPath);
+  const log = logPath === undefined || opts.log?.driver === 'passthrough' ? undefined : new K8sFileWriter(logPath);
   const ended: Array<Promise<void>> = [];
+  const write = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
+    if (sink) sink[stream](chunk);
+    else process[stream].write(chunk);
+  };
   return {
     stdio: [stdin, 'pipe', 'pipe', ...extra],
     wire(child) {
-      for (const [stream, out] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+      for (const stream of ['stdout', 'stderr'] as const) {
         const src = child[stream];
         if (!src) continue;
         ended.push(new Promise((resolve) => src.on('end', resolve).on('error', () => resolve())));
         src.on('data', (chunk: Buffer) => {
-          log.write(stream, chunk);
-          if (shows(stream)) out.write(chunk);
+          log?.write(stream, chunk);
+          if (shows(stream)) write(stream, chunk);
         });
       }
     },
     async finish() {
       await Promise.all(ended);
-      log.close();
+      log?.close();
     },
   };
 }

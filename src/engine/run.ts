@@ -23,7 +23,7 @@ import { ensurePause } from '../rootless/pause.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import { networkReleaseSteps, networkSetupSteps, prepareNetworkLaunch, releaseNetwork, waitPastaStep } from '../network/setup.js';
 import { unshareHostsName } from '../network/plan.js';
-import { attachedOutput } from './run-output.js';
+import { attachedOutput, type OutputSink } from './run-output.js';
 import { logPath } from './state.js';
 import { runStartFailure, TpodError } from '../errors.js';
 
@@ -70,7 +70,11 @@ export function terminalMode(opts: RunOptions, stdinIsTTY: boolean): { tty: bool
   return { tty: false, warning: 'the input device is not a TTY: running the container without a pseudo-TTY (-t ignored)' };
 }
 
-export async function runContainer(ctx: Context, given: RunOptions, images: ImageAccess, stdinIsTTY = isatty(0)): Promise<number> {
+/**
+ * SINK (a library caller): the container's output goes there instead of tpod's stdio, stdin
+ * is closed, and nothing of this process (LISTEN_FDS) is handed on.
+ */
+export async function runContainer(ctx: Context, given: RunOptions, images: ImageAccess, stdinIsTTY = isatty(0), sink?: OutputSink): Promise<number> {
   if (given.detach) {
     const { runDetached } = await import('./run-detached.js');
     process.stdout.write(`${await runDetached(ctx, given, images)}\n`);
@@ -79,16 +83,16 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   // A restart policy needs the monitor and its exit command. Otherwise the one-spawn path
   // below is kept: measured here it is ~0.6x Podman's run, the monitor path ~0.9x.
   // TPOD_RUN_VIA_MONITOR=1 forces the monitor path (for comparing the two).
-  if ((given.restartPolicy && given.restartPolicy.name !== 'no') || process.env.TPOD_RUN_VIA_MONITOR === '1') {
+  if (sink === undefined && ((given.restartPolicy && given.restartPolicy.name !== 'no') || process.env.TPOD_RUN_VIA_MONITOR === '1')) {
     const { runAttachedViaMonitor } = await import('./run-attached.js');
     return runAttachedViaMonitor(ctx, given, images);
   }
-  const term = terminalMode(given, stdinIsTTY);
+  const term = terminalMode(given, sink === undefined && stdinIsTTY);
   if (term.warning) ctx.log.warn(term.warning);
   const opts: RunOptions = { ...given, tty: term.tty };
   // Socket activation: the LISTEN_FDS descriptors go to the container (unless --preserve-fds says otherwise).
   const listenFds = Number(process.env.LISTEN_FDS ?? '');
-  if (opts.preserveFds === undefined && Number.isInteger(listenFds) && listenFds > 0) opts.preserveFds = listenFds;
+  if (sink === undefined && opts.preserveFds === undefined && Number.isInteger(listenFds) && listenFds > 0) opts.preserveFds = listenFds;
   // Joining (or creating) the pause process overlaps with writing the bundle.
   const pausePid = ensurePause(ctx);
   pausePid.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
@@ -132,7 +136,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     const pidFile = join(ctx.paths.runroot, 'runtime-logs', `${id}.pid`);
     const command = runtimeRunCommand(p.runtime, { ...rt, extra: ctx.globals.runtimeFlags }, p.dirs.userdata, id, { preserveFds: opts.preserveFds, pidFile });
     const keepsLog = p.record.logDriver !== 'none' && p.record.logDriver !== 'passthrough';
-    const output = attachedOutput(opts, keepsLog ? p.record.logPath ?? logPath(ctx, id) : undefined);
+    const output = attachedOutput(opts, keepsLog ? p.record.logPath ?? logPath(ctx, id) : undefined, sink);
     const { containerEvent } = await import('./events.js');
     await containerEvent(ctx, p.record, 'init');
     await containerEvent(ctx, p.record, 'start');

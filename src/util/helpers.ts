@@ -1,6 +1,6 @@
 // Finds tpod's native parts (tpod-helper, tpod-native.node). The installed bundle keeps
 // them beside itself; a source checkout keeps them in helpers/build.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TpodError } from '../errors.js';
@@ -12,21 +12,15 @@ export function helperDir(): string {
   if (cached) return cached;
   const candidates: string[] = [];
   if (process.env.TPOD_HELPER_DIR) candidates.push(process.env.TPOD_HELPER_DIR);
-  // The launcher names the install dir (needed when running from a start-up snapshot);
-  // then the bundle's entry, then this module's own place: dist/chunks/ in a build,
-  // src/util/ in a source checkout.
-  if (process.env.TPOD_LIBDIR) candidates.push(process.env.TPOD_LIBDIR);
-  if (process.argv[1] && !fromSnapshot()) {
-    try {
-      candidates.push(dirname(realpathSync(process.argv[1])));
-    } catch {
-      /* not a file */
-    }
-  }
+  // This module's own place: dist/ or dist/chunks/ in a build (also when a library user's
+  // program loaded it), src/util/ in a source checkout; then the launcher's install dir
+  // (the only clue from a start-up snapshot). Never process.argv[1]: that may be another
+  // program's script.
   if (!fromSnapshot()) {
     const here = dirname(fileURLToPath(import.meta.url));
-    candidates.push(join(here, '..'), join(here, '..', '..', 'helpers', 'build'));
+    candidates.push(here, join(here, '..'), join(here, '..', '..', 'helpers', 'build'));
   }
+  if (process.env.TPOD_LIBDIR) candidates.push(process.env.TPOD_LIBDIR);
   for (const dir of candidates) {
     if (existsSync(join(dir, 'tpod-helper'))) return (cached = dir);
   }
