@@ -13,7 +13,7 @@ import { planStages, stageByRef, stagesToBuild, type Stage } from './plan.js';
 import { applyConfigInstruction, commandOf, DEFAULT_SHELL, envMap, type ConfigState } from './config.js';
 import { expand } from './expand.js';
 import { BuildCache, cacheKey } from './cache.js';
-import { loadIgnore, copyTar, type IgnoreMatcher } from './context.js';
+import { loadIgnore, copyTar, ignoreFileMatcher, type IgnoreMatcher } from './context.js';
 import { planCopy } from './copy.js';
 import { TpodError } from '../errors.js';
 
@@ -32,6 +32,8 @@ export interface BuildOptions {
   noCache: boolean;
   labels: Record<string, string>;
   network?: string | undefined;
+  /** --ignorefile: ignore rules from this file instead of the context's. */
+  ignoreFile?: string | undefined;
 }
 
 export interface BuildReporter {
@@ -78,7 +80,7 @@ export async function buildImage(ctx: Context, o: BuildOptions, images: BuildIma
       if (value !== undefined) globals.set(k, value);
     }
   }
-  const ignored: IgnoreMatcher = o.contextDir !== undefined ? loadIgnore(o.contextDir) : () => false;
+  const ignored: IgnoreMatcher = o.ignoreFile !== undefined ? ignoreFileMatcher(o.ignoreFile) : o.contextDir !== undefined ? loadIgnore(o.contextDir) : () => false;
   const cache = BuildCache.under(ctx.paths.root);
   const { store } = images;
   const exists = (id: string): boolean => {
@@ -140,7 +142,9 @@ async function startStage(ctx: Context, stage: Stage, images: BuildImages, stage
     try {
       parent = (await images.pulling.findImage(ctx, stage.base)).id;
     } catch (err) {
-      stepFailed(stage.from, err);
+      // Podman's words for a base that cannot be had (scripts match them).
+      if (err instanceof TpodError) throw new TpodError(err.code, `creating build container: ${err.message}`, { cause: err, exitCode: err.exitCode });
+      throw err;
     }
   }
   const config = parent !== undefined ? await images.store.readImageConfig(ctx, parent) : emptyConfig();

@@ -22,6 +22,13 @@ export function loadIgnore(contextDir: string, read: (p: string) => string | und
   return ignoreMatcher(text);
 }
 
+/** --ignorefile: the rules of that file (it must exist). */
+export function ignoreFileMatcher(path: string): IgnoreMatcher {
+  const text = readOptional(path);
+  if (text === undefined) throw new TpodError('EUSAGE', `open ${path}: no such file or directory`);
+  return ignoreMatcher(text);
+}
+
 export function ignoreMatcher(text: string): IgnoreMatcher {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
   const ig = ignoreFactory().add(lines);

@@ -46,6 +46,8 @@ export class BuildCommand extends TpodCommand {
   network = Option.String('--network', { description: 'Network mode for RUN instructions' });
   rm = Option.String('--rm', { tolerateBoolean: true, description: 'Remove intermediate containers after a successful build (always)' });
   forceRm = Option.String('--force-rm', { tolerateBoolean: true, description: 'Always remove intermediate containers (always)' });
+  ignoreFile = Option.String('--ignorefile', { description: 'Path to an alternate .containerignore file' });
+  jobs = Option.String('--jobs', { description: 'How many stages to run in parallel (stages run one at a time)' });
   contextArg = Option.String({ name: 'CONTEXT', required: false });
 
   async execute(): Promise<number> {
@@ -121,6 +123,7 @@ export class BuildCommand extends TpodCommand {
       noCache: this.noCache,
       labels,
       network: this.network,
+      ignoreFile: this.ignoreFile,
     }, { store, pulling }, { line: (l) => { if (!this.quiet) process.stdout.write(`${l}\n`); } });
     if (this.iidfile !== undefined) writeFileSync(this.iidfile, `sha256:${id}`);
     this.print(id);
