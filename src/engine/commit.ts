@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
 import { containerDirs, findContainer, type ContainerRecord } from '../storage/containers.js';
-import { prepareLayer } from '../storage/layers.js';
+import { prepareLayer, readLayer } from '../storage/layers.js';
 import { WorkDir } from '../storage/workdir.js';
 import { packTree } from '../storage/tar-helper.js';
 import type { ImageConfig, ImageConfigBody } from '../image/types.js';
@@ -69,49 +69,59 @@ export async function commitContainer(ctx: Context, nameOrId: string, o: CommitO
   }
   const body = applyChanges(committedConfig(base.config, rec, spec), o.changes);
 
+  const entry: HistoryEntry = { created_by: rec.command.join(' ') };
+  if (o.message) entry.comment = o.message;
+  if (o.author) entry.author = o.author;
+  return commitWithConfig(ctx, rec, { base, body, entry, squash: o.squash, names: o.name !== undefined ? [o.name] : [], author: o.author });
+}
+
+export type HistoryEntry = NonNullable<ImageConfig['history']>[number];
+
+export interface ImageWrite {
+  /** The parent image's config (its layers and history come along unless squashed). */
+  base: ImageConfig;
+  body: ImageConfigBody;
+  /** The history entry (none: the image gets no entry, as FROM scratch). */
+  entry?: HistoryEntry | undefined;
+  squash?: boolean | undefined;
+  names: string[];
+  author?: string | undefined;
+  /** Fixed creation time (otherwise now). */
+  created?: string | undefined;
+}
+
+/**
+ * A new layer over `w.base`, stored as an image; returns its ID. The layer is the
+ * container's upper dir (everything with squash), or a tar (a build's COPY onto an image
+ * without layers).
+ */
+export async function commitWithConfig(ctx: Context, source: ContainerRecord | { tar: () => Readable }, w: ImageWrite): Promise<string> {
+  const store = await import('../image/store.js');
   const { namespacePlace } = await import('../rootless/join.js');
   const place = await namespacePlace(ctx);
   const work = await WorkDir.create(ctx, 'work');
   try {
-    const stream = new PassThrough({ highWaterMark: 1 << 20 });
-    const written = o.squash
-      ? (await import('./export.js')).exportContainer(ctx, rec.id, stream).then(() => undefined)
-      : packTree(place, dirs.upper, stream, (p, why) => ctx.log.debug(`commit: left out ${p} (${why})`), { whiteouts: true });
-    const finished = written.then(() => stream.end(), (e: unknown) => {
-      stream.destroy(e as Error);
-      throw e;
-    });
-    const layer = await prepareLayer(work.path, { label: `of container ${rec.id.slice(0, 12)}`, open: () => stream }, { preserveOwner: true, ...place });
-    await finished;
-    const created = new Date().toISOString();
-    const history = [...(o.squash ? [] : base.history ?? [])];
-    const entry: NonNullable<ImageConfig['history']>[number] = { created, created_by: rec.command.join(' ') };
-    if (o.message) entry.comment = o.message;
-    if (o.author) entry.author = o.author;
-    history.push(entry);
-    const diffIds = o.squash ? [layer.diffId] : [...base.rootfs.diff_ids, layer.diffId];
-    const config: ImageConfig = {
-      created,
-      architecture: base.architecture,
-      os: base.os ?? 'linux',
-      ...(o.author ? { author: o.author } : {}),
-      config: body,
-      rootfs: { type: 'layers', diff_ids: diffIds },
-      history,
-    };
-    const configBytes = Buffer.from(JSON.stringify(config));
-    const sizes = new Map<string, number>([[layer.diffId, layer.record.size]]);
-    const { readLayer } = await import('../storage/layers.js');
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: MEDIA.ociManifest,
-      config: { mediaType: MEDIA.ociConfig, digest: sha256(configBytes), size: configBytes.length },
-      layers: diffIds.map((d) => ({ mediaType: MEDIA.ociLayer, digest: d, size: sizes.get(d) ?? readLayer(ctx.paths, d)?.size ?? 0 })),
-    };
-    const manifestBytes = Buffer.from(JSON.stringify(manifest));
+    let layer: Awaited<ReturnType<typeof prepareLayer>>;
+    if ('tar' in source) {
+      layer = await prepareLayer(work.path, { label: 'of a build step', open: source.tar }, { preserveOwner: true, ...place });
+    } else {
+      const rec = source;
+      const stream = new PassThrough({ highWaterMark: 1 << 20 });
+      const written = w.squash
+        ? (await import('./export.js')).exportContainer(ctx, rec.id, stream).then(() => undefined)
+        : packTree(place, containerDirs(ctx, rec.id).upper, stream, (p, why) => ctx.log.debug(`commit: left out ${p} (${why})`), { whiteouts: true });
+      const finished = written.then(() => stream.end(), (e: unknown) => {
+        stream.destroy(e as Error);
+        throw e;
+      });
+      layer = await prepareLayer(work.path, { label: `of container ${rec.id.slice(0, 12)}`, open: () => stream }, { preserveOwner: true, ...place });
+      await finished;
+    }
+    const { config, configBytes, manifestBytes } = composeImage(ctx, w, { diffId: layer.diffId, size: layer.record.size });
+    const diffIds = config.rootfs.diff_ids;
     const stored = await store.addImage(
       ctx,
-      { configBytes, manifestBytes, manifestDigest: sha256(manifestBytes), manifestType: MEDIA.ociManifest, names: o.name !== undefined ? [o.name] : [] },
+      { configBytes, manifestBytes, manifestDigest: sha256(manifestBytes), manifestType: MEDIA.ociManifest, names: w.names },
       diffIds.map((d) => ({ diffId: d, label: d.slice(7, 19), open: () => { throw new TpodError('EINTERNAL', `layer ${d} should be in the store`); } })),
       { preserveOwner: true, place, prepared: [layer], work },
     );
@@ -119,4 +129,43 @@ export async function commitContainer(ctx: Context, nameOrId: string, o: CommitO
   } finally {
     await work.dispose(ctx);
   }
+}
+
+/** An image of `w.base`'s layers with a new config and history entry, no new layer (ENV, LABEL, ...); returns its ID. */
+export async function writeConfigImage(ctx: Context, w: ImageWrite): Promise<string> {
+  const store = await import('../image/store.js');
+  const { config, configBytes, manifestBytes } = composeImage(ctx, w, undefined);
+  const stored = await store.addImage(
+    ctx,
+    { configBytes, manifestBytes, manifestDigest: sha256(manifestBytes), manifestType: MEDIA.ociManifest, names: w.names },
+    config.rootfs.diff_ids.map((d) => ({ diffId: d, label: d.slice(7, 19), open: () => { throw new TpodError('EINTERNAL', `layer ${d} should be in the store`); } })),
+    { preserveOwner: true, place: {} },
+  );
+  return stored.id;
+}
+
+/** The config and manifest of an image made of `w` plus `layer` (none: an empty-layer step). */
+function composeImage(ctx: Context, w: ImageWrite, layer: { diffId: string; size: number } | undefined): { config: ImageConfig; configBytes: Buffer; manifestBytes: Buffer } {
+  const created = w.created ?? new Date().toISOString();
+  const history = [...(w.squash ? [] : w.base.history ?? [])];
+  if (w.entry) history.push({ created, ...w.entry, ...(layer ? {} : { empty_layer: true }) });
+  const diffIds = w.squash ? (layer ? [layer.diffId] : []) : [...w.base.rootfs.diff_ids, ...(layer ? [layer.diffId] : [])];
+  const config: ImageConfig = {
+    created,
+    architecture: w.base.architecture,
+    os: w.base.os ?? 'linux',
+    ...(w.base.variant ? { variant: w.base.variant } : {}),
+    ...(w.author ? { author: w.author } : {}),
+    config: w.body,
+    rootfs: { type: 'layers', diff_ids: diffIds },
+    history,
+  };
+  const configBytes = Buffer.from(JSON.stringify(config));
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA.ociManifest,
+    config: { mediaType: MEDIA.ociConfig, digest: sha256(configBytes), size: configBytes.length },
+    layers: diffIds.map((d) => ({ mediaType: MEDIA.ociLayer, digest: d, size: d === layer?.diffId ? layer.size : readLayer(ctx.paths, d)?.size ?? 0 })),
+  };
+  return { config, configBytes, manifestBytes: Buffer.from(JSON.stringify(manifest)) };
 }

@@ -11,6 +11,10 @@ export interface ImageConfigBody {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** Build-time only (SHELL, ONBUILD, HEALTHCHECK): kept in the config as Docker's format has them. */
+  Shell?: string[];
+  OnBuild?: string[] | null;
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
 }
 
 export interface ImageConfig {

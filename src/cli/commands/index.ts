@@ -69,6 +69,7 @@ import { PodKillCommand } from './pod-kill.js';
 import { PodRmCommand } from './pod-rm.js';
 import { CpCommand } from './cp.js';
 import { CommitCommand } from './commit.js';
+import { BuildCommand } from './build.js';
 import { DiffCommand } from './diff.js';
 import { MountCommand } from './mount.js';
 import { UmountCommand } from './umount.js';
@@ -153,6 +154,7 @@ export const commands: CommandClass[] = [
   PodRmCommand,
   CpCommand,
   CommitCommand,
+  BuildCommand,
   DiffCommand,
   MountCommand,
   UmountCommand,

@@ -1,0 +1,131 @@
+// COPY and ADD: what they take (the context, another stage or image, a local tarball
+// ADD unpacks), where it lands (a directory when the destination ends in "/", when
+// there are several sources, or when it is a directory in the image), with --chown
+// and --chmod; and the digest of the sources that goes into the step's cache key.
+import { createReadStream, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { Instruction } from './parse.js';
+import { ContainerfileError } from './parse.js';
+import { copyTar, fileHead, planContextCopy, type CopyEntry, type IgnoreMatcher } from './context.js';
+import type { FromContainer, Unpack } from './steps.js';
+import { expand, words, type Vars } from './expand.js';
+import { detectCompression } from '../storage/compression.js';
+import { TpodError } from '../errors.js';
+
+export interface CopyInputs {
+  contextDir: string | undefined;
+  ignored: IgnoreMatcher;
+  vars: Vars;
+  escape: string;
+  file: string;
+  workdir: string;
+  /** Whether a container path is a directory in the parent image. */
+  isDirInImage: (p: string) => boolean;
+  /** --from: the image a stage name, index or image reference stands for, and its "is a directory" test. */
+  fromImage: (ref: string) => Promise<{ id: string; isDir: (p: string) => boolean }>;
+}
+
+export interface CopyPlan {
+  /** Container user the copied files belong to ("0:0" without --chown). */
+  owner: string;
+  work: Array<Unpack | FromContainer>;
+  /** Context entries alone (no --from, no tarball): can be a layer by themselves. */
+  entries?: CopyEntry[];
+  /** Identifies the sources' content for the cache key. */
+  digest: string;
+}
+
+/** A local file ADD unpacks: a tar, plain or compressed with what tpod reads. */
+export function isArchive(head: Buffer): boolean {
+  if (detectCompression(head) !== 'none') return true;
+  return head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+/** Parses --chmod (octal). */
+export function parseChmod(v: string, file: string, line: number): number {
+  if (!/^[0-7]{3,4}$/.test(v)) throw new ContainerfileError(file, line, `invalid --chmod "${v}": an octal mode is wanted`);
+  return parseInt(v, 8);
+}
+
+function destDirs(dest: string): Array<{ path: string; mode: number }> {
+  const rel = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
+  return rel === '' ? [] : [{ path: rel, mode: 0o755 }];
+}
+
+export async function planCopy(i: Instruction, inp: CopyInputs): Promise<CopyPlan> {
+  const x = (s: string): string => expand(s, inp.vars, inp.escape);
+  const flag = (n: string): string | undefined => {
+    const f = i.flags.find((g) => g.name === n);
+    return f === undefined ? undefined : x(f.value ?? '');
+  };
+  for (const f of i.flags) {
+    if (!['from', 'chown', 'chmod', 'link'].includes(f.name)) throw new ContainerfileError(inp.file, i.line, `unknown flag --${f.name} for ${i.keyword}`);
+  }
+  if (i.heredocs.length > 0) throw new ContainerfileError(inp.file, i.line, `heredocs in ${i.keyword} are not supported yet`);
+  const list = i.json ? i.json.map(x) : words(x(i.args));
+  if (list.length < 2) throw new ContainerfileError(inp.file, i.line, `${i.keyword} requires at least two arguments`);
+  const rawDest = list[list.length - 1]!;
+  const sources = list.slice(0, -1);
+  const dest = posix.resolve(inp.workdir || '/', rawDest) + (rawDest.endsWith('/') && rawDest !== '/' ? '/' : '');
+  const owner = flag('chown') ?? '0:0';
+  const chmodText = flag('chmod');
+  const chmod = chmodText !== undefined ? parseChmod(chmodText, inp.file, i.line) : undefined;
+  const from = flag('from');
+
+  if (from !== undefined) {
+    const img = await inp.fromImage(from);
+    const work: Array<Unpack | FromContainer> = [];
+    const intoDir = rawDest.endsWith('/') || sources.length > 1 || sources.some((s) => img.isDir(s));
+    if ((intoDir || !inp.isDirInImage(posix.dirname(dest))) && !inp.isDirInImage(dest)) {
+      const dirs = destDirs(intoDir ? dest : posix.dirname(dest));
+      if (dirs.length > 0) work.push({ tar: () => copyTar([], dirs), at: '/', keepOwners: false });
+    }
+    for (const s of sources) {
+      const abs = posix.resolve('/', s);
+      work.push({ image: img.id, path: img.isDir(abs) ? `${abs}/.` : abs, dest: intoDir ? `${dest.replace(/\/+$/, '')}/` : dest });
+    }
+    if (chmod !== undefined) throw new ContainerfileError(inp.file, i.line, `--chmod with --from is not supported yet`);
+    return { owner, work, digest: `from:${img.id}:${JSON.stringify(sources)}` };
+  }
+
+  if (inp.contextDir === undefined) throw new TpodError('EUSAGE', `building at STEP "${i.text}": no build context (the Containerfile came from stdin without a context directory)`);
+  const root = inp.contextDir;
+  if (sources.some((s) => /^https?:\/\//.test(s))) throw new ContainerfileError(inp.file, i.line, `${i.keyword} of a URL is not supported yet`);
+  const archives: string[] = [];
+  const plain: string[] = [];
+  for (const s of sources) {
+    if (i.keyword === 'ADD' && !/[*?[]/.test(s)) {
+      const host = join(root, posix.normalize(`/${s}`));
+      try {
+        if (statSync(host).isFile() && isArchive(fileHead(host))) {
+          archives.push(host);
+          continue;
+        }
+      } catch {
+        /* missing: planContextCopy says so */
+      }
+    }
+    plain.push(s);
+  }
+  const work: Array<Unpack | FromContainer> = [];
+  let digest = '';
+  let entries: CopyEntry[] | undefined;
+  if (plain.length > 0) {
+    const c = planContextCopy(root, inp.ignored, { sources: plain, dest: sources.length > 1 && !dest.endsWith('/') ? `${dest}/` : dest, isDirInImage: inp.isDirInImage, chmod });
+    entries = c.entries;
+    digest += c.digest;
+    work.push({ tar: () => copyTar(c.entries), at: '/', keepOwners: false });
+  }
+  if (archives.length > 0) {
+    const dirs = inp.isDirInImage(dest) ? [] : destDirs(dest);
+    if (dirs.length > 0) work.push({ tar: () => copyTar([], dirs), at: '/', keepOwners: false });
+    const { createHash } = await import('node:crypto');
+    for (const a of archives) {
+      const h = createHash('sha256');
+      for await (const chunk of createReadStream(a)) h.update(chunk as Buffer);
+      digest += `;archive:${h.digest('hex')}`;
+      work.push({ tar: () => createReadStream(a), at: dest.replace(/\/+$/, '') || '/', keepOwners: true });
+    }
+  }
+  return { owner, work, ...(archives.length === 0 && entries ? { entries } : {}), digest };
+}

@@ -1,0 +1,132 @@
+import { Command, Option } from 'clipanion';
+import { TpodCommand } from '../base.js';
+
+export class BuildCommand extends TpodCommand {
+  static override paths = [['build'], ['image', 'build'], ['buildx', 'build']];
+  static override usage = Command.Usage({
+    description: 'Build an image using instructions from Containerfiles',
+    details: `
+      Builds an image from a Containerfile (or Dockerfile) in the context directory, or
+      from \`-f PATH\`; with \`-\` as the context the Containerfile is read from stdin and
+      there is no context. Files the context's .containerignore (else .dockerignore) names
+      are left out, with Docker's rules and \`!\` negations.
+
+      Each instruction makes one image from the one before: RUN runs in a build container
+      (same runtime and overlay as \`tpod run\`), COPY and ADD unpack into one, config
+      instructions change the config only. With --layers (the default) every step is
+      looked up in the layer cache (its parent, the instruction, the build args in effect
+      and a digest of the copied files' content and metadata) and reused when found.
+
+      A RUN that fails ends the build with the command's exit code; a Containerfile that
+      cannot be parsed, or a step that cannot be done, with 125.
+    `,
+    examples: [
+      ['Build the context in the current directory', '$0 build -t localhost/app .'],
+      ['Build one stage with a build arg', '$0 build --target builder --build-arg VERSION=2 -t app:builder .'],
+      ['A Containerfile from stdin', "printf 'FROM busybox\\nRUN echo hi\\n' | $0 build -"],
+    ],
+  });
+
+  file = Option.Array('-f,--file', { description: 'Pathname or URL of a Containerfile' });
+  tag = Option.Array('-t,--tag', { description: 'Name of the image to create (several allowed)' });
+  buildArg = Option.Array('--build-arg', { description: 'ARG=VALUE to supply to the builder' });
+  buildArgFile = Option.Array('--build-arg-file', { description: 'File of ARG=VALUE lines to supply to the builder' });
+  target = Option.String('--target', { description: 'Set the target build stage to build' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Refrain from announcing build instructions and image read/write progress' });
+  iidfile = Option.String('--iidfile', { description: 'Write the image ID to the file' });
+  noCache = Option.Boolean('--no-cache', false, { description: 'Do not use existing cached images for the container build' });
+  layers = Option.String('--layers', { tolerateBoolean: true, description: 'Use intermediate layers during build (default true)' });
+  format = Option.String('--format', { description: 'Format of the built image\'s manifest and metadata (oci or docker)' });
+  label = Option.Array('--label', { description: 'Set metadata for an image' });
+  pull = Option.String('--pull', { tolerateBoolean: true, description: 'Pull image policy: always, missing, never, newer' });
+  pullNever = Option.Boolean('--pull-never', false, { hidden: true });
+  pullAlways = Option.Boolean('--pull-always', false, { hidden: true });
+  tlsVerify = Option.String('--tls-verify', { tolerateBoolean: true, description: 'Require HTTPS and verify certificates when accessing the registry' });
+  authfile = Option.String('--authfile', { description: 'Path of the authentication file' });
+  network = Option.String('--network', { description: 'Network mode for RUN instructions' });
+  rm = Option.String('--rm', { tolerateBoolean: true, description: 'Remove intermediate containers after a successful build (always)' });
+  forceRm = Option.String('--force-rm', { tolerateBoolean: true, description: 'Always remove intermediate containers (always)' });
+  ignoreFile = Option.String('--ignorefile', { description: 'Path to an alternate .containerignore file' });
+  jobs = Option.String('--jobs', { description: 'How many stages to run in parallel (stages run one at a time)' });
+  contextArg = Option.String({ name: 'CONTEXT', required: false });
+
+  async execute(): Promise<number> {
+    const { UsageError, TpodError } = await import('../../errors.js');
+    const { existsSync, readFileSync, statSync, writeFileSync } = await import('node:fs');
+    const { resolve, join, basename } = await import('node:path');
+    if (this.format !== undefined && this.format !== 'oci' && this.format !== 'docker') throw new UsageError(`unrecognized image type "${this.format}"`);
+
+    const files = this.file ?? [];
+    if (files.length > 1) throw new UsageError('tpod builds from one Containerfile (-f given more than once)');
+    let contextDir: string | undefined;
+    let text: string;
+    let name: string;
+    const readStdin = (): string => readFileSync(0, 'utf8');
+    if (this.contextArg === '-') {
+      text = readStdin();
+      name = 'Containerfile';
+    } else {
+      contextDir = resolve(this.contextArg ?? '.');
+      if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) throw new TpodError('EUSAGE', `stat ${contextDir}: no such file or directory`);
+      const given = files[0];
+      if (given === '-') {
+        text = readStdin();
+        name = 'Containerfile';
+      } else {
+        const path = given !== undefined ? resolve(given) : ['Containerfile', 'Dockerfile'].map((f) => join(contextDir!, f)).find((p) => existsSync(p)) ?? join(contextDir, 'Dockerfile');
+        try {
+          text = readFileSync(path, 'utf8');
+        } catch {
+          throw new TpodError('EUSAGE', `no Containerfile or Dockerfile specified or found in context directory, ${path}: no such file or directory`);
+        }
+        name = basename(path);
+      }
+    }
+
+    const buildArgs = new Map<string, string>();
+    const addArg = (a: string): void => {
+      const eq = a.indexOf('=');
+      if (eq < 0) {
+        const v = process.env[a];
+        if (v !== undefined) buildArgs.set(a, v);
+      } else buildArgs.set(a.slice(0, eq), a.slice(eq + 1));
+    };
+    for (const f of this.buildArgFile ?? []) {
+      for (const line of readFileSync(f, 'utf8').split('\n')) if (line.trim() !== '' && !line.startsWith('#')) addArg(line);
+    }
+    for (const a of this.buildArg ?? []) addArg(a);
+    const labels: Record<string, string> = {};
+    for (const l of this.label ?? []) {
+      const eq = l.indexOf('=');
+      labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
+    }
+
+    const store = await import('../../image/store.js');
+    const { parsePullPolicy, withPullPolicy } = await import('../../image/pull-policy.js');
+    const { parseTlsVerify } = await import('../registry-flags.js');
+    const { pullReporter } = await import('../pull-reporter.js');
+    let pull = this.pull === undefined ? undefined : this.pull === true ? 'always' : this.pull === false ? 'missing' : String(this.pull);
+    if (pull === 'true') pull = 'always';
+    if (pull === 'false') pull = 'missing';
+    if (this.pullNever) pull = 'never';
+    if (this.pullAlways) pull = 'always';
+    const pulling = withPullPolicy(store, { policy: parsePullPolicy(pull), tlsVerify: parseTlsVerify(this.tlsVerify), authfile: this.authfile, quiet: this.quiet, reporter: await pullReporter(this.quiet) });
+    const layers = this.layers === undefined || this.layers === true || this.layers === 'true';
+    const { buildImage } = await import('../../build/build.js');
+    const id = await buildImage(this.ctx, {
+      containerfile: { text, name },
+      contextDir,
+      buildArgs,
+      target: this.target,
+      tags: store.normalizeTagNames(this.tag ?? []),
+      layers,
+      noCache: this.noCache,
+      labels,
+      network: this.network,
+      ignoreFile: this.ignoreFile,
+    }, { store, pulling }, { line: (l) => { if (!this.quiet) process.stdout.write(`${l}\n`); } });
+    if (this.iidfile !== undefined) writeFileSync(this.iidfile, `sha256:${id}`);
+    this.print(id);
+    return 0;
+  }
+}

@@ -1,0 +1,197 @@
+// `tpod build`: Containerfiles built as the unprivileged user over the busybox image
+// (imported from the rootfs tarball scripts/busybox-rootfs.sh makes). Context files and
+// tarballs are written by the test itself and by GNU tar, never by tpod.
+import { expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeE2E, tpod, tpodOk, useEnv, busyboxImage } from './harness.js';
+
+describeE2E('build', () => {
+  const t = useEnv('build');
+  const ok = (args: string[], input?: string) => tpodOk(args, { env: t.env, timeout: 240_000, ...(input !== undefined ? { input } : {}) });
+  const context = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(join(t.env.base, 'ctx-'));
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    return dir;
+  };
+  const inspect = async (img: string, fmt: string): Promise<string> => (await ok(['image', 'inspect', '--format', fmt, img])).stdout.trim();
+
+  it('runs RUN, COPY and the config instructions, with Podman-like output, and the image runs', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': [
+        `FROM ${img}`,
+        'ARG GREETING=hello',
+        'ENV WHO=world PLACE="the lab"',
+        'RUN echo "$GREETING $WHO" > /greeting && echo built-step-output',
+        'COPY a.txt /data/',
+        'COPY sub /data/sub',
+        'WORKDIR /data',
+        'LABEL org.example.kind=test "spaced key"="a value"',
+        'EXPOSE 8080 53/udp',
+        'USER 1000:1000',
+        'VOLUME /vol',
+        'STOPSIGNAL SIGTERM',
+        'ENTRYPOINT ["/bin/sh", "-c"]',
+        'CMD ["cat /greeting"]',
+        '',
+      ].join('\n'),
+      'a.txt': 'file a\n',
+      'sub/b.txt': 'file b\n',
+    });
+    const r = await ok(['build', '-t', 'localhost/built:1', '-t', 'built:2', dir]);
+    expect(r.stdout).toMatch(/^STEP 1\/14: FROM localhost\/busybox:latest$/m);
+    expect(r.stdout).toMatch(/^STEP 4\/14: RUN echo "\$GREETING \$WHO" > \/greeting && echo built-step-output$/m);
+    expect(r.stdout).toMatch(/^built-step-output$/m);
+    expect(r.stdout).toMatch(/^COMMIT localhost\/built:1$/m);
+    expect(r.stdout).toMatch(/^Successfully tagged localhost\/built:1$/m);
+    expect(r.stdout).toMatch(/^Successfully tagged localhost\/built:2$/m);
+    const id = r.stdout.trim().split('\n').pop()!;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(await inspect('localhost/built:2', '{{.Id}}')).toBe(id);
+    expect(await inspect(id, '{{.Config.WorkingDir}} {{.Config.User}} {{.Config.StopSignal}} {{index .Config.Labels "org.example.kind"}} {{index .Config.Labels "spaced key"}}')).toBe('/data 1000:1000 SIGTERM test a value');
+    const cfg = JSON.parse(await inspect(id, '{{json .Config}}')) as { Env: string[]; ExposedPorts: Record<string, object>; Volumes: Record<string, object>; Entrypoint: string[]; Cmd: string[] };
+    expect(cfg.Env).toEqual(expect.arrayContaining(['WHO=world', 'PLACE=the lab']));
+    expect(cfg.Env.some((e) => e.startsWith('GREETING='))).toBe(false);
+    expect(Object.keys(cfg.ExposedPorts).sort()).toEqual(['53/udp', '8080/tcp']);
+    expect(Object.keys(cfg.Volumes)).toEqual(['/vol']);
+    expect(cfg.Entrypoint).toEqual(['/bin/sh', '-c']);
+    expect(cfg.Cmd).toEqual(['cat /greeting']);
+    expect((await ok(['run', '--rm', 'localhost/built:1'])).stdout).toBe('hello world\n');
+    expect((await ok(['run', '--rm', '--user', '0', 'localhost/built:1', 'cat /data/a.txt /data/sub/b.txt; stat -c %u:%g /data/a.txt; pwd'])).stdout).toBe('file a\nfile b\n0:0\n/data\n');
+    // -q prints the ID alone (everything cached now), --iidfile writes it.
+    const iid = join(t.env.base, 'iid');
+    const q = await ok(['build', '-q', '--iidfile', iid, '-t', 'localhost/built:1', dir]);
+    expect(q.stdout).toBe(`${id}\n`);
+    expect(readFileSync(iid, 'utf8')).toBe(`sha256:${id}`);
+  });
+
+  it('builds the --target stage of a multi-stage build, with COPY --from by name and index and ARG substitution', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': [
+        `ARG BASE=${img}`,
+        'ARG UNSET',
+        'FROM $BASE AS builder',
+        'ARG VERSION=1.0',
+        'RUN mkdir -p /out && echo "v${VERSION}" > /out/version && echo "${UNSET:-fallback} ${VERSION:+set}" > /out/subst',
+        'FROM ${BASE} AS tester',
+        'RUN echo tester-ran > /tester',
+        'FROM $BASE',
+        'COPY --from=builder /out/version /final/',
+        'COPY --from=0 /out /final/out',
+        'RUN cat /final/version',
+        '',
+      ].join('\n'),
+    });
+    const r = await ok(['build', '--build-arg', 'VERSION=2.5', '-t', 'localhost/multi', dir]);
+    // The stage the target does not need is not built.
+    expect(r.stdout).not.toMatch(/tester-ran|STEP .*: FROM \$\{BASE\} AS tester/);
+    expect(r.stdout).toMatch(/^\[1\/2\] STEP 1\/3: FROM \$BASE AS builder$/m);
+    expect(r.stdout).toMatch(/^\[2\/2\] STEP 4\/4: RUN cat \/final\/version$/m);
+    expect((await ok(['run', '--rm', 'localhost/multi', 'cat', '/final/version', '/final/out/version', '/final/out/subst'])).stdout).toBe('v2.5\nv2.5\nfallback set\n');
+    // --target stops at the named stage.
+    const tr = await ok(['build', '--target', 'builder', '-t', 'localhost/multi:builder', dir]);
+    expect(tr.stdout).not.toMatch(/\[2\/2\]/);
+    expect((await ok(['run', '--rm', 'localhost/multi:builder', 'sh', '-c', 'cat /out/version; test -e /final && echo has-final || echo no-final'])).stdout).toBe('v1.0\nno-final\n');
+    const bad = await tpod(['build', '--target', 'nosuch', dir], { env: t.env });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/nosuch/);
+  });
+
+  it('leaves out what .containerignore names, negations re-including files', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': `FROM ${img}\nCOPY . /ctx/\nRUN find /ctx -type f | sort\n`,
+      '.containerignore': '*.log\nsecret/\n!keep.log\nbuild/*\n!build/wanted\n',
+      '.dockerignore': 'a.txt\n',
+      'a.txt': 'a\n',
+      'debug.log': 'no\n',
+      'keep.log': 'yes\n',
+      'secret/key': 'no\n',
+      'build/wanted': 'yes\n',
+      'build/unwanted': 'no\n',
+    });
+    const r = await ok(['build', '-t', 'localhost/ignored', dir]);
+    expect((await ok(['run', '--rm', 'localhost/ignored', 'sh', '-c', 'cd /ctx && find . -type f | sort'])).stdout).toBe(
+      ['./.containerignore', './.dockerignore', './Containerfile', './a.txt', './build/wanted', './keep.log', ''].join('\n'),
+    );
+    expect(r.stdout).not.toMatch(/secret/);
+  });
+
+  it('unpacks a local tarball made by GNU tar with ADD, keeping its owners, and copies a plain file as it is', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nADD payload.tar.gz /opt/\nADD plain.txt /opt/plain.txt\n`, 'plain.txt': 'plain\n' });
+    const src = mkdtempSync(join(t.env.base, 'tarsrc-'));
+    mkdirSync(join(src, 'pkg', 'bin'), { recursive: true });
+    writeFileSync(join(src, 'pkg', 'bin', 'tool'), '#!/bin/sh\necho tool\n', { mode: 0o755 });
+    writeFileSync(join(src, 'pkg', 'README'), 'readme\n');
+    const tar = spawnSync('tar', ['-czf', join(dir, 'payload.tar.gz'), '--owner=1234', '--group=2345', '--numeric-owner', '-C', src, 'pkg'], { encoding: 'utf8' });
+    expect(tar.status, tar.stderr).toBe(0);
+    await ok(['build', '-t', 'localhost/added', dir]);
+    expect((await ok(['run', '--rm', 'localhost/added', 'sh', '-c', '/opt/pkg/bin/tool; cat /opt/pkg/README /opt/plain.txt; stat -c %u:%g /opt/pkg/README; test -e /opt/payload.tar.gz && echo kept || echo unpacked'])).stdout).toBe('tool\nreadme\nplain\n1234:2345\nunpacked\n');
+  });
+
+  it('reuses every step when nothing changed, and rebuilds from a changed COPY source on; a deletion becomes a whiteout', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': `FROM ${img}\nRUN echo first-run; echo x > /first\nCOPY data.txt /data.txt\nRUN cat /data.txt > /copied && rm /bin/ls\nENV DONE=1\n`,
+      'data.txt': 'one\n',
+    });
+    const first = await ok(['build', '-t', 'localhost/cached', dir]);
+    const id1 = first.stdout.trim().split('\n').pop()!;
+    expect(first.stdout).not.toMatch(/Using cache/);
+    const again = await ok(['build', '-t', 'localhost/cached', dir]);
+    expect(again.stdout.match(/^--> Using cache [0-9a-f]{64}$/gm)?.length).toBe(4);
+    expect(again.stdout).not.toMatch(/^first-run$/m);
+    expect(again.stdout.trim().split('\n').pop()).toBe(id1);
+    writeFileSync(join(dir, 'data.txt'), 'two\n');
+    const changed = await ok(['build', '-t', 'localhost/cached', dir]);
+    // The RUN before the COPY comes from the cache; the COPY and everything after run again.
+    expect(changed.stdout.match(/Using cache/g)?.length).toBe(1);
+    expect(changed.stdout).toMatch(/STEP 2\/5: RUN echo first-run; echo x > \/first\n--> Using cache/);
+    expect((await ok(['run', '--rm', 'localhost/cached', 'sh', '-c', 'cat /copied; test -e /bin/ls && echo has-ls || echo no-ls'])).stdout).toBe('two\nno-ls\n');
+    // --no-cache runs everything again.
+    const nc = await ok(['build', '--no-cache', '-t', 'localhost/cached', dir]);
+    expect(nc.stdout).not.toMatch(/Using cache/);
+    expect(nc.stdout).toMatch(/^first-run$/m);
+    // The deletion is an OCI whiteout in the RUN step's layer: saved as an archive, read by GNU tar.
+    const archive = join(t.env.base, 'cached.tar');
+    await ok(['save', '--format', 'oci-archive', '-o', archive, 'localhost/cached']);
+    const out = mkdtempSync(join(t.env.base, 'oci-'));
+    expect(spawnSync('tar', ['-xf', archive, '-C', out]).status).toBe(0);
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }> };
+    const listings = manifest.layers.map((l) => spawnSync('tar', ['-tzf', join(out, 'blobs', 'sha256', l.digest.slice(7))], { encoding: 'utf8' }).stdout);
+    expect(listings.some((l) => /^bin\/\.wh\.ls$/m.test(l))).toBe(true);
+  });
+
+  it('reads a Containerfile from stdin, and fails a RUN with its exit code, naming the step, leaving no container', async () => {
+    const img = await busyboxImage(t.env);
+    const r = await ok(['build', '-t', 'localhost/stdin', '-'], `FROM ${img}\nRUN echo from-stdin\n`);
+    expect(r.stdout).toMatch(/^from-stdin$/m);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN echo before\nRUN echo failing; exit 3\nRUN echo never\n` });
+    const f = await tpod(['build', '-t', 'localhost/failing', dir], { env: t.env, timeout: 240_000 });
+    expect(f.code).toBe(3);
+    expect(f.stderr).toMatch(/building at STEP "RUN echo failing; exit 3": while running runtime: exit status 3/);
+    expect(f.stdout).not.toMatch(/never/);
+    expect((await ok(['ps', '-a', '--format', '{{.Names}}'])).stdout.trim()).toBe('');
+    const same = await tpod(['build', '-f', '-', dir], { env: t.env, timeout: 240_000, input: `FROM ${img}\nRUN exit 7\n` });
+    expect(same.code).toBe(7);
+  });
+
+  it('names a bad instruction with its line, exit 125 and no stack trace', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN true\nFROBNICATE now\n` });
+    const r = await tpod(['build', dir], { env: t.env });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^Error: Containerfile:3: unknown instruction: FROBNICATE$/m);
+    expect(r.stderr).not.toMatch(/\s+at /);
+    const missing = await tpod(['build', context({ 'Containerfile': 'FROM localhost/nosuch-image\n' }), '--pull=never'], { env: t.env });
+    expect(missing.code).toBe(125);
+  });
+});
