@@ -125,7 +125,8 @@ function pastaDnsForward(): string | undefined {
  * two steps).
  */
 export function networkSetupSteps(ctx: Context, rec: NetworkedRecord, opts: { background?: boolean } = {}): NsStep[] {
-  if (!rec.netns) return [];
+  // bridge: made and wired before the launch (src/network/bridge.ts attachBridges).
+  if (!rec.netns || rec.network === 'bridge') return [];
   const steps: NsStep[] = [{ kind: 'netns', arg: rec.netns }];
   if (!isUserMode(rec.network)) return steps;
   const config = networkConfig(ctx);
