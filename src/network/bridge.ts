@@ -8,7 +8,9 @@
 // Set-up runs `ip`, `iptables` and `nsenter` as namespace root inside the pause
 // process's namespaces (one shell per step). The namespace goes (and pasta with it, as it
 // watches the file) when the last container on a user network ends.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../storage/atomic.js';
+import { helperPath } from '../util/helpers.js';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import { withLock } from '../storage/lock.js';
@@ -16,7 +18,7 @@ import { ensurePrivateDir } from '../storage/paths.js';
 import { listContainers, type ContainerRecord } from '../storage/containers.js';
 import { findNetwork, type NetworkRecord } from './networks.js';
 import { helperBinary, networkConfig } from './plan.js';
-import { helperFiles, helperPid, pastaArgs, stopNetworkHelper } from './setup.js';
+import { helperFiles, helperPid, pastaArgs, pastaDnsForward, stopNetworkHelper } from './setup.js';
 import { parseCidr } from './subnet.js';
 
 const SEP = '\x1f';
@@ -124,7 +126,8 @@ export async function attachBridges(ctx: Context, rec: ContainerRecord): Promise
       stopNetworkHelper(ctx, { id: '', netns: ns, network: 'pasta' });
       const config = networkConfig(ctx);
       const files = helperFiles(ctx, { id: '', netns: ns });
-      const pasta = pastaArgs(helperBinary('pasta', config), ns, files, { ports: [], networkOptions: config.pastaOptions ?? [] });
+      const dnsForward = pastaDnsForward();
+      const pasta = pastaArgs(helperBinary('pasta', config), ns, files, { ports: [], networkOptions: config.pastaOptions ?? [] }, dnsForward);
       await runInNamespaceChecked(
         ctx,
         [
@@ -135,7 +138,9 @@ export async function attachBridges(ctx: Context, rec: ContainerRecord): Promise
         'set up the rootless network namespace',
       );
     }
+    if (dnsPid(ctx) === undefined) await startDns(ctx, pastaDnsForward());
     await runInNamespaceChecked(ctx, [{ kind: 'netns', arg: rec.netns! }], ['sh', '-ec', attachScript(ns, rec, nets)], `connect container ${rec.name} to its networks`);
+    writeDnsRecords(ctx, rec.id);
   });
 }
 
@@ -154,7 +159,11 @@ export async function releaseBridges(ctx: Context, rec: Pick<ContainerRecord, 'i
   if (!existsSync(ns) && !existsSync(helperFiles(ctx, { id: '', netns: ns }).pid)) return;
   ensurePrivateDir(join(ctx.paths.runroot, 'net'), ctx.uid);
   await withLock(lockPath(ctx), async () => {
-    if (bridgeUsers(ctx, rec.id).length > 0) return;
+    if (bridgeUsers(ctx, rec.id).length > 0) {
+      writeDnsRecords(ctx, undefined, rec.id);
+      return;
+    }
+    stopDns(ctx);
     if (existsSync(ns)) {
       const { runInNamespace } = await import('../rootless/join.js');
       await runInNamespace(ctx, [{ kind: 'umount', arg: ns }, { kind: 'rmtree', arg: ns }], [], { capture: true }).catch(() => undefined);
@@ -163,3 +172,98 @@ export async function releaseBridges(ctx: Context, rec: Pick<ContainerRecord, 'i
   });
 }
 
+
+// ---- names: tpod-dns (helpers/dnsd.c) answers from one file per network's gateway ----
+
+function dnsDir(ctx: Context): string {
+  return join(ctx.paths.runroot, 'net', 'dns');
+}
+
+function dnsPidFile(ctx: Context): string {
+  return join(ctx.paths.runroot, 'net', 'rootless-dns.pid');
+}
+
+/** IPv4 resolvers of the host the rootless namespace reaches: loopback ones through pasta's forwarder. */
+export function upstreamResolvers(resolvConf: string, dnsForward: string | undefined): string[] {
+  const servers = [...resolvConf.matchAll(/^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!);
+  const reachable = servers.filter((s) => !s.startsWith('127.'));
+  if (reachable.length > 0) return reachable.slice(0, 3);
+  return dnsForward ? [dnsForward] : [];
+}
+
+async function startDns(ctx: Context, dnsForward: string | undefined): Promise<void> {
+  let resolv = '';
+  try {
+    resolv = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    /* no resolvers: local names only */
+  }
+  ensurePrivateDir(dnsDir(ctx), ctx.uid);
+  const { runInNamespaceChecked } = await import('../rootless/join.js');
+  const args = [helperPath('tpod-dns'), '--netns', rootlessNetnsPath(ctx), '--dir', dnsDir(ctx), '--pid-file', dnsPidFile(ctx)];
+  for (const u of upstreamResolvers(resolv, dnsForward)) args.push('--upstream', u);
+  await runInNamespaceChecked(ctx, [], args, 'start the name server of user networks');
+}
+
+/** The name server's pid, if that process is still ours. */
+function dnsPid(ctx: Context): number | undefined {
+  try {
+    const pid = Number(readFileSync(dnsPidFile(ctx), 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'tpod-dns') return undefined;
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+function stopDns(ctx: Context): void {
+  const pid = dnsPid(ctx);
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  rmSync(dnsPidFile(ctx), { force: true });
+  rmSync(dnsDir(ctx), { recursive: true, force: true });
+}
+
+/** The record file of one network: its subnet, then one line per container (address, names). */
+export function dnsRecordText(net: NetworkRecord, members: Array<Pick<ContainerRecord, 'id' | 'name' | 'networks'>>): string {
+  let out = `subnet ${net.subnets[0]!.subnet}\n`;
+  for (const c of members) {
+    const a = c.networks?.[net.name];
+    if (!a) continue;
+    out += `${[a.ip, c.name, ...(a.aliases ?? []), c.id.slice(0, 12)].join(' ')}\n`;
+  }
+  return out;
+}
+
+/**
+ * Rewrites every network's record file from the containers now on it (INCLUDE: one whose
+ * namespace was just wired; EXCLUDE: one going away). Caller holds the namespace lock.
+ */
+function writeDnsRecords(ctx: Context, include?: string, exclude?: string): void {
+  const members = listContainers(ctx).filter(
+    (c) => c.id !== exclude && c.network === 'bridge' && c.netns !== undefined && (c.id === include || existsSync(c.netns)),
+  );
+  const dir = dnsDir(ctx);
+  ensurePrivateDir(dir, ctx.uid);
+  const wanted = new Set<string>();
+  const names = new Set(members.flatMap((c) => Object.keys(c.networks ?? {})));
+  for (const name of names) {
+    let net: NetworkRecord;
+    try {
+      net = findNetwork(ctx, name);
+    } catch {
+      continue;
+    }
+    const gw = net.subnets[0]?.gateway;
+    if (!net.dns_enabled || !gw) continue;
+    wanted.add(gw);
+    writeFileAtomic(join(dir, gw), dnsRecordText(net, members), 0o644);
+  }
+  for (const f of readdirSync(dir)) if (!f.startsWith('.') && !wanted.has(f)) rmSync(join(dir, f), { force: true });
+}

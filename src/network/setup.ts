@@ -106,7 +106,7 @@ export function slirpForwards(rec: Pick<ContainerRecord, 'ports' | 'networkOptio
 }
 
 /** pasta's DNS forwarder is needed when the host names only loopback resolvers. */
-function pastaDnsForward(): string | undefined {
+export function pastaDnsForward(): string | undefined {
   let text = '';
   try {
     text = readFileSync('/etc/resolv.conf', 'utf8');
