@@ -1,13 +1,14 @@
 // User networks at run time. One rootless network namespace per user,
 // <runroot>/netns/rootless-netns, holds a Linux bridge per network (podman1, ...) and
-// one pasta that gives it the host's connectivity, as Podman 5 does. A container gets its
+// one slirp4netns that gives it the host's connectivity (Podman 5 uses pasta; slirp4netns
+// costs 3 MiB to pasta's 30 here, and adds port forwards at run time through its API). A container gets its
 // own namespace file as in the other modes, and a veth pair per network: eth0, eth1 ...
 // inside, vethXXXXXXXXN on the network's bridge. Routed traffic between bridges is
 // dropped (networks are isolated); traffic out is masqueraded unless --internal.
 //
 // Set-up runs `ip`, `iptables` and `nsenter` as namespace root inside the pause
-// process's namespaces (one shell per step). The namespace goes (and pasta with it, as it
-// watches the file) when the last container on a user network ends.
+// process's namespaces (one shell per step). The namespace, its slirp4netns and
+// tpod-dns go when the last container on a user network ends.
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../storage/atomic.js';
 import { helperPath } from '../util/helpers.js';
@@ -18,7 +19,8 @@ import { ensurePrivateDir } from '../storage/paths.js';
 import { listContainers, type ContainerRecord } from '../storage/containers.js';
 import { findNetwork, type NetworkRecord } from './networks.js';
 import { helperBinary, networkConfig } from './plan.js';
-import { helperFiles, helperPid, pastaArgs, pastaDnsForward, stopNetworkHelper } from './setup.js';
+import { helperFiles, helperPid, stopNetworkHelper } from './setup.js';
+import { publishPorts, unpublishPorts } from './bridge-ports.js';
 import { parseCidr } from './subnet.js';
 
 const SEP = '\x1f';
@@ -36,10 +38,10 @@ function q(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The rootless namespace is up: its file exists and its pasta runs. */
+/** The rootless namespace is up: its file exists, its slirp4netns and name server run. */
 export function rootlessNetnsAlive(ctx: Context): boolean {
   const ns = rootlessNetnsPath(ctx);
-  return existsSync(ns) && helperPid(ctx, { id: '', netns: ns }) !== undefined;
+  return existsSync(ns) && helperPid(ctx, { id: '', netns: ns }) !== undefined && dnsPid(ctx) !== undefined;
 }
 
 /** Commands that make the namespace forward and isolate (run inside it). */
@@ -123,25 +125,35 @@ export async function attachBridges(ctx: Context, rec: ContainerRecord): Promise
   await withLock(lockPath(ctx), async () => {
     const ns = rootlessNetnsPath(ctx);
     if (!rootlessNetnsAlive(ctx)) {
-      stopNetworkHelper(ctx, { id: '', netns: ns, network: 'pasta' });
-      const config = networkConfig(ctx);
+      // Whatever is left of an earlier one goes first; the netns step detaches a stale file.
+      stopDns(ctx);
+      stopNetworkHelper(ctx, { id: '', netns: ns, network: 'slirp4netns' });
       const files = helperFiles(ctx, { id: '', netns: ns });
-      const dnsForward = pastaDnsForward();
-      const pasta = pastaArgs(helperBinary('pasta', config), ns, files, { ports: [], networkOptions: config.pastaOptions ?? [] }, dnsForward);
+      const slirp = [helperBinary('slirp4netns', networkConfig(ctx)), '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', `--api-socket=${files.sock}`, '--netns-type=path', ns, 'tap0'];
+      // tpod-dns holds slirp4netns' exit pipe: the two live and go together.
       await runInNamespaceChecked(
         ctx,
         [
           { kind: 'netns', arg: ns },
-          { kind: 'pasta', arg: pasta.join(SEP) },
+          { kind: 'slirp4netns', arg: [files.pid, files.log, ...slirp].join(SEP) },
         ],
-        ['nsenter', `--net=${ns}`, 'sh', '-ec', rootlessNetnsScript()],
+        dnsCommand(ctx),
         'set up the rootless network namespace',
       );
+      await runInNamespaceChecked(ctx, [], ['nsenter', `--net=${ns}`, 'sh', '-ec', rootlessNetnsScript()], 'set up the rootless network namespace');
     }
-    if (dnsPid(ctx) === undefined) await startDns(ctx, pastaDnsForward());
     await runInNamespaceChecked(ctx, [{ kind: 'netns', arg: rec.netns! }], ['sh', '-ec', attachScript(ns, rec, nets)], `connect container ${rec.name} to its networks`);
     writeDnsRecords(ctx, rec.id);
+    if (rec.ports && rec.ports.length > 0) await publishPorts(ctx, helperFiles(ctx, { id: '', netns: ns }).sock, rec, iptablesIn(ctx, ns));
   });
+}
+
+/** Runs iptables in the rootless namespace. */
+function iptablesIn(ctx: Context, ns: string): (args: string[]) => Promise<void> {
+  return async (args) => {
+    const { runInNamespaceChecked } = await import('../rootless/join.js');
+    await runInNamespaceChecked(ctx, [], ['nsenter', `--net=${ns}`, 'iptables', ...args], 'forward a published port');
+  };
 }
 
 /** Containers whose namespace file is still bound: users of the rootless namespace. */
@@ -151,7 +163,7 @@ function bridgeUsers(ctx: Context, except: string): ContainerRecord[] {
 
 /**
  * After REC's network was released: when no other container is on a user network, the
- * rootless namespace goes, and pasta with it.
+ * rootless namespace goes, with its slirp4netns and name server.
  */
 export async function releaseBridges(ctx: Context, rec: Pick<ContainerRecord, 'id' | 'network'>): Promise<void> {
   if (rec.network !== 'bridge') return;
@@ -159,6 +171,7 @@ export async function releaseBridges(ctx: Context, rec: Pick<ContainerRecord, 'i
   if (!existsSync(ns) && !existsSync(helperFiles(ctx, { id: '', netns: ns }).pid)) return;
   ensurePrivateDir(join(ctx.paths.runroot, 'net'), ctx.uid);
   await withLock(lockPath(ctx), async () => {
+    await unpublishPorts(ctx, helperFiles(ctx, { id: '', netns: ns }).sock, rec.id, iptablesIn(ctx, ns));
     if (bridgeUsers(ctx, rec.id).length > 0) {
       writeDnsRecords(ctx, undefined, rec.id);
       return;
@@ -168,7 +181,8 @@ export async function releaseBridges(ctx: Context, rec: Pick<ContainerRecord, 'i
       const { runInNamespace } = await import('../rootless/join.js');
       await runInNamespace(ctx, [{ kind: 'umount', arg: ns }, { kind: 'rmtree', arg: ns }], [], { capture: true }).catch(() => undefined);
     }
-    stopNetworkHelper(ctx, { id: '', netns: ns, network: 'pasta' });
+    stopNetworkHelper(ctx, { id: '', netns: ns, network: 'slirp4netns' });
+    rmSync(join(ctx.paths.runroot, 'net', 'ports'), { recursive: true, force: true });
   });
 }
 
@@ -183,26 +197,24 @@ function dnsPidFile(ctx: Context): string {
   return join(ctx.paths.runroot, 'net', 'rootless-dns.pid');
 }
 
-/** IPv4 resolvers of the host the rootless namespace reaches: loopback ones through pasta's forwarder. */
-export function upstreamResolvers(resolvConf: string, dnsForward: string | undefined): string[] {
+/** Where tpod-dns sends other questions: slirp4netns' resolver (it asks the host's, loopback ones too), then the host's own. */
+export function upstreamResolvers(resolvConf: string): string[] {
   const servers = [...resolvConf.matchAll(/^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!);
-  const reachable = servers.filter((s) => !s.startsWith('127.'));
-  if (reachable.length > 0) return reachable.slice(0, 3);
-  return dnsForward ? [dnsForward] : [];
+  return ['10.0.2.3', ...servers.filter((s) => !s.startsWith('127.'))].slice(0, 3);
 }
 
-async function startDns(ctx: Context, dnsForward: string | undefined): Promise<void> {
+/** tpod-dns for the rootless namespace: slirp4netns' resolver first, then the host's. */
+function dnsCommand(ctx: Context): string[] {
   let resolv = '';
   try {
     resolv = readFileSync('/etc/resolv.conf', 'utf8');
   } catch {
-    /* no resolvers: local names only */
+    /* no resolvers: local names and slirp4netns' only */
   }
   ensurePrivateDir(dnsDir(ctx), ctx.uid);
-  const { runInNamespaceChecked } = await import('../rootless/join.js');
   const args = [helperPath('tpod-dns'), '--netns', rootlessNetnsPath(ctx), '--dir', dnsDir(ctx), '--pid-file', dnsPidFile(ctx)];
-  for (const u of upstreamResolvers(resolv, dnsForward)) args.push('--upstream', u);
-  await runInNamespaceChecked(ctx, [], args, 'start the name server of user networks');
+  for (const u of upstreamResolvers(resolv)) args.push('--upstream', u);
+  return args;
 }
 
 /** The name server's pid, if that process is still ours. */
