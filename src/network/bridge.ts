@@ -24,6 +24,8 @@ import { publishPorts, unpublishPorts } from './bridge-ports.js';
 import { parseCidr } from './subnet.js';
 
 const SEP = '\x1f';
+/** ip and iptables live in sbin, which an unprivileged user's PATH often lacks. */
+const SBIN = 'export PATH="$PATH:/usr/sbin:/sbin"';
 
 export function rootlessNetnsPath(ctx: Context): string {
   return join(ctx.paths.runroot, 'netns', 'rootless-netns');
@@ -47,6 +49,7 @@ export function rootlessNetnsAlive(ctx: Context): boolean {
 /** Commands that make the namespace forward and isolate (run inside it). */
 export function rootlessNetnsScript(): string {
   return [
+    SBIN,
     'echo 1 > /proc/sys/net/ipv4/ip_forward',
     // Routed traffic between two bridges is dropped; each bridge's own is accepted first.
     'iptables -A FORWARD -i podman+ -o podman+ -j DROP',
@@ -79,8 +82,8 @@ export function vethName(id: string, index: number): string {
 
 /** The shell script that wires REC's namespace file to the bridges of its networks. */
 export function attachScript(rootless: string, rec: Pick<ContainerRecord, 'id' | 'netns' | 'networks'>, nets: NetworkRecord[]): string {
-  const lines = ['set -e'];
-  const inside: string[] = ['set -e'];
+  const lines = ['set -e', SBIN];
+  const inside: string[] = ['set -e', SBIN];
   let routed = false;
   nets.forEach((net, i) => {
     const a = rec.networks![net.name]!;
@@ -152,7 +155,7 @@ export async function attachBridges(ctx: Context, rec: ContainerRecord): Promise
 function iptablesIn(ctx: Context, ns: string): (args: string[]) => Promise<void> {
   return async (args) => {
     const { runInNamespaceChecked } = await import('../rootless/join.js');
-    await runInNamespaceChecked(ctx, [], ['nsenter', `--net=${ns}`, 'iptables', ...args], 'forward a published port');
+    await runInNamespaceChecked(ctx, [], ['nsenter', `--net=${ns}`, 'sh', '-ec', `${SBIN}; exec iptables "$@"`, 'iptables', ...args], 'forward a published port');
   };
 }
 
