@@ -54,7 +54,8 @@ export function allocateAttachments(nets: NetworkRecord[], records: ContainerRec
       ip = nextFreeAddress(spec, taken);
       if (ip === undefined) throw new TpodError('ENETWORK', `IPAM error: failed to find free IP in range: ${spec.subnet} (network ${net.name})`);
     }
-    const a: NetworkAttachment = { ip, mac: i === 0 && req.mac ? req.mac : randomMac(), interface: `eth${i}` };
+    const a: NetworkAttachment = { ip, mac: i === 0 && req.mac ? req.mac : randomMac(), interface: `eth${i}`, prefixLen: parseCidr(spec.subnet)!.prefix };
+    if (spec.gateway) a.gateway = spec.gateway;
     if (req.aliases && req.aliases.length > 0) a.aliases = [...req.aliases];
     out[net.name] = a;
   });

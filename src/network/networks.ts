@@ -33,6 +33,9 @@ export interface NetworkAttachment {
   aliases?: string[];
   /** The interface name inside the container (eth0, eth1, ...). */
   interface: string;
+  /** The network's gateway and prefix length when the address was given (inspect). */
+  gateway?: string;
+  prefixLen?: number;
 }
 
 export const DEFAULT_NETWORK = 'podman';
