@@ -79,7 +79,7 @@ try {
 }
 rmSync(join(dist, 'tpod-snapshot.js'), { force: true });
 
-for (const f of ['tpod-helper', 'tpod-monitor', 'tpod-native.node', 'tpod-infra']) {
+for (const f of ['tpod-helper', 'tpod-monitor', 'tpod-native.node', 'tpod-infra', 'tpod-dns']) {
   copyFileSync(join(root, 'helpers', 'build', f), join(dist, f));
   chmodSync(join(dist, f), 0o755);
 }

@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'EREGISTRY'
   | 'EAUTH'
   | 'ENETWORK'
+  | 'ENONETWORK'
+  | 'ENETWORKINUSE'
   | 'ENOPOD'
   | 'ENOVOLUME'
   | 'EVOLUMEINUSE'

@@ -7,6 +7,7 @@ const GROUPS: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
   pod: 'Manage pods',
+  network: 'Manage networks',
   volume: 'Manage volumes',
   generate: 'Generate structured data based on containers and pods',
   quadlet: 'Manage Quadlet files (systemd units that run containers)',

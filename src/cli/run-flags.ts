@@ -29,13 +29,16 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   imageVolume = Option.String('--image-volume', { description: "What the image's VOLUMEs become: bind (anonymous volumes, default), tmpfs or ignore" });
   readOnlyTmpfs = Option.Boolean('--read-only-tmpfs', true, { description: 'With --read-only, mount writable tmpfs on /run, /tmp and /var/tmp (default true)' });
   shmSize = Option.String('--shm-size', { description: 'Size of /dev/shm (e.g. 128m)' });
-  network = Option.String('--network,--net', { description: 'Network mode: pasta[:OPTIONS] (default where installed), slirp4netns[:OPTIONS], none, host, container:NAME, ns:PATH' });
+  network = Option.String('--network,--net', { description: 'Network mode: pasta[:OPTIONS] (default where installed), slirp4netns[:OPTIONS], none, host, container:NAME, ns:PATH, or network names NAME[,NAME2]' });
   publish = Option.Array('-p,--publish', { description: 'Publish a container port on the host ([IP:][HOST-PORT:]CONTAINER-PORT[/PROTOCOL]; ranges allowed)' });
   publishAll = Option.Boolean('-P,--publish-all', false, { description: "Publish the image's exposed ports on free host ports" });
   dns = Option.Array('--dns', { description: 'DNS server for the container (or "none": no /etc/resolv.conf)' });
   dnsSearch = Option.Array('--dns-search', { description: 'DNS search domain ("." for none)' });
   dnsOption = Option.Array('--dns-option,--dns-opt', { description: 'DNS resolver option (e.g. ndots:2)' });
   addHost = Option.Array('--add-host', { description: 'Add a line to /etc/hosts (HOST:IP; IP may be host-gateway)' });
+  ip = Option.String('--ip', { description: 'Static IPv4 address on the (first) network' });
+  macAddress = Option.String('--mac-address', { description: 'Container MAC address (e.g. 92:d0:c6:0a:29:33)' });
+  networkAlias = Option.Array('--network-alias', { description: 'Add a network-scoped alias for the container' });
   noHosts = Option.Boolean('--no-hosts', false, { description: "Do not create /etc/hosts: use the image's" });
   pod = Option.String('--pod', { description: 'Run the container in an existing pod (NAME or ID), or in a new one (new:NAME)' });
   podIdFile = Option.String('--pod-id-file', { description: 'Run the container in the pod whose ID this file holds' });
@@ -121,6 +124,9 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       dnsOption: this.dnsOption,
       addHost: this.addHost,
       noHosts: this.noHosts,
+      ip: this.ip,
+      macAddress: this.macAddress,
+      networkAlias: this.networkAlias,
       pod: this.pod,
       podIdFile: this.podIdFile,
       logDriver: this.logDriver,

@@ -219,6 +219,7 @@ export function shapeInspect(input: InspectInput): Record<string, unknown> {
       LinkLocalIPv6PrefixLen: 0,
       Ports: inspectPorts(rec.ports, image?.ExposedPorts),
       SandboxKey: running && rec.netns ? rec.netns : '',
+      ...(rec.networks ? { Networks: inspectNetworks(rec.networks, rec.id) } : {}),
     },
     Namespace: '',
     IsInfra: rec.isInfra === true,
@@ -351,4 +352,27 @@ export async function inspectContainer(ctx: Context, view: ContainerView, opts: 
     input.size = { rw, rootfs: imageSize + rw };
   }
   return shapeInspect(input);
+}
+
+/** NetworkSettings.Networks of a container on user networks, as Podman shows it. */
+function inspectNetworks(networks: NonNullable<ContainerRecord['networks']>, id: string): Record<string, object> {
+  const out: Record<string, object> = {};
+  for (const [name, a] of Object.entries(networks)) {
+    out[name] = {
+      EndpointID: '',
+      Gateway: a.gateway ?? '',
+      IPAddress: a.ip,
+      IPPrefixLen: a.prefixLen ?? 0,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      MacAddress: a.mac,
+      NetworkID: name,
+      DriverOpts: null,
+      IPAMConfig: null,
+      Links: null,
+      Aliases: [...(a.aliases ?? []), id.slice(0, 12)],
+    };
+  }
+  return out;
 }

@@ -127,6 +127,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
   // An early pasta holds the published ports itself: no port check then.
   if (lo.networkStarted) await lo.networkStarted;
   else await prepareNetworkLaunch(ctx, rec);
+  if (rec.network === 'bridge') await (await import('../network/bridge.js')).attachBridges(ctx, rec);
   const mount = lo.mounted
     ? []
     : [

@@ -34,14 +34,16 @@ export async function releaseContainerResources(ctx: Context, rec: ContainerReco
   // --rm: the same spawn removes the directory (files owned by subordinate ids need
   // namespace root), after the runtime let go of it.
   if (opts.removeDir && existsSync(dirs.dir)) steps.push({ kind: 'rmtree', arg: dirs.dir, after: command.length > 0 });
-  if (steps.length === 0 && command.length === 0) return;
-  try {
-    await runInNamespaceChecked(ctx, steps, command, `clean up container ${rec.id.slice(0, 12)}`);
-  } catch (err) {
-    // A runtime that already forgot the container is fine; anything else is worth a word.
-    if (!runtimeStateExists(ctx, rec.id) && !(opts.removeDir && existsSync(dirs.dir))) return;
-    throw err;
+  if (steps.length > 0 || command.length > 0) {
+    try {
+      await runInNamespaceChecked(ctx, steps, command, `clean up container ${rec.id.slice(0, 12)}`);
+    } catch (err) {
+      // A runtime that already forgot the container is fine; anything else is worth a word.
+      if (runtimeStateExists(ctx, rec.id) || (opts.removeDir && existsSync(dirs.dir))) throw err;
+    }
   }
+  // The last container on user networks takes the rootless namespace with it.
+  if (rec.network === 'bridge') await (await import('../network/bridge.js')).releaseBridges(ctx, rec);
 }
 
 /** Exit file of the previous run: gone before a new run so it cannot be mistaken for this one's. */

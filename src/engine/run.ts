@@ -130,6 +130,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     ensurePrivateDir(rt.stateRoot, ctx.uid);
     mkdirSync(join(ctx.paths.runroot, 'runtime-logs'), { recursive: true, mode: 0o700 });
     await prepareNetworkLaunch(ctx, p.record, { checkPorts: false });
+    if (p.record.network === 'bridge') await (await import('../network/bridge.js')).attachBridges(ctx, p.record);
     // The namespace file must be bound before the helper's runtime joins it.
     if (p.networkStarted) await p.networkStarted;
     // The pid file tells a runtime that failed (bad flags, say) from a container that exited.
@@ -169,6 +170,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
   // The helper's after-steps removed the namespace file unless a step failed half-way;
   // the helper's pid file goes either way.
   await releaseNetwork(ctx, p.record);
+  if (p.record.network === 'bridge') await (await import('../network/bridge.js')).releaseBridges(ctx, p.record);
   const { containerEvent } = await import('./events.js');
   if (!failure) await containerEvent(ctx, p.record, 'died', { exitCode: code });
   // --rm also when the container failed to start; the helper already removed the dir.

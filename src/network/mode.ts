@@ -5,7 +5,7 @@ import { isAbsolute } from 'node:path';
 import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 
-export type NetworkModeName = 'default' | 'none' | 'host' | 'pasta' | 'slirp4netns' | 'container' | 'ns';
+export type NetworkModeName = 'default' | 'none' | 'host' | 'pasta' | 'slirp4netns' | 'container' | 'ns' | 'bridge';
 
 export interface NetworkChoice {
   mode: NetworkModeName;
@@ -50,10 +50,13 @@ export function parseNetworkFlag(raw: string | undefined): NetworkChoice {
     if (!isAbsolute(rest)) throw new UsageError(`--network ns:${rest}: the namespace path must be absolute (ns:/run/netns/NAME)`);
     return { mode: 'ns', options: [], target: rest };
   }
-  if (name === 'bridge' || colon < 0) {
-    throw new UsageError(
-      `network mode "${raw}" is not supported yet: rootless tpod has no bridge networks; use pasta, slirp4netns, none, host, container:NAME or ns:PATH`,
-    );
+  // bridge: the default network "podman"; anything else names user networks (NAME[,NAME2]).
+  if (raw === 'bridge') return { mode: 'bridge', options: [], target: 'podman' };
+  if (colon < 0) {
+    const names = raw.split(',').map((n) => n.trim());
+    if (names.some((n) => n === '')) throw new UsageError(`--network ${raw}: an empty network name`);
+    if (new Set(names).size !== names.length) throw new UsageError(`--network ${raw}: a network is named twice`);
+    return { mode: 'bridge', options: [], target: names.join(',') };
   }
   throw new UsageError(`unknown network mode "${name}" in --network ${raw}: use pasta, slirp4netns, none, host, container:NAME or ns:PATH`);
 }

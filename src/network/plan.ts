@@ -19,6 +19,9 @@ import { assignHostPorts, checkPortsFree, checkPrivilegedPorts, exposedMappings,
 import { buildHosts, buildResolvConf, hostsAddressOf, withHostsName, withoutHostsName } from './etc-files.js';
 import { defaultRoute, findExecutable, hostIPv4, isExecutable } from './host.js';
 import { netnsName } from './netns-name.js';
+import { findNetwork, type NetworkAttachment, type NetworkRecord } from './networks.js';
+import { allocateAttachments } from './bridge-plan.js';
+import { listContainers } from '../storage/containers.js';
 
 /** The record's network fields (src/storage/containers.ts). */
 export interface NetworkRecordFields {
@@ -29,10 +32,13 @@ export interface NetworkRecordFields {
   /** The namespace file tpod binds for this container (own-namespace modes). */
   netns?: string;
   ports?: PortMapping[];
+  networks?: Record<string, NetworkAttachment>;
 }
 
 export interface ResolvedNetwork {
-  mode: 'pasta' | 'slirp4netns' | 'none' | 'host' | 'container' | 'ns';
+  mode: 'pasta' | 'slirp4netns' | 'none' | 'host' | 'container' | 'ns' | 'bridge';
+  /** bridge: the user networks, in the order given. */
+  bridges?: NetworkRecord[];
   options: string[];
   /** container: the other container's record; ns: the path. */
   peer?: ContainerRecord;
@@ -128,7 +134,7 @@ export async function resolveNetwork(
     const fromConfig = mode === 'pasta' ? config.pastaOptions ?? [] : config.slirpOptions ?? [];
     out.options = [...fromConfig, ...(opts.networkOptions ?? [])];
     if (mode === 'slirp4netns') parseSlirpOptions(out.options);
-  } else if (ports.length > 0) {
+  } else if (ports.length > 0 && mode !== 'bridge') {
     if (mode === 'container') throw new UsageError('conflicting options: published ports cannot be used with --network container: (publish them on the other container)');
     // Podman drops them with a warning for the modes without a network of their own.
     ctx.log.report(`Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use`);
@@ -139,6 +145,16 @@ export async function resolveNetwork(
     out.peer = peer;
   }
   if (mode === 'ns') out.nsPath = opts.networkTarget!;
+  if (mode === 'bridge') {
+    out.bridges = (opts.networkTarget ?? 'podman').split(',').map((n) => {
+      try {
+        return findNetwork(ctx, n);
+      } catch (err) {
+        // run/create: Podman's engine error (125), not network rm's "no such" (1).
+        throw new TpodError('ENONETWORK', (err as Error).message);
+      }
+    });
+  }
   if (ports.length > 0) {
     checkPrivilegedPorts(ports, unprivilegedPortStart());
     if (mode === 'slirp4netns' && ports.some((p) => p.hostIP.includes(':'))) {
@@ -153,7 +169,7 @@ export async function resolveNetwork(
     ports = await assignHostPorts(ports);
   }
   out.ports = ports;
-  if (isUserMode(mode) || mode === 'none') out.netns = newNetnsPath(ctx);
+  if (isUserMode(mode) || mode === 'none' || mode === 'bridge') out.netns = newNetnsPath(ctx);
   return out;
 }
 
@@ -179,7 +195,7 @@ function addresses(n: ResolvedNetwork): { ownIP?: string; hostAddress?: string; 
     if (hostAddress) out.hostAddress = hostAddress;
     return out;
   }
-  if (n.mode === 'pasta') {
+  if (n.mode === 'pasta' || n.mode === 'bridge') {
     const route = defaultRoute();
     const out: { ownIP?: string; hostAddress?: string; fallbackDns?: string } = {};
     const ip = hostIPv4(route?.iface);
@@ -228,6 +244,17 @@ export function networkFiles(
     };
   }
   const a = addresses(n);
+  let bridgeDns: string | undefined;
+  if (n.mode === 'bridge') {
+    // Inside create's lock: the records are the allocation table.
+    record.network = 'bridge';
+    record.networks = allocateAttachments(n.bridges!, listContainers(ctx), { staticIp: opts.staticIp, mac: opts.macAddress, aliases: opts.networkAliases });
+    const first = Object.values(record.networks)[0];
+    if (first) a.ownIP = first.ip;
+    delete a.hostAddress;
+    // tpod's resolver answers on the gateway of the first network with DNS on.
+    bridgeDns = n.bridges!.find((b) => b.dns_enabled)?.subnets[0]?.gateway;
+  }
   const noHosts = opts.noHosts ?? n.config.noHosts ?? false;
   const extraHosts = (opts.addHosts ?? []).map(([name, ip]): [string, string] => {
     if (ip !== 'host-gateway') return [name, ip];
@@ -246,7 +273,7 @@ export function networkFiles(
           ...(hostNetwork ? { hostHosts: readOr('/etc/hosts', '') } : {}),
         }),
       };
-  const dns = opts.dns ?? n.config.dnsServers;
+  const dns = opts.dns ?? n.config.dnsServers ?? (bridgeDns ? [bridgeDns] : undefined);
   const resolvConf = isNoDns(dns)
     ? undefined
     : {
@@ -257,7 +284,7 @@ export function networkFiles(
           ...(a.helperDns ? { helperDns: a.helperDns } : {}),
           ...(a.fallbackDns ? { fallbackDns: a.fallbackDns } : {}),
           ...(dns !== undefined && dns.length > 0 ? { dns } : {}),
-          ...(opts.dnsSearch ?? n.config.dnsSearches ? { search: opts.dnsSearch ?? n.config.dnsSearches! } : {}),
+          ...(opts.dnsSearch ?? n.config.dnsSearches ? { search: opts.dnsSearch ?? n.config.dnsSearches! } : bridgeDns ? { search: ['dns.podman'] } : {}),
           ...(opts.dnsOption ?? n.config.dnsOptions ? { options: opts.dnsOption ?? n.config.dnsOptions! } : {}),
         }),
       };

@@ -106,7 +106,7 @@ export function slirpForwards(rec: Pick<ContainerRecord, 'ports' | 'networkOptio
 }
 
 /** pasta's DNS forwarder is needed when the host names only loopback resolvers. */
-function pastaDnsForward(): string | undefined {
+export function pastaDnsForward(): string | undefined {
   let text = '';
   try {
     text = readFileSync('/etc/resolv.conf', 'utf8');
@@ -125,7 +125,8 @@ function pastaDnsForward(): string | undefined {
  * two steps).
  */
 export function networkSetupSteps(ctx: Context, rec: NetworkedRecord, opts: { background?: boolean } = {}): NsStep[] {
-  if (!rec.netns) return [];
+  // bridge: made and wired before the launch (src/network/bridge.ts attachBridges).
+  if (!rec.netns || rec.network === 'bridge') return [];
   const steps: NsStep[] = [{ kind: 'netns', arg: rec.netns }];
   if (!isUserMode(rec.network)) return steps;
   const config = networkConfig(ctx);

@@ -61,6 +61,9 @@ export interface RawRunFlags extends RawRunExtras {
   dnsOption?: string[] | undefined;
   addHost?: string[] | undefined;
   noHosts?: boolean | undefined;
+  ip?: string | undefined;
+  macAddress?: string | undefined;
+  networkAlias?: string[] | undefined;
   pod?: string | undefined;
   podIdFile?: string | undefined;
 }
@@ -150,6 +153,10 @@ export interface RunOptions extends RunExtras {
   /** --add-host NAME:IP, in order. */
   addHosts?: Array<[string, string]>;
   noHosts?: boolean;
+  /** --ip, --mac-address, --network-alias (bridge networks: the first network named). */
+  staticIp?: string;
+  macAddress?: string;
+  networkAliases?: string[];
   /** --sdnotify, --cidfile, --replace, --conmon-pidfile, --cgroups (src/systemd/run-options.ts). */
   systemd?: SystemdRunOptions;
   /** The command line that created the container (Podman's CreateCommand; generate systemd --new). */
@@ -329,6 +336,20 @@ function parseNetworkOptions(raw: RawRunFlags, network: ReturnType<typeof parseN
     o.addHosts = raw.addHost.map(parseAddHost);
   }
   if (raw.noHosts) o.noHosts = true;
+  if (raw.ip !== undefined || raw.macAddress !== undefined || (raw.networkAlias ?? []).length > 0) {
+    if (network.mode !== 'bridge') throw new UsageError('--ip, --mac-address and --network-alias need --network NAME (a bridge network)');
+  }
+  if (raw.ip !== undefined) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(raw.ip) || raw.ip.split('.').some((x) => Number(x) > 255)) throw new UsageError(`--ip ${raw.ip}: not an IPv4 address`);
+    o.staticIp = raw.ip;
+  }
+  if (raw.macAddress !== undefined) {
+    if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(raw.macAddress)) throw new UsageError(`--mac-address ${raw.macAddress}: expected six hex bytes such as 92:d0:c6:0a:29:33`);
+    if ((parseInt(raw.macAddress.slice(0, 2), 16) & 1) === 1) throw new UsageError(`--mac-address ${raw.macAddress}: a multicast address cannot be a container's`);
+    o.macAddress = raw.macAddress.toLowerCase();
+  }
+  const aliases = splitList(raw.networkAlias ?? []);
+  if (aliases.length > 0) o.networkAliases = aliases;
   if (network.mode === 'container' && (dns || search || dnsOpts || o.addHosts || raw.noHosts)) {
     throw new UsageError('conflicting options: --dns, --dns-search, --dns-option, --add-host and --no-hosts cannot be used with --network container: (the other container\'s files are shared)');
   }

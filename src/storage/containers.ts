@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import type { RunOptions } from '../runtime/options.js';
 import type { PortMapping } from '../network/port-format.js';
+import type { NetworkAttachment } from '../network/networks.js';
 import { TpodError, NoSuchContainerError, isErrno } from '../errors.js';
 import { FileLock, withLock } from './lock.js';
 import { ensurePrivateDir } from './paths.js';
@@ -108,6 +109,8 @@ export interface ContainerRecord {
   netns?: string;
   /** Published ports, host ports already picked. */
   ports?: PortMapping[];
+  /** network "bridge": the user networks it is on, by name, with its address on each. */
+  networks?: Record<string, NetworkAttachment>;
 
   // ---- pods (src/storage/pods.ts) ----
   /** The id of the pod this container belongs to. */

@@ -73,6 +73,12 @@ import { BuildCommand } from './build.js';
 import { DiffCommand } from './diff.js';
 import { MountCommand } from './mount.js';
 import { UmountCommand } from './umount.js';
+import { NetworkCreateCommand } from './network-create.js';
+import { NetworkLsCommand } from './network-ls.js';
+import { NetworkInspectCommand } from './network-inspect.js';
+import { NetworkExistsCommand } from './network-exists.js';
+import { NetworkRmCommand } from './network-rm.js';
+import { NetworkPruneCommand } from './network-prune.js';
 import { VolumeCreateCommand } from './volume-create.js';
 import { VolumeLsCommand } from './volume-ls.js';
 import { VolumeInspectCommand } from './volume-inspect.js';
@@ -158,6 +164,12 @@ export const commands: CommandClass[] = [
   DiffCommand,
   MountCommand,
   UmountCommand,
+  NetworkCreateCommand,
+  NetworkLsCommand,
+  NetworkInspectCommand,
+  NetworkExistsCommand,
+  NetworkRmCommand,
+  NetworkPruneCommand,
   VolumeCreateCommand,
   VolumeLsCommand,
   VolumeInspectCommand,

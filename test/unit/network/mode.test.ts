@@ -12,10 +12,12 @@ describe('--network', () => {
     expect(parseNetworkFlag('slirp4netns:allow_host_loopback=true')).toEqual({ mode: 'slirp4netns', options: ['allow_host_loopback=true'] });
     expect(parseNetworkFlag('container:web')).toEqual({ mode: 'container', options: [], target: 'web' });
     expect(parseNetworkFlag('ns:/run/netns/x')).toEqual({ mode: 'ns', options: [], target: '/run/netns/x' });
+    expect(parseNetworkFlag('bridge')).toEqual({ mode: 'bridge', options: [], target: 'podman' });
+    expect(parseNetworkFlag('net1,net2')).toEqual({ mode: 'bridge', options: [], target: 'net1,net2' });
   });
   it('refuses what it cannot do, saying what it can', () => {
-    expect(() => parseNetworkFlag('bridge')).toThrow('network mode "bridge" is not supported yet');
-    expect(() => parseNetworkFlag('mynet')).toThrow('not supported yet');
+    expect(() => parseNetworkFlag('a,,b')).toThrow('an empty network name');
+    expect(() => parseNetworkFlag('a,a')).toThrow('named twice');
     expect(() => parseNetworkFlag('foo:bar')).toThrow('unknown network mode "foo"');
     expect(() => parseNetworkFlag('container:')).toThrow('needs a container name or ID');
     expect(() => parseNetworkFlag('ns:relative')).toThrow('must be absolute');

@@ -146,11 +146,15 @@ describe('other flags', () => {
     expect(parseRunOptions(raw({ securityOpt: ['label=disable'] }), host()).noNewPrivileges).toBe(false);
     expect(() => parseRunOptions(raw({ securityOpt: ['apparmor=myprofile'] }), host())).toThrow(/unsupported --security-opt/);
   });
-  it('supports --network none|host only, for now', () => {
+  it('reads --network none, host, and network names (bridge: the default network)', () => {
     expect(parseRunOptions(raw(), host()).network).toBe('default');
     expect(parseRunOptions(raw({ network: 'none' }), host()).network).toBe('none');
     expect(parseRunOptions(raw({ network: 'host' }), host()).network).toBe('host');
-    expect(() => parseRunOptions(raw({ network: 'bridge' }), host())).toThrow('network mode "bridge" is not supported yet');
+    expect(parseRunOptions(raw({ network: 'bridge' }), host())).toMatchObject({ network: 'bridge', networkTarget: 'podman' });
+    expect(parseRunOptions(raw({ network: 'a,b', ip: '10.89.0.5', networkAlias: ['x'] }), host())).toMatchObject({ network: 'bridge', networkTarget: 'a,b', staticIp: '10.89.0.5', networkAliases: ['x'] });
+    expect(() => parseRunOptions(raw({ ip: '10.89.0.5' }), host())).toThrow('need --network NAME');
+    expect(() => parseRunOptions(raw({ network: 'a', ip: '10.89.0.500' }), host())).toThrow('not an IPv4 address');
+    expect(() => parseRunOptions(raw({ network: 'a', macAddress: 'zz' }), host())).toThrow('--mac-address zz');
   });
   it('reads --userns host, keep-id, nomap, auto (create refuses nomap and auto for now)', () => {
     expect(parseRunOptions(raw({ userns: 'keep-id' }), host()).userns).toBe('keep-id');
