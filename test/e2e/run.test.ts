@@ -156,9 +156,11 @@ describeE2E('run and create', () => {
     const hostIfs = readdirSync('/sys/class/net').sort();
     const r = await run(['--network', 'host', img, 'ls', '-1', '/sys/class/net']);
     expect(r.stdout.trim().split('\n').sort()).toEqual(hostIfs);
-    const bad = await run(['--network', 'bridge', img, 'true']);
+    // bridge is Podman's default network "podman" (the shared rootless namespace): eth0 beside lo.
+    expect((await run(['--network', 'bridge', img, 'ls', '-1', '/sys/class/net'])).stdout).toBe('eth0\nlo\n');
+    const bad = await run(['--network', 'bogus:x', img, 'true']);
     expect(bad.code).toBe(125);
-    expect(bad.stderr).toMatch(/network mode "bridge" is not supported yet/);
+    expect(bad.stderr).toMatch(/unknown network mode "bogus"/);
   });
 
   it('-i passes piped stdin; without -i the container reads nothing', async () => {
