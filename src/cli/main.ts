@@ -93,6 +93,28 @@ export function findCommand(argv: string[], all: CommandClass[] = commands): { c
   return best;
 }
 
+/**
+ * The command class with only the path that was typed: clipanion builds and simplifies a
+ * parser per path (ps has four: ps, container ps/ls/list), most of a fast command's parse time.
+ */
+export function onePath(cls: CommandClass, path: string[]): CommandClass {
+  if ((cls.paths ?? []).length <= 1) return cls;
+  return class extends (cls as unknown as new () => object) {
+    static paths = [path];
+  } as unknown as CommandClass;
+}
+
+/**
+ * Parses typical command lines once, without running them, so the start-up snapshot holds
+ * clipanion's parser code already compiled: a cold first parse costs ~4 ms otherwise.
+ */
+export function warmParser(): void {
+  for (const words of [['ps', '-a', '--format', 'json'], ['run', '--rm', '-e', 'A=1', 'img', 'true']]) {
+    const found = findCommand(words);
+    if (found) makeCli([onePath(found.cls, found.path)]).process(words);
+  }
+}
+
 function makeCli(list: CommandClass[]): Cli {
   const cli = new Cli({ binaryLabel: 'tpod', binaryName: 'tpod', binaryVersion: VERSION, enableColors: false });
   for (const c of list) cli.register(c);
@@ -152,13 +174,14 @@ async function dispatch(argv: string[]): Promise<number> {
     throw new UsageError(`unrecognized command \`tpod ${rest.join(' ')}\`\nTry 'tpod --help' for more information`);
   }
   let globals = split.globals;
+  let helpAsked = false;
   if (found) {
     const spec = specOf(found.cls);
     const norm = normalizeArgv(found.path, rest.slice(found.path.length), spec);
     globals = { ...globals, ...norm.globals };
     if (split.globals.runtimeFlags && norm.globals.runtimeFlags) globals.runtimeFlags = [...split.globals.runtimeFlags, ...norm.globals.runtimeFlags];
     words = norm.argv;
-    const helpAsked = words.slice(found.path.length).some((w) => w === '--help' || w === '-h');
+    helpAsked = words.slice(found.path.length).some((w) => w === '--help' || w === '-h');
     if (!helpAsked) checkArgCount(spec, norm.argCount, `tpod ${found.path.join(' ')}`);
   }
   applyGlobals(globals);
@@ -168,7 +191,7 @@ async function dispatch(argv: string[]): Promise<number> {
     throw new UsageError("missing command 'tpod COMMAND'");
   }
 
-  const cli = makeCli(relevantCommands(words));
+  const cli = makeCli(found && !helpAsked ? [onePath(found.cls, found.path)] : relevantCommands(words));
   const command = cli.process(words);
   command.context = { ...Cli.defaultContext, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, colorDepth: 1 };
   command.cli = {

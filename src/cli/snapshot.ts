@@ -6,9 +6,10 @@
 // Clipanion's compiled parser is deliberately not kept in it: it grew the blob by 2.7 MB
 // and cost more to deserialise (~20 ms) than compiling the few matching commands does.
 import { startupSnapshot } from 'node:v8';
-import { main } from './main.js';
+import { main, warmParser } from './main.js';
 
 (globalThis as { __TPOD_SNAPSHOT__?: boolean }).__TPOD_SNAPSHOT__ = true;
+warmParser();
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // `node --snapshot-blob BLOB -- ARGS`: argv is [node, ...ARGS].
