@@ -316,4 +316,45 @@ describeE2E('build', () => {
     expect(badMount.code).toBe(125);
     expect(badMount.stderr).toMatch(/invalid mount type "volume"/);
   });
+  it('COPY and ADD take heredocs as files; RUN heredocs still run as scripts', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': [
+        `FROM ${img}`,
+        'ARG WHO=world',
+        'COPY <<EOF /greeting',
+        'hello $WHO',
+        'EOF',
+        'COPY --chmod=755 <<"EOF" /usr/local/bin/tool',
+        '#!/bin/sh',
+        'echo "tool $1"',
+        'EOF',
+        'ADD <<robots.txt <<humans.txt /web/',
+        '(robots content)',
+        'robots.txt',
+        '(humans content)',
+        'humans.txt',
+        'COPY a.txt <<EOF /mixed/',
+        'from heredoc',
+        'EOF',
+        'RUN <<EOF',
+        'echo "first line from heredoc"',
+        'echo "second line" > /from-run',
+        'EOF',
+        'RUN cat <<EOF > /from-cat',
+        'piped $WHO',
+        'EOF',
+        '',
+      ].join('\n'),
+      'a.txt': 'file a\n',
+    });
+    const r = await ok(['build', '-t', 'localhost/heredocs', dir]);
+    expect(r.stdout).toMatch(/^first line from heredoc$/m);
+    const out = await ok(['run', '--rm', 'localhost/heredocs', 'sh', '-c', 'cat /greeting; tool x; stat -c %a /usr/local/bin/tool /greeting; cat /web/robots.txt /web/humans.txt /mixed/a.txt /mixed/EOF /from-run /from-cat']);
+    expect(out.stdout).toBe('hello world\ntool x\n755\n644\n(robots content)\n(humans content)\nfile a\nfrom heredoc\nsecond line\npiped world\n');
+    // A changed heredoc body is a changed step.
+    writeFileSync(join(dir, 'Containerfile'), readFileSync(join(dir, 'Containerfile'), 'utf8').replace('hello $WHO', 'bye $WHO'));
+    await ok(['build', '-t', 'localhost/heredocs', dir]);
+    expect((await ok(['run', '--rm', 'localhost/heredocs', 'cat', '/greeting'])).stdout).toBe('bye world\n');
+  });
 });
