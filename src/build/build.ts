@@ -8,7 +8,7 @@ import type { Context } from '../engine/context.js';
 import type { ImageAccess } from '../engine/create.js';
 import type { ImageConfig, ImageConfigBody } from '../image/types.js';
 import type { HistoryEntry, ImageWrite } from '../engine/commit.js';
-import { parseContainerfile, parseInstructions, ContainerfileError, type Instruction } from './parse.js';
+import { parseContainerfile, parseInstructions, type Instruction } from './parse.js';
 import { planStages, stageByRef, stagesToBuild, type Stage } from './plan.js';
 import { applyConfigInstruction, commandOf, DEFAULT_SHELL, envMap, type ConfigState } from './config.js';
 import { expand } from './expand.js';
