@@ -152,7 +152,8 @@ export async function prepareRunMounts(ctx: Context, mounts: RunMount[], src: Mo
         }
         case 'cache': {
           let root: string;
-          if (m.from !== undefined) root = await inImage(m.from, '', 'cache');
+          // An image's files are mounted in the namespace only: resolved in its layers.
+          if (m.from !== undefined) root = await inImage(m.from, m.source, 'cache source');
           else {
             const top = cacheMountRoot(ctx);
             mkdirSync(top, { recursive: true, mode: 0o700 });
@@ -170,7 +171,7 @@ export async function prepareRunMounts(ctx: Context, mounts: RunMount[], src: Mo
               await chown(root, m.uid, m.gid);
             }
           }
-          bind(m.source === '' ? root : pathUnder(root, m.source, 'cache source'), m.target, !m.readWrite, m.options);
+          bind(m.source === '' || m.from !== undefined ? root : pathUnder(root, m.source, 'cache source'), m.target, !m.readWrite, m.options);
           break;
         }
         case 'tmpfs': {
