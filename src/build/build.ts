@@ -8,13 +8,14 @@ import type { Context } from '../engine/context.js';
 import type { ImageAccess } from '../engine/create.js';
 import type { ImageConfig, ImageConfigBody } from '../image/types.js';
 import type { HistoryEntry, ImageWrite } from '../engine/commit.js';
-import { parseContainerfile, parseInstructions, ContainerfileError, type Instruction } from './parse.js';
+import { parseContainerfile, parseInstructions, type Instruction } from './parse.js';
 import { planStages, stageByRef, stagesToBuild, type Stage } from './plan.js';
 import { applyConfigInstruction, commandOf, DEFAULT_SHELL, envMap, type ConfigState } from './config.js';
 import { expand } from './expand.js';
 import { BuildCache, cacheKey } from './cache.js';
 import { loadIgnore, copyTar, ignoreFileMatcher, type IgnoreMatcher } from './context.js';
 import { planCopy } from './copy.js';
+import { parseRunFlags, type BuildSecret } from './run-flags.js';
 import { TpodError } from '../errors.js';
 
 export interface BuildOptions {
@@ -34,6 +35,8 @@ export interface BuildOptions {
   network?: string | undefined;
   /** --ignorefile: ignore rules from this file instead of the context's. */
   ignoreFile?: string | undefined;
+  /** --secret: what RUN --mount=type=secret can use, by id. */
+  secrets?: ReadonlyMap<string, BuildSecret> | undefined;
 }
 
 export interface BuildReporter {
@@ -206,17 +209,22 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
   const write = (): ImageWrite => ({ base: st.config, body: st.cfg.body, entry, names: [], author: st.cfg.author });
 
   let sources: string | undefined;
+  let mountKey = '';
   let exec: () => Promise<string>;
   if (i.keyword === 'RUN') {
     if (st.parent === undefined) throw new TpodError('EUSAGE', 'RUN in a stage FROM scratch with nothing in it: there is no command to run');
-    let network: string | undefined = o.network;
-    for (const f of i.flags) {
-      if (f.name === 'network') network = f.value === 'default' ? undefined : f.value;
-      else throw new ContainerfileError(s.file, i.line, `RUN --${f.name} is not supported yet`);
-    }
+    const flags = parseRunFlags(i.flags.map((f) => ({ name: f.name, value: f.value === undefined ? undefined : expand(f.value, vars, s.escape) })), st.cfg.body.WorkingDir || '/');
+    const network = flags.network ?? o.network;
     const command = runCommand(i, shell);
     const parent = st.parent;
-    exec = async () => (await import('./steps.js')).runStep(ctx, s.images.store, parent, command, { env: [...argsInEffect], network }, i.text, write());
+    if (flags.mounts.length === 0) {
+      exec = async () => (await import('./steps.js')).runStep(ctx, s.images.store, parent, command, { env: [...argsInEffect], network }, i.text, write());
+    } else {
+      const { runWithMounts, mountsCacheKey } = await import('./run-mounts.js');
+      const sources = mountSources(ctx, s);
+      mountKey = await mountsCacheKey(flags.mounts, sources);
+      exec = async () => runWithMounts(ctx, { store: s.images.store, parent, parentLayers: await layersTopFirst(ctx, s.images, parent), command, env: [...argsInEffect], network, stepText: i.text, write: write() }, flags.mounts, sources);
+    }
   } else if (i.keyword === 'COPY' || i.keyword === 'ADD') {
     const layers = await layersTopFirst(ctx, s.images, st.parent);
     const p = await planCopy(i, {
@@ -247,7 +255,7 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
   }
 
   const useCache = o.layers;
-  const key = cacheKey({ parent: st.parent ?? 'scratch', instruction: `${i.text}\0${expand(i.text, vars, s.escape)}`, args: argsInEffect, sources, extra: `${shell.join(' ')}\0${before.cmdSet}` });
+  const key = cacheKey({ parent: st.parent ?? 'scratch', instruction: `${i.text}\0${expand(i.text, vars, s.escape)}`, args: argsInEffect, sources, extra: `${shell.join(' ')}\0${before.cmdSet}${mountKey !== '' ? `\0${mountKey}` : ''}` });
   const hit = useCache && !o.noCache ? s.cache.get(key, s.exists) : undefined;
   let id: string;
   if (hit !== undefined) {
@@ -262,6 +270,25 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
   st.cfg = { ...st.cfg, body: { ...(st.config.config ?? {}) } };
 }
 
+/** What RUN --mount takes things from: the context, the secrets, earlier stages and images. */
+function mountSources(ctx: Context, s: StepContext): import('./run-mounts.js').MountSources {
+  const seen = new Map<string, Promise<{ id: string; layers: string[] }>>();
+  const image = (ref: string): Promise<{ id: string; layers: string[] }> => {
+    let p = seen.get(ref);
+    if (!p) {
+      p = (async () => {
+        const stage = stageByRef(s.allStages, ref, s.stage.index);
+        const id = stage ? s.stageImages.get(stage.index) : (await s.images.pulling.findImage(ctx, ref)).id;
+        if (id === undefined) throw new TpodError('EUSAGE', `RUN --mount from=${ref}: that stage was not built`);
+        return { id, layers: await layersTopFirst(ctx, s.images, id) };
+      })();
+      seen.set(ref, p);
+    }
+    return p;
+  };
+  return { contextDir: s.o.contextDir, secrets: s.o.secrets ?? new Map(), image };
+}
+
 /** RUN's command: the exec form, a heredoc run as a script, or the shell form (heredocs kept for the shell). */
 export function runCommand(i: Instruction, shell: string[]): string[] {
   if (i.heredocs.length === 0) return commandOf(i, shell);
@@ -272,6 +299,8 @@ export function runCommand(i: Instruction, shell: string[]): string[] {
 
 function historyText(i: Instruction, shell: string[], args: Map<string, string>): string {
   const argText = args.size > 0 ? `|${args.size} ${[...args].map(([k, v]) => `${k}=${v}`).join(' ')} ` : '';
-  if (i.keyword === 'RUN') return `${argText}${(i.json ?? [...shell, i.args]).join(' ')}`;
+  // buildah records RUN's flags (its --mount and --network) with the command, as written.
+  const flags = i.flags.map((f) => `--${f.name}${f.value !== undefined ? `=${f.value}` : ''} `).join('');
+  if (i.keyword === 'RUN') return `${argText}${(i.json && flags === '' ? i.json : [...shell, `${flags}${i.args}`]).join(' ')}`;
   return `/bin/sh -c #(nop) ${i.text}`;
 }

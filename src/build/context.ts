@@ -52,6 +52,8 @@ export interface CopyEntry {
   size: number;
   mtime: Date;
   linkname?: string;
+  /** The file's content when it is not read from `host` (a heredoc of COPY). */
+  data?: Buffer;
 }
 
 export interface ContextCopy {
@@ -185,7 +187,7 @@ export function digestEntries(entries: CopyEntry[]): string {
   const h = createHash('sha256');
   for (const e of entries) {
     h.update(`${e.path}\0${e.type}\0${e.mode.toString(8)}\0${e.size}\0${e.linkname ?? ''}\0`);
-    if (e.type === 'file') h.update(readFileSync(e.host));
+    if (e.type === 'file') h.update(e.data ?? readFileSync(e.host));
   }
   return `sha256:${h.digest('hex')}`;
 }
@@ -222,7 +224,7 @@ export function copyTar(entries: CopyEntry[], dirs: Array<{ path: string; mode: 
       if (e.type === 'dir') yield* header({ path: `${e.path}/`, type: 'Directory', mode: e.mode, size: 0, mtime: e.mtime }, owner);
       else if (e.type === 'symlink') yield* header({ path: e.path, type: 'SymbolicLink', mode: 0o777, size: 0, mtime: e.mtime, linkpath: e.linkname }, owner);
       else {
-        const body = readFileSync(e.host);
+        const body = e.data ?? readFileSync(e.host);
         yield* header({ path: e.path, type: 'File', mode: e.mode, size: body.length, mtime: e.mtime }, owner);
         yield body;
         const pad = (512 - (body.length % 512)) % 512;

@@ -6,7 +6,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Instruction } from './parse.js';
 import { ContainerfileError } from './parse.js';
-import { copyTar, fileHead, planContextCopy, type CopyEntry, type IgnoreMatcher } from './context.js';
+import { copyTar, digestEntries, fileHead, planContextCopy, type CopyEntry, type IgnoreMatcher } from './context.js';
 import type { FromContainer, Unpack } from './steps.js';
 import { expand, words, type Vars } from './expand.js';
 import { detectCompression } from '../storage/compression.js';
@@ -54,16 +54,57 @@ function destDirs(dest: string): Array<{ path: string; mode: number }> {
 
 export async function planCopy(i: Instruction, inp: CopyInputs): Promise<CopyPlan> {
   const x = (s: string): string => expand(s, inp.vars, inp.escape);
+  for (const f of i.flags) {
+    if (!['from', 'chown', 'chmod', 'link'].includes(f.name)) throw new ContainerfileError(inp.file, i.line, `unknown flag --${f.name} for ${i.keyword}`);
+  }
+  const list = i.json ? i.json.map(x) : words(x(i.args));
+  if (list.length < 2) throw new ContainerfileError(inp.file, i.line, `${i.keyword} requires at least two arguments`);
+  if (i.heredocs.length > 0) return planWithHeredocs(i, inp, list, x);
+  return planList(i, inp, list, x);
+}
+
+/**
+ * Heredoc sources (`COPY <<EOF /dest`) become files named after their marker, mode 0644
+ * (or --chmod), their variables expanded unless the marker is quoted; other sources
+ * are copied as usual beside them.
+ */
+async function planWithHeredocs(i: Instruction, inp: CopyInputs, list: string[], x: (s: string) => string): Promise<CopyPlan> {
+  const rawDest = list[list.length - 1]!;
+  const sources = list.slice(0, -1);
+  const dest = posix.resolve(inp.workdir || '/', rawDest);
+  const intoDir = rawDest.endsWith('/') || sources.length > 1 || inp.isDirInImage(dest);
+  const chmodText = i.flags.find((f) => f.name === 'chmod')?.value;
+  const mode = chmodText !== undefined ? parseChmod(x(chmodText), inp.file, i.line) : 0o644;
+  const docs = [...i.heredocs];
+  const entries: CopyEntry[] = [];
+  const rest: string[] = [];
+  for (const s of sources) {
+    if (!s.startsWith('<<')) {
+      rest.push(s);
+      continue;
+    }
+    const doc = docs.shift();
+    if (!doc) throw new ContainerfileError(inp.file, i.line, `${i.keyword}: no heredoc body for ${s}`);
+    const data = Buffer.from(doc.quoted ? doc.body : x(doc.body));
+    const path = (intoDir ? posix.join(dest, posix.basename(doc.name)) : dest).replace(/^\/+/, '');
+    if (path === '') throw new TpodError('EUSAGE', 'cannot copy a file over "/"');
+    entries.push({ path, host: '', type: 'file', mode, size: data.length, mtime: new Date(), data });
+  }
+  const digest = digestEntries(entries);
+  const docsWork: Unpack = { tar: () => copyTar(entries), at: '/', keepOwners: false };
+  if (rest.length === 0) {
+    const chown = i.flags.find((f) => f.name === 'chown')?.value;
+    return { owner: chown !== undefined ? x(chown) : '0:0', work: [docsWork], entries, digest };
+  }
+  const p = await planList(i, inp, [...rest, intoDir ? `${dest.replace(/\/+$/, '')}/` : rawDest], x);
+  return { ...p, work: [...p.work, docsWork], ...(p.entries ? { entries: [...p.entries, ...entries] } : {}), digest: `${p.digest};heredocs:${digest}` };
+}
+
+async function planList(i: Instruction, inp: CopyInputs, list: string[], x: (s: string) => string): Promise<CopyPlan> {
   const flag = (n: string): string | undefined => {
     const f = i.flags.find((g) => g.name === n);
     return f === undefined ? undefined : x(f.value ?? '');
   };
-  for (const f of i.flags) {
-    if (!['from', 'chown', 'chmod', 'link'].includes(f.name)) throw new ContainerfileError(inp.file, i.line, `unknown flag --${f.name} for ${i.keyword}`);
-  }
-  if (i.heredocs.length > 0) throw new ContainerfileError(inp.file, i.line, `heredocs in ${i.keyword} are not supported yet`);
-  const list = i.json ? i.json.map(x) : words(x(i.args));
-  if (list.length < 2) throw new ContainerfileError(inp.file, i.line, `${i.keyword} requires at least two arguments`);
   const rawDest = list[list.length - 1]!;
   const sources = list.slice(0, -1);
   const dest = posix.resolve(inp.workdir || '/', rawDest) + (rawDest.endsWith('/') && rawDest !== '/' ? '/' : '');

@@ -15,6 +15,15 @@ export const KNOWN = new Set([
 export interface Heredoc {
   name: string;
   body: string;
+  /** `<<-NAME`: leading tabs are stripped from the body and the terminator. */
+  chomp?: true;
+  /** `<<"NAME"` or `<<'NAME'`: the body is taken as it is, variables not expanded. */
+  quoted?: true;
+}
+
+/** The heredoc markers on an instruction's first line, in order. */
+export function heredocMarkers(firstLine: string): Array<{ name: string; chomp: boolean; quoted: boolean }> {
+  return [...firstLine.matchAll(/<<(-?)(["']?)([^\s"'<>|&;]+)\2/g)].map((m) => ({ name: m[3]!, chomp: m[1] === '-', quoted: m[2] !== '' }));
 }
 
 export interface Instruction {
@@ -56,13 +65,20 @@ export function jsonForm(text: string): string[] | undefined {
 export function heredocBodies(raw: string, names: string[]): Heredoc[] {
   if (names.length === 0) return [];
   const lines = raw.split('\n');
+  const markers = heredocMarkers(lines[0] ?? '');
   const out: Heredoc[] = [];
   let i = 1;
-  for (const name of names) {
+  for (const [n, name] of names.entries()) {
+    const marker = markers[n]?.name === name ? markers[n] : undefined;
+    const chomp = marker?.chomp === true;
+    const strip = (l: string): string => (chomp ? l.replace(/^\t+/, '') : l);
     const body: string[] = [];
-    while (i < lines.length && lines[i] !== name) body.push(lines[i++]!);
+    while (i < lines.length && strip(lines[i]!) !== name) body.push(strip(lines[i++]!));
     i++;
-    out.push({ name, body: body.length > 0 ? `${body.join('\n')}\n` : '' });
+    const doc: Heredoc = { name, body: body.length > 0 ? `${body.join('\n')}\n` : '' };
+    if (chomp) doc.chomp = true;
+    if (marker?.quoted) doc.quoted = true;
+    out.push(doc);
   }
   return out;
 }

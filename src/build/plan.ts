@@ -81,12 +81,19 @@ export function stagesToBuild(plan: Plan, target?: string): Stage[] {
     const base = stageByRef(plan.stages, s.base, s.index);
     if (base) visit(base);
     for (const i of s.steps) {
-      if (i.keyword !== 'COPY' && i.keyword !== 'ADD') continue;
-      const from = i.flags.find((f) => f.name === 'from')?.value;
-      const dep = from !== undefined ? stageByRef(plan.stages, from, s.index) : undefined;
-      if (dep) visit(dep);
+      for (const from of stageRefs(i)) {
+        const dep = stageByRef(plan.stages, from, s.index);
+        if (dep) visit(dep);
+      }
     }
   };
   visit(last);
   return plan.stages.filter((s) => need.has(s.index) && s.index <= last.index);
+}
+
+/** What a step may take from another stage: COPY/ADD --from, RUN --mount=...,from=. */
+function stageRefs(i: Instruction): string[] {
+  if (i.keyword === 'COPY' || i.keyword === 'ADD') return i.flags.filter((f) => f.name === 'from' && f.value !== undefined).map((f) => f.value!);
+  if (i.keyword !== 'RUN') return [];
+  return i.flags.filter((f) => f.name === 'mount').flatMap((f) => (f.value ?? '').split(',').filter((t) => t.startsWith('from=')).map((t) => t.slice(5)));
 }

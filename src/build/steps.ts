@@ -16,11 +16,14 @@ export interface ContainerSettings {
   user?: string | undefined;
   network?: string | undefined;
   volumes?: string[] | undefined;
+  /** RUN --mount: binds and tmpfs made for the step. */
+  binds?: import('../runtime/mounts.js').BindMount[] | undefined;
+  tmpfs?: import('../runtime/mounts.js').TmpfsMount[] | undefined;
 }
 
 async function runOptions(parent: string, command: string[], s: ContainerSettings): Promise<import('../runtime/options.js').RunOptions> {
   const { parseRunOptions } = await import('../runtime/options.js');
-  return parseRunOptions({
+  const opts = parseRunOptions({
     image: parent,
     command,
     entrypoint: '',
@@ -32,6 +35,9 @@ async function runOptions(parent: string, command: string[], s: ContainerSetting
     ...(s.network !== undefined ? { network: s.network } : {}),
     ...(s.volumes !== undefined ? { volume: s.volumes } : {}),
   });
+  opts.volumes.push(...(s.binds ?? []));
+  opts.tmpfs.push(...(s.tmpfs ?? []));
+  return opts;
 }
 
 async function removeBuildContainer(ctx: Context, id: string): Promise<void> {
@@ -57,8 +63,11 @@ export class StepFailedError extends TpodError {
   }
 }
 
-/** RUN: the command in a container of `parent`; its changes become the image `w` describes. */
-export async function runStep(ctx: Context, images: ImageAccess, parent: string, command: string[], s: ContainerSettings, stepText: string, w: ImageWrite): Promise<string> {
+/**
+ * RUN: the command in a container of `parent`; its changes become the image `w` describes.
+ * `beforeCommit` gets the container's ID once the command succeeded.
+ */
+export async function runStep(ctx: Context, images: ImageAccess, parent: string, command: string[], s: ContainerSettings, stepText: string, w: ImageWrite, beforeCommit?: (id: string) => Promise<void>): Promise<string> {
   const { runContainer } = await import('../engine/run.js');
   const opts = await runOptions(parent, command, s);
   opts.rm = false;
@@ -78,6 +87,7 @@ export async function runStep(ctx: Context, images: ImageAccess, parent: string,
     }
     if (code !== 0) throw new StepFailedError(stepText, code);
     if (!id) throw new TpodError('EINTERNAL', 'the build container is gone');
+    await beforeCommit?.(id);
     return await commit(ctx, id, w);
   } finally {
     if (id) await removeBuildContainer(ctx, id);

@@ -3,13 +3,13 @@
 // tarballs are written by the test itself and by GNU tar, never by tpod.
 import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeE2E, tpod, tpodOk, useEnv, busyboxImage } from './harness.js';
+import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, pausePid } from './harness.js';
 
 describeE2E('build', () => {
   const t = useEnv('build');
-  const ok = (args: string[], input?: string) => tpodOk(args, { env: t.env, timeout: 240_000, ...(input !== undefined ? { input } : {}) });
+  const ok = (args: string[], input?: string | { extraEnv: NodeJS.ProcessEnv }) => tpodOk(args, { env: t.env, timeout: 240_000, ...(typeof input === 'string' ? { input } : input ?? {}) });
   const context = (files: Record<string, string>): string => {
     const dir = mkdtempSync(join(t.env.base, 'ctx-'));
     for (const [name, text] of Object.entries(files)) {
@@ -193,5 +193,171 @@ describeE2E('build', () => {
     expect(r.stderr).not.toMatch(/\s+at /);
     const missing = await tpod(['build', context({ 'Containerfile': 'FROM localhost/nosuch-image\n' }), '--pull=never'], { env: t.env });
     expect(missing.code).toBe(125);
+  });
+  // What a step's mounts leave in its image: the mount points must not be there.
+  const absent = async (img: string, paths: string[]): Promise<string> =>
+    (await ok(['run', '--rm', img, 'sh', '-c', paths.map((p) => `test -e ${p} && echo "has ${p}"`).join('; ') + '; true'])).stdout;
+
+  it('RUN --mount=type=bind shows context and stage files, read-only by default, rw to a throw-away copy, and leaves nothing in the layer', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': [
+        `FROM ${img} AS src`,
+        'RUN mkdir /stuff && echo from-stage > /stuff/f',
+        `FROM ${img}`,
+        'RUN --mount=type=bind,target=/ctx cat /ctx/a.txt && if touch /ctx/new 2>/dev/null; then echo writable; else echo read-only; fi',
+        'RUN --mount=type=bind,source=sub,target=/sub,rw echo x > /sub/written && cat /sub/b.txt',
+        'RUN --mount=type=bind,from=src,source=/stuff,target=/deep/s cat /deep/s/f',
+        'RUN --mount=type=bind,source=a.txt,target=/file.txt cat /file.txt',
+        'RUN --mount=type=cache,from=src,source=/stuff,target=/c cat /c/f && echo scribble > /c/f',
+        'RUN --mount=type=bind,from=src,source=stuff/f,target=/one,rw cat /one',
+        '',
+      ].join('\n'),
+      'a.txt': 'file a\n',
+      'sub/b.txt': 'file b\n',
+    });
+    const r = await ok(['build', '-t', 'localhost/bindmount', dir]);
+    expect(r.stdout).toMatch(/^file a\nread-only$/m);
+    expect(r.stdout).toMatch(/^file b$/m);
+    // The stage is seen three times as it was built: writes through the cache mount went nowhere.
+    expect(r.stdout.match(/^from-stage$/gm)?.length).toBe(3);
+    expect(r.stdout.match(/^file a$/gm)?.length).toBe(2);
+    expect(existsSync(join(dir, 'sub', 'written'))).toBe(false);
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+    expect(await absent('localhost/bindmount', ['/ctx', '/sub', '/deep', '/file.txt', '/stuff', '/c', '/one'])).toBe('');
+    // The stage's files were mounted for the step only: unmounted and gone after it.
+    expect(readdirSync(join(t.env.dataHome, 'tpod', 'tmp'))).toEqual([]);
+    const pause = pausePid(t.env);
+    expect(pause).toBeDefined();
+    expect(readFileSync(`/proc/${pause}/mountinfo`, 'utf8')).not.toContain(join(t.env.dataHome, 'tpod', 'tmp'));
+    // The bound file's content is part of the step's cache key.
+    expect((await ok(['build', '-t', 'localhost/bindmount', dir])).stdout).not.toMatch(/^file a$/m);
+    writeFileSync(join(dir, 'a.txt'), 'file a changed\n');
+    expect((await ok(['build', '-t', 'localhost/bindmount', dir])).stdout).toMatch(/^file a changed$/m);
+  });
+
+  it('RUN --mount=type=cache keeps its files between builds, owned as asked, and out of the image', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': [
+        `FROM ${img}`,
+        'ARG N',
+        'RUN --mount=type=cache,target=/var/cache/app echo "run $N" >> /var/cache/app/log && cat /var/cache/app/log',
+        'RUN --mount=type=cache,id=owned,target=/o,uid=1000,gid=1000,mode=0750,sharing=locked stat -c "owner %u:%g %a" /o',
+        '',
+      ].join('\n'),
+    });
+    const first = await ok(['build', '--build-arg', 'N=1', '-t', 'localhost/cachemount', dir]);
+    expect(first.stdout).toMatch(/^run 1$/m);
+    expect(first.stdout).toMatch(/^owner 1000:1000 750$/m);
+    const second = await ok(['build', '--build-arg', 'N=2', '-t', 'localhost/cachemount', dir]);
+    expect(second.stdout).toMatch(/^run 1\nrun 2$/m);
+    expect(await absent('localhost/cachemount', ['/var/cache/app', '/o'])).toBe('');
+    expect((await ok(['run', '--rm', 'localhost/cachemount', 'sh', '-c', 'ls -A /var/cache | wc -l'])).stdout.trim()).toBe('0');
+  });
+
+  it('RUN --mount=type=tmpfs is empty, sized as asked, and what is written there is gone', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': [
+        `FROM ${img}`,
+        'RUN --mount=type=tmpfs,target=/scratch,size=1m ls -A /scratch | wc -l && grep " /scratch " /proc/mounts && echo x > /scratch/x',
+        'RUN --mount=type=tmpfs,target=/tmp echo leak > /tmp/leak',
+        '',
+      ].join('\n'),
+    });
+    const r = await ok(['build', '-t', 'localhost/tmpfsmount', dir]);
+    expect(r.stdout).toMatch(/^0\ntmpfs \/scratch tmpfs \S*size=1024k/m);
+    expect(await absent('localhost/tmpfsmount', ['/scratch', '/tmp/leak'])).toBe('');
+  });
+
+  it('RUN --mount=type=secret reads --secret files and variables in the step only: not in the image, not in its history', async () => {
+    const img = await busyboxImage(t.env);
+    const secretFile = join(t.env.base, 'secret.txt');
+    writeFileSync(secretFile, 'file-secret-value\n');
+    const dir = context({
+      'Containerfile': [
+        `FROM ${img}`,
+        'RUN --mount=type=secret,id=mysecret cat /run/secrets/mysecret && stat -c "mode %a" /run/secrets/mysecret',
+        'RUN --mount=type=secret,id=envsecret,target=/s/e,mode=0444,uid=1000 cat /s/e && echo && stat -c "mode %a %u" /s/e',
+        'RUN --mount=type=secret,id=mysecret,env=MYSECRET echo "env:$MYSECRET"',
+        'RUN --mount=type=secret,id=nosuch cat /run/secrets/nosuch 2>/dev/null || echo not-given',
+        '',
+      ].join('\n'),
+    });
+    const r = await ok(['build', '--secret', `id=mysecret,src=${secretFile}`, '--secret', 'id=envsecret,env=TPOD_TEST_SECRET', '-t', 'localhost/secretmount', dir], { extraEnv: { TPOD_TEST_SECRET: 'env-secret-value' } });
+    expect(r.stdout).toMatch(/^file-secret-value\nmode 400$/m);
+    expect(r.stdout).toMatch(/^env-secret-value\nmode 444 1000$/m);
+    expect(r.stdout).toMatch(/^env:file-secret-value$/m);
+    expect(r.stdout).toMatch(/^not-given$/m);
+    expect(await absent('localhost/secretmount', ['/run/secrets/mysecret', '/s'])).toBe('');
+    const history = (await ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'localhost/secretmount'])).stdout;
+    expect(history).toMatch(/--mount=type=secret,id=mysecret/);
+    expect(history).not.toMatch(/secret-value/);
+    expect(await inspect('localhost/secretmount', '{{json .Config.Env}}')).not.toMatch(/secret-value/);
+    const archive = join(t.env.base, 'secretmount.tar');
+    await ok(['save', '-o', archive, 'localhost/secretmount']);
+    expect(spawnSync('sh', ['-c', `tar -xOf ${archive} | gzip -dcf | grep -c secret-value`], { encoding: 'utf8' }).stdout.trim()).toBe('0');
+    // A required secret that was not given fails the step (125), as a missing --secret file does.
+    const req = await tpod(['build', context({ 'Containerfile': `FROM ${img}\nRUN --mount=type=secret,id=nope,required true\n` })], { env: t.env, timeout: 240_000 });
+    expect(req.code).toBe(125);
+    expect(req.stderr).toMatch(/secret required but no secret with id "nope" found/);
+    const missing = await tpod(['build', '--secret', 'id=x,src=/nonexistent/file', dir], { env: t.env });
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toMatch(/could not parse secrets: stat \/nonexistent\/file: no such file or directory/);
+  });
+
+  it('RUN --network=none has the loopback interface only; an unknown mode or mount type is refused', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN --network=none ls /sys/class/net\n` });
+    const r = await ok(['build', '--network', 'host', dir]);
+    expect(r.stdout).toMatch(/STEP 2\/2: RUN --network=none ls \/sys\/class\/net\nlo\n/);
+    const bad = await tpod(['build', context({ 'Containerfile': `FROM ${img}\nRUN --network=bridge true\n` })], { env: t.env });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/unsupported value "bridge" for "RUN --network", must be either "host" or "none"/);
+    const badMount = await tpod(['build', context({ 'Containerfile': `FROM ${img}\nRUN --mount=type=volume,target=/x true\n` })], { env: t.env });
+    expect(badMount.code).toBe(125);
+    expect(badMount.stderr).toMatch(/invalid mount type "volume"/);
+  });
+  it('COPY and ADD take heredocs as files; RUN heredocs still run as scripts', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': [
+        `FROM ${img}`,
+        'ARG WHO=world',
+        'COPY <<EOF /greeting',
+        'hello $WHO',
+        'EOF',
+        'COPY --chmod=755 <<"EOF" /usr/local/bin/tool',
+        '#!/bin/sh',
+        'echo "tool $1"',
+        'EOF',
+        'ADD <<robots.txt <<humans.txt /web/',
+        '(robots content)',
+        'robots.txt',
+        '(humans content)',
+        'humans.txt',
+        'COPY a.txt <<EOF /mixed/',
+        'from heredoc',
+        'EOF',
+        'RUN <<EOF',
+        'echo "first line from heredoc"',
+        'echo "second line" > /from-run',
+        'EOF',
+        'RUN cat <<EOF > /from-cat',
+        'piped $WHO',
+        'EOF',
+        '',
+      ].join('\n'),
+      'a.txt': 'file a\n',
+    });
+    const r = await ok(['build', '-t', 'localhost/heredocs', dir]);
+    expect(r.stdout).toMatch(/^first line from heredoc$/m);
+    const out = await ok(['run', '--rm', 'localhost/heredocs', 'sh', '-c', 'cat /greeting; tool x; stat -c %a /usr/local/bin/tool /greeting; cat /web/robots.txt /web/humans.txt /mixed/a.txt /mixed/EOF /from-run /from-cat']);
+    expect(out.stdout).toBe('hello world\ntool x\n755\n644\n(robots content)\n(humans content)\nfile a\nfrom heredoc\nsecond line\npiped world\n');
+    // A changed heredoc body is a changed step.
+    writeFileSync(join(dir, 'Containerfile'), readFileSync(join(dir, 'Containerfile'), 'utf8').replace('hello $WHO', 'bye $WHO'));
+    await ok(['build', '-t', 'localhost/heredocs', dir]);
+    expect((await ok(['run', '--rm', 'localhost/heredocs', 'cat', '/greeting'])).stdout).toBe('bye world\n');
   });
 });

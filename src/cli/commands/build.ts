@@ -17,6 +17,10 @@ export class BuildCommand extends TpodCommand {
       looked up in the layer cache (its parent, the instruction, the build args in effect
       and a digest of the copied files' content and metadata) and reused when found.
 
+      RUN --mount=type=bind|cache|tmpfs|secret gives a step files that do not go into its
+      layer: context (or stage) files, a cache kept between builds, a tmpfs, or a secret
+      given with --secret. RUN --network=none|host picks the step's network.
+
       A RUN that fails ends the build with the command's exit code; a Containerfile that
       cannot be parsed, or a step that cannot be done, with 125.
     `,
@@ -46,6 +50,7 @@ export class BuildCommand extends TpodCommand {
   network = Option.String('--network', { description: 'Network mode for RUN instructions' });
   rm = Option.String('--rm', { tolerateBoolean: true, description: 'Remove intermediate containers after a successful build (always)' });
   forceRm = Option.String('--force-rm', { tolerateBoolean: true, description: 'Always remove intermediate containers (always)' });
+  secret = Option.Array('--secret', { description: 'Secret file or variable for RUN --mount=type=secret (id=ID,src=PATH or id=ID,env=VAR)' });
   ignoreFile = Option.String('--ignorefile', { description: 'Path to an alternate .containerignore file' });
   jobs = Option.String('--jobs', { description: 'How many stages to run in parallel (stages run one at a time)' });
   contextArg = Option.String({ name: 'CONTEXT', required: false });
@@ -101,6 +106,13 @@ export class BuildCommand extends TpodCommand {
       labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
     }
 
+    const { parseSecretFlag } = await import('../../build/run-flags.js');
+    const secrets = new Map<string, import('../../build/run-flags.js').BuildSecret>();
+    for (const v of this.secret ?? []) {
+      const sec = parseSecretFlag(v, process.env, process.cwd(), existsSync);
+      secrets.set(sec.id, sec);
+    }
+
     const store = await import('../../image/store.js');
     const { parsePullPolicy, withPullPolicy } = await import('../../image/pull-policy.js');
     const { parseTlsVerify } = await import('../registry-flags.js');
@@ -124,6 +136,7 @@ export class BuildCommand extends TpodCommand {
       labels,
       network: this.network,
       ignoreFile: this.ignoreFile,
+      secrets,
     }, { store, pulling }, { line: (l) => { if (!this.quiet) process.stdout.write(`${l}\n`); } });
     if (this.iidfile !== undefined) writeFileSync(this.iidfile, `sha256:${id}`);
     this.print(id);

@@ -16,4 +16,8 @@ describe('planStages', () => {
     expect(stagesToBuild(p, 'two').map((s) => s.index)).toEqual([1]);
     expect(() => stagesToBuild(p, 'nope')).toThrow(/target "nope"/);
   });
+  it('builds a stage a RUN --mount takes files from', () => {
+    const p = planStages(parseContainerfile('FROM busybox AS one\nRUN a\nFROM busybox AS two\nFROM busybox\nRUN --mount=type=bind,from=one,target=/x --mount=type=cache,target=/c,from=1 true\n').instructions, new Map());
+    expect(stagesToBuild(p).map((s) => s.index)).toEqual([0, 1, 2]);
+  });
 });
