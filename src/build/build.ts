@@ -15,6 +15,7 @@ import { expand } from './expand.js';
 import { BuildCache, cacheKey } from './cache.js';
 import { loadIgnore, copyTar, ignoreFileMatcher, type IgnoreMatcher } from './context.js';
 import { planCopy } from './copy.js';
+import type { SquashMode } from './squash.js';
 import { TpodError } from '../errors.js';
 
 export interface BuildOptions {
@@ -34,6 +35,8 @@ export interface BuildOptions {
   network?: string | undefined;
   /** --ignorefile: ignore rules from this file instead of the context's. */
   ignoreFile?: string | undefined;
+  /** --squash ('new': the final stage's new layers as one) or --squash-all ('all'). */
+  squash?: SquashMode | undefined;
 }
 
 export interface BuildReporter {
@@ -91,12 +94,17 @@ export async function buildImage(ctx: Context, o: BuildOptions, images: BuildIma
     }
   };
   const stageImages = new Map<number, string>();
+  // Images the steps made here: with --squash they are only on the way to the result.
+  const made: string[] = [];
+  const squash = o.squash;
   let result = '';
 
   for (const [si, stage] of stages.entries()) {
     const last = si === stages.length - 1;
     const prefix = stages.length > 1 ? `[${si + 1}/${stages.length}] ` : '';
     const st = await startStage(ctx, stage, images, stageImages, plan.stages);
+    const stageBase = st.parent;
+    const squashing = last && squash !== undefined;
     const onbuild = st.config.config?.OnBuild ?? [];
     const steps = [...(onbuild.length > 0 ? parseInstructions(onbuild.join('\n'), `${file} (ONBUILD of ${stage.base})`, false) : []), ...stage.steps];
     if (onbuild.length > 0) {
@@ -108,15 +116,15 @@ export async function buildImage(ctx: Context, o: BuildOptions, images: BuildIma
     for (const [n, i] of steps.entries()) {
       report.line(`${prefix}STEP ${n + 2}/${total}: ${i.text}`);
       const final = last && n === steps.length - 1;
-      if (final && o.tags.length > 0 && Object.keys(o.labels).length === 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
+      if (final && !squashing && o.tags.length > 0 && Object.keys(o.labels).length === 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
       try {
-        await runInstruction(ctx, { o, images, st, i, escape, file, globals, ignored, cache, exists, stageImages, allStages: plan.stages, stage, report });
+        await runInstruction(ctx, { o, images, st, i, escape, file, globals, ignored, cache, exists, stageImages, allStages: plan.stages, stage, report, made });
       } catch (err) {
         stepFailed(i, err);
       }
-      if (!final || Object.keys(o.labels).length === 0) report.line(`--> ${st.parent!.slice(0, 11)}`);
+      if (!squashing && (!final || Object.keys(o.labels).length === 0)) report.line(`--> ${st.parent!.slice(0, 11)}`);
     }
-    if (steps.length === 0 || (last && Object.keys(o.labels).length > 0)) {
+    if (squashing ? st.parent === undefined : steps.length === 0 || (last && Object.keys(o.labels).length > 0)) {
       // A stage of FROM alone (or --label) still makes an image of its own, as Podman does.
       if (last && o.tags.length > 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
       const body: ImageConfigBody = { ...st.cfg.body, ...(last && Object.keys(o.labels).length > 0 ? { Labels: { ...(st.cfg.body.Labels ?? {}), ...o.labels } } : {}) };
@@ -124,14 +132,44 @@ export async function buildImage(ctx: Context, o: BuildOptions, images: BuildIma
       st.parent = await writeConfigImage(ctx, { base: st.config, body, names: [], author: st.cfg.author });
       report.line(`--> ${st.parent.slice(0, 11)}`);
     }
+    if (squashing && st.parent !== undefined) {
+      if (Object.keys(o.labels).length > 0) {
+        const { writeConfigImage } = await import('../engine/commit.js');
+        st.parent = await writeConfigImage(ctx, { base: st.config, body: { ...st.cfg.body, Labels: { ...(st.cfg.body.Labels ?? {}), ...o.labels } }, names: [], author: st.cfg.author });
+        made.push(st.parent);
+      }
+      if (o.tags.length > 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
+      const { squashImage } = await import('./squash.js');
+      st.parent = await squashImage(ctx, store, stageBase, st.parent, squash!);
+      report.line(`--> ${st.parent.slice(0, 11)}`);
+    }
     stageImages.set(stage.index, st.parent!);
     result = st.parent!;
   }
+  if (squash !== undefined) await dropImages(ctx, store, made.filter((id) => id !== result));
   if (o.tags.length > 0) {
     await store.tagImage(ctx, result, o.tags);
     for (const t of o.tags) report.line(`Successfully tagged ${t}`);
   }
   return result;
+}
+
+/** The steps' own images after a squash, newest first, where nothing else holds them. */
+async function dropImages(ctx: Context, store: BuildImages['store'], ids: string[]): Promise<void> {
+  const { WorkDir } = await import('../storage/workdir.js');
+  const trash = await WorkDir.create(ctx, 'trash');
+  try {
+    for (const id of [...new Set(ids)].reverse()) {
+      try {
+        const img = await store.findImage(ctx, id);
+        if (img.names.length === 0 && store.imageInUse(ctx, id).length === 0) await store.removeImage(ctx, id, { force: false, trash });
+      } catch (err) {
+        ctx.log.debug(`build: kept image ${id.slice(0, 12)}: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    await trash.dispose(ctx);
+  }
 }
 
 async function startStage(ctx: Context, stage: Stage, images: BuildImages, stageImages: Map<number, string>, all: Stage[]): Promise<StageState> {
@@ -166,6 +204,7 @@ interface StepContext {
   allStages: Stage[];
   stage: Stage;
   report: BuildReporter;
+  made: string[];
 }
 
 /** ARGs in effect with the image's ENV over them (ENV wins, as Docker has it). */
@@ -255,6 +294,7 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
     id = hit;
   } else {
     id = await exec();
+    s.made.push(id);
     if (useCache) s.cache.put(key, id);
   }
   st.parent = id;

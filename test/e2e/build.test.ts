@@ -170,6 +170,56 @@ describeE2E('build', () => {
     expect(listings.some((l) => /^bin\/\.wh\.ls$/m.test(l))).toBe(true);
   });
 
+  it('--squash makes the new layers one over the base, --squash-all the whole image one layer, with buildah\'s history and no intermediate images left', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': `FROM ${img}\nRUN echo a > /a && rm /bin/ls\nRUN echo b > /b && rm /a\nCOPY c.txt /c\nENV X=1\n`,
+      'c.txt': 'c\n',
+    });
+    type Hist = Array<{ created_by?: string; empty_layer?: boolean }>;
+    const layersOf = async (ref: string): Promise<string[]> => JSON.parse(await inspect(ref, '{{json .RootFS.Layers}}')) as string[];
+    const historyOf = async (ref: string): Promise<Hist> => JSON.parse(await inspect(ref, '{{json .History}}')) as Hist;
+    const baseLayers = await layersOf(img);
+    const baseHistory = await historyOf(img);
+    const before = (await ok(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+    const sq = await ok(['build', '--squash', '-t', 'localhost/squashed', dir]);
+    expect(sq.stdout).not.toMatch(/Using cache/);
+    expect(sq.stdout).toMatch(/STEP 5\/5: ENV X=1\nCOMMIT localhost\/squashed:latest\n--> [0-9a-f]{11}\nSuccessfully tagged localhost\/squashed:latest\n/);
+    const layers = await layersOf('localhost/squashed');
+    expect(layers.length).toBe(baseLayers.length + 1);
+    expect(layers.slice(0, -1)).toEqual(baseLayers);
+    const hist = await historyOf('localhost/squashed');
+    expect(hist.length).toBe(baseHistory.length + 4);
+    expect(hist.slice(baseHistory.length).map((h) => h.empty_layer === true)).toEqual([true, true, true, false]);
+    expect(hist[baseHistory.length]!.created_by).toMatch(/echo a > \/a/);
+    const check = "cat /b /c; test -e /a && echo has-a; test -e /bin/ls && echo has-ls; echo $X";
+    expect((await ok(['run', '--rm', 'localhost/squashed', 'sh', '-c', check])).stdout).toBe('b\nc\n1\n');
+    // Only the result is new: the steps' own images are gone.
+    const after = (await ok(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+    expect(after.filter((i) => !before.includes(i)).length).toBe(1);
+
+    const all = await ok(['build', '--squash-all', '-t', 'localhost/squashed-all', dir]);
+    const allId = all.stdout.trim().split('\n').pop()!;
+    expect((await layersOf(allId)).length).toBe(1);
+    const allHist = await historyOf(allId);
+    expect(allHist.map((h) => h.empty_layer === true)).toEqual([true, true, true, false]);
+    expect((await ok(['run', '--rm', 'localhost/squashed-all', 'sh', '-c', check])).stdout).toBe('b\nc\n1\n');
+    // The one layer has no whiteouts: nothing lies below it.
+    const archive = join(t.env.base, 'squashed-all.tar');
+    await ok(['save', '--format', 'oci-archive', '-o', archive, 'localhost/squashed-all']);
+    const out = mkdtempSync(join(t.env.base, 'oci-'));
+    expect(spawnSync('tar', ['-xf', archive, '-C', out]).status).toBe(0);
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }> };
+    const listing = spawnSync('tar', ['-tzf', join(out, 'blobs', 'sha256', manifest.layers[0]!.digest.slice(7))], { encoding: 'utf8' }).stdout;
+    expect(listing).toMatch(/^(\.\/)?bin\/sh$/m);
+    expect(listing).not.toMatch(/\.wh\./);
+
+    const both = await tpod(['build', '--squash', '--squash-all', dir], { env: t.env });
+    expect(both.code).toBe(125);
+    expect(both.stderr).toMatch(/^Error: cannot specify --squash-all with --squash$/m);
+  });
+
   it('reads a Containerfile from stdin, and fails a RUN with its exit code, naming the step, leaving no container', async () => {
     const img = await busyboxImage(t.env);
     const r = await ok(['build', '-t', 'localhost/stdin', '-'], `FROM ${img}\nRUN echo from-stdin\n`);
