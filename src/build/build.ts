@@ -37,6 +37,8 @@ export interface BuildOptions {
   ignoreFile?: string | undefined;
   /** --squash ('new': the final stage's new layers as one) or --squash-all ('all'). */
   squash?: SquashMode | undefined;
+  /** --timestamp: seconds since the epoch for every created time and every file's mtime in the new layers. */
+  timestamp?: number | undefined;
 }
 
 export interface BuildReporter {
@@ -58,6 +60,16 @@ interface StageState {
   cfg: ConfigState;
   /** ARGs declared in this stage and their values (unset ones are absent). */
   args: Map<string, string>;
+}
+
+/** --timestamp as the config and history give it (RFC 3339 as Go writes it: no fraction of 0). */
+export function timestampText(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** What --timestamp adds to an image write: its created time and its layer's mtimes. */
+function fixedTime(o: BuildOptions): { created?: string; layerMtime?: number } {
+  return o.timestamp === undefined ? {} : { created: timestampText(o.timestamp), layerMtime: o.timestamp };
 }
 
 function emptyConfig(): ImageConfig {
@@ -129,18 +141,18 @@ export async function buildImage(ctx: Context, o: BuildOptions, images: BuildIma
       if (last && o.tags.length > 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
       const body: ImageConfigBody = { ...st.cfg.body, ...(last && Object.keys(o.labels).length > 0 ? { Labels: { ...(st.cfg.body.Labels ?? {}), ...o.labels } } : {}) };
       const { writeConfigImage } = await import('../engine/commit.js');
-      st.parent = await writeConfigImage(ctx, { base: st.config, body, names: [], author: st.cfg.author });
+      st.parent = await writeConfigImage(ctx, { base: st.config, body, names: [], author: st.cfg.author, ...fixedTime(o) });
       report.line(`--> ${st.parent.slice(0, 11)}`);
     }
     if (squashing && st.parent !== undefined) {
       if (Object.keys(o.labels).length > 0) {
         const { writeConfigImage } = await import('../engine/commit.js');
-        st.parent = await writeConfigImage(ctx, { base: st.config, body: { ...st.cfg.body, Labels: { ...(st.cfg.body.Labels ?? {}), ...o.labels } }, names: [], author: st.cfg.author });
+        st.parent = await writeConfigImage(ctx, { base: st.config, body: { ...st.cfg.body, Labels: { ...(st.cfg.body.Labels ?? {}), ...o.labels } }, names: [], author: st.cfg.author, ...fixedTime(o) });
         made.push(st.parent);
       }
       if (o.tags.length > 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
       const { squashImage } = await import('./squash.js');
-      st.parent = await squashImage(ctx, store, stageBase, st.parent, squash!);
+      st.parent = await squashImage(ctx, store, stageBase, st.parent, squash!, fixedTime(o));
       report.line(`--> ${st.parent.slice(0, 11)}`);
     }
     stageImages.set(stage.index, st.parent!);
@@ -242,7 +254,7 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
   const vars = varsOf(st);
   const argsInEffect = new Map([...st.args].filter(([k]) => !envMap(st.cfg.body.Env).has(k)));
   const entry: HistoryEntry = { created_by: historyText(i, shell, argsInEffect) };
-  const write = (): ImageWrite => ({ base: st.config, body: st.cfg.body, entry, names: [], author: st.cfg.author });
+  const write = (): ImageWrite => ({ base: st.config, body: st.cfg.body, entry, names: [], author: st.cfg.author, ...fixedTime(o) });
 
   let sources: string | undefined;
   let exec: () => Promise<string>;
@@ -279,14 +291,14 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
       if (!p.entries || !/^\d+(:\d+)?$/.test(p.owner)) throw new TpodError('EUSAGE', `${i.keyword} into an empty image takes files from the context, with a numeric --chown`);
       const [uid, gid] = p.owner.split(':').map(Number);
       const entries = p.entries;
-      exec = async () => (await import('../engine/commit.js')).commitWithConfig(ctx, { tar: () => copyTar(entries, [], { uid: uid!, gid: gid ?? uid! }) }, write());
+      exec = async () => (await import('../engine/commit.js')).commitWithConfig(ctx, { tar: () => copyTar(entries, [], { uid: uid!, gid: gid ?? uid! }, o.timestamp) }, write());
     } else exec = async () => (await import('./steps.js')).copyStep(ctx, s.images.store, parent, p.owner, p.work, write());
   } else {
     exec = async () => (await import('../engine/commit.js')).writeConfigImage(ctx, write());
   }
 
   const useCache = o.layers;
-  const key = cacheKey({ parent: st.parent ?? 'scratch', instruction: `${i.text}\0${expand(i.text, vars, s.escape)}`, args: argsInEffect, sources, extra: `${shell.join(' ')}\0${before.cmdSet}` });
+  const key = cacheKey({ parent: st.parent ?? 'scratch', instruction: `${i.text}\0${expand(i.text, vars, s.escape)}`, args: argsInEffect, sources, extra: `${shell.join(' ')}\0${before.cmdSet}${o.timestamp !== undefined ? `\0timestamp=${o.timestamp}` : ''}` });
   const hit = useCache && !o.noCache ? s.cache.get(key, s.exists) : undefined;
   let id: string;
   if (hit !== undefined) {

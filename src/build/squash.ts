@@ -43,7 +43,7 @@ export function squashPlan(base: ImageConfig | undefined, top: ImageConfig, mode
 }
 
 /** Writes the squashed image of `topId`; returns its ID. */
-export async function squashImage(ctx: Context, store: typeof import('../image/store.js'), baseId: string | undefined, topId: string, mode: SquashMode, created?: string): Promise<string> {
+export async function squashImage(ctx: Context, store: typeof import('../image/store.js'), baseId: string | undefined, topId: string, mode: SquashMode, time: { created?: string; layerMtime?: number } = {}): Promise<string> {
   const top = await store.readImageConfig(ctx, topId);
   const base = baseId !== undefined ? await store.readImageConfig(ctx, baseId) : undefined;
   const plan = squashPlan(base, top, mode);
@@ -54,7 +54,7 @@ export async function squashImage(ctx: Context, store: typeof import('../image/s
     entry: plan.last,
     names: [],
     author: top.author,
-    ...(created !== undefined ? { created } : {}),
+    ...time,
   };
   if (plan.merge.length === 0) return writeConfigImage(ctx, write);
   const { namespacePlace } = await import('../rootless/join.js');
@@ -80,7 +80,7 @@ export async function squashImage(ctx: Context, store: typeof import('../image/s
     return await commitWithConfig(ctx, {
       tar: () => {
         const s = new PassThrough({ highWaterMark: 1 << 20 });
-        packTree(place, root, s, skip, { whiteouts: mode === 'new' }).then(() => s.end(), (e: unknown) => s.destroy(e as Error));
+        packTree(place, root, s, skip, { whiteouts: mode === 'new', ...(time.layerMtime !== undefined ? { mtime: time.layerMtime } : {}) }).then(() => s.end(), (e: unknown) => s.destroy(e as Error));
         return s;
       },
     }, write);

@@ -220,6 +220,29 @@ describeE2E('build', () => {
     expect(both.stderr).toMatch(/^Error: cannot specify --squash-all with --squash$/m);
   });
 
+  it('--timestamp sets every created time and every new file\'s mtime, so two builds without the cache make the same image', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': `FROM ${img}\nRUN mkdir -p /out && echo x > /out/x && rm /bin/ls\nCOPY a.txt /out/\nENV X=1\n`,
+      'a.txt': 'a\n',
+    });
+    const build = async (): Promise<string> => (await ok(['build', '--no-cache', '--timestamp', '0', '-t', 'localhost/stamped', dir])).stdout.trim().split('\n').pop()!;
+    const id1 = await build();
+    const id2 = await build();
+    expect(id2).toBe(id1);
+    expect(await inspect(id1, '{{.Created}}')).toMatch(/^1970-01-01[T ]00:00:00/);
+    const hist = JSON.parse(await inspect(id1, '{{json .History}}')) as Array<{ created?: string; created_by?: string }>;
+    expect(hist.slice(-3).map((h) => h.created)).toEqual(['1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z']);
+    expect((await ok(['run', '--rm', 'localhost/stamped', 'stat', '-c', '%Y', '/out/x', '/out/a.txt', '/out'])).stdout).toBe('0\n0\n0\n');
+    // With --squash-all too.
+    const sq1 = (await ok(['build', '--squash-all', '--timestamp', '86400', dir])).stdout.trim().split('\n').pop()!;
+    const sq2 = (await ok(['build', '--squash-all', '--timestamp', '86400', dir])).stdout.trim().split('\n').pop()!;
+    expect(sq2).toBe(sq1);
+    const bad = await tpod(['build', '--timestamp', 'soon', dir], { env: t.env });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/invalid argument "soon" for "--timestamp" flag/);
+  });
+
   it('reads a Containerfile from stdin, and fails a RUN with its exit code, naming the step, leaving no container', async () => {
     const img = await busyboxImage(t.env);
     const r = await ok(['build', '-t', 'localhost/stdin', '-'], `FROM ${img}\nRUN echo from-stdin\n`);
