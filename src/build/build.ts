@@ -16,6 +16,7 @@ import { BuildCache, cacheKey } from './cache.js';
 import { loadIgnore, copyTar, ignoreFileMatcher, type IgnoreMatcher } from './context.js';
 import { planCopy } from './copy.js';
 import type { SquashMode } from './squash.js';
+import { Downloads } from './fetch-url.js';
 import { TpodError } from '../errors.js';
 
 export interface BuildOptions {
@@ -84,6 +85,15 @@ function stepFailed(i: Instruction, err: unknown): never {
 }
 
 export async function buildImage(ctx: Context, o: BuildOptions, images: BuildImages, report: BuildReporter): Promise<string> {
+  const downloads = new Downloads(ctx.paths.tmp);
+  try {
+    return await buildStages(ctx, o, images, report, downloads);
+  } finally {
+    downloads.dispose();
+  }
+}
+
+async function buildStages(ctx: Context, o: BuildOptions, images: BuildImages, report: BuildReporter, downloads: Downloads): Promise<string> {
   const file = o.containerfile.name;
   const { instructions, escape } = parseContainerfile(o.containerfile.text, file);
   const plan = planStages(instructions, o.buildArgs, file);
@@ -130,7 +140,7 @@ export async function buildImage(ctx: Context, o: BuildOptions, images: BuildIma
       const final = last && n === steps.length - 1;
       if (final && !squashing && o.tags.length > 0 && Object.keys(o.labels).length === 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
       try {
-        await runInstruction(ctx, { o, images, st, i, escape, file, globals, ignored, cache, exists, stageImages, allStages: plan.stages, stage, report, made });
+        await runInstruction(ctx, { o, images, st, i, escape, file, globals, ignored, cache, exists, stageImages, allStages: plan.stages, stage, report, made, downloads });
       } catch (err) {
         stepFailed(i, err);
       }
@@ -217,6 +227,7 @@ interface StepContext {
   stage: Stage;
   report: BuildReporter;
   made: string[];
+  downloads: Downloads;
 }
 
 /** ARGs in effect with the image's ENV over them (ENV wins, as Docker has it). */
@@ -284,6 +295,8 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
         if (id === undefined) throw new TpodError('EUSAGE', `COPY --from=${ref}: that stage was not built`);
         return { id, isDir: await isDirIn(await layersTopFirst(ctx, s.images, id)) };
       },
+      download: (url, checksum) => s.downloads.get(url, checksum),
+      timestamp: o.timestamp,
     });
     sources = p.digest;
     const parent = st.parent;

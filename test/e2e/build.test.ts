@@ -3,6 +3,9 @@
 // tarballs are written by the test itself and by GNU tar, never by tpod.
 import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeE2E, tpod, tpodOk, useEnv, busyboxImage } from './harness.js';
@@ -241,6 +244,59 @@ describeE2E('build', () => {
     const bad = await tpod(['build', '--timestamp', 'soon', dir], { env: t.env });
     expect(bad.code).toBe(125);
     expect(bad.stderr).toMatch(/invalid argument "soon" for "--timestamp" flag/);
+  });
+
+  it('ADD of an http URL downloads the file as is (a tarball stays packed), with --chown, --chmod, --checksum and Last-Modified as its mtime', async () => {
+    const img = await busyboxImage(t.env);
+    const src = mkdtempSync(join(t.env.base, 'tarsrc-'));
+    writeFileSync(join(src, 'inner.txt'), 'inner\n');
+    const tgz = join(t.env.base, 'data.tar.gz');
+    expect(spawnSync('tar', ['-czf', tgz, '-C', src, 'inner.txt']).status).toBe(0);
+    const tarball = readFileSync(tgz);
+    const plain = 'plain text\n';
+    const plainSum = createHash('sha256').update(plain).digest('hex');
+    const lastModified = 'Wed, 21 Oct 2015 07:28:00 GMT';
+    const server: Server = createServer((req, res) => {
+      if (req.url === '/data.tar.gz') {
+        res.writeHead(200, { 'Last-Modified': lastModified, 'Content-Type': 'application/gzip' });
+        res.end(tarball);
+      } else if (req.url === '/plain.txt') res.end(plain);
+      else if (req.url === '/moved') {
+        res.writeHead(302, { Location: '/plain.txt' });
+        res.end();
+      } else {
+        res.writeHead(404);
+        res.end('no');
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const dir = context({
+        'Containerfile': [
+          `FROM ${img}`,
+          `ADD --chown=1000:1000 ${base}/data.tar.gz /dl/`,
+          `ADD --chmod=755 ${base}/plain.txt /dl/renamed.txt`,
+          `ADD --checksum=sha256:${plainSum} ${base}/moved /dl/moved`,
+          '',
+        ].join('\n'),
+      });
+      await ok(['build', '-t', 'localhost/added-url', dir]);
+      const r = await ok(['run', '--rm', 'localhost/added-url', 'sh', '-c', 'cd /dl && ls && stat -c "%n %u:%g %a %Y" data.tar.gz renamed.txt moved && tar -tzf data.tar.gz && cat renamed.txt moved']);
+      expect(r.stdout).toBe(`data.tar.gz\nmoved\nrenamed.txt\ndata.tar.gz 1000:1000 600 ${Date.parse(lastModified) / 1000}\nrenamed.txt 0:0 755 0\nmoved 0:0 600 0\ninner.txt\n${plain}${plain}`);
+      // A wrong checksum, a 404 and COPY of a URL fail as buildah words them.
+      const bad = await tpod(['build', context({ 'Containerfile': `FROM ${img}\nADD --checksum=sha256:${'0'.repeat(64)} ${base}/plain.txt /x\n` })], { env: t.env, timeout: 120_000 });
+      expect(bad.code).toBe(125);
+      expect(bad.stderr).toContain(`unexpected response digest for "${base}/plain.txt": sha256:${plainSum}, want sha256:${'0'.repeat(64)}`);
+      const missing = await tpod(['build', context({ 'Containerfile': `FROM ${img}\nADD ${base}/nothing /x\n` })], { env: t.env, timeout: 120_000 });
+      expect(missing.code).toBe(125);
+      expect(missing.stderr).toMatch(/building at STEP "ADD .*\/nothing \/x": .*invalid response status 404/);
+      const copy = await tpod(['build', context({ 'Containerfile': `FROM ${img}\nCOPY ${base}/plain.txt /x\n` })], { env: t.env, timeout: 120_000 });
+      expect(copy.code).toBe(125);
+      expect(copy.stderr).toMatch(/source can't be a URL for COPY/);
+    } finally {
+      server.close();
+    }
   });
 
   it('reads a Containerfile from stdin, and fails a RUN with its exit code, naming the step, leaving no container', async () => {
