@@ -299,6 +299,22 @@ describeE2E('build', () => {
     }
   });
 
+  it('hides the steps\' intermediate images from images (Podman\'s intermediate: untagged with a child); images -a shows them', async () => {
+    const img = await busyboxImage(t.env);
+    const ids = async (args: string[]): Promise<string[]> => (await ok(['images', '-q', '--no-trunc', ...args])).stdout.trim().split('\n').filter(Boolean).map((i) => i.replace(/^sha256:/, ''));
+    const shown = await ids([]);
+    const all = await ids(['-a']);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN echo one > /one\nENV STEP=2\nRUN echo three > /three\n` });
+    const id = (await ok(['build', '-t', 'localhost/steps', dir])).stdout.trim().split('\n').pop()!;
+    const shownAfter = await ids([]);
+    const allAfter = await ids(['-a']);
+    expect(shownAfter.filter((i) => !shown.includes(i))).toEqual([id]);
+    const steps = allAfter.filter((i) => !all.includes(i) && i !== id);
+    expect(steps.length).toBe(2);
+    expect((await ids(['-a', '--filter', 'intermediate=true'])).filter((i) => steps.includes(i)).sort()).toEqual([...steps].sort());
+    expect(await ids(['--filter', 'intermediate=true'])).toEqual([]);
+  });
+
   it('reads a Containerfile from stdin, and fails a RUN with its exit code, naming the step, leaving no container', async () => {
     const img = await busyboxImage(t.env);
     const r = await ok(['build', '-t', 'localhost/stdin', '-'], `FROM ${img}\nRUN echo from-stdin\n`);
