@@ -93,7 +93,8 @@ async function buildFilters(ctx: Context, filters: string[], images: StoredImage
         // Podman's own wording (its arguments are swapped).
         if (value !== 'true' && value !== 'false') throw new UsageError(`non-boolean value "dangling" for ${value} filter: strconv.ParseBool: parsing "${value}": invalid syntax`);
         const want = value === 'true';
-        out.push((r) => (r.image.names.length === 0) === want);
+        // libimage's dangling: untagged and without a child (an intermediate image is not).
+        out.push((r) => (r.image.names.length === 0 && !intermediate.has(r.image.id)) === want);
         break;
       }
       case 'reference':

@@ -313,6 +313,8 @@ describeE2E('build', () => {
     expect(steps.length).toBe(2);
     expect((await ids(['-a', '--filter', 'intermediate=true'])).filter((i) => steps.includes(i)).sort()).toEqual([...steps].sort());
     expect(await ids(['--filter', 'intermediate=true'])).toEqual([]);
+    // An intermediate image is not dangling (libimage: untagged and without a child).
+    expect((await ids(['-a', '--filter', 'dangling=true'])).filter((i) => steps.includes(i))).toEqual([]);
   });
 
   it('reads a Containerfile from stdin, and fails a RUN with its exit code, naming the step, leaving no container', async () => {
