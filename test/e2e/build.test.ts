@@ -315,6 +315,14 @@ describeE2E('build', () => {
     expect(await ids(['--filter', 'intermediate=true'])).toEqual([]);
     // An intermediate image is not dangling (libimage: untagged and without a child).
     expect((await ids(['-a', '--filter', 'dangling=true'])).filter((i) => steps.includes(i))).toEqual([]);
+    // image prune keeps them while the image built from them is there (they are the cache)...
+    await ok(['image', 'prune', '-f']);
+    expect((await ids(['-a'])).filter((i) => steps.includes(i)).length).toBe(2);
+    expect((await ok(['build', '-t', 'localhost/steps', dir])).stdout.match(/Using cache/g)?.length).toBe(3);
+    // ...and once it is untagged, removes the whole chain, round after round, as Podman.
+    await ok(['untag', 'localhost/steps']);
+    await ok(['image', 'prune', '-f']);
+    expect((await ids(['-a'])).filter((i) => steps.includes(i) || i === id)).toEqual([]);
   });
 
   it('reads a Containerfile from stdin, and fails a RUN with its exit code, naming the step, leaving no container', async () => {
