@@ -86,14 +86,20 @@ function stepFailed(i: Instruction, err: unknown): never {
 
 export async function buildImage(ctx: Context, o: BuildOptions, images: BuildImages, report: BuildReporter): Promise<string> {
   const downloads = new Downloads(ctx.paths.tmp);
+  // Images the steps made here: with --squash they are only on the way to the result
+  // and go at the end, also when the build fails.
+  const made: string[] = [];
+  let result: string | undefined;
   try {
-    return await buildStages(ctx, o, images, report, downloads);
+    result = await buildStages(ctx, o, images, report, downloads, made);
+    return result;
   } finally {
     downloads.dispose();
+    if (o.squash !== undefined) await dropImages(ctx, images.store, made.filter((id) => id !== result));
   }
 }
 
-async function buildStages(ctx: Context, o: BuildOptions, images: BuildImages, report: BuildReporter, downloads: Downloads): Promise<string> {
+async function buildStages(ctx: Context, o: BuildOptions, images: BuildImages, report: BuildReporter, downloads: Downloads, made: string[]): Promise<string> {
   const file = o.containerfile.name;
   const { instructions, escape } = parseContainerfile(o.containerfile.text, file);
   const plan = planStages(instructions, o.buildArgs, file);
@@ -116,8 +122,6 @@ async function buildStages(ctx: Context, o: BuildOptions, images: BuildImages, r
     }
   };
   const stageImages = new Map<number, string>();
-  // Images the steps made here: with --squash they are only on the way to the result.
-  const made: string[] = [];
   const squash = o.squash;
   let result = '';
 
@@ -168,7 +172,6 @@ async function buildStages(ctx: Context, o: BuildOptions, images: BuildImages, r
     stageImages.set(stage.index, st.parent!);
     result = st.parent!;
   }
-  if (squash !== undefined) await dropImages(ctx, store, made.filter((id) => id !== result));
   if (o.tags.length > 0) {
     await store.tagImage(ctx, result, o.tags);
     for (const t of o.tags) report.line(`Successfully tagged ${t}`);
