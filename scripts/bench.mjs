@@ -291,6 +291,25 @@ const ROWS = [
       return ms;
     },
   })),
+  // Builds (src/build/): the same 10-step Containerfile over busybox (RUN, COPY and
+  // config steps; RUN without a network on both), every step run (--no-cache), then
+  // every step taken from the layer cache.
+  {
+    name: 'build of a 10-step Containerfile (--no-cache)',
+    target: undefined,
+    needs: [['build']],
+    setup: async (engine) => buildContext(engine),
+    argv: (engine) => ['build', '--no-cache', '--network', 'none', '-q', '-t', 'localhost/bench-build', buildContext(engine)],
+  },
+  {
+    name: 'build of a 10-step Containerfile (all cached)',
+    target: undefined,
+    needs: [['build']],
+    setup: async (engine) => {
+      await execOk(engine, ['build', '--network', 'none', '-q', '-t', 'localhost/bench-build', buildContext(engine)], 'build to fill the cache', 600_000);
+    },
+    argv: (engine) => ['build', '--network', 'none', '-q', '-t', 'localhost/bench-build', buildContext(engine)],
+  },
   {
     // A real distribution from a registry on loopback: pulled from scratch each run
     // (`rmi -a -f` in between, not timed), median of BENCH_PULL_RUNS (3) runs per engine.
@@ -326,6 +345,34 @@ const ROWS = [
   },
 ];
 const podBench = { n: 0 };
+
+/** The build rows' context (made once per engine, in its own temp dir); returns its path. */
+function buildContext(engine) {
+  const dir = join(engine.dirs.base, 'build-context');
+  try {
+    statSync(join(dir, 'Containerfile'));
+    return dir;
+  } catch {
+    /* make it */
+  }
+  mkdirSync(join(dir, 'conf'), { recursive: true });
+  writeFileSync(join(dir, 'app.txt'), 'application data\n');
+  for (let i = 0; i < 5; i++) writeFileSync(join(dir, 'conf', `c${i}.conf`), `setting=${i}\n`);
+  writeFileSync(join(dir, 'Containerfile'), [
+    `FROM ${IMAGE}`,
+    'ENV APP=/app MODE=bench',
+    'COPY app.txt /app/',
+    'WORKDIR /app',
+    'COPY conf/ /etc/app/',
+    'RUN mkdir -p /app/data && echo one > /app/data/one',
+    'RUN cat /etc/app/*.conf > /app/all.conf',
+    'RUN rm /app/data/one && echo two > /app/data/two',
+    'LABEL org.example.bench=build',
+    'CMD ["cat", "/app/all.conf"]',
+    '',
+  ].join('\n'));
+  return dir;
+}
 
 // ------------------------------------------------------------------ the pull row's registry
 // The Debian image is built once (debootstrap --variant=minbase bookworm, inside

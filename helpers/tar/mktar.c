@@ -14,7 +14,8 @@
  * xattrs and file capabilities. Sockets are skipped (a "skip" line on stderr).
  *
  * Overlay whiteouts (char 0:0) are skipped, or with --whiteouts (a layer's diff)
- * written as OCI whiteouts (.wh.NAME), and opaque directories get .wh..wh..opq. */
+ * written as OCI whiteouts (.wh.NAME), and opaque directories get .wh..wh..opq.
+ * --mtime SECONDS gives every entry that mtime (a build's --timestamp, as buildah). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -46,6 +47,8 @@ struct mktar
 {
   int whiteouts;
   int list; /* headers only, no file data: what diff needs */
+  int fixed_mtime; /* --mtime: every entry gets MTIME (a build's --timestamp) */
+  long long mtime;
   struct link_slot *links;
   size_t nlinks, caplinks;
   char *buf;
@@ -222,14 +225,14 @@ sorted_names (int dirfd, size_t *count)
 }
 
 static void
-base_entry (struct tar_entry *e, const struct stat *st, char *name)
+base_entry (const struct mktar *m, struct tar_entry *e, const struct stat *st, char *name)
 {
   memset (e, 0, sizeof *e);
   e->name = name;
   e->mode = st->st_mode & 07777;
   e->uid = st->st_uid;
   e->gid = st->st_gid;
-  e->mtime.tv_sec = st->st_mtim.tv_sec;
+  e->mtime.tv_sec = m->fixed_mtime ? (time_t) m->mtime : st->st_mtim.tv_sec;
 }
 
 static void
@@ -254,7 +257,7 @@ walk (struct mktar *m, int dirfd, const char *prefix, int depth)
             continue; /* gone since it was listed (a live container) */
           die_errno ("stat %s", path);
         }
-      base_entry (&e, &st, path);
+      base_entry (m, &e, &st, path);
       if (S_ISDIR (st.st_mode))
         {
           size_t len = strlen (path);
@@ -276,7 +279,7 @@ walk (struct mktar *m, int dirfd, const char *prefix, int depth)
               char wh[PATH_MAX + 16];
               struct tar_entry o;
               snprintf (wh, sizeof wh, "%s.wh..wh..opq", path);
-              base_entry (&o, &st, wh);
+              base_entry (m, &o, &st, wh);
               o.type = '0';
               o.mode = 0600;
               put_entry (&o);
@@ -314,7 +317,7 @@ walk (struct mktar *m, int dirfd, const char *prefix, int depth)
             }
           if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
             die ("%s changed while it was read", path);
-          base_entry (&e, &st, path);
+          base_entry (m, &e, &st, path);
           e.type = '0';
           e.size = m->list ? 0 : (uint64_t) st.st_size;
           read_xattrs (fd, &e, &opaque);
@@ -380,7 +383,7 @@ pack_at (struct mktar *m, const char *name)
       fd = open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (fd < 0)
         die_errno ("open the source");
-      base_entry (&e, &st, path);
+      base_entry (m, &e, &st, path);
       read_xattrs (fd, &e, &opaque);
       path[len] = '/';
       path[len + 1] = '\0';
@@ -408,7 +411,7 @@ pack_file (struct mktar *m, const char *file, const char *name)
     die_errno ("%s", file);
   if (!S_ISREG (st.st_mode))
     die ("%s is not a regular file or a directory", file);
-  base_entry (&e, &st, (char *) name);
+  base_entry (m, &e, &st, (char *) name);
   e.type = '0';
   e.size = (uint64_t) st.st_size;
   read_xattrs (fd, &e, &opaque);
@@ -425,7 +428,7 @@ cmd_mktar (int argc, char **argv)
   struct view v = { 0 };
   unsigned char end[2 * TAR_BLOCK] = { 0 };
   const char *dir = NULL, *name = NULL, *file = NULL;
-  static const char usage[] = "usage: tpod-helper mktar [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at PATH [--name NAME]] [--file PATH --name NAME] [--whiteouts] DIR > tar";
+  static const char usage[] = "usage: tpod-helper mktar [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at PATH [--name NAME]] [--file PATH --name NAME] [--whiteouts] [--mtime SECONDS] DIR > tar";
   int i, root;
 
   for (i = 1; i < argc; i++)
@@ -436,6 +439,14 @@ cmd_mktar (int argc, char **argv)
         m.whiteouts = 1;
       else if (strcmp (argv[i], "--list") == 0)
         m.list = 1;
+      else if (strcmp (argv[i], "--mtime") == 0 && i + 1 < argc)
+        {
+          char *end_num;
+          m.mtime = strtoll (argv[++i], &end_num, 10);
+          if (*end_num != '\0' || m.mtime < 0)
+            die ("%s", usage);
+          m.fixed_mtime = 1;
+        }
       else if (strcmp (argv[i], "--name") == 0 && i + 1 < argc)
         name = argv[++i];
       else if (strcmp (argv[i], "--file") == 0 && i + 1 < argc)

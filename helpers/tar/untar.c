@@ -1,6 +1,6 @@
 /* Extracts one layer's tar stream into a directory, confined by the kernel.
  *
- *   tpod-helper untar [--pid PID] [--owners] [--split] [--plain] DIR < plain-tar
+ *   tpod-helper untar [--pid PID] [--owners] [--split] [--plain] [--stack] DIR < plain-tar
  *   (and view.c's --ctr-pid, --bind, --at; --chown UID:GID, --no-replace for cp)
  *
  * With --pid it joins the pause process's user and mount namespaces first. It then
@@ -12,6 +12,8 @@
  * --owners keeps the archive's uids and gids (needs the subordinate id range);
  * --split writes tar-split records (split.h) to stdout, from the same parse;
  * --plain: not a layer (volume import, cp): `.wh.` names are files like any other.
+ * --stack: DIR holds earlier layers already (a squash): a whiteout removes what is
+ * there and stays, an opaque marker empties its directory of what they put there.
  * OCI whiteouts become overlay whiteouts (char 0:0); opaque markers set
  * user.overlay.opaque=y. A whiteout hides only lower layers: a path this layer made
  * itself stays. Device nodes are skipped (a user namespace cannot make them).
@@ -19,6 +21,7 @@
  * stderr, one line each: "skip\tPATH\tWHY" for what was left out on purpose, and at the
  * end of a failure "error\tKIND\tENTRY\tMESSAGE" (KIND: unsafe, archive, owner, entry). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -47,6 +50,7 @@ struct untar
 {
   int owners;
   int plain;      /* not a layer: no whiteouts */
+  int stack;      /* applied over earlier layers' content in DIR */
   int no_replace; /* cp without --overwrite: a directory and a file never replace each other */
   int force_owner;
   uid_t force_uid;
@@ -418,6 +422,29 @@ fifo (struct untar *u, char *rel, struct tar_entry *e, const char *entry)
     fail ("entry", entry, "cannot set its times: %s", strerror (errno));
 }
 
+/* --stack: what earlier layers put in directory REL goes (an opaque marker comes
+ * right after its directory's entry, before this layer's own children). */
+static void
+empty_dir (struct untar *u, const char *rel, const char *entry)
+{
+  char path[PATH_MAX];
+  struct dirent *d;
+  DIR *dir = opendir (rel);
+  if (dir == NULL)
+    fail ("entry", entry, "cannot open its directory: %s", strerror (errno));
+  while ((d = readdir (dir)) != NULL)
+    {
+      if (strcmp (d->d_name, ".") == 0 || strcmp (d->d_name, "..") == 0)
+        continue;
+      if ((size_t) snprintf (path, sizeof path, "%s/%s", rel, d->d_name) >= sizeof path)
+        fail ("archive", entry, "has a path longer than PATH_MAX");
+      if (remove_tree (path) < 0)
+        fail ("entry", entry, "cannot empty its directory: %s", strerror (errno));
+    }
+  closedir (dir);
+  u->parent_ok[0] = '\0';
+}
+
 /* ".wh.NAME" and ".wh..wh..opq" entries. Returns 1 when REL was one. */
 static int
 whiteout (struct untar *u, char *rel, const char *entry)
@@ -440,6 +467,8 @@ whiteout (struct untar *u, char *rel, const char *entry)
       fd = open (slash ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0)
         fail ("entry", entry, "cannot open its directory: %s", strerror (errno));
+      if (u->stack)
+        empty_dir (u, slash ? rel : ".", entry);
       if (fsetxattr (fd, "user.overlay.opaque", "y", 1, 0) < 0)
         fail ("entry", entry, "cannot mark its directory opaque: %s", strerror (errno));
       close (fd);
@@ -453,8 +482,14 @@ whiteout (struct untar *u, char *rel, const char *entry)
   memmove (base - 4, base, strlen (base) + 1);
   ensure_parents (u, rel, entry);
   if (lstat (rel, &st) == 0)
-    return 1; /* this layer made it: a whiteout hides only what lies below */
-  if (errno != ENOENT)
+    {
+      if (!u->stack || (S_ISCHR (st.st_mode) && st.st_rdev == makedev (0, 0)))
+        return 1; /* this layer made it: a whiteout hides only what lies below */
+      u->parent_ok[0] = '\0';
+      if (S_ISDIR (st.st_mode) ? remove_tree (rel) < 0 : unlink (rel) < 0)
+        fail ("entry", entry, "cannot remove what it hides: %s", strerror (errno));
+    }
+  else if (errno != ENOENT)
     fail ("entry", entry, "cannot look up what it hides: %s", strerror (errno));
   if (mknod (rel, S_IFCHR | 0000, makedev (0, 0)) < 0)
     fail ("entry", entry, "cannot create the whiteout: %s", strerror (errno));
@@ -537,7 +572,7 @@ cmd_untar (int argc, char **argv)
   struct view v = { 0 };
   int i, split = 0, rc;
   const char *dir = NULL;
-  static const char usage[] = "usage: tpod-helper untar [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at PATH] [--owners] [--chown UID:GID] [--split] [--plain] [--no-replace] DIR < tar";
+  static const char usage[] = "usage: tpod-helper untar [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at PATH] [--owners] [--chown UID:GID] [--split] [--plain] [--stack] [--no-replace] DIR < tar";
 
   memset (u, 0, sizeof *u);
   for (i = 1; i < argc; i++)
@@ -550,6 +585,8 @@ cmd_untar (int argc, char **argv)
         split = 1;
       else if (strcmp (argv[i], "--plain") == 0)
         u->plain = 1;
+      else if (strcmp (argv[i], "--stack") == 0)
+        u->stack = 1;
       else if (strcmp (argv[i], "--no-replace") == 0)
         u->no_replace = 1;
       else if (strcmp (argv[i], "--chown") == 0 && i + 1 < argc)

@@ -16,6 +16,8 @@ import { BuildCache, cacheKey } from './cache.js';
 import { loadIgnore, copyTar, ignoreFileMatcher, type IgnoreMatcher } from './context.js';
 import { planCopy } from './copy.js';
 import { parseRunFlags, type BuildSecret } from './run-flags.js';
+import type { SquashMode } from './squash.js';
+import { Downloads } from './fetch-url.js';
 import { TpodError } from '../errors.js';
 
 export interface BuildOptions {
@@ -37,6 +39,10 @@ export interface BuildOptions {
   ignoreFile?: string | undefined;
   /** --secret: what RUN --mount=type=secret can use, by id. */
   secrets?: ReadonlyMap<string, BuildSecret> | undefined;
+  /** --squash ('new': the final stage's new layers as one) or --squash-all ('all'). */
+  squash?: SquashMode | undefined;
+  /** --timestamp: seconds since the epoch for every created time and every file's mtime in the new layers. */
+  timestamp?: number | undefined;
 }
 
 export interface BuildReporter {
@@ -60,6 +66,16 @@ interface StageState {
   args: Map<string, string>;
 }
 
+/** --timestamp as the config and history give it (RFC 3339 as Go writes it: no fraction of 0). */
+export function timestampText(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** What --timestamp adds to an image write: its created time and its layer's mtimes. */
+function fixedTime(o: BuildOptions): { created?: string; layerMtime?: number } {
+  return o.timestamp === undefined ? {} : { created: timestampText(o.timestamp), layerMtime: o.timestamp };
+}
+
 function emptyConfig(): ImageConfig {
   const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
   return { architecture: arch[process.arch] ?? process.arch, os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } };
@@ -72,6 +88,21 @@ function stepFailed(i: Instruction, err: unknown): never {
 }
 
 export async function buildImage(ctx: Context, o: BuildOptions, images: BuildImages, report: BuildReporter): Promise<string> {
+  const downloads = new Downloads(ctx.paths.tmp);
+  // Images the steps made here: with --squash they are only on the way to the result
+  // and go at the end, also when the build fails.
+  const made: string[] = [];
+  let result: string | undefined;
+  try {
+    result = await buildStages(ctx, o, images, report, downloads, made);
+    return result;
+  } finally {
+    downloads.dispose();
+    if (o.squash !== undefined) await dropImages(ctx, images.store, made.filter((id) => id !== result));
+  }
+}
+
+async function buildStages(ctx: Context, o: BuildOptions, images: BuildImages, report: BuildReporter, downloads: Downloads, made: string[]): Promise<string> {
   const file = o.containerfile.name;
   const { instructions, escape } = parseContainerfile(o.containerfile.text, file);
   const plan = planStages(instructions, o.buildArgs, file);
@@ -94,12 +125,15 @@ export async function buildImage(ctx: Context, o: BuildOptions, images: BuildIma
     }
   };
   const stageImages = new Map<number, string>();
+  const squash = o.squash;
   let result = '';
 
   for (const [si, stage] of stages.entries()) {
     const last = si === stages.length - 1;
     const prefix = stages.length > 1 ? `[${si + 1}/${stages.length}] ` : '';
     const st = await startStage(ctx, stage, images, stageImages, plan.stages);
+    const stageBase = st.parent;
+    const squashing = last && squash !== undefined;
     const onbuild = st.config.config?.OnBuild ?? [];
     const steps = [...(onbuild.length > 0 ? parseInstructions(onbuild.join('\n'), `${file} (ONBUILD of ${stage.base})`, false) : []), ...stage.steps];
     if (onbuild.length > 0) {
@@ -111,20 +145,31 @@ export async function buildImage(ctx: Context, o: BuildOptions, images: BuildIma
     for (const [n, i] of steps.entries()) {
       report.line(`${prefix}STEP ${n + 2}/${total}: ${i.text}`);
       const final = last && n === steps.length - 1;
-      if (final && o.tags.length > 0 && Object.keys(o.labels).length === 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
+      if (final && !squashing && o.tags.length > 0 && Object.keys(o.labels).length === 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
       try {
-        await runInstruction(ctx, { o, images, st, i, escape, file, globals, ignored, cache, exists, stageImages, allStages: plan.stages, stage, report });
+        await runInstruction(ctx, { o, images, st, i, escape, file, globals, ignored, cache, exists, stageImages, allStages: plan.stages, stage, report, made, downloads });
       } catch (err) {
         stepFailed(i, err);
       }
-      if (!final || Object.keys(o.labels).length === 0) report.line(`--> ${st.parent!.slice(0, 11)}`);
+      if (!squashing && (!final || Object.keys(o.labels).length === 0)) report.line(`--> ${st.parent!.slice(0, 11)}`);
     }
-    if (steps.length === 0 || (last && Object.keys(o.labels).length > 0)) {
+    if (squashing ? st.parent === undefined : steps.length === 0 || (last && Object.keys(o.labels).length > 0)) {
       // A stage of FROM alone (or --label) still makes an image of its own, as Podman does.
       if (last && o.tags.length > 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
       const body: ImageConfigBody = { ...st.cfg.body, ...(last && Object.keys(o.labels).length > 0 ? { Labels: { ...(st.cfg.body.Labels ?? {}), ...o.labels } } : {}) };
       const { writeConfigImage } = await import('../engine/commit.js');
-      st.parent = await writeConfigImage(ctx, { base: st.config, body, names: [], author: st.cfg.author });
+      st.parent = await writeConfigImage(ctx, { base: st.config, body, names: [], author: st.cfg.author, ...fixedTime(o) });
+      report.line(`--> ${st.parent.slice(0, 11)}`);
+    }
+    if (squashing && st.parent !== undefined) {
+      if (Object.keys(o.labels).length > 0) {
+        const { writeConfigImage } = await import('../engine/commit.js');
+        st.parent = await writeConfigImage(ctx, { base: st.config, body: { ...st.cfg.body, Labels: { ...(st.cfg.body.Labels ?? {}), ...o.labels } }, names: [], author: st.cfg.author, ...fixedTime(o) });
+        made.push(st.parent);
+      }
+      if (o.tags.length > 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
+      const { squashImage } = await import('./squash.js');
+      st.parent = await squashImage(ctx, store, stageBase, st.parent, squash!, fixedTime(o));
       report.line(`--> ${st.parent.slice(0, 11)}`);
     }
     stageImages.set(stage.index, st.parent!);
@@ -135,6 +180,24 @@ export async function buildImage(ctx: Context, o: BuildOptions, images: BuildIma
     for (const t of o.tags) report.line(`Successfully tagged ${t}`);
   }
   return result;
+}
+
+/** The steps' own images after a squash, newest first, where nothing else holds them. */
+async function dropImages(ctx: Context, store: BuildImages['store'], ids: string[]): Promise<void> {
+  const { WorkDir } = await import('../storage/workdir.js');
+  const trash = await WorkDir.create(ctx, 'trash');
+  try {
+    for (const id of [...new Set(ids)].reverse()) {
+      try {
+        const img = await store.findImage(ctx, id);
+        if (img.names.length === 0 && store.imageInUse(ctx, id).length === 0) await store.removeImage(ctx, id, { force: false, trash });
+      } catch (err) {
+        ctx.log.debug(`build: kept image ${id.slice(0, 12)}: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    await trash.dispose(ctx);
+  }
 }
 
 async function startStage(ctx: Context, stage: Stage, images: BuildImages, stageImages: Map<number, string>, all: Stage[]): Promise<StageState> {
@@ -169,6 +232,8 @@ interface StepContext {
   allStages: Stage[];
   stage: Stage;
   report: BuildReporter;
+  made: string[];
+  downloads: Downloads;
 }
 
 /** ARGs in effect with the image's ENV over them (ENV wins, as Docker has it). */
@@ -206,7 +271,7 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
   const vars = varsOf(st);
   const argsInEffect = new Map([...st.args].filter(([k]) => !envMap(st.cfg.body.Env).has(k)));
   const entry: HistoryEntry = { created_by: historyText(i, shell, argsInEffect) };
-  const write = (): ImageWrite => ({ base: st.config, body: st.cfg.body, entry, names: [], author: st.cfg.author });
+  const write = (): ImageWrite => ({ base: st.config, body: st.cfg.body, entry, names: [], author: st.cfg.author, ...fixedTime(o) });
 
   let sources: string | undefined;
   let mountKey = '';
@@ -241,6 +306,8 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
         if (id === undefined) throw new TpodError('EUSAGE', `COPY --from=${ref}: that stage was not built`);
         return { id, isDir: await isDirIn(await layersTopFirst(ctx, s.images, id)) };
       },
+      download: (url, checksum) => s.downloads.get(url, checksum),
+      timestamp: o.timestamp,
     });
     sources = p.digest;
     const parent = st.parent;
@@ -248,14 +315,14 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
       if (!p.entries || !/^\d+(:\d+)?$/.test(p.owner)) throw new TpodError('EUSAGE', `${i.keyword} into an empty image takes files from the context, with a numeric --chown`);
       const [uid, gid] = p.owner.split(':').map(Number);
       const entries = p.entries;
-      exec = async () => (await import('../engine/commit.js')).commitWithConfig(ctx, { tar: () => copyTar(entries, [], { uid: uid!, gid: gid ?? uid! }) }, write());
+      exec = async () => (await import('../engine/commit.js')).commitWithConfig(ctx, { tar: () => copyTar(entries, [], { uid: uid!, gid: gid ?? uid! }, o.timestamp) }, write());
     } else exec = async () => (await import('./steps.js')).copyStep(ctx, s.images.store, parent, p.owner, p.work, write());
   } else {
     exec = async () => (await import('../engine/commit.js')).writeConfigImage(ctx, write());
   }
 
   const useCache = o.layers;
-  const key = cacheKey({ parent: st.parent ?? 'scratch', instruction: `${i.text}\0${expand(i.text, vars, s.escape)}`, args: argsInEffect, sources, extra: `${shell.join(' ')}\0${before.cmdSet}${mountKey !== '' ? `\0${mountKey}` : ''}` });
+  const key = cacheKey({ parent: st.parent ?? 'scratch', instruction: `${i.text}\0${expand(i.text, vars, s.escape)}`, args: argsInEffect, sources, extra: `${shell.join(' ')}\0${before.cmdSet}${mountKey !== '' ? `\0${mountKey}` : ''}${o.timestamp !== undefined ? `\0timestamp=${o.timestamp}` : ''}` });
   const hit = useCache && !o.noCache ? s.cache.get(key, s.exists) : undefined;
   let id: string;
   if (hit !== undefined) {
@@ -263,6 +330,7 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
     id = hit;
   } else {
     id = await exec();
+    s.made.push(id);
     if (useCache) s.cache.put(key, id);
   }
   st.parent = id;

@@ -215,10 +215,12 @@ function header(e: { path: string; type: 'File' | 'Directory' | 'SymbolicLink'; 
   return [pax.encode(), h2.block!];
 }
 
-/** A tar of `entries` (owned by `owner`, 0:0 by default) for the unpacker; `dirs` are made first (the destination's missing parents). */
-export function copyTar(entries: CopyEntry[], dirs: Array<{ path: string; mode: number }> = [], owner = { uid: 0, gid: 0 }): Readable {
+/** A tar of `entries` (owned by `owner`, 0:0 by default) for the unpacker; `dirs` are made first (the destination's missing parents); `mtime` (seconds) for every entry with --timestamp. */
+export function copyTar(entries: CopyEntry[], dirs: Array<{ path: string; mode: number }> = [], owner = { uid: 0, gid: 0 }, mtime?: number): Readable {
+  const fixed = mtime !== undefined ? new Date(mtime * 1000) : undefined;
+  if (fixed) entries = entries.map((e) => ({ ...e, mtime: fixed }));
   function* gen(): Generator<Buffer> {
-    const now = new Date();
+    const now = fixed ?? new Date();
     for (const d of dirs) yield* header({ path: `${d.path}/`, type: 'Directory', mode: d.mode, size: 0, mtime: now }, owner);
     for (const e of entries) {
       if (e.type === 'dir') yield* header({ path: `${e.path}/`, type: 'Directory', mode: e.mode, size: 0, mtime: e.mtime }, owner);

@@ -11,6 +11,7 @@ import type { FromContainer, Unpack } from './steps.js';
 import { expand, words, type Vars } from './expand.js';
 import { detectCompression } from '../storage/compression.js';
 import { TpodError } from '../errors.js';
+import { isUrl, urlFileName, type Download } from './fetch-url.js';
 
 export interface CopyInputs {
   contextDir: string | undefined;
@@ -23,6 +24,10 @@ export interface CopyInputs {
   isDirInImage: (p: string) => boolean;
   /** --from: the image a stage name, index or image reference stands for, and its "is a directory" test. */
   fromImage: (ref: string) => Promise<{ id: string; isDir: (p: string) => boolean }>;
+  /** ADD of a URL: downloads it into a directory the build removes at its end. */
+  download?: (url: string, checksum: string | undefined) => Promise<Download>;
+  /** --timestamp: the mtime a downloaded file gets instead of its Last-Modified. */
+  timestamp?: number | undefined;
 }
 
 export interface CopyPlan {
@@ -55,7 +60,7 @@ function destDirs(dest: string): Array<{ path: string; mode: number }> {
 export async function planCopy(i: Instruction, inp: CopyInputs): Promise<CopyPlan> {
   const x = (s: string): string => expand(s, inp.vars, inp.escape);
   for (const f of i.flags) {
-    if (!['from', 'chown', 'chmod', 'link'].includes(f.name)) throw new ContainerfileError(inp.file, i.line, `unknown flag --${f.name} for ${i.keyword}`);
+    if (!['from', 'chown', 'chmod', 'link', ...(i.keyword === 'ADD' ? ['checksum'] : [])].includes(f.name)) throw new ContainerfileError(inp.file, i.line, `unknown flag --${f.name} for ${i.keyword}`);
   }
   const list = i.json ? i.json.map(x) : words(x(i.args));
   if (list.length < 2) throw new ContainerfileError(inp.file, i.line, `${i.keyword} requires at least two arguments`);
@@ -129,12 +134,29 @@ async function planList(i: Instruction, inp: CopyInputs, list: string[], x: (s: 
     return { owner, work, digest: `from:${img.id}:${JSON.stringify(sources)}` };
   }
 
+  const urls = sources.filter(isUrl);
+  const locals = sources.filter((s) => !isUrl(s));
+  if (urls.length > 0 && i.keyword === 'COPY') throw new TpodError('EUSAGE', "source can't be a URL for COPY");
+  const checksum = flag('checksum');
+  if (checksum !== undefined && locals.length > 0) throw new TpodError('EUSAGE', 'checksum flag is not supported for local sources');
+  const downloaded: CopyEntry[] = [];
+  for (const u of urls) {
+    if (!inp.download) throw new TpodError('EINTERNAL', 'ADD of a URL without a downloader');
+    const intoDir = rawDest.endsWith('/') || sources.length > 1 || inp.isDirInImage(dest);
+    const base = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
+    const path = intoDir ? posix.join(base, urlFileName(u)) : base;
+    if (path === '' || path === '.') throw new TpodError('EUSAGE', `cannot copy "${u}" over "/"`);
+    const d = await inp.download(u, checksum);
+    downloaded.push({ path, host: d.path, type: 'file', mode: chmod ?? 0o600, size: d.size, mtime: inp.timestamp !== undefined ? new Date(inp.timestamp * 1000) : d.mtime });
+  }
+  if (locals.length === 0) {
+    return { owner, work: [{ tar: () => copyTar(downloaded), at: '/', keepOwners: false }], entries: downloaded, digest: `url:${digestEntries(downloaded)}:${downloaded.map((e) => e.mtime.getTime()).join(',')}` };
+  }
   if (inp.contextDir === undefined) throw new TpodError('EUSAGE', `building at STEP "${i.text}": no build context (the Containerfile came from stdin without a context directory)`);
   const root = inp.contextDir;
-  if (sources.some((s) => /^https?:\/\//.test(s))) throw new ContainerfileError(inp.file, i.line, `${i.keyword} of a URL is not supported yet`);
   const archives: string[] = [];
   const plain: string[] = [];
-  for (const s of sources) {
+  for (const s of locals) {
     if (i.keyword === 'ADD' && !/[*?[]/.test(s)) {
       const host = join(root, posix.normalize(`/${s}`));
       try {
@@ -151,11 +173,12 @@ async function planList(i: Instruction, inp: CopyInputs, list: string[], x: (s: 
   const work: Array<Unpack | FromContainer> = [];
   let digest = '';
   let entries: CopyEntry[] | undefined;
-  if (plain.length > 0) {
-    const c = planContextCopy(root, inp.ignored, { sources: plain, dest: sources.length > 1 && !dest.endsWith('/') ? `${dest}/` : dest, isDirInImage: inp.isDirInImage, chmod });
-    entries = c.entries;
-    digest += c.digest;
-    work.push({ tar: () => copyTar(c.entries), at: '/', keepOwners: false });
+  if (plain.length > 0 || downloaded.length > 0) {
+    const c = plain.length > 0 ? planContextCopy(root, inp.ignored, { sources: plain, dest: sources.length > 1 && !dest.endsWith('/') ? `${dest}/` : dest, isDirInImage: inp.isDirInImage, chmod }) : { entries: [], digest: '' };
+    const all = [...c.entries, ...downloaded];
+    entries = all;
+    digest += c.digest + (downloaded.length > 0 ? `;url:${digestEntries(downloaded)}` : '');
+    work.push({ tar: () => copyTar(all), at: '/', keepOwners: false });
   }
   if (archives.length > 0) {
     const dirs = inp.isDirInImage(dest) ? [] : destDirs(dest);

@@ -88,6 +88,8 @@ export interface ImageWrite {
   author?: string | undefined;
   /** Fixed creation time (otherwise now). */
   created?: string | undefined;
+  /** Every file of the new layer gets this mtime, in seconds (a build's --timestamp). */
+  layerMtime?: number | undefined;
 }
 
 /**
@@ -109,7 +111,7 @@ export async function commitWithConfig(ctx: Context, source: ContainerRecord | {
       const stream = new PassThrough({ highWaterMark: 1 << 20 });
       const written = w.squash
         ? (await import('./export.js')).exportContainer(ctx, rec.id, stream).then(() => undefined)
-        : packTree(place, containerDirs(ctx, rec.id).upper, stream, (p, why) => ctx.log.debug(`commit: left out ${p} (${why})`), { whiteouts: true });
+        : packTree(place, containerDirs(ctx, rec.id).upper, stream, (p, why) => ctx.log.debug(`commit: left out ${p} (${why})`), { whiteouts: true, ...(w.layerMtime !== undefined ? { mtime: w.layerMtime } : {}) });
       const finished = written.then(() => stream.end(), (e: unknown) => {
         stream.destroy(e as Error);
         throw e;

@@ -6,6 +6,8 @@ import { timeAgo, humanSize } from '../util/units.js';
 import { listImages, imageUsers, resolveImage, readImageConfig, type StoredImage } from './store.js';
 import { imageRows, summaryJson, imageSize, createdSeconds, type ImageRow, type ImageSummaryJson } from './inspect.js';
 import { parseReference, splitStoredName } from './reference.js';
+import { intermediateImages } from './intermediate.js';
+import type { ImageConfig } from './types.js';
 
 export class ImageListRow {
   constructor(
@@ -40,6 +42,8 @@ export interface ListOptions {
   reference?: string | undefined;
   sort: string;
   noTrunc: boolean;
+  /** -a: intermediate images too (untagged images with a child). */
+  all?: boolean | undefined;
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -77,7 +81,7 @@ export function rowMatchesReference(name: string | undefined, pattern: string): 
 
 type RowFilter = (row: ImageRow, name: string | undefined) => boolean;
 
-async function buildFilters(ctx: Context, filters: string[], images: StoredImage[]): Promise<RowFilter[]> {
+async function buildFilters(ctx: Context, filters: string[], images: StoredImage[], intermediate: Set<string>): Promise<RowFilter[]> {
   const out: RowFilter[] = [];
   const refs: string[] = [];
   for (const f of filters) {
@@ -89,7 +93,8 @@ async function buildFilters(ctx: Context, filters: string[], images: StoredImage
         // Podman's own wording (its arguments are swapped).
         if (value !== 'true' && value !== 'false') throw new UsageError(`non-boolean value "dangling" for ${value} filter: strconv.ParseBool: parsing "${value}": invalid syntax`);
         const want = value === 'true';
-        out.push((r) => (r.image.names.length === 0) === want);
+        // libimage's dangling: untagged and without a child (an intermediate image is not).
+        out.push((r) => (r.image.names.length === 0 && !intermediate.has(r.image.id)) === want);
         break;
       }
       case 'reference':
@@ -133,9 +138,12 @@ async function buildFilters(ctx: Context, filters: string[], images: StoredImage
       case 'readonly':
         out.push(() => value === 'false');
         break;
-      case 'intermediate':
-        out.push(() => value !== 'true');
+      case 'intermediate': {
+        if (value !== 'true' && value !== 'false') throw new UsageError(`non-boolean value "intermediate" for ${value} filter: strconv.ParseBool: parsing "${value}": invalid syntax`);
+        const want = value === 'true';
+        out.push((r) => intermediate.has(r.image.id) === want);
         break;
+      }
       default:
         throw new UsageError(`unsupported image filter "${key}"`);
     }
@@ -150,17 +158,17 @@ const SORTS = ['created', 'id', 'repository', 'size', 'tag'];
 export async function listImageRows(ctx: Context, opts: ListOptions): Promise<ImageListRow[]> {
   if (!SORTS.includes(opts.sort)) throw new UsageError(`invalid option for --sort, options are: ${SORTS.join(', ')}`);
   const images = await listImages(ctx);
-  const filters = await buildFilters(ctx, opts.filters, images);
+  const configs = new Map<string, ImageConfig | undefined>();
+  for (const img of images) configs.set(img.id, await readImageConfig(ctx, img.id).catch(() => undefined));
+  const intermediate = intermediateImages(images.map((i) => ({ id: i.id, names: i.names, config: configs.get(i.id) })));
+  const filters = await buildFilters(ctx, opts.filters, images, intermediate);
+  // As Podman: without -a, intermediate images are left out.
+  if (!opts.all) filters.push((r) => !intermediate.has(r.image.id));
   const users = imageUsers(ctx);
   const now = Date.now();
   const rows: ImageListRow[] = [];
   for (const img of images) {
-    let labels: Record<string, string> | null = null;
-    try {
-      labels = (await readImageConfig(ctx, img.id)).config?.Labels ?? null;
-    } catch {
-      labels = null;
-    }
+    const labels: Record<string, string> | null = configs.get(img.id)?.config?.Labels ?? null;
     const containers = users.get(img.id)?.length ?? 0;
     for (const row of imageRows(img, labels, containers)) {
       const name = img.names.length === 0 ? undefined : `${row.repository}:${row.tag}`;

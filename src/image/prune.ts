@@ -6,6 +6,7 @@ import { TpodError, UsageError } from '../errors.js';
 import { WorkDir } from '../storage/workdir.js';
 import { imageUsers, listImages, readImageConfig, removeImage, repairStore, type StoredImage } from './store.js';
 import { imageSize } from './inspect.js';
+import { intermediateImages } from './intermediate.js';
 
 export interface PruneOptions {
   all: boolean;
@@ -88,35 +89,46 @@ export async function pruneImages(ctx: Context, opts: PruneOptions): Promise<Pru
   const report: PruneReport = { removed: [], size: 0 };
   const trash = await WorkDir.create(ctx, 'trash');
   try {
-    const images = await listImages(ctx);
-    const users = imageUsers(ctx);
-    for (const img of images) {
-      if ((users.get(img.id)?.length ?? 0) > 0) continue;
-      if (!opts.all && img.names.length > 0) continue;
-      if (preds.length > 0) {
-        let labels: Labels = {};
-        try {
-          labels = (await readImageConfig(ctx, img.id)).config?.Labels ?? {};
-        } catch {
-          labels = {};
-        }
-        if (!preds.every((p) => p(img, labels))) continue;
-      }
-      try {
-        // removeImage checks again under the store lock that no container uses it.
-        const r = await removeImage(ctx, img.id, { force: true, trash });
-        if (r.deleted) {
-          report.removed.push(r.deleted);
-          report.size += imageSize(img);
-        }
-      } catch (err) {
-        // Gone or taken into use since the listing: not an error for prune.
-        if (err instanceof TpodError && (err.code === 'ENOIMAGE' || err.code === 'EIMAGEINUSE')) continue;
-        throw err;
-      }
+    // Without --all, as Podman: dangling images (untagged, no child) go, round after
+    // round, so a build's step images stay while the image built from them is there.
+    for (;;) {
+      const before = report.removed.length;
+      await pruneRound(ctx, opts, preds, report, trash);
+      if (opts.all || report.removed.length === before) break;
     }
   } finally {
     await trash.dispose(ctx).catch((e: Error) => ctx.log.warn(`removed layers will be deleted later: ${e.message}`));
   }
   return report;
+}
+
+async function pruneRound(ctx: Context, opts: PruneOptions, preds: ReturnType<typeof pruneFilters>, report: PruneReport, trash: WorkDir): Promise<void> {
+  const images = await listImages(ctx);
+  const users = imageUsers(ctx);
+  const intermediate = opts.all ? new Set<string>() : intermediateImages(await Promise.all(images.map(async (i) => ({ id: i.id, names: i.names, config: await readImageConfig(ctx, i.id).catch(() => undefined) }))));
+  for (const img of images) {
+    if ((users.get(img.id)?.length ?? 0) > 0) continue;
+    if (!opts.all && (img.names.length > 0 || intermediate.has(img.id))) continue;
+    if (preds.length > 0) {
+      let labels: Labels = {};
+      try {
+        labels = (await readImageConfig(ctx, img.id)).config?.Labels ?? {};
+      } catch {
+        labels = {};
+      }
+      if (!preds.every((p) => p(img, labels))) continue;
+    }
+    try {
+      // removeImage checks again under the store lock that no container uses it.
+      const r = await removeImage(ctx, img.id, { force: true, trash });
+      if (r.deleted) {
+        report.removed.push(r.deleted);
+        report.size += imageSize(img);
+      }
+    } catch (err) {
+      // Gone or taken into use since the listing: not an error for prune.
+      if (err instanceof TpodError && (err.code === 'ENOIMAGE' || err.code === 'EIMAGEINUSE')) continue;
+      throw err;
+    }
+  }
 }

@@ -32,6 +32,8 @@ export interface ExtractOptions extends HelperPlace {
   tarSplitFile?: string;
   /** Not a layer (volume import, cp): `.wh.` names are plain files, no whiteouts. */
   plainFiles?: boolean;
+  /** `dir` holds earlier layers already: whiteouts and opaque markers remove their files (a squash). */
+  stack?: boolean;
 }
 
 export interface ExtractResult {
@@ -69,7 +71,7 @@ export async function extractLayer(source: Readable, dir: string, opts: ExtractO
     stages.push(make(), plain);
   }
 
-  const args = [...(opts.preserveOwner ? ['--owners'] : []), ...(opts.tarSplitFile !== undefined ? ['--split'] : []), ...(opts.plainFiles ? ['--plain'] : []), dir];
+  const args = [...(opts.preserveOwner ? ['--owners'] : []), ...(opts.tarSplitFile !== undefined ? ['--split'] : []), ...(opts.plainFiles ? ['--plain'] : []), ...(opts.stack ? ['--stack'] : []), dir];
   const child = spawnTarHelper('untar', args, opts, ['pipe', opts.tarSplitFile !== undefined ? 'pipe' : 'ignore', 'pipe']);
   const exited = exitOf(child);
   const report = new HelperReport(opts.onSkip);

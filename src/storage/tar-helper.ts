@@ -94,9 +94,10 @@ export function exitOf(child: ChildProcess): Promise<number> {
 /**
  * Writes a tar of the contents of `root` to `out` (left open), read by `tpod-helper
  * mktar` chrooted into `root`: nothing a symlink in the tree names is read outside it.
+ * `mtime` (seconds) replaces every entry's mtime.
  */
-export async function packTree(place: HelperPlace, root: string, out: Writable, onSkip: (path: string, why: string) => void, opts: { whiteouts?: boolean; list?: boolean } = {}): Promise<void> {
-  const child = spawnTarHelper('mktar', [...(opts.whiteouts ? ['--whiteouts'] : []), ...(opts.list ? ['--list'] : []), root], place, ['ignore', 'pipe', 'pipe']);
+export async function packTree(place: HelperPlace, root: string, out: Writable, onSkip: (path: string, why: string) => void, opts: { whiteouts?: boolean; list?: boolean; mtime?: number } = {}): Promise<void> {
+  const child = spawnTarHelper('mktar', [...(opts.whiteouts ? ['--whiteouts'] : []), ...(opts.list ? ['--list'] : []), ...(opts.mtime !== undefined ? ['--mtime', String(Math.trunc(opts.mtime))] : []), root], place, ['ignore', 'pipe', 'pipe']);
   const exited = exitOf(child);
   const report = new HelperReport(onSkip);
   child.stderr!.on('data', (d: Buffer) => report.take(d));

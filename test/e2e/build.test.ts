@@ -3,6 +3,9 @@
 // tarballs are written by the test itself and by GNU tar, never by tpod.
 import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, pausePid } from './harness.js';
@@ -168,6 +171,158 @@ describeE2E('build', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }> };
     const listings = manifest.layers.map((l) => spawnSync('tar', ['-tzf', join(out, 'blobs', 'sha256', l.digest.slice(7))], { encoding: 'utf8' }).stdout);
     expect(listings.some((l) => /^bin\/\.wh\.ls$/m.test(l))).toBe(true);
+  });
+
+  it('--squash makes the new layers one over the base, --squash-all the whole image one layer, with buildah\'s history and no intermediate images left', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': `FROM ${img}\nRUN echo a > /a && rm /bin/ls\nRUN echo b > /b && rm /a\nCOPY c.txt /c\nENV X=1\n`,
+      'c.txt': 'c\n',
+    });
+    type Hist = Array<{ created_by?: string; empty_layer?: boolean }>;
+    const layersOf = async (ref: string): Promise<string[]> => JSON.parse(await inspect(ref, '{{json .RootFS.Layers}}')) as string[];
+    const historyOf = async (ref: string): Promise<Hist> => JSON.parse(await inspect(ref, '{{json .History}}')) as Hist;
+    const baseLayers = await layersOf(img);
+    const baseHistory = await historyOf(img);
+    const before = (await ok(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+    const sq = await ok(['build', '--squash', '-t', 'localhost/squashed', dir]);
+    expect(sq.stdout).not.toMatch(/Using cache/);
+    expect(sq.stdout).toMatch(/STEP 5\/5: ENV X=1\nCOMMIT localhost\/squashed:latest\n--> [0-9a-f]{11}\nSuccessfully tagged localhost\/squashed:latest\n/);
+    const layers = await layersOf('localhost/squashed');
+    expect(layers.length).toBe(baseLayers.length + 1);
+    expect(layers.slice(0, -1)).toEqual(baseLayers);
+    const hist = await historyOf('localhost/squashed');
+    expect(hist.length).toBe(baseHistory.length + 4);
+    expect(hist.slice(baseHistory.length).map((h) => h.empty_layer === true)).toEqual([true, true, true, false]);
+    expect(hist[baseHistory.length]!.created_by).toMatch(/echo a > \/a/);
+    const check = "cat /b /c; test -e /a && echo has-a; test -e /bin/ls && echo has-ls; echo $X";
+    expect((await ok(['run', '--rm', 'localhost/squashed', 'sh', '-c', check])).stdout).toBe('b\nc\n1\n');
+    // Only the result is new: the steps' own images are gone.
+    const after = (await ok(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+    expect(after.filter((i) => !before.includes(i)).length).toBe(1);
+
+    const all = await ok(['build', '--squash-all', '-t', 'localhost/squashed-all', dir]);
+    const allId = all.stdout.trim().split('\n').pop()!;
+    expect((await layersOf(allId)).length).toBe(1);
+    const allHist = await historyOf(allId);
+    expect(allHist.map((h) => h.empty_layer === true)).toEqual([true, true, true, false]);
+    expect((await ok(['run', '--rm', 'localhost/squashed-all', 'sh', '-c', check])).stdout).toBe('b\nc\n1\n');
+    // The one layer has no whiteouts: nothing lies below it.
+    const archive = join(t.env.base, 'squashed-all.tar');
+    await ok(['save', '--format', 'oci-archive', '-o', archive, 'localhost/squashed-all']);
+    const out = mkdtempSync(join(t.env.base, 'oci-'));
+    expect(spawnSync('tar', ['-xf', archive, '-C', out]).status).toBe(0);
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }> };
+    const listing = spawnSync('tar', ['-tzf', join(out, 'blobs', 'sha256', manifest.layers[0]!.digest.slice(7))], { encoding: 'utf8' }).stdout;
+    expect(listing).toMatch(/^(\.\/)?bin\/sh$/m);
+    expect(listing).not.toMatch(/\.wh\./);
+
+    const both = await tpod(['build', '--squash', '--squash-all', dir], { env: t.env });
+    expect(both.code).toBe(125);
+    expect(both.stderr).toMatch(/^Error: cannot specify --squash-all with --squash$/m);
+  });
+
+  it('--timestamp sets every created time and every new file\'s mtime, so two builds without the cache make the same image', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({
+      'Containerfile': `FROM ${img}\nRUN mkdir -p /out && echo x > /out/x && rm /bin/ls\nCOPY a.txt /out/\nENV X=1\n`,
+      'a.txt': 'a\n',
+    });
+    const build = async (): Promise<string> => (await ok(['build', '--no-cache', '--timestamp', '0', '-t', 'localhost/stamped', dir])).stdout.trim().split('\n').pop()!;
+    const id1 = await build();
+    const id2 = await build();
+    expect(id2).toBe(id1);
+    expect(await inspect(id1, '{{.Created}}')).toMatch(/^1970-01-01[T ]00:00:00/);
+    const hist = JSON.parse(await inspect(id1, '{{json .History}}')) as Array<{ created?: string; created_by?: string }>;
+    expect(hist.slice(-3).map((h) => h.created)).toEqual(['1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z']);
+    expect((await ok(['run', '--rm', 'localhost/stamped', 'stat', '-c', '%Y', '/out/x', '/out/a.txt', '/out'])).stdout).toBe('0\n0\n0\n');
+    // With --squash-all too.
+    const sq1 = (await ok(['build', '--squash-all', '--timestamp', '86400', dir])).stdout.trim().split('\n').pop()!;
+    const sq2 = (await ok(['build', '--squash-all', '--timestamp', '86400', dir])).stdout.trim().split('\n').pop()!;
+    expect(sq2).toBe(sq1);
+    const bad = await tpod(['build', '--timestamp', 'soon', dir], { env: t.env });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/invalid argument "soon" for "--timestamp" flag/);
+  });
+
+  it('ADD of an http URL downloads the file as is (a tarball stays packed), with --chown, --chmod, --checksum and Last-Modified as its mtime', async () => {
+    const img = await busyboxImage(t.env);
+    const src = mkdtempSync(join(t.env.base, 'tarsrc-'));
+    writeFileSync(join(src, 'inner.txt'), 'inner\n');
+    const tgz = join(t.env.base, 'data.tar.gz');
+    expect(spawnSync('tar', ['-czf', tgz, '-C', src, 'inner.txt']).status).toBe(0);
+    const tarball = readFileSync(tgz);
+    const plain = 'plain text\n';
+    const plainSum = createHash('sha256').update(plain).digest('hex');
+    const lastModified = 'Wed, 21 Oct 2015 07:28:00 GMT';
+    const server: Server = createServer((req, res) => {
+      if (req.url === '/data.tar.gz') {
+        res.writeHead(200, { 'Last-Modified': lastModified, 'Content-Type': 'application/gzip' });
+        res.end(tarball);
+      } else if (req.url === '/plain.txt') res.end(plain);
+      else if (req.url === '/moved') {
+        res.writeHead(302, { Location: '/plain.txt' });
+        res.end();
+      } else {
+        res.writeHead(404);
+        res.end('no');
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const dir = context({
+        'Containerfile': [
+          `FROM ${img}`,
+          `ADD --chown=1000:1000 ${base}/data.tar.gz /dl/`,
+          `ADD --chmod=755 ${base}/plain.txt /dl/renamed.txt`,
+          `ADD --checksum=sha256:${plainSum} ${base}/moved /dl/moved`,
+          '',
+        ].join('\n'),
+      });
+      await ok(['build', '-t', 'localhost/added-url', dir]);
+      const r = await ok(['run', '--rm', 'localhost/added-url', 'sh', '-c', 'cd /dl && ls && stat -c "%n %u:%g %a %Y" data.tar.gz renamed.txt moved && tar -tzf data.tar.gz && cat renamed.txt moved']);
+      expect(r.stdout).toBe(`data.tar.gz\nmoved\nrenamed.txt\ndata.tar.gz 1000:1000 600 ${Date.parse(lastModified) / 1000}\nrenamed.txt 0:0 755 0\nmoved 0:0 600 0\ninner.txt\n${plain}${plain}`);
+      // A wrong checksum, a 404 and COPY of a URL fail as buildah words them.
+      const bad = await tpod(['build', context({ 'Containerfile': `FROM ${img}\nADD --checksum=sha256:${'0'.repeat(64)} ${base}/plain.txt /x\n` })], { env: t.env, timeout: 120_000 });
+      expect(bad.code).toBe(125);
+      expect(bad.stderr).toContain(`unexpected response digest for "${base}/plain.txt": sha256:${plainSum}, want sha256:${'0'.repeat(64)}`);
+      const missing = await tpod(['build', context({ 'Containerfile': `FROM ${img}\nADD ${base}/nothing /x\n` })], { env: t.env, timeout: 120_000 });
+      expect(missing.code).toBe(125);
+      expect(missing.stderr).toMatch(/building at STEP "ADD .*\/nothing \/x": .*invalid response status 404/);
+      const copy = await tpod(['build', context({ 'Containerfile': `FROM ${img}\nCOPY ${base}/plain.txt /x\n` })], { env: t.env, timeout: 120_000 });
+      expect(copy.code).toBe(125);
+      expect(copy.stderr).toMatch(/source can't be a URL for COPY/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('hides the steps\' intermediate images from images (Podman\'s intermediate: untagged with a child); images -a shows them', async () => {
+    const img = await busyboxImage(t.env);
+    const ids = async (args: string[]): Promise<string[]> => (await ok(['images', '-q', '--no-trunc', ...args])).stdout.trim().split('\n').filter(Boolean).map((i) => i.replace(/^sha256:/, ''));
+    const shown = await ids([]);
+    const all = await ids(['-a']);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN echo one > /one\nENV STEP=2\nRUN echo three > /three\n` });
+    const id = (await ok(['build', '-t', 'localhost/steps', dir])).stdout.trim().split('\n').pop()!;
+    const shownAfter = await ids([]);
+    const allAfter = await ids(['-a']);
+    expect(shownAfter.filter((i) => !shown.includes(i))).toEqual([id]);
+    const steps = allAfter.filter((i) => !all.includes(i) && i !== id);
+    expect(steps.length).toBe(2);
+    expect((await ids(['-a', '--filter', 'intermediate=true'])).filter((i) => steps.includes(i)).sort()).toEqual([...steps].sort());
+    expect(await ids(['--filter', 'intermediate=true'])).toEqual([]);
+    // An intermediate image is not dangling (libimage: untagged and without a child).
+    expect((await ids(['-a', '--filter', 'dangling=true'])).filter((i) => steps.includes(i))).toEqual([]);
+    // image prune keeps them while the image built from them is there (they are the cache)...
+    await ok(['image', 'prune', '-f']);
+    expect((await ids(['-a'])).filter((i) => steps.includes(i)).length).toBe(2);
+    expect((await ok(['build', '-t', 'localhost/steps', dir])).stdout.match(/Using cache/g)?.length).toBe(3);
+    // ...and once it is untagged, removes the whole chain, round after round, as Podman.
+    await ok(['untag', 'localhost/steps']);
+    await ok(['image', 'prune', '-f']);
+    expect((await ids(['-a'])).filter((i) => steps.includes(i) || i === id)).toEqual([]);
   });
 
   it('reads a Containerfile from stdin, and fails a RUN with its exit code, naming the step, leaving no container', async () => {

@@ -52,6 +52,9 @@ export class BuildCommand extends TpodCommand {
   forceRm = Option.String('--force-rm', { tolerateBoolean: true, description: 'Always remove intermediate containers (always)' });
   secret = Option.Array('--secret', { description: 'Secret file or variable for RUN --mount=type=secret (id=ID,src=PATH or id=ID,env=VAR)' });
   ignoreFile = Option.String('--ignorefile', { description: 'Path to an alternate .containerignore file' });
+  squash = Option.Boolean('--squash', false, { description: 'Squash all of the image\'s new layers into a single new layer; any preexisting layers are not squashed' });
+  squashAll = Option.Boolean('--squash-all', false, { description: 'Squash all of the new image\'s layers (including those inherited from a base image) into a single new layer' });
+  timestamp = Option.String('--timestamp', { description: 'Set created timestamp to the specified epoch seconds to allow for deterministic builds, defaults to current time' });
   jobs = Option.String('--jobs', { description: 'How many stages to run in parallel (stages run one at a time)' });
   contextArg = Option.String({ name: 'CONTEXT', required: false });
 
@@ -60,6 +63,8 @@ export class BuildCommand extends TpodCommand {
     const { existsSync, readFileSync, statSync, writeFileSync } = await import('node:fs');
     const { resolve, join, basename } = await import('node:path');
     if (this.format !== undefined && this.format !== 'oci' && this.format !== 'docker') throw new UsageError(`unrecognized image type "${this.format}"`);
+    if (this.squash && this.squashAll) throw new UsageError('cannot specify --squash-all with --squash');
+    if (this.timestamp !== undefined && !/^\d+$/.test(this.timestamp)) throw new UsageError(`invalid argument "${this.timestamp}" for "--timestamp" flag: strconv.ParseInt: parsing "${this.timestamp}": invalid syntax`);
 
     const files = this.file ?? [];
     if (files.length > 1) throw new UsageError('tpod builds from one Containerfile (-f given more than once)');
@@ -123,7 +128,8 @@ export class BuildCommand extends TpodCommand {
     if (this.pullNever) pull = 'never';
     if (this.pullAlways) pull = 'always';
     const pulling = withPullPolicy(store, { policy: parsePullPolicy(pull), tlsVerify: parseTlsVerify(this.tlsVerify), authfile: this.authfile, quiet: this.quiet, reporter: await pullReporter(this.quiet) });
-    const layers = this.layers === undefined || this.layers === true || this.layers === 'true';
+    // As Podman: --squash is buildah's --layers=false; --squash-all too unless --layers is given.
+    const layers = !this.squash && ((this.layers === undefined && !this.squashAll) || this.layers === true || this.layers === 'true');
     const { buildImage } = await import('../../build/build.js');
     const id = await buildImage(this.ctx, {
       containerfile: { text, name },
@@ -137,6 +143,8 @@ export class BuildCommand extends TpodCommand {
       network: this.network,
       ignoreFile: this.ignoreFile,
       secrets,
+      squash: this.squashAll ? 'all' : this.squash ? 'new' : undefined,
+      timestamp: this.timestamp !== undefined ? Number(this.timestamp) : undefined,
     }, { store, pulling }, { line: (l) => { if (!this.quiet) process.stdout.write(`${l}\n`); } });
     if (this.iidfile !== undefined) writeFileSync(this.iidfile, `sha256:${id}`);
     this.print(id);

@@ -35,7 +35,7 @@ export class ImagesCommand extends TpodCommand {
 
   async execute(): Promise<number> {
     const { listImageRows } = await import('../../image/list.js');
-    const rows = await listImageRows(this.ctx, { filters: this.filter, reference: this.image, sort: this.sort, noTrunc: this.noTrunc });
+    const rows = await listImageRows(this.ctx, { filters: this.filter, reference: this.image, sort: this.sort, noTrunc: this.noTrunc, all: this.all });
     if (this.quiet) {
       const seen = new Set<string>();
       const ids = rows.map((r) => r.ID).filter((id) => !seen.has(id) && (seen.add(id), true));

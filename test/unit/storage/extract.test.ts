@@ -142,6 +142,19 @@ describe('extractLayer', () => {
     expect(readFileSync(join(target, 'keep'), 'utf8')).toBe('k');
   });
 
+  it('--stack (a squash): a later layer\'s whiteout removes an earlier layer\'s file and stays; its opaque marker empties the directory', async () => {
+    await extract([dir('d/'), file('d/old', 'o'), file('gone', 'g'), dir('tree/'), file('tree/x', 'x')]);
+    await extract([file('.wh.gone'), file('.wh.tree'), dir('d/'), file('d/.wh..wh..opq'), file('d/new', 'n')], { stack: true });
+    expect(lstatSync(join(target, 'gone')).isCharacterDevice()).toBe(true);
+    expect(lstatSync(join(target, 'tree')).isCharacterDevice()).toBe(true);
+    expect(readdirSync(join(target, 'd'))).toEqual(['new']);
+    expect(xattr(join(target, 'd'), 'user.overlay.opaque')).toBe('y');
+    // Without --stack the same layer keeps what it finds (it is its own).
+    await extract([file('keep', 'k')]);
+    await extract([file('.wh.keep')]);
+    expect(readFileSync(join(target, 'keep'), 'utf8')).toBe('k');
+  });
+
   it('replaces a whiteout made earlier in the layer with the file that follows', async () => {
     await extract([file('.wh.x'), file('x', 'new')]);
     expect(readFileSync(join(target, 'x'), 'utf8')).toBe('new');

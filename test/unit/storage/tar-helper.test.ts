@@ -23,12 +23,12 @@ async function entries(bytes: Buffer): Promise<ReadEntry[]> {
   return got;
 }
 
-async function pack(root: string, whiteouts = false): Promise<{ bytes: Buffer; skipped: string[] }> {
+async function pack(root: string, whiteouts = false, mtime?: number): Promise<{ bytes: Buffer; skipped: string[] }> {
   const out = new PassThrough();
   const parts: Buffer[] = [];
   out.on('data', (c: Buffer) => parts.push(c));
   const skipped: string[] = [];
-  await packTree({ wrap }, root, out, (p, why) => skipped.push(`${p}: ${why}`), { whiteouts });
+  await packTree({ wrap }, root, out, (p, why) => skipped.push(`${p}: ${why}`), { whiteouts, ...(mtime !== undefined ? { mtime } : {}) });
   out.end();
   return { bytes: Buffer.concat(parts), skipped };
 }
@@ -52,6 +52,15 @@ describe('packTree (tpod-helper mktar)', () => {
     expect(got[4]!.type).toBe('Link');
     expect(got[4]!.linkpath).toBe('b/f');
     expect(bytes.includes('SECRET')).toBe(false);
+  });
+
+  it('with --mtime, gives every entry that mtime (a build\'s --timestamp)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tpod-tree-'));
+    mkdirSync(join(root, 'd'));
+    writeFileSync(join(root, 'd', 'f'), 'x');
+    symlinkSync('d/f', join(root, 'l'));
+    const got = await entries((await pack(root, false, 86400)).bytes);
+    expect(got.map((e) => [e.path, e.mtime?.getTime()])).toEqual([['d/', 86400_000], ['d/f', 86400_000], ['l', 86400_000]]);
   });
 
   it('a symlink to the host root planted in the tree reads nothing of the host', async () => {
