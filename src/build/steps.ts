@@ -19,6 +19,8 @@ export interface ContainerSettings {
   /** RUN --mount: binds and tmpfs made for the step. */
   binds?: import('../runtime/mounts.js').BindMount[] | undefined;
   tmpfs?: import('../runtime/mounts.js').TmpfsMount[] | undefined;
+  /** Instead of the image's WorkingDir (which a WORKDIR step names but need not have made). */
+  workdir?: string | undefined;
 }
 
 async function runOptions(parent: string, command: string[], s: ContainerSettings): Promise<import('../runtime/options.js').RunOptions> {
@@ -33,6 +35,7 @@ async function runOptions(parent: string, command: string[], s: ContainerSetting
     imageVolume: 'ignore',
     ...(s.user !== undefined ? { user: s.user } : {}),
     ...(s.network !== undefined ? { network: s.network } : {}),
+    ...(s.workdir !== undefined ? { workdir: s.workdir } : {}),
     ...(s.volumes !== undefined ? { volume: s.volumes } : {}),
   });
   opts.volumes.push(...(s.binds ?? []));
@@ -114,7 +117,7 @@ export async function copyStep(ctx: Context, images: ImageAccess, parent: string
   const { copy } = await import('../engine/cp.js');
   const ids: string[] = [];
   try {
-    const p = await prepareContainer(ctx, await runOptions(parent, ['/copy'], { env: [], user: owner, network: 'none' }), images, { forRun: false });
+    const p = await prepareContainer(ctx, await runOptions(parent, ['/copy'], { env: [], user: owner, network: 'none', workdir: '/' }), images, { forRun: false });
     ids.push(p.record.id);
     if (p.startFailure) throw p.startFailure;
     for (const u of work) {

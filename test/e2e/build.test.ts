@@ -349,6 +349,13 @@ describeE2E('build', () => {
     const missing = await tpod(['build', context({ 'Containerfile': 'FROM localhost/nosuch-image\n' }), '--pull=never'], { env: t.env });
     expect(missing.code).toBe(125);
   });
+  it('COPY to ./ after a WORKDIR the image lacks makes the directory, as buildah does', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nWORKDIR /app\nCOPY app.txt ./\n`, 'app.txt': 'hi\n' });
+    await ok(['build', '-q', '-t', 'localhost/workdir-copy', dir]);
+    expect((await ok(['run', '--rm', 'localhost/workdir-copy', 'cat', 'app.txt'])).stdout).toBe('hi\n');
+  });
+
   // What a step's mounts leave in its image: the mount points must not be there.
   const absent = async (img: string, paths: string[]): Promise<string> =>
     (await ok(['run', '--rm', img, 'sh', '-c', paths.map((p) => `test -e ${p} && echo "has ${p}"`).join('; ') + '; true'])).stdout;
