@@ -3,6 +3,7 @@
 // httpd + wget), then leaves it and is not; a stopped container connected before its
 // start; reload keeping a published port; Podman's errors for bad input.
 import { expect, it, beforeAll } from 'vitest';
+import { join } from 'node:path';
 import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, until, freePort, httpGet } from './harness.js';
 
 describeE2E('network connect, disconnect and reload', () => {
@@ -91,6 +92,12 @@ describeE2E('network connect, disconnect and reload', () => {
     expect(await page()).toBe(id.slice(0, 12));
     const ip = (await ok(['inspect', '--format', '{{(index .NetworkSettings.Networks "rl1").IPAddress}}', 'rweb1'])).stdout.trim();
     expect((await ok(['network', 'reload', 'rweb1'])).stdout.trim()).toBe(id);
+    expect(await page()).toBe(id.slice(0, 12));
+    // The port's forwarding rule flushed (as a firewall reload would): gone until reload puts it back.
+    const ns = join(t.env.runtimeDir, 'tpod', 'netns', 'rootless-netns');
+    await ok(['unshare', 'sh', '-c', `PATH=$PATH:/usr/sbin:/sbin nsenter --net=${ns} iptables -t nat -F PREROUTING`]);
+    expect(await httpGet(`http://127.0.0.1:${port}/hostname`)).toBeUndefined();
+    expect((await ok(['network', 'reload', id.slice(0, 12)])).stdout.trim()).toBe(id);
     expect(await page()).toBe(id.slice(0, 12));
     expect((await ok(['network', 'reload', '--all'])).stdout.trim()).toBe(id);
     expect(await page()).toBe(id.slice(0, 12));
