@@ -1,7 +1,8 @@
 // network connect/disconnect/reload end to end, as the unprivileged user: a running
 // container joins a second network and is reached there by name and alias (busybox
 // httpd + wget), then leaves it and is not; a stopped container connected before its
-// start; reload keeping a published port; Podman's errors for bad input.
+// start; reload keeping a published port; a pod on a network reached by its name;
+// Podman's errors for bad input.
 import { expect, it, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, until, freePort, httpGet } from './harness.js';
@@ -108,6 +109,18 @@ describeE2E('network connect, disconnect and reload', () => {
     expect(stopped.stderr).toContain('cannot reload network unless container network has been configured');
     await ok(['rm', '-f', '-t', '0', 'rweb1']);
     await ok(['network', 'rm', 'rl1']);
+  });
+
+  it('puts a pod on a network, where its members are reached by the pod\'s name', async () => {
+    await ok(['network', 'create', 'pn1']);
+    await ok(['pod', 'create', '--network', 'pn1', '--name', 'npod1']);
+    await ok(['run', '-d', '--pod', 'npod1', '--name', 'npweb1', img, 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    // The pod's hostname is its name, which httpd serves from /etc/hostname.
+    expect(await fetchFrom('pn1', 'npod1')).toBe('npod1');
+    expect((await ok(['pod', 'inspect', '--format', '{{.InfraConfig.Networks}}', 'npod1'])).stdout.trim()).toBe('[pn1]');
+    expect((await ok(['pod', 'ps', '--filter', 'network=pn1', '--format', '{{.Name}} {{.Networks}}'])).stdout.trim()).toBe('npod1 pn1');
+    await ok(['pod', 'rm', '-f', '-t', '0', 'npod1']);
+    await ok(['network', 'rm', 'pn1']);
   });
 
   it('refuses an unknown network or container, and containers not on user networks, as Podman does', async () => {
