@@ -13,6 +13,7 @@ import { findNetwork, readLastIps, saveLastIps, type NetworkAttachment, type Net
 import { allocateAttachment, freeInterfaceName, type AttachRequest } from '../network/bridge-plan.js';
 import { withNameserver, withOwnAddress, withoutNameserver, withoutOwnAddress } from '../network/etc-files.js';
 import { withContainer } from './transition.js';
+import { recordEvent } from '../storage/events.js';
 import type { LiveStatus } from './state.js';
 
 export interface ConnectOptions {
@@ -85,6 +86,7 @@ export async function connectContainer(ctx: Context, network: string, container:
       return updated;
     });
     const a = next.networks![net.name]!;
+    await recordEvent(ctx, { ID: rec.id, Name: net.name, Status: 'connect', Type: 'network' });
     if (live(ls.status)) {
       try {
         await (await import('../network/bridge-live.js')).connectLive(ctx, next, net);
@@ -110,6 +112,7 @@ export async function disconnectContainer(ctx: Context, network: string, contain
     delete networks[net.name];
     const next: ContainerRecord = { ...rec, networks };
     writeContainer(ctx, next);
+    await recordEvent(ctx, { ID: rec.id, Name: net.name, Status: 'disconnect', Type: 'network' });
     if (live(ls.status)) {
       try {
         await (await import('../network/bridge-live.js')).disconnectLive(ctx, next, a.interface);

@@ -62,6 +62,8 @@ describeE2E('network connect, disconnect and reload', () => {
     const after = JSON.parse((await ok(['inspect', '--format', '{{json .NetworkSettings.Networks}}', 'cweb1'])).stdout) as Record<string, unknown>;
     expect(Object.keys(after)).toEqual(['ca1']);
     expect(Object.keys((JSON.parse((await ok(['network', 'inspect', 'cb1'])).stdout) as Array<{ containers: object }>)[0]!.containers)).not.toContain(id);
+    const events = (await ok(['events', '--stream=false', '--filter', 'type=network', '--format', '{{.Status}} {{.ID}} {{.Name}}'])).stdout.trim().split('\n');
+    expect(events).toEqual([`connect ${id} cb1`, `disconnect ${id} cb1`]);
     const notOn = await tpod(['network', 'disconnect', 'cb1', 'cweb1'], { env: t.env });
     expect(notOn.code).toBe(125);
     expect(notOn.stderr).toContain('Error: container cweb1 is not connected to network cb1');
