@@ -108,7 +108,7 @@ export async function reloadLive(ctx: Context, rec: Live): Promise<void> {
       const check = `${SBIN}\nip link show ${q(a.interface)} >/dev/null 2>&1 && echo present || true`;
       const { runInNamespace } = await import('../rootless/join.js');
       const r = await runInNamespace(ctx, [], ['nsenter', `--net=${rec.netns!}`, 'sh', '-c', check], { capture: true });
-      if (String(r.stdout ?? '').includes('present')) continue;
+      if (r.stdout.includes('present')) continue;
       await run(ctx, ['nsenter', `--net=${ns}`, 'sh', '-ec', `${SBIN}\n${vethScript(rec.id, rec.netns!, net, a)}`], `reload the network of container ${rec.name}`);
       await run(ctx, ['nsenter', `--net=${rec.netns!}`, 'sh', '-ec', interfaceScript(net, a)], `reload the network of container ${rec.name}`);
     }
