@@ -12,12 +12,15 @@
  *
  * (tpod rewrites the file atomically as containers come and go; it is read per query,
  * so there is nothing to reload). Only clients inside that subnet get answers from it:
- * networks stay isolated. A/AAAA questions for names there are answered; any other
- * question goes to the upstream servers and their answer is passed back.
+ * networks stay isolated. A name not on that network is looked up on the client's other
+ * networks (records whose last name is the client's id), as aardvark-dns does. A/AAAA
+ * questions for names there are answered; any other question goes to the upstream
+ * servers and their answer is passed back.
  *
  * Linked statically, like the monitor: the whole process is ~0.3 MiB RSS. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -154,6 +157,99 @@ lookup (struct in_addr local, struct in_addr client, const char *name, struct in
   return allowed ? found : -1;
 }
 
+/* Scans the records in PATH: *MEMBER when a record's last name (a container's short id)
+ * is ID, and 1 when NAME is a name there (its address in *IP). */
+static int
+scan_records (const char *path, const char *id, const char *name, int *member, struct in_addr *ip)
+{
+  char line[1024];
+  int found = 0;
+  FILE *f = fopen (path, "re");
+  *member = 0;
+  if (f == NULL)
+    return 0;
+  while (fgets (line, sizeof line, f))
+    {
+      char *save = NULL, *tok = strtok_r (line, " \t\n", &save), *last = NULL;
+      struct in_addr addr;
+      int named = 0;
+      if (tok == NULL || strcmp (tok, "subnet") == 0 || inet_pton (AF_INET, tok, &addr) != 1)
+        continue;
+      for (char *n = strtok_r (NULL, " \t\n", &save); n; n = strtok_r (NULL, " \t\n", &save))
+        {
+          if (name != NULL && strcasecmp (n, name) == 0)
+            named = 1;
+          last = n;
+        }
+      if (last != NULL && strcmp (last, id) == 0)
+        *member = 1;
+      if (named && !found)
+        {
+          found = 1;
+          *ip = addr;
+        }
+    }
+  fclose (f);
+  return found;
+}
+
+/* The short id of the container at CLIENT in the records of the network at LOCAL. */
+static int
+client_id (struct in_addr local, struct in_addr client, char *id, size_t size)
+{
+  char path[4096], line[1024], addr[INET_ADDRSTRLEN];
+  int found = 0;
+  FILE *f;
+  inet_ntop (AF_INET, &local, addr, sizeof addr);
+  snprintf (path, sizeof path, "%s/%s", dir, addr);
+  f = fopen (path, "re");
+  if (f == NULL)
+    return 0;
+  while (!found && fgets (line, sizeof line, f))
+    {
+      char *save = NULL, *tok = strtok_r (line, " \t\n", &save), *last = NULL;
+      struct in_addr a;
+      if (tok == NULL || inet_pton (AF_INET, tok, &a) != 1 || a.s_addr != client.s_addr)
+        continue;
+      for (char *n = strtok_r (NULL, " \t\n", &save); n; n = strtok_r (NULL, " \t\n", &save))
+        last = n;
+      if (last != NULL && strlen (last) < size)
+        {
+          strcpy (id, last);
+          found = 1;
+        }
+    }
+  fclose (f);
+  return found;
+}
+
+/* NAME in the other networks of the container asking from CLIENT (aardvark-dns answers
+ * from every network the asking container is on, whichever server it asked). */
+static int
+lookup_elsewhere (struct in_addr local, struct in_addr client, const char *name, struct in_addr *ip)
+{
+  char id[128], path[4096], addr[INET_ADDRSTRLEN];
+  struct dirent *e;
+  int found = 0;
+  DIR *d;
+  if (!client_id (local, client, id, sizeof id))
+    return 0;
+  inet_ntop (AF_INET, &local, addr, sizeof addr);
+  d = opendir (dir);
+  if (d == NULL)
+    return 0;
+  while (!found && (e = readdir (d)) != NULL)
+    {
+      int member = 0;
+      if (e->d_name[0] == '.' || strcmp (e->d_name, addr) == 0)
+        continue;
+      snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
+      found = scan_records (path, id, name, &member, ip) && member;
+    }
+  closedir (d);
+  return found;
+}
+
 /* Sends M from LOCAL (the address the client asked) to CLIENT. */
 static void
 reply (int fd, struct in_addr local, const struct sockaddr_in *client, const unsigned char *m, size_t len)
@@ -263,6 +359,8 @@ handle_query (int fd)
   if (dot > 11 && strcmp (name + dot - 11, ".dns.podman") == 0)
     name[dot - 11] = '\0';
   r = lookup (local, client.sin_addr, name, &ip);
+  if (r == 0 && lookup_elsewhere (local, client.sin_addr, name, &ip))
+    r = 1;
   if (r < 0)
     {
       reply (fd, local, &client, out, answer (out, m, qend, 5 /* REFUSED */, NULL));

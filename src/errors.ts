@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'ENETWORK'
   | 'ENONETWORK'
   | 'ENETWORKINUSE'
+  | 'ENETWORKMODE'
+  | 'ECTRSTATE'
   | 'ENOPOD'
   | 'ENOVOLUME'
   | 'EVOLUMEINUSE'

@@ -1,5 +1,6 @@
 // `network create|ls|inspect|rm|prune`: options in, records and reports out. Records are
 // in src/network/networks.ts; which containers use a network comes from their records.
+import { existsSync } from 'node:fs';
 import type { Context } from './context.js';
 import { TpodError, UsageError } from '../errors.js';
 import { listContainers } from '../storage/containers.js';
@@ -26,6 +27,24 @@ export async function createNetwork(ctx: Context, o: NetworkCreateOptions & { ig
     writeNetwork(ctx, rec);
     return rec;
   });
+}
+
+/** A container wired to a network, as Podman 5's `network inspect` lists it. */
+export interface NetworkMember {
+  name: string;
+  interfaces: Record<string, { subnets: Array<{ ipnet: string; gateway?: string }>; mac_address: string }>;
+}
+
+/** The containers on NET whose network is up now (their namespace file is bound), by id. */
+export function networkMembers(ctx: Context, net: NetworkRecord): Record<string, NetworkMember> {
+  const out: Record<string, NetworkMember> = {};
+  for (const c of listContainers(ctx)) {
+    const a = c.networks?.[net.name];
+    if (!a || !c.netns || !existsSync(c.netns)) continue;
+    const subnet = { ipnet: `${a.ip}/${a.prefixLen ?? 24}`, ...(a.gateway ? { gateway: a.gateway } : {}) };
+    out[c.id] = { name: c.name, interfaces: { [a.interface]: { subnets: [subnet], mac_address: a.mac } } };
+  }
+  return out;
 }
 
 /** Container ids by the networks they are on. */

@@ -30,34 +30,50 @@ export function takenAddresses(records: ContainerRecord[], network: string): Set
   return out;
 }
 
+/** The first ethN none of ATTACHMENTS uses (Podman's getFreeInterfaceName). */
+export function freeInterfaceName(attachments: Record<string, NetworkAttachment> | undefined): string {
+  const used = new Set(Object.values(attachments ?? {}).map((a) => a.interface));
+  for (let i = 0; ; i++) if (!used.has(`eth${i}`)) return `eth${i}`;
+}
+
+/**
+ * One attachment to NET on interface IFACE. REQ's address and MAC apply; without an
+ * address the next free one after LAST_IP (the network's last allocation, so a freed
+ * address is not handed out again at once, as Podman's IPAM does), wrapping around.
+ */
+export function allocateAttachment(net: NetworkRecord, records: ContainerRecord[], req: AttachRequest, iface: string, lastIp?: string): NetworkAttachment {
+  const spec = net.subnets[0];
+  if (!spec) throw new TpodError('ENETWORK', `network ${net.name} has no subnet`);
+  const taken = takenAddresses(records, net.name);
+  let ip: string | undefined;
+  if (req.staticIp !== undefined) {
+    const n = ipToInt(req.staticIp)!;
+    const a = allocatable({ subnet: spec.subnet, ...(spec.gateway ? { gateway: spec.gateway } : {}) });
+    if (!contains(parseCidr(spec.subnet)!, n) || n < a.first || n > a.last) {
+      throw new TpodError('ENETWORK', `requested static ip ${req.staticIp} not in any subnet on network ${net.name}`);
+    }
+    if (n === a.gateway) throw new TpodError('ENETWORK', `requested static ip ${req.staticIp} is the gateway of network ${net.name}`);
+    if (taken.has(req.staticIp)) throw new TpodError('ENETWORK', `IPAM error: requested ip address ${req.staticIp} is already allocated to another container on network ${net.name}`);
+    ip = req.staticIp;
+  } else {
+    ip = nextFreeAddress(spec, taken, lastIp);
+    if (ip === undefined) throw new TpodError('ENETWORK', `IPAM error: failed to find free IP in range: ${spec.subnet} (network ${net.name})`);
+  }
+  const a: NetworkAttachment = { ip, mac: req.mac ?? randomMac(), interface: iface, prefixLen: parseCidr(spec.subnet)!.prefix };
+  if (spec.gateway) a.gateway = spec.gateway;
+  if (req.aliases && req.aliases.length > 0) a.aliases = [...req.aliases];
+  return a;
+}
+
 /**
  * The attachments of a new container on NETS (in the order given: the first one gets
  * --ip, --mac-address and the default route). REQ's aliases apply to every network.
  */
-export function allocateAttachments(nets: NetworkRecord[], records: ContainerRecord[], req: AttachRequest): Record<string, NetworkAttachment> {
+export function allocateAttachments(nets: NetworkRecord[], records: ContainerRecord[], req: AttachRequest, lastIps: Record<string, string> = {}): Record<string, NetworkAttachment> {
   const out: Record<string, NetworkAttachment> = {};
   nets.forEach((net, i) => {
-    const spec = net.subnets[0];
-    if (!spec) throw new TpodError('ENETWORK', `network ${net.name} has no subnet`);
-    const taken = takenAddresses(records, net.name);
-    let ip: string | undefined;
-    if (i === 0 && req.staticIp !== undefined) {
-      const n = ipToInt(req.staticIp)!;
-      const a = allocatable({ subnet: spec.subnet, ...(spec.gateway ? { gateway: spec.gateway } : {}) });
-      if (!contains(parseCidr(spec.subnet)!, n) || n < a.first || n > a.last) {
-        throw new TpodError('ENETWORK', `requested static ip ${req.staticIp} not in any subnet on network ${net.name}`);
-      }
-      if (n === a.gateway) throw new TpodError('ENETWORK', `requested static ip ${req.staticIp} is the gateway of network ${net.name}`);
-      if (taken.has(req.staticIp)) throw new TpodError('ENETWORK', `IPAM error: requested ip address ${req.staticIp} is already allocated to another container on network ${net.name}`);
-      ip = req.staticIp;
-    } else {
-      ip = nextFreeAddress(spec, taken);
-      if (ip === undefined) throw new TpodError('ENETWORK', `IPAM error: failed to find free IP in range: ${spec.subnet} (network ${net.name})`);
-    }
-    const a: NetworkAttachment = { ip, mac: i === 0 && req.mac ? req.mac : randomMac(), interface: `eth${i}`, prefixLen: parseCidr(spec.subnet)!.prefix };
-    if (spec.gateway) a.gateway = spec.gateway;
-    if (req.aliases && req.aliases.length > 0) a.aliases = [...req.aliases];
-    out[net.name] = a;
+    const r: AttachRequest = i === 0 ? req : { aliases: req.aliases };
+    out[net.name] = allocateAttachment(net, records, r, `eth${i}`, lastIps[net.name]);
   });
   return out;
 }

@@ -17,7 +17,7 @@ import type { Context } from '../engine/context.js';
 import { withLock } from '../storage/lock.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import { listContainers, type ContainerRecord } from '../storage/containers.js';
-import { findNetwork, type NetworkRecord } from './networks.js';
+import { findNetwork, type NetworkAttachment, type NetworkRecord } from './networks.js';
 import { helperBinary, networkConfig } from './plan.js';
 import { helperFiles, helperPid, stopNetworkHelper } from './setup.js';
 import { publishPorts, unpublishPorts } from './bridge-ports.js';
@@ -25,18 +25,18 @@ import { parseCidr } from './subnet.js';
 
 const SEP = '\x1f';
 /** ip and iptables live in sbin, which an unprivileged user's PATH often lacks. */
-const SBIN = 'export PATH="$PATH:/usr/sbin:/sbin"';
+export const SBIN = 'export PATH="$PATH:/usr/sbin:/sbin"';
 
 export function rootlessNetnsPath(ctx: Context): string {
   return join(ctx.paths.runroot, 'netns', 'rootless-netns');
 }
 
-function lockPath(ctx: Context): string {
+export function lockPath(ctx: Context): string {
   return join(ctx.paths.runroot, 'net', 'rootless-netns.lock');
 }
 
 /** Quotes S for sh. */
-function q(s: string): string {
+export function q(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -46,14 +46,30 @@ export function rootlessNetnsAlive(ctx: Context): boolean {
   return existsSync(ns) && helperPid(ctx, { id: '', netns: ns }) !== undefined && dnsPid(ctx) !== undefined;
 }
 
+/** iptables ARGS (a rule after -A/-I/-C): added when missing (ENSURE, idempotent) or always. */
+function rule(op: '-A' | '-I', args: string, ensure: boolean): string {
+  const [table, rest] = args.startsWith('-t ') ? [args.split(' ').slice(0, 2).join(' ') + ' ', args.split(' ').slice(2).join(' ')] : ['', args];
+  return ensure ? `iptables ${table}-C ${rest} 2>/dev/null || iptables ${table}${op} ${rest}` : `iptables ${table}${op} ${rest}`;
+}
+
 /** Commands that make the namespace forward and isolate (run inside it). */
-export function rootlessNetnsScript(): string {
+export function rootlessNetnsScript(ensure = false): string {
   return [
     SBIN,
     'echo 1 > /proc/sys/net/ipv4/ip_forward',
     // Routed traffic between two bridges is dropped; each bridge's own is accepted first.
-    'iptables -A FORWARD -i podman+ -o podman+ -j DROP',
+    rule('-A', 'FORWARD -i podman+ -o podman+ -j DROP', ensure),
   ].join('\n');
+}
+
+/** NET's forwarding rules: its own traffic accepted, then out masqueraded or (internal) dropped. */
+export function bridgeRules(net: NetworkRecord, ensure: boolean): string[] {
+  const br = q(net.network_interface);
+  const spec = net.subnets[0]!;
+  const lines = [rule('-I', `FORWARD -i ${br} -o ${br} -j ACCEPT`, ensure)];
+  if (net.internal) lines.push(rule('-A', `FORWARD -i ${br} -j DROP`, ensure), rule('-A', `FORWARD -o ${br} -j DROP`, ensure));
+  else lines.push(rule('-A', `-t nat POSTROUTING -s ${q(spec.subnet)} ! -d ${q(spec.subnet)} -j MASQUERADE`, ensure));
+  return lines;
 }
 
 /** Commands that make NET's bridge if it is missing (run inside the rootless namespace). */
@@ -62,22 +78,33 @@ export function bridgeScript(net: NetworkRecord): string {
   const spec = net.subnets[0]!;
   const prefix = parseCidr(spec.subnet)!.prefix;
   const mtu = net.options?.mtu;
-  const lines = [
+  return [
     `if ! ip link show ${q(br)} >/dev/null 2>&1; then`,
     `  ip link add ${q(br)} ${mtu ? `mtu ${q(mtu)} ` : ''}type bridge`,
     `  ip addr add ${q(`${spec.gateway}/${prefix}`)} dev ${q(br)}`,
     `  ip link set ${q(br)} up`,
-    `  iptables -I FORWARD -i ${q(br)} -o ${q(br)} -j ACCEPT`,
-  ];
-  if (net.internal) lines.push(`  iptables -A FORWARD -i ${q(br)} -j DROP`, `  iptables -A FORWARD -o ${q(br)} -j DROP`);
-  else lines.push(`  iptables -t nat -A POSTROUTING -s ${q(spec.subnet)} ! -d ${q(spec.subnet)} -j MASQUERADE`);
-  lines.push('fi');
-  return lines.join('\n');
+    ...bridgeRules(net, false).map((l) => `  ${l}`),
+    'fi',
+  ].join('\n');
 }
 
-/** veth name on the bridge for REC's INDEX-th network (at most 15 characters). */
-export function vethName(id: string, index: number): string {
-  return `veth${id.slice(0, 8)}${index}`;
+/** veth name on the bridge for REC's interface ethN (at most 15 characters). */
+export function vethName(id: string, iface: string | number): string {
+  return `veth${id.slice(0, 8)}${typeof iface === 'number' ? iface : iface.replace(/^eth/, '')}`;
+}
+
+/**
+ * The rootless-namespace side of one attachment: NET's bridge, and a veth whose peer
+ * goes into the container's namespace NETNS as A's interface.
+ */
+export function vethScript(id: string, netns: string, net: NetworkRecord, a: NetworkAttachment): string {
+  const veth = vethName(id, a.interface);
+  return [
+    bridgeScript(net),
+    `ip link del ${q(veth)} 2>/dev/null || true`,
+    `ip link add ${q(veth)} ${net.options?.mtu ? `mtu ${q(net.options.mtu)} ` : ''}type veth peer name ${q(a.interface)} address ${q(a.mac)} netns ${q(netns)}`,
+    `ip link set ${q(veth)} master ${q(net.network_interface)} up`,
+  ].join('\n');
 }
 
 /** The shell script that wires REC's namespace file to the bridges of its networks. */
@@ -85,27 +112,17 @@ export function attachScript(rootless: string, rec: Pick<ContainerRecord, 'id' |
   const lines = ['set -e', SBIN];
   const inside: string[] = ['set -e', SBIN];
   let routed = false;
-  nets.forEach((net, i) => {
+  for (const net of nets) {
     const a = rec.networks![net.name]!;
     const spec = net.subnets[0]!;
     const prefix = parseCidr(spec.subnet)!.prefix;
-    const veth = vethName(rec.id, i);
-    lines.push(
-      `nsenter --net=${q(rootless)} sh -ec ${q(
-        [
-          bridgeScript(net),
-          `ip link del ${q(veth)} 2>/dev/null || true`,
-          `ip link add ${q(veth)} ${net.options?.mtu ? `mtu ${q(net.options.mtu)} ` : ''}type veth peer name ${q(a.interface)} address ${q(a.mac)} netns ${q(rec.netns!)}`,
-          `ip link set ${q(veth)} master ${q(net.network_interface)} up`,
-        ].join('\n'),
-      )}`,
-    );
+    lines.push(`nsenter --net=${q(rootless)} sh -ec ${q(vethScript(rec.id, rec.netns!, net, a))}`);
     inside.push(`ip addr add ${q(`${a.ip}/${prefix}`)} brd + dev ${q(a.interface)}`, `ip link set ${q(a.interface)} up`);
     if (!routed && !net.internal && spec.gateway) {
       inside.push(`ip route add default via ${q(spec.gateway)} dev ${q(a.interface)}`);
       routed = true;
     }
-  });
+  }
   lines.push(`nsenter --net=${q(rec.netns!)} sh -ec ${q(inside.join('\n'))}`);
   return lines.join('\n');
 }
@@ -152,7 +169,7 @@ export async function attachBridges(ctx: Context, rec: ContainerRecord): Promise
 }
 
 /** Runs iptables in the rootless namespace. */
-function iptablesIn(ctx: Context, ns: string): (args: string[]) => Promise<void> {
+export function iptablesIn(ctx: Context, ns: string): (args: string[]) => Promise<void> {
   return async (args) => {
     const { runInNamespaceChecked } = await import('../rootless/join.js');
     await runInNamespaceChecked(ctx, [], ['nsenter', `--net=${ns}`, 'sh', '-ec', `${SBIN}; exec iptables "$@"`, 'iptables', ...args], 'forward a published port');
@@ -260,7 +277,7 @@ export function dnsRecordText(net: NetworkRecord, members: Array<Pick<ContainerR
  * Rewrites every network's record file from the containers now on it (INCLUDE: one whose
  * namespace was just wired; EXCLUDE: one going away). Caller holds the namespace lock.
  */
-function writeDnsRecords(ctx: Context, include?: string, exclude?: string): void {
+export function writeDnsRecords(ctx: Context, include?: string, exclude?: string): void {
   const members = listContainers(ctx).filter(
     (c) => c.id !== exclude && c.network === 'bridge' && c.netns !== undefined && (c.id === include || existsSync(c.netns)),
   );

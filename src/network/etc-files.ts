@@ -151,3 +151,57 @@ export function withoutHostsName(text: string, name: string): string {
     })
     .join('\n');
 }
+
+// ---- addresses on networks connected or disconnected later (in place, as above) ----
+
+/** TEXT with `IP<TAB>NAMES` after the container's own lines, unless it is there already. */
+export function withOwnAddress(text: string, ip: string, names: string[]): string {
+  const own = [...new Set(names)];
+  const lines = text.split('\n');
+  const same = (l: string): boolean => {
+    const f = hostsFields(l).slice(1);
+    return f.length === own.length && f.every((n, i) => n === own[i]);
+  };
+  if (lines.some((l) => hostsFields(l)[0] === ip && same(l))) return text;
+  let at = -1;
+  lines.forEach((l, i) => {
+    if (same(l)) at = i;
+  });
+  const line = `${ip}\t${own.join(' ')}`;
+  if (at < 0) return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`;
+  lines.splice(at + 1, 0, line);
+  return lines.join('\n');
+}
+
+/** TEXT without the container's own line at IP. */
+export function withoutOwnAddress(text: string, ip: string, names: string[]): string {
+  const own = new Set(names);
+  return text
+    .split('\n')
+    .filter((l) => {
+      const [addr, ...f] = hostsFields(l);
+      return !(addr === ip && f.length > 0 && f.every((n) => own.has(n)));
+    })
+    .join('\n');
+}
+
+/** resolv.conf TEXT with `nameserver IP` after the others, unless it is there. */
+export function withNameserver(text: string, ip: string): string {
+  const lines = text.split('\n');
+  if (lines.some((l) => /^\s*nameserver\s/.test(l) && l.trim().split(/\s+/)[1] === ip)) return text;
+  let at = -1;
+  lines.forEach((l, i) => {
+    if (/^\s*nameserver\s/.test(l)) at = i;
+  });
+  if (at < 0) return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}nameserver ${ip}\n`;
+  lines.splice(at + 1, 0, `nameserver ${ip}`);
+  return lines.join('\n');
+}
+
+/** resolv.conf TEXT without `nameserver IP`. */
+export function withoutNameserver(text: string, ip: string): string {
+  return text
+    .split('\n')
+    .filter((l) => !(/^\s*nameserver\s/.test(l) && l.trim().split(/\s+/)[1] === ip))
+    .join('\n');
+}

@@ -137,3 +137,23 @@ export function writeNetwork(ctx: Context, rec: NetworkRecord): void {
 export function deleteNetworkRecord(ctx: Context, name: string): void {
   rmSync(recordPath(ctx, name), { force: true });
 }
+
+// ---- the last address handed out per network (<root>/networks/.ipam.json) ----
+// Written inside the containers' store lock, where addresses are allocated.
+
+function ipamPath(ctx: Context): string {
+  return join(networksDir(ctx), '.ipam.json');
+}
+
+export function readLastIps(ctx: Context): Record<string, string> {
+  try {
+    return readJson<Record<string, string>>(ipamPath(ctx)) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+export function saveLastIps(ctx: Context, updates: Record<string, string>): void {
+  ensurePrivateDir(networksDir(ctx), ctx.uid);
+  writeJsonAtomic(ipamPath(ctx), { ...readLastIps(ctx), ...updates });
+}

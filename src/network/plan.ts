@@ -19,7 +19,7 @@ import { assignHostPorts, checkPortsFree, checkPrivilegedPorts, exposedMappings,
 import { buildHosts, buildResolvConf, hostsAddressOf, withHostsName, withoutHostsName } from './etc-files.js';
 import { defaultRoute, findExecutable, hostIPv4, isExecutable } from './host.js';
 import { netnsName } from './netns-name.js';
-import { findNetwork, type NetworkAttachment, type NetworkRecord } from './networks.js';
+import { findNetwork, readLastIps, saveLastIps, type NetworkAttachment, type NetworkRecord } from './networks.js';
 import { allocateAttachments } from './bridge-plan.js';
 import { listContainers } from '../storage/containers.js';
 
@@ -248,7 +248,8 @@ export function networkFiles(
   if (n.mode === 'bridge') {
     // Inside create's lock: the records are the allocation table.
     record.network = 'bridge';
-    record.networks = allocateAttachments(n.bridges!, listContainers(ctx), { staticIp: opts.staticIp, mac: opts.macAddress, aliases: opts.networkAliases });
+    record.networks = allocateAttachments(n.bridges!, listContainers(ctx), { staticIp: opts.staticIp, mac: opts.macAddress, aliases: opts.networkAliases }, readLastIps(ctx));
+    saveLastIps(ctx, Object.fromEntries(Object.entries(record.networks).map(([k, v]) => [k, v.ip])));
     const first = Object.values(record.networks)[0];
     if (first) a.ownIP = first.ip;
     delete a.hostAddress;

@@ -126,10 +126,17 @@ export function allocatable(spec: SubnetSpec): { first: number; last: number; ga
   return { first: c.base + 1, last: lastAddress(c) - 1, gateway };
 }
 
-/** The lowest free address of SPEC, skipping TAKEN and the gateway; undefined when full. */
-export function nextFreeAddress(spec: SubnetSpec, taken: ReadonlySet<string>): string | undefined {
+/**
+ * The first free address of SPEC after AFTER (from the start when AFTER is not in the
+ * range), wrapping around, skipping TAKEN and the gateway; undefined when full.
+ */
+export function nextFreeAddress(spec: SubnetSpec, taken: ReadonlySet<string>, after?: string): string | undefined {
   const a = allocatable(spec);
-  for (let ip = a.first; ip <= a.last; ip++) {
+  const size = a.last - a.first + 1;
+  const prev = after !== undefined ? ipToInt(after) : undefined;
+  const start = prev !== undefined && prev >= a.first && prev <= a.last ? prev + 1 - a.first : 0;
+  for (let k = 0; k < size; k++) {
+    const ip = a.first + ((start + k) % size);
     if (ip === a.gateway) continue;
     const text = intToIp(ip);
     if (!taken.has(text)) return text;

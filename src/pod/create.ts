@@ -224,6 +224,8 @@ export async function createPodFromOptions(ctx: Context, o: PodCreateOptions): P
         const infraOpts: RunOptions = { ...o.infra, image: imageName, name: o.infraName ?? `${id.slice(0, 12)}-infra` };
         // The pod's name is its hostname unless --hostname says otherwise (Podman 4).
         if (o.share.includes('uts')) infraOpts.hostname = o.hostname ?? name;
+        // On user networks the pod is known by its name (Podman gives the infra that alias).
+        if (infraOpts.network === 'bridge') infraOpts.networkAliases = [...(infraOpts.networkAliases ?? []), name];
         // The monitor pid file, written at each infra start like any --conmon-pidfile (src/systemd/run-options.ts).
         if (o.infraConmonPidFile) Object.assign(infraOpts, { systemd: { conmonPidFile: o.infraConmonPidFile } });
         const p = await prepareContainer(ctx, infraOpts, images, { forRun: false, pod: { id, infra: true } }).catch((err: unknown) => {

@@ -48,7 +48,7 @@ export function infraConfig(infra: ContainerRecord | undefined): PodInspectInfra
     NoManageHosts: o?.noHosts === true,
     HostAdd: orNull((o?.addHosts ?? []).map(([h, ip]) => `${h}:${ip}`)),
     HostsFile: '',
-    Networks: null,
+    Networks: orNull(Object.keys(infra?.networks ?? {})),
     NetworkOptions: infra?.networkOptions && infra.networkOptions.length > 0 ? { [infra.network]: infra.networkOptions } : null,
     // The infra's own namespaces, as libpod names them: its pid and uts are its own, its
     // user namespace the one every rootless container shares.

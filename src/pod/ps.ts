@@ -54,7 +54,7 @@ export function podPsJson(v: PodView): PodPsJson {
     Name: v.pod.name,
     Namespace: '',
     // Podman lists the infra's named networks; pasta, slirp4netns, host and none have none.
-    Networks: [],
+    Networks: podNetworks(v),
     Status: v.status,
     Labels: { ...v.pod.labels },
   };
@@ -217,8 +217,8 @@ export function buildPodFilter(args: readonly string[], now = Date.now()): PodPr
         break;
       }
       case 'network':
-        // Only named networks count, and tpod's pods join none (pasta, slirp4netns, host).
-        preds.push(() => false);
+        // Only named networks count (pasta, slirp4netns, host and none are none).
+        preds.push((v) => podNetworks(v).some((n) => values.includes(n)));
         break;
       default:
         throw new UsageError(`${key} is an invalid filter`);
@@ -278,4 +278,10 @@ export function podPsFormat(o: { ctrIds: boolean; ctrNames: boolean; ctrStatus: 
   if (o.ns) row.push('{{.Cgroup}}', '{{.Namespace}}');
   if (!o.ctrIds && !o.ctrNames && !o.ctrStatus) row.push('{{.NumberOfContainers}}');
   return row.join('\t');
+}
+
+/** The user networks the pod's infra is on, by name. */
+export function podNetworks(v: PodView): string[] {
+  const infra = v.members.find((m) => m.rec.id === v.pod.infraId)?.rec;
+  return Object.keys(infra?.networks ?? {});
 }

@@ -1,7 +1,8 @@
 // Quadlet end to end, as the unprivileged user, under a real `systemd --user`
 // (test/e2e/systemd-user.ts): a .container file installed with `tpod quadlet install`
 // becomes a service that runs busybox httpd on a published loopback port; stopping the
-// service removes the container; systemd-analyze accepts every generated unit; the
+// service removes the container; .pod, .volume and .network files make what the
+// containers use first; systemd-analyze accepts every generated unit; the
 // system-wide generator (where installed) makes the same units on daemon-reload. Also,
 // without a manager: the errors and warnings of bad Quadlet files.
 import { expect, it, beforeAll } from 'vitest';
@@ -170,6 +171,38 @@ describeSystemd('Quadlet under systemd --user', () => {
     await tpodOk(['quadlet', 'rm', 'db.container', 'data.volume'], { env: t.env, extraEnv: { ...m.vars, ...noGenerator(t.env) } });
     expect((await tpodOk(['volume', 'exists', 'systemd-data'], { env: t.env })).code).toBe(0);
     await tpodOk(['volume', 'rm', 'systemd-data'], { env: t.env });
+  });
+
+  it('a .network file makes its network before the container on it, which others there reach by name', async () => {
+    const m = sd.manager;
+    const net = writeSource(t.env, 'backend.network', '[Network]\nSubnet=10.89.201.0/24\nLabel=app=shop\n');
+    const ctr = writeSource(t.env, 'shop.container', [
+      '[Container]',
+      `Image=${image}`,
+      'Network=backend.network',
+      'NetworkAlias=store',
+      'StopTimeout=1',
+      `Exec=sh -c 'mkdir -p /www && echo shop-on-network > /www/index.html && exec httpd -f -p 80 -h /www'`,
+      '',
+    ].join('\n'));
+    await tpodOk(['quadlet', 'install', net, ctr], { env: t.env, extraEnv: { ...m.vars, ...noGenerator(t.env) } });
+    const unit = readFileSync(join(m.unitDir, 'shop.service'), 'utf8');
+    expect(unit).toMatch(/^Requires=backend-network\.service$/m);
+    expect(unit).toMatch(/--network systemd-backend/);
+    await m.systemctlOk(['start', 'shop.service'], 150_000);
+    expect(await m.show('backend-network.service', 'ActiveState')).toBe('active');
+    const [inspected] = JSON.parse((await tpodOk(['network', 'inspect', 'systemd-backend'], { env: t.env })).stdout) as Array<{ labels: Record<string, string>; subnets: Array<{ subnet: string }> }>;
+    expect(inspected!.labels).toEqual({ app: 'shop' });
+    expect(inspected!.subnets[0]!.subnet).toBe('10.89.201.0/24');
+    for (const host of ['systemd-shop', 'store']) {
+      const got = await tpodOk(['run', '--rm', '--network', 'systemd-backend', image, 'sh', '-c', `timeout 10 wget -qO- http://${host}/`], { env: t.env, timeout: 60_000 });
+      expect(got.stdout.trim()).toBe('shop-on-network');
+    }
+    await m.systemctlOk(['stop', 'shop.service'], 90_000);
+    await tpodOk(['quadlet', 'rm', 'shop.container', 'backend.network'], { env: t.env, extraEnv: { ...m.vars, ...noGenerator(t.env) } });
+    // As with volumes, the network outlives its unit.
+    expect((await tpod(['network', 'exists', 'systemd-backend'], { env: t.env })).code).toBe(0);
+    await tpodOk(['network', 'rm', 'systemd-backend'], { env: t.env });
   });
 
   it('systemd-analyze --user verify accepts every generated unit', async () => {

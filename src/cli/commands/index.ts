@@ -79,6 +79,9 @@ import { NetworkInspectCommand } from './network-inspect.js';
 import { NetworkExistsCommand } from './network-exists.js';
 import { NetworkRmCommand } from './network-rm.js';
 import { NetworkPruneCommand } from './network-prune.js';
+import { NetworkConnectCommand } from './network-connect.js';
+import { NetworkDisconnectCommand } from './network-disconnect.js';
+import { NetworkReloadCommand } from './network-reload.js';
 import { VolumeCreateCommand } from './volume-create.js';
 import { VolumeLsCommand } from './volume-ls.js';
 import { VolumeInspectCommand } from './volume-inspect.js';
@@ -170,6 +173,9 @@ export const commands: CommandClass[] = [
   NetworkExistsCommand,
   NetworkRmCommand,
   NetworkPruneCommand,
+  NetworkConnectCommand,
+  NetworkDisconnectCommand,
+  NetworkReloadCommand,
   VolumeCreateCommand,
   VolumeLsCommand,
   VolumeInspectCommand,

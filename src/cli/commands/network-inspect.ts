@@ -25,10 +25,11 @@ export class NetworkInspectCommand extends TpodCommand {
     const found: unknown[] = [];
     const missing: string[] = [];
     const plain = this.format === undefined || this.format === '' || isJsonFormat(this.format);
+    const { networkMembers } = await import('../../engine/networks.js');
     for (const n of this.names) {
       const rec = readNetwork(this.ctx, n);
       if (!rec) missing.push(n);
-      else found.push(plain ? networkJson(rec) : networkView(rec, true));
+      else found.push(plain ? networkJson(rec, networkMembers(this.ctx, rec)) : networkView(rec, true, networkMembers(this.ctx, rec)));
     }
     const { printInspected } = await import('../inspect-common.js');
     if (found.length > 0) await printInspected(found, this.format, (text) => this.print(text));

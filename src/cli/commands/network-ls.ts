@@ -41,7 +41,7 @@ export class NetworkLsCommand extends TpodCommand {
       defaultFormat: '{{.ID}}\t{{.Name}}\t{{.Driver}}',
       headers: { ID: 'NETWORK ID' },
       noHeading: this.noHeading,
-      json: nets.map(networkJson),
+      json: nets.map((n) => networkJson(n)),
       name: 'list',
     });
     return 0;

@@ -31,7 +31,7 @@ export class PodCreateCommand extends TpodCommand {
   infraName = Option.String('--infra-name', { description: 'Name of the infra container (default <pod id>-infra)' });
   infraImage = Option.String('--infra-image', { description: "Image of the infra container (pulled when missing; default: containers.conf's infra_image, else tpod's own pause image)" });
   publish = Option.Array('-p,--publish', { description: "Publish a port of the pod on the host ([IP:][HOST-PORT:]CONTAINER-PORT[/PROTOCOL])" });
-  network = Option.String('--network,--net', { description: "The pod's network: pasta[:OPTIONS] (default where installed), slirp4netns[:OPTIONS], none, host" });
+  network = Option.String('--network,--net', { description: "The pod's network: pasta[:OPTIONS] (default where installed), slirp4netns[:OPTIONS], none, host, or network names NAME[,NAME2] (the pod is reachable there by its name)" });
   dns = Option.Array('--dns', { description: 'DNS server for the pod (or "none")' });
   dnsSearch = Option.Array('--dns-search', { description: 'DNS search domain' });
   dnsOption = Option.Array('--dns-option,--dns-opt', { description: 'DNS resolver option' });

@@ -111,6 +111,14 @@ describe('pod ps filters', () => {
     expect(names({ filters: ['name=web', 'name=db'] })).toEqual(['db', 'web']);
   });
 
+  it('network= matches the user networks of the pod\'s infra, which the JSON lists', () => {
+    expect(names({ filters: ['network=mynet'] })).toEqual([]);
+    writeCtr(ctx, ctrRec(hex('5'), 'dddddddddddd-infra', { pod: hex('d'), isInfra: true, ...live('running', 105), network: 'bridge', networks: { mynet: { ip: '10.89.0.2', mac: '02:00:00:00:00:02', interface: 'eth0' } } }));
+    expect(names({ filters: ['network=mynet'] })).toEqual(['half']);
+    expect(names({ filters: ['network=other', 'network=mynet'] })).toEqual(['half']);
+    expect(rows().find((r) => r.Name === 'half')!.json.Networks).toEqual(['mynet']);
+  });
+
   it('label= needs every value; label!= excludes', () => {
     expect(names({ filters: ['label=app=web'] })).toEqual(['web']);
     expect(names({ filters: ['label=app', 'label=tier=back'] })).toEqual([]);
