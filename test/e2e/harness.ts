@@ -531,3 +531,25 @@ export async function waitForPage(url: string, ms?: number): Promise<string> {
   }, ms);
   return r.body;
 }
+
+/**
+ * Live (not zombie) processes of ours named one of NAMES (comm) that were started for ENV:
+ * its base directory in their command line or environment.
+ */
+export function liveProcessesOf(env: TpodEnv, names: ReadonlySet<string>): number[] {
+  const marker = Buffer.from(`${env.base}/`);
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!names.has(readFileSync(`/proc/${name}/comm`, 'utf8').trim())) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
+      if (statSync(`/proc/${name}`).uid !== process.getuid?.()) continue;
+      if (readFileSync(`/proc/${name}/cmdline`).includes(marker) || readFileSync(`/proc/${name}/environ`).includes(marker)) out.push(Number(name));
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return out;
+}

@@ -5,11 +5,11 @@
 import { expect, it, beforeAll, afterAll, afterEach } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
-import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, busyboxTarball, type TpodEnv, sleep, until, freePort, httpGet, waitForPage } from './harness.js';
+import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, busyboxTarball, liveProcessesOf, type TpodEnv, sleep, until, freePort, httpGet, waitForPage } from './harness.js';
 
 
 /** A UDP request/response on loopback; undefined without an answer. */
@@ -42,23 +42,7 @@ function freeUdpPort(): Promise<number> {
 const HELPERS = new Set(['pasta', 'pasta.avx2', 'passt', 'passt.avx2', 'slirp4netns']);
 
 /** Live (not zombie) pasta/slirp4netns processes started for this env. */
-function helperProcesses(env: TpodEnv): number[] {
-  const marker = Buffer.from(`=${env.base}/`);
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (!HELPERS.has(readFileSync(`/proc/${name}/comm`, 'utf8').trim())) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
-      if (statSync(`/proc/${name}`).uid !== process.getuid?.()) continue;
-      if (readFileSync(`/proc/${name}/environ`).includes(marker) || readFileSync(`/proc/${name}/cmdline`).includes(marker)) out.push(Number(name));
-    } catch {
-      /* gone, or not ours */
-    }
-  }
-  return out;
-}
+const helperProcesses = (env: TpodEnv): number[] => liveProcessesOf(env, HELPERS);
 
 /** A static UDP echo for the busybox image (whose nc has no -u): built once with cc -static. */
 function udpEcho(dir: string): string | undefined {

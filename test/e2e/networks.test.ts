@@ -4,29 +4,12 @@
 // while in use, prune, bad input, and no helper process left once the last container
 // on a network is gone.
 import { expect, it, beforeAll } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, until, freePort, httpGet, type TpodEnv } from './harness.js';
+import { describeE2E, tpod, tpodOk, useEnv, busyboxImage, until, freePort, httpGet, liveProcessesOf, type TpodEnv } from './harness.js';
 
 const HELPERS = new Set(['slirp4netns', 'tpod-dns', 'pasta', 'pasta.avx2']);
 
 /** Live network helpers (slirp4netns, tpod-dns) started for this env. */
-function helperProcesses(env: TpodEnv): number[] {
-  const marker = Buffer.from(`${env.base}/`);
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (!HELPERS.has(readFileSync(`/proc/${name}/comm`, 'utf8').trim())) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
-      if (statSync(`/proc/${name}`).uid !== process.getuid?.()) continue;
-      if (readFileSync(`/proc/${name}/cmdline`).includes(marker)) out.push(Number(name));
-    } catch {
-      /* gone, or not ours */
-    }
-  }
-  return out;
-}
+const helperProcesses = (env: TpodEnv): number[] => liveProcessesOf(env, HELPERS);
 
 describeE2E('user-defined networks', () => {
   const t = useEnv('nets');
@@ -83,7 +66,11 @@ describeE2E('user-defined networks', () => {
     // Another network: the name does not resolve and the address cannot be reached.
     const ip = (await ok(['exec', 'web1', 'sh', '-c', "ip -4 -o addr show eth0 | awk '{print $4}'"])).stdout.trim().split('/')[0]!;
     expect(ip).toMatch(/^10\.89\.\d+\.\d+$/);
-    const isolated = await tpod(['run', '--rm', '--network', 'other1', img, 'sh', '-c', `nslookup web1 >/dev/null 2>&1 && echo resolved; wget -T 3 -qO- http://${ip}/hostname >/dev/null 2>&1 && echo reached; echo done`], { env: t.env, timeout: 60_000 });
+    // The same probe on both networks, so a probe that cannot succeed (busybox's wget -T
+    // crashes in this image) would fail the positive half instead of passing the negative.
+    const probe = (net: string) => tpod(['run', '--rm', '--network', net, img, 'sh', '-c', `nslookup web1 >/dev/null 2>&1 && echo resolved; timeout 5 wget -qO- http://${ip}/hostname >/dev/null 2>&1 && echo reached; echo done`], { env: t.env, timeout: 60_000 });
+    expect((await probe('shared1')).stdout).toBe('resolved\nreached\ndone\n');
+    const isolated = await probe('other1');
     expect(isolated.stdout).not.toContain('resolved');
     expect(isolated.stdout).not.toContain('reached');
     expect(isolated.stdout).toContain('done');
