@@ -16,6 +16,9 @@ export interface OptionSpec {
   arity: number;
   /** A boolean: --name=false becomes --no-name. */
   boolean: boolean;
+  /** The command's field that holds it (specOf fills it in). */
+  key?: string;
+  required?: boolean;
 }
 
 export interface ArgvSpec {
@@ -73,9 +76,10 @@ export function specOf(cls: CommandClass): ArgvSpec {
   const cached = specCache.get(cls);
   if (cached) return cached;
   const spec: ArgvSpec = { options: [], interspersed: true, minArgs: 0, maxArgs: 0 };
+  let currentKey = '';
   const builder = {
-    addOption(o: { names: string[]; arity?: number; allowBinding?: boolean }) {
-      spec.options.push({ names: o.names, arity: o.arity ?? 1, boolean: o.allowBinding === false });
+    addOption(o: { names: string[]; arity?: number; allowBinding?: boolean; required?: boolean }) {
+      spec.options.push({ names: o.names, arity: o.arity ?? 1, boolean: o.allowBinding === false, key: currentKey, required: o.required === true });
     },
     addPositional(o: { required?: boolean }) {
       if (o.required !== false) spec.minArgs++;
@@ -93,6 +97,7 @@ export function specOf(cls: CommandClass): ArgvSpec {
   };
   const instance = new (cls as unknown as new () => Record<string, unknown>)();
   for (const [key, value] of Object.entries(instance)) {
+    currentKey = key;
     const def = value as { definition?: (b: typeof builder, key: string) => void; transformer?: unknown } | null;
     if (def && typeof def === 'object' && typeof def.definition === 'function' && typeof def.transformer === 'function') def.definition(builder, key);
   }
@@ -185,7 +190,9 @@ export function normalizeArgv(path: string[], args: string[], spec: ArgvSpec, bi
       const long = o.names.find((n) => n.startsWith('--')) ?? name;
       if (o.boolean) {
         const on = inline === undefined ? true : parseBoolFlag(inline, flagDisplay(o.names), commandPath);
-        out.push(on ? long : `--no-${long.slice(2)}`);
+        if (on || !long.startsWith('--no-')) out.push(on ? long : `--no-${long.slice(2)}`);
+        // --no-trunc=false: clipanion has no negation of a flag named --no-*; leaving it out is its default.
+        else for (let k = out.length - 1; k >= path.length; k--) if (out[k] === long) out.splice(k, 1);
       } else if (o.arity === 0) {
         out.push(inline === undefined ? long : `${long}=${inline}`);
       } else if (inline !== undefined) {

@@ -9,7 +9,7 @@ import { TpodError, UsageError, EXIT_ENGINE } from '../errors.js';
 import { isLogLevel, LOG_LEVELS } from '../engine/context.js';
 import { VERSION } from '../version.js';
 import { groupHelp } from './group-help.js';
-import { FlagError, GLOBAL_FLAGS, checkArgCount, normalizeArgv, parseBoolFlag, specOf, type ParsedGlobals } from './argv.js';
+import { FlagError, GLOBAL_FLAGS, checkArgCount, normalizeArgv, parseBoolFlag, specOf, type ArgvSpec, type ParsedGlobals } from './argv.js';
 
 const ROOT_WORDS = new Set(['--help', '-h', '--version', '-v']);
 
@@ -104,6 +104,36 @@ export function onePath(cls: CommandClass, path: string[]): CommandClass {
   } as unknown as CommandClass;
 }
 
+type OptionFields = Record<string, { transformer: (b: unknown, key: string, state: unknown, context: unknown) => unknown }>;
+
+/**
+ * The class clipanion parses WORDS with: only the path that was typed, and only the
+ * options WORDS name. Clipanion's parser grows with paths times options (run's, with all
+ * of its ~150 option names: 223 states, ~30 ms to build cold); a command line names a
+ * few. Every other option field gets what clipanion gives an option that is not there.
+ */
+export function lightClass(cls: CommandClass, path: string[], words: string[], spec: ArgvSpec): CommandClass {
+  const used = new Set<string>();
+  for (const w of words.slice(path.length)) {
+    if (!w.startsWith('-') || w === '-' || w === '--') continue;
+    const name = w.split('=')[0]!;
+    used.add(name);
+    if (name.startsWith('--no-')) used.add(`--${name.slice(5)}`);
+    if (/^-[^-]{2,}$/.test(name)) for (const ch of name.slice(1)) used.add(`-${ch}`);
+  }
+  const drop = spec.options.filter((o) => o.key !== undefined && o.required !== true && !o.names.some((n) => used.has(n))).map((o) => o.key!);
+  if (drop.length === 0) return onePath(cls, path);
+  const empty = { options: [], positionals: [] };
+  return class extends (cls as unknown as new () => OptionFields) {
+    static paths = [path];
+    constructor() {
+      super();
+      const self = this as unknown as Record<string, unknown>;
+      for (const key of drop) self[key] = this[key]!.transformer(undefined, key, empty, Cli.defaultContext);
+    }
+  } as unknown as CommandClass;
+}
+
 /**
  * Parses typical command lines once, without running them, so the start-up snapshot holds
  * clipanion's parser code already compiled: a cold first parse costs ~4 ms otherwise.
@@ -111,7 +141,7 @@ export function onePath(cls: CommandClass, path: string[]): CommandClass {
 export function warmParser(): void {
   for (const words of [['ps', '-a', '--format', 'json'], ['run', '--rm', '-e', 'A=1', 'img', 'true']]) {
     const found = findCommand(words);
-    if (found) makeCli([onePath(found.cls, found.path)]).process(words);
+    if (found) makeCli([lightClass(found.cls, found.path, words, specOf(found.cls))]).process(words);
   }
 }
 
@@ -191,8 +221,22 @@ async function dispatch(argv: string[]): Promise<number> {
     throw new UsageError("missing command 'tpod COMMAND'");
   }
 
-  const cli = makeCli(found && !helpAsked ? [onePath(found.cls, found.path)] : relevantCommands(words));
-  const command = cli.process(words);
+  let cli: Cli | undefined;
+  let command: ReturnType<Cli['process']> | undefined;
+  // `help` lists every command: it needs them all registered.
+  if (found && !helpAsked && found.path[0] !== 'help') {
+    try {
+      cli = makeCli([lightClass(found.cls, found.path, words, specOf(found.cls))]);
+      command = cli.process(words);
+    } catch {
+      // The whole parser below says what is wrong, in clipanion's own words.
+      command = undefined;
+    }
+  }
+  if (command === undefined || cli === undefined) {
+    cli = makeCli(relevantCommands(words));
+    command = cli.process(words);
+  }
   command.context = { ...Cli.defaultContext, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, colorDepth: 1 };
   command.cli = {
     binaryLabel: cli.binaryLabel,

@@ -14,6 +14,7 @@ class Run extends Command {
   static override paths = [['run']];
   hostname = Option.String('-h,--hostname');
   rm = Option.Boolean('--rm', false);
+  noHosts = Option.Boolean('--no-hosts', false);
   env = Option.Array('-e,--env');
   image = Option.String();
   command = Option.Proxy();
@@ -33,9 +34,9 @@ const norm = (spec: typeof kill, path: string[], args: string[]) => normalizeArg
 describe('specOf', () => {
   it('reads the options and positionals a command declares', () => {
     expect(kill.options).toEqual([
-      { names: ['-a', '--all'], arity: 0, boolean: true },
-      { names: ['-s', '--signal'], arity: 1, boolean: false },
-      { names: ['--tls-verify'], arity: 0, boolean: false },
+      { names: ['-a', '--all'], arity: 0, boolean: true, key: 'all', required: false },
+      { names: ['-s', '--signal'], arity: 1, boolean: false, key: 'signal', required: false },
+      { names: ['--tls-verify'], arity: 0, boolean: false, key: 'tls', required: false },
     ]);
     expect([kill.minArgs, kill.maxArgs, kill.interspersed]).toEqual([0, Infinity, true]);
     expect([run.minArgs, run.interspersed]).toEqual([1, false]);
@@ -56,6 +57,9 @@ describe('normalizeArgv', () => {
   it('takes booleans as --flag=true|false', () => {
     expect(norm(kill, ['kill'], ['--all=false', '--tls-verify=false']).argv).toEqual(['kill', '--no-all', '--tls-verify=false']);
     expect(norm(kill, ['kill'], ['--all=1']).argv).toEqual(['kill', '--all']);
+    // A flag named --no-*: =false is its default (clipanion has no --no-no-hosts).
+    expect(norm(run, ['run'], ['--no-hosts', '--no-hosts=false', 'img']).argv).toEqual(['run', 'img']);
+    expect(norm(run, ['run'], ['--no-hosts=true', 'img']).argv).toEqual(['run', '--no-hosts', 'img']);
     expect(() => norm(kill, ['kill'], ['--all=maybe'])).toThrow('invalid argument "maybe" for "-a, --all" flag: strconv.ParseBool: parsing "maybe": invalid syntax\nSee \'tpod kill --help\'');
   });
   it("refuses what pflag refuses, in pflag's words", () => {

@@ -49,3 +49,47 @@ describe('relevantCommands', async () => {
     expect(relevantCommands([], [A, B])).toEqual([A, B]);
   });
 });
+
+describe('lightClass', async () => {
+  const { Cli, Command, Option } = await import('clipanion');
+  const { lightClass } = await import('../../../src/cli/main.js');
+  const { specOf } = await import('../../../src/cli/argv.js');
+  class R extends Command {
+    static override paths = [['run'], ['container', 'run']];
+    rm = Option.Boolean('--rm', false);
+    detach = Option.Boolean('-d,--detach', false);
+    interactive = Option.Boolean('-i,--interactive', false);
+    tty = Option.Boolean('-t,--tty', false);
+    env = Option.Array('-e,--env', []);
+    labels = Option.Array('--label');
+    name = Option.String('--name');
+    pull = Option.String('--pull', 'missing');
+    hosts = Option.Boolean('--hosts', true);
+    image = Option.String();
+    args = Option.Proxy();
+    async execute() { return 0; }
+  }
+  const parse = (cls: typeof R, words: string[]) => {
+    const cli = new Cli();
+    cli.register(cls);
+    const c = cli.process(words) as R;
+    return { rm: c.rm, detach: c.detach, i: c.interactive, t: c.tty, env: c.env, labels: c.labels, name: c.name, pull: c.pull, hosts: c.hosts, image: c.image, args: c.args, path: c.path };
+  };
+  it('parses as the whole class does, with only the typed path and the named options', () => {
+    for (const words of [
+      ['run', '--rm', 'img', 'ls', '-la'],
+      ['run', '-it', '--env=A=1', '--env=B=2', '--name=x', 'img'],
+      ['container', 'run', '--no-hosts', '--pull=never', 'img', 'sh', '-c', 'echo --rm'],
+      ['run', 'img'],
+    ]) {
+      const path = words[0] === 'container' ? ['container', 'run'] : ['run'];
+      expect(parse(lightClass(R, path, words, specOf(R)) as typeof R, words)).toEqual(parse(R, words));
+    }
+  });
+  it('builds a parser only for what was named', () => {
+    const light = lightClass(R, ['run'], ['run', '--rm', 'img'], specOf(R));
+    expect(light.paths).toEqual([['run']]);
+    const fields = Object.values(new (light as unknown as new () => Record<string, unknown>)()).filter((v) => typeof v === 'object' && v !== null && Command.isOption in v);
+    expect(fields).toHaveLength(3); // --rm, the image and the proxy
+  });
+});
