@@ -13,7 +13,15 @@ import { TpodError } from '../errors.js';
 // The package is CommonJS (module.exports = factory) with an ES-style `export default` in its types.
 const ignoreFactory = ((dockerignore as unknown as { default?: unknown }).default ?? dockerignore) as unknown as () => Ignore;
 
-export type IgnoreMatcher = (rel: string) => boolean;
+export interface IgnoreMatcher {
+  (rel: string): boolean;
+  /**
+   * Whether to look inside an ignored directory at all: buildah does only when the
+   * text of a `!` pattern starts with the directory's path, so `!*\/x` does not bring
+   * back files of an ignored directory.
+   */
+  descendInto?: (dir: string) => boolean;
+}
 
 /** The context's ignore rules: .containerignore first, else .dockerignore, else none. */
 export function loadIgnore(contextDir: string, read: (p: string) => string | undefined = readOptional): IgnoreMatcher {
@@ -32,7 +40,13 @@ export function ignoreFileMatcher(path: string): IgnoreMatcher {
 export function ignoreMatcher(text: string): IgnoreMatcher {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
   const ig = ignoreFactory().add(lines);
-  return (rel) => rel !== '' && ig.ignores(rel);
+  const matcher: IgnoreMatcher = (rel) => rel !== '' && ig.ignores(rel);
+  const exceptions = lines.filter((l) => l.startsWith('!')).map((l) => posix.normalize(l.slice(1).trim()).replace(/^\/+|\/+$/g, ''));
+  matcher.descendInto = (dir) => {
+    const d = dir.replace(/^\/+|\/+$/g, '');
+    return exceptions.some((e) => `${e}/`.startsWith(d));
+  };
+  return matcher;
 }
 
 function readOptional(p: string): string | undefined {
@@ -90,6 +104,7 @@ function walk(root: string, rel: string, ignored: IgnoreMatcher, out: Array<{ re
     const r = rel === '' ? name : `${rel}/${name}`;
     const st = lstatSync(join(root, r));
     if (st.isDirectory()) {
+      if (ignored.descendInto && ignored(r) && !ignored.descendInto(r)) continue;
       const at = out.length;
       const below = walk(root, r, ignored, out);
       if (below || !ignored(r)) {
