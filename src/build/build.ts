@@ -47,6 +47,8 @@ export interface BuildOptions {
   commitName?: string | undefined;
   /** --logfile: RUN output goes here instead of the build's stdout and stderr. */
   output?: import('../engine/run-output.js').OutputSink | undefined;
+  /** --ulimit, --security-opt, --dns*, --add-host: for every RUN's container. */
+  runFlags?: import('./steps.js').BuildRunFlags | undefined;
 }
 
 /** The line before the last step's image is written, as buildah words it. */
@@ -294,12 +296,12 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
     const command = runCommand(i, shell);
     const parent = st.parent;
     if (flags.mounts.length === 0) {
-      exec = async () => (await import('./steps.js')).runStep(ctx, s.images.store, parent, command, { env: [...argsInEffect], network, output: o.output }, i.text, write());
+      exec = async () => (await import('./steps.js')).runStep(ctx, s.images.store, parent, command, { env: [...argsInEffect], network, output: o.output, flags: o.runFlags }, i.text, write());
     } else {
       const { runWithMounts, mountsCacheKey } = await import('./run-mounts.js');
       const sources = mountSources(ctx, s);
       mountKey = await mountsCacheKey(flags.mounts, sources);
-      exec = async () => runWithMounts(ctx, { store: s.images.store, parent, parentLayers: await layersTopFirst(ctx, s.images, parent), command, env: [...argsInEffect], network, output: o.output, stepText: i.text, write: write() }, flags.mounts, sources);
+      exec = async () => runWithMounts(ctx, { store: s.images.store, parent, parentLayers: await layersTopFirst(ctx, s.images, parent), command, env: [...argsInEffect], network, output: o.output, flags: o.runFlags, stepText: i.text, write: write() }, flags.mounts, sources);
     }
   } else if (i.keyword === 'COPY' || i.keyword === 'ADD') {
     const layers = await layersTopFirst(ctx, s.images, st.parent);

@@ -23,11 +23,16 @@ export interface ContainerSettings {
   workdir?: string | undefined;
   /** --logfile: the command's stdout and stderr go here instead of the build's own. */
   output?: import('../engine/run-output.js').OutputSink | undefined;
+  /** The build's flags for its RUN containers (--ulimit, --security-opt, --dns*, --add-host). */
+  flags?: BuildRunFlags | undefined;
 }
+
+export type BuildRunFlags = Pick<import('../runtime/options.js').RawRunFlags, 'ulimit' | 'securityOpt' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost'>;
 
 async function runOptions(parent: string, command: string[], s: ContainerSettings): Promise<import('../runtime/options.js').RunOptions> {
   const { parseRunOptions } = await import('../runtime/options.js');
   const opts = parseRunOptions({
+    ...(s.flags ?? {}),
     image: parent,
     command,
     entrypoint: '',

@@ -75,6 +75,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   attach = Option.Array('-a,--attach', { description: 'Attach to STDIN, STDOUT and/or STDERR (run in the foreground)' });
   preserveFds = Option.String('--preserve-fds', { description: 'Pass N additional file descriptors (3 .. 3+N-1) to the container' });
   timeout = Option.String('--timeout', { description: 'Maximum time the container may run, in seconds (then it is killed)' });
+  ulimit = Option.Array('--ulimit', { description: 'Ulimit options: NAME=SOFT[:HARD] (nofile, nproc, core, ...; -1 for unlimited)' });
   kernelMemory = Option.String('--kernel-memory', { hidden: true, description: 'No longer supported (a no-op, as in Podman)' });
 
   image = Option.String({ name: 'IMAGE' });
@@ -141,6 +142,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       attach: this.attach,
       preserveFds: this.preserveFds,
       timeout: this.timeout,
+      ulimit: this.ulimit,
     };
   }
 

@@ -13,6 +13,7 @@ import type { ResolvedUser } from './user.js';
 import { convertProfile, type HostFacts, type OciSeccomp, type SeccompProfile } from './seccomp.js';
 import { protectedPaths } from './security.js';
 import { PROXY_VARS } from './run-extras.js';
+import { mergeUlimits } from './ulimit.js';
 
 export interface OciMount {
   destination: string;
@@ -302,7 +303,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     env: processEnv(image, opts, input.hostname, user.home, { id: input.id, ...(input.hostEnv ? { hostEnv: input.hostEnv } : {}) }),
     cwd: opts.workdir ?? (image?.WorkingDir || '/'),
     capabilities: capabilities(opts, user.uid, input.capLastCap),
-    rlimits: [{ type: 'RLIMIT_NOFILE', hard: input.nofile.hard, soft: input.nofile.soft }],
+    rlimits: mergeUlimits([{ type: 'RLIMIT_NOFILE', hard: input.nofile.hard, soft: input.nofile.soft }], opts.ulimits),
   };
   if (user.additionalGids.length > 0) process.user.additionalGids = user.additionalGids;
   if (opts.tty) process.terminal = true;

@@ -595,4 +595,27 @@ describeE2E('build', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/invalidflag/);
   });
+
+  it('COPY keeps hardlinked context files one file; --ulimit and --security-opt apply to RUN; rmi takes the untagged step images along', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nCOPY . /test\nRUN grep Seccomp: /proc/self/status | tr -d ' \\t'; grep 'Max open files' /proc/self/limits | awk '{ print $4":"$5 }'\n` });
+    mkdirSync(join(dir, 'sub'));
+    spawnSync('ln', [join(dir, 'Containerfile'), join(dir, 'hardlink1')]);
+    spawnSync('ln', [join(dir, 'Containerfile'), join(dir, 'sub', 'hardlink2')]);
+    const r = await ok(['build', '-t', 'localhost/linked', '--ulimit', 'nofile=101:102', dir]);
+    expect(r.stdout).toMatch(/^Seccomp:2\n101:102$/m);
+    const inodes = (await ok(['run', '--rm', 'localhost/linked', 'stat', '-c', '%i', '/test/Containerfile', '/test/hardlink1', '/test/sub/hardlink2'])).stdout.trim().split('\n');
+    expect(new Set(inodes).size).toBe(1);
+    const unconfined = await ok(['build', '--no-cache', '-t', 'localhost/linked2', '--security-opt', 'seccomp=unconfined', dir]);
+    expect(unconfined.stdout).toMatch(/^Seccomp:0$/m);
+    const bad = await tpod(['build', '--ulimit', 'nofile=abc', dir], { env: t.env });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/invalid ulimit argument: nofile=abc/);
+    const before = (await ok(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n');
+    const rm = await ok(['rmi', '-f', 'localhost/linked']);
+    expect(rm.stdout).toMatch(/^Untagged: localhost\/linked:latest\nDeleted: [0-9a-f]{64}\nDeleted: [0-9a-f]{64}\n$/);
+    const after = (await ok(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n');
+    expect(before.length - after.length).toBe(2);
+    await ok(['image', 'exists', img]);
+  });
 });

@@ -184,4 +184,14 @@ describeE2E('run compatibility', () => {
     expect((await ok(['start', '--attach', cid])).stdout).not.toMatch(/^LISTEN_/m);
     await ok(['rm', cid]);
   });
+
+  it('--ulimit sets the container\'s rlimits and shows in inspect; a bad one is refused with 125', async () => {
+    const img = await busyboxImage(t.env);
+    const r = await ok(['run', '--name', 'ulim', '--ulimit', 'nofile=101:102', '--ulimit', 'nproc=300:400', img, 'sh', '-c', 'ulimit -n; ulimit -Hn; ulimit -u']);
+    expect(r.stdout).toBe('101\n102\n300\n');
+    expect(await inspect('ulim', '{{range .HostConfig.Ulimits}}{{.Name}}={{.Soft}}:{{.Hard}} {{end}}')).toBe('RLIMIT_NOFILE=101:102 RLIMIT_NPROC=300:400');
+    const bad = await tpod(['run', '--rm', '--ulimit', 'nofile=x', img, 'true'], { env: t.env });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/invalid ulimit argument: nofile=x/);
+  });
 });

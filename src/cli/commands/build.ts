@@ -56,6 +56,12 @@ export class BuildCommand extends TpodCommand {
   squashAll = Option.Boolean('--squash-all', false, { description: 'Squash all of the new image\'s layers (including those inherited from a base image) into a single new layer' });
   timestamp = Option.String('--timestamp', { description: 'Set created timestamp to the specified epoch seconds to allow for deterministic builds, defaults to current time' });
   jobs = Option.String('--jobs', { description: 'How many stages to run in parallel (stages run one at a time)' });
+  ulimit = Option.Array('--ulimit', { description: 'Ulimit options for RUN: NAME=SOFT[:HARD]' });
+  securityOpt = Option.Array('--security-opt', { description: 'Security options for RUN (seccomp=unconfined|PROFILE.json, no-new-privileges, ...)' });
+  dns = Option.Array('--dns', { description: 'Set custom DNS servers for RUN' });
+  dnsSearch = Option.Array('--dns-search', { description: 'Set custom DNS search domains for RUN' });
+  dnsOption = Option.Array('--dns-option', { description: 'Set custom DNS options for RUN' });
+  addHost = Option.Array('--add-host', { description: 'Add a custom host-to-IP mapping (host:ip) for RUN' });
   logfile = Option.String('--logfile', { description: 'Log to file instead of stdout/stderr' });
   // buildx build --load: the image goes to the local store, where tpod always puts it.
   load = Option.Boolean('--load', false, { hidden: true });
@@ -69,6 +75,8 @@ export class BuildCommand extends TpodCommand {
     if (this.squash && this.squashAll) throw new UsageError('cannot specify --squash-all with --squash');
     if (this.timestamp !== undefined && !/^\d+$/.test(this.timestamp)) throw new UsageError(`invalid argument "${this.timestamp}" for "--timestamp" flag: strconv.ParseInt: parsing "${this.timestamp}": invalid syntax`);
 
+    const { parseUlimit } = await import('../../runtime/ulimit.js');
+    for (const u of this.ulimit ?? []) parseUlimit(u);
     if (this.authfile !== undefined && !existsSync(this.authfile)) throw new TpodError('EUSAGE', `checking authfile: stat ${this.authfile}: no such file or directory`);
     const { containerfileSources, readContainerfiles } = await import('../../build/containerfiles.js');
     const readStdin = (): string => readFileSync(0, 'utf8');
@@ -153,6 +161,7 @@ export class BuildCommand extends TpodCommand {
       timestamp: this.timestamp !== undefined ? Number(this.timestamp) : undefined,
       commitName: this.tag?.[0],
       output: logSink,
+      runFlags: { ulimit: this.ulimit, securityOpt: this.securityOpt, dns: this.dns, dnsSearch: this.dnsSearch, dnsOption: this.dnsOption, addHost: this.addHost },
     }, { store, pulling }, { line }).finally(() => {
       if (log !== undefined) closeSync(log);
     });
