@@ -12,6 +12,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   detach = Option.Boolean('-d,--detach', false, { description: 'Run the container in the background and print its ID' });
   env = Option.Array('-e,--env', { description: 'Set environment variables (NAME=VALUE, NAME, NAME*)' });
   envFile = Option.Array('--env-file', { description: 'Read environment variables from a file' });
+  envHost = Option.Boolean('--env-host', false, { description: 'Use all current host environment variables in container' });
   workdir = Option.String('-w,--workdir', { description: 'Working directory inside the container' });
   user = Option.String('-u,--user', { description: 'Username or UID, with an optional group (user[:group])' });
   entrypoint = Option.String('--entrypoint', { description: 'Override the image ENTRYPOINT (a command or a JSON array)' });
@@ -92,6 +93,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       detach: this.detach,
       env: this.env,
       envFile: this.envFile,
+      envHost: this.envHost,
       workdir: this.workdir,
       user: this.user,
       entrypoint: this.entrypoint,

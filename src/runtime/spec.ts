@@ -136,16 +136,17 @@ export function processEnv(image: ImageConfigBody | undefined, opts: RunOptions,
     // Podman's value, so software that recognises Podman containers recognises ours.
     ['container', 'podman'],
   ]);
-  // --http-proxy (on by default): the host's proxy settings, under the image's.
+  for (const e of image?.Env ?? []) {
+    const eq = e.indexOf('=');
+    if (eq > 0) env.set(e.slice(0, eq), e.slice(eq + 1));
+  }
+  // --http-proxy (on by default): the host's proxy settings over the image's, under
+  // --env-file and -e (Podman's specgen order).
   if (opts.httpProxy !== false) {
     for (const k of PROXY_VARS) {
       const v = more.hostEnv?.[k];
       if (v !== undefined) env.set(k, v);
     }
-  }
-  for (const e of image?.Env ?? []) {
-    const eq = e.indexOf('=');
-    if (eq > 0) env.set(e.slice(0, eq), e.slice(eq + 1));
   }
   if (opts.unsetEnvAll) env.clear();
   for (const k of opts.unsetEnv ?? []) env.delete(k);

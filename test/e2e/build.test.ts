@@ -618,4 +618,17 @@ describeE2E('build', () => {
     expect(before.length - after.length).toBe(2);
     await ok(['image', 'exists', img]);
   });
+
+  it('--default-mounts-file gives RUN and run the directories it names, and the build leaves their files out of the image', async () => {
+    const img = await busyboxImage(t.env);
+    const secrets = mkdtempSync(join(t.env.base, 'secrets-'));
+    writeFileSync(join(secrets, 'token'), 'shhh\n');
+    const conf = join(t.env.base, 'mounts.conf');
+    writeFileSync(conf, `# test\n${secrets}:/run/secrets\n/nonexistent-dir:/run/nothing\n`);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN cat /run/secrets/token\n` });
+    const r = await ok([`--default-mounts-file=${conf}`, 'build', '-t', 'localhost/mounted', dir]);
+    expect(r.stdout).toMatch(/^shhh$/m);
+    expect((await ok(['run', '--rm', 'localhost/mounted', 'sh', '-c', 'test -e /run/secrets/token && echo has || echo none'])).stdout).toBe('none\n');
+    expect((await ok(['--default-mounts-file', conf, 'run', '--rm', 'localhost/mounted', 'cat', '/run/secrets/token'])).stdout).toBe('shhh\n');
+  });
 });
