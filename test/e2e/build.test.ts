@@ -631,4 +631,19 @@ describeE2E('build', () => {
     expect((await ok(['run', '--rm', 'localhost/mounted', 'sh', '-c', 'test -e /run/secrets/token && echo has || echo none'])).stdout).toBe('none\n');
     expect((await ok(['--default-mounts-file', conf, 'run', '--rm', 'localhost/mounted', 'cat', '/run/secrets/token'])).stdout).toBe('shhh\n');
   });
+
+  it('image tree lists a built image\'s layers bottom first with the images they top; --whatrequires the layers built on an image', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN echo tree-a > /a\nRUN echo tree-b > /b\n` });
+    const id = (await ok(['build', '-q', '-t', 'localhost/treed', dir])).stdout.trim().split('\n').pop()!;
+    const lines = (await ok(['image', 'tree', 'localhost/treed'])).stdout.split('\n');
+    expect(lines[0]).toBe(`Image ID: ${id.slice(0, 12)}`);
+    expect(lines[1]).toBe('Tags:     [localhost/treed:latest]');
+    expect(lines[2]).toMatch(/^Size: {5}[0-9.]+[kM]?B$/);
+    expect(lines[3]).toBe('Image Layers');
+    expect(lines.filter((l) => /Top Layer of: \[/.test(l) && l.includes(img)).length, lines.join('\n')).toBe(1);
+    expect(lines[lines.length - 2]).toMatch(/^└── ID: [0-9a-f]{12} Size: +[0-9.]+[kM]?B Top Layer of: \[localhost\/treed:latest\]$/);
+    const req = (await ok(['image', 'tree', '--whatrequires', img])).stdout.trim().split('\n');
+    expect(req.some((l) => /ID: .* Top Layer of: \[localhost\/treed:latest\]$/.test(l))).toBe(true);
+  });
 });
