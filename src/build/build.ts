@@ -43,6 +43,17 @@ export interface BuildOptions {
   squash?: SquashMode | undefined;
   /** --timestamp: seconds since the epoch for every created time and every file's mtime in the new layers. */
   timestamp?: number | undefined;
+  /** The first -t as given: Podman's COMMIT line names the image so. */
+  commitName?: string | undefined;
+  /** --logfile: RUN output goes here instead of the build's stdout and stderr. */
+  output?: import('../engine/run-output.js').OutputSink | undefined;
+  /** --ulimit, --security-opt, --dns*, --add-host: for every RUN's container. */
+  runFlags?: import('./steps.js').BuildRunFlags | undefined;
+}
+
+/** The line before the last step's image is written, as buildah words it. */
+export function commitLine(name: string | undefined): string {
+  return name !== undefined && name !== '' ? `COMMIT ${name}` : 'COMMIT';
 }
 
 export interface BuildReporter {
@@ -145,9 +156,9 @@ async function buildStages(ctx: Context, o: BuildOptions, images: BuildImages, r
     for (const [n, i] of steps.entries()) {
       report.line(`${prefix}STEP ${n + 2}/${total}: ${i.text}`);
       const final = last && n === steps.length - 1;
-      if (final && !squashing && o.tags.length > 0 && Object.keys(o.labels).length === 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
+      const commits = final && !squashing && Object.keys(o.labels).length === 0 ? `${prefix}${commitLine(o.commitName)}` : undefined;
       try {
-        await runInstruction(ctx, { o, images, st, i, escape, file, globals, ignored, cache, exists, stageImages, allStages: plan.stages, stage, report, made, downloads });
+        await runInstruction(ctx, { o, images, st, i, escape, file, globals, ignored, cache, exists, stageImages, allStages: plan.stages, stage, report, made, downloads, commits });
       } catch (err) {
         stepFailed(i, err);
       }
@@ -155,7 +166,7 @@ async function buildStages(ctx: Context, o: BuildOptions, images: BuildImages, r
     }
     if (squashing ? st.parent === undefined : steps.length === 0 || (last && Object.keys(o.labels).length > 0)) {
       // A stage of FROM alone (or --label) still makes an image of its own, as Podman does.
-      if (last && o.tags.length > 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
+      if (last) report.line(`${prefix}${commitLine(o.commitName)}`);
       const body: ImageConfigBody = { ...st.cfg.body, ...(last && Object.keys(o.labels).length > 0 ? { Labels: { ...(st.cfg.body.Labels ?? {}), ...o.labels } } : {}) };
       const { writeConfigImage } = await import('../engine/commit.js');
       st.parent = await writeConfigImage(ctx, { base: st.config, body, names: [], author: st.cfg.author, ...fixedTime(o) });
@@ -167,7 +178,7 @@ async function buildStages(ctx: Context, o: BuildOptions, images: BuildImages, r
         st.parent = await writeConfigImage(ctx, { base: st.config, body: { ...st.cfg.body, Labels: { ...(st.cfg.body.Labels ?? {}), ...o.labels } }, names: [], author: st.cfg.author, ...fixedTime(o) });
         made.push(st.parent);
       }
-      if (o.tags.length > 0) report.line(`${prefix}COMMIT ${o.tags[0]}`);
+      report.line(`${prefix}${commitLine(o.commitName)}`);
       const { squashImage } = await import('./squash.js');
       st.parent = await squashImage(ctx, store, stageBase, st.parent, squash!, fixedTime(o));
       report.line(`--> ${st.parent.slice(0, 11)}`);
@@ -234,6 +245,8 @@ interface StepContext {
   report: BuildReporter;
   made: string[];
   downloads: Downloads;
+  /** The build's last step: say COMMIT before its image (buildah: after a cache hit only with a name). */
+  commits: string | undefined;
 }
 
 /** ARGs in effect with the image's ENV over them (ENV wins, as Docker has it). */
@@ -283,12 +296,12 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
     const command = runCommand(i, shell);
     const parent = st.parent;
     if (flags.mounts.length === 0) {
-      exec = async () => (await import('./steps.js')).runStep(ctx, s.images.store, parent, command, { env: [...argsInEffect], network }, i.text, write());
+      exec = async () => (await import('./steps.js')).runStep(ctx, s.images.store, parent, command, { env: [...argsInEffect], network, output: o.output, flags: o.runFlags }, i.text, write());
     } else {
       const { runWithMounts, mountsCacheKey } = await import('./run-mounts.js');
       const sources = mountSources(ctx, s);
       mountKey = await mountsCacheKey(flags.mounts, sources);
-      exec = async () => runWithMounts(ctx, { store: s.images.store, parent, parentLayers: await layersTopFirst(ctx, s.images, parent), command, env: [...argsInEffect], network, stepText: i.text, write: write() }, flags.mounts, sources);
+      exec = async () => runWithMounts(ctx, { store: s.images.store, parent, parentLayers: await layersTopFirst(ctx, s.images, parent), command, env: [...argsInEffect], network, output: o.output, flags: o.runFlags, stepText: i.text, write: write() }, flags.mounts, sources);
     }
   } else if (i.keyword === 'COPY' || i.keyword === 'ADD') {
     const layers = await layersTopFirst(ctx, s.images, st.parent);
@@ -327,9 +340,11 @@ async function runInstruction(ctx: Context, s: StepContext): Promise<void> {
   let id: string;
   if (hit !== undefined) {
     s.report.line(`--> Using cache ${hit}`);
+    if (s.commits !== undefined && o.commitName !== undefined) s.report.line(s.commits);
     id = hit;
   } else {
     id = await exec();
+    if (s.commits !== undefined) s.report.line(s.commits);
     s.made.push(id);
     if (useCache) s.cache.put(key, id);
   }

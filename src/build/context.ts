@@ -13,7 +13,15 @@ import { TpodError } from '../errors.js';
 // The package is CommonJS (module.exports = factory) with an ES-style `export default` in its types.
 const ignoreFactory = ((dockerignore as unknown as { default?: unknown }).default ?? dockerignore) as unknown as () => Ignore;
 
-export type IgnoreMatcher = (rel: string) => boolean;
+export interface IgnoreMatcher {
+  (rel: string): boolean;
+  /**
+   * Whether to look inside an ignored directory at all: buildah does only when the
+   * text of a `!` pattern starts with the directory's path, so `!*\/x` does not bring
+   * back files of an ignored directory.
+   */
+  descendInto?: (dir: string) => boolean;
+}
 
 /** The context's ignore rules: .containerignore first, else .dockerignore, else none. */
 export function loadIgnore(contextDir: string, read: (p: string) => string | undefined = readOptional): IgnoreMatcher {
@@ -32,7 +40,13 @@ export function ignoreFileMatcher(path: string): IgnoreMatcher {
 export function ignoreMatcher(text: string): IgnoreMatcher {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
   const ig = ignoreFactory().add(lines);
-  return (rel) => rel !== '' && ig.ignores(rel);
+  const matcher: IgnoreMatcher = (rel) => rel !== '' && ig.ignores(rel);
+  const exceptions = lines.filter((l) => l.startsWith('!')).map((l) => posix.normalize(l.slice(1).trim()).replace(/^\/+|\/+$/g, ''));
+  matcher.descendInto = (dir) => {
+    const d = dir.replace(/^\/+|\/+$/g, '');
+    return exceptions.some((e) => `${e}/`.startsWith(d));
+  };
+  return matcher;
 }
 
 function readOptional(p: string): string | undefined {
@@ -54,6 +68,8 @@ export interface CopyEntry {
   linkname?: string;
   /** The file's content when it is not read from `host` (a heredoc of COPY). */
   data?: Buffer;
+  /** "dev:ino" of a file with more than one link: later entries of the same file become hardlinks to the first. */
+  inode?: string | undefined;
 }
 
 export interface ContextCopy {
@@ -90,6 +106,7 @@ function walk(root: string, rel: string, ignored: IgnoreMatcher, out: Array<{ re
     const r = rel === '' ? name : `${rel}/${name}`;
     const st = lstatSync(join(root, r));
     if (st.isDirectory()) {
+      if (ignored.descendInto && ignored(r) && !ignored.descendInto(r)) continue;
       const at = out.length;
       const below = walk(root, r, ignored, out);
       if (below || !ignored(r)) {
@@ -166,6 +183,7 @@ export function planContextCopy(root: string, ignored: IgnoreMatcher, req: CopyR
     const mode = req.chmod !== undefined && type !== 'symlink' ? req.chmod : st.mode & 0o7777;
     const e: CopyEntry = { path, host, type, mode, size: type === 'file' ? st.size : 0, mtime: st.mtime };
     if (type === 'symlink') e.linkname = readlinkSync(host);
+    if (type === 'file' && st.nlink > 1) e.inode = `${st.dev}:${st.ino}`;
     entries.push(e);
   };
   for (const m of matches) {
@@ -204,7 +222,7 @@ export function fileHead(path: string, n = 512): Buffer {
   }
 }
 
-function header(e: { path: string; type: 'File' | 'Directory' | 'SymbolicLink'; mode: number; size: number; mtime: Date; linkpath?: string | undefined }, owner: { uid: number; gid: number }): Buffer[] {
+function header(e: { path: string; type: 'File' | 'Directory' | 'SymbolicLink' | 'Link'; mode: number; size: number; mtime: Date; linkpath?: string | undefined }, owner: { uid: number; gid: number }): Buffer[] {
   const data = { path: e.path, mode: e.mode, uid: owner.uid, gid: owner.gid, size: e.size, mtime: e.mtime, type: e.type, linkpath: e.linkpath ?? '', uname: '', gname: '' };
   const h = new Header(data);
   const needPax = h.encode();
@@ -221,11 +239,16 @@ export function copyTar(entries: CopyEntry[], dirs: Array<{ path: string; mode: 
   if (fixed) entries = entries.map((e) => ({ ...e, mtime: fixed }));
   function* gen(): Generator<Buffer> {
     const now = fixed ?? new Date();
+    // Hardlinked context files stay one file in the layer, as buildah copies them.
+    const firstPath = new Map<string, string>();
     for (const d of dirs) yield* header({ path: `${d.path}/`, type: 'Directory', mode: d.mode, size: 0, mtime: now }, owner);
     for (const e of entries) {
       if (e.type === 'dir') yield* header({ path: `${e.path}/`, type: 'Directory', mode: e.mode, size: 0, mtime: e.mtime }, owner);
       else if (e.type === 'symlink') yield* header({ path: e.path, type: 'SymbolicLink', mode: 0o777, size: 0, mtime: e.mtime, linkpath: e.linkname }, owner);
-      else {
+      else if (e.inode !== undefined && firstPath.has(e.inode)) {
+        yield* header({ path: e.path, type: 'Link', mode: e.mode, size: 0, mtime: e.mtime, linkpath: firstPath.get(e.inode) }, owner);
+      } else {
+        if (e.inode !== undefined) firstPath.set(e.inode, e.path);
         const body = e.data ?? readFileSync(e.host);
         yield* header({ path: e.path, type: 'File', mode: e.mode, size: body.length, mtime: e.mtime }, owner);
         yield body;

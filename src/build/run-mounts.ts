@@ -274,6 +274,9 @@ export interface MountedRun {
   command: string[];
   env: Array<[string, string]>;
   network: string | undefined;
+  /** --logfile: where the command's output goes. */
+  output?: import('../engine/run-output.js').OutputSink | undefined;
+  flags?: import('./steps.js').BuildRunFlags | undefined;
   stepText: string;
   write: import('../engine/commit.js').ImageWrite;
 }
@@ -285,7 +288,7 @@ export async function runWithMounts(ctx: Context, r: MountedRun, mounts: RunMoun
   const { containerDirs } = await import('../storage/containers.js');
   const sm = await prepareRunMounts(ctx, mounts, src);
   try {
-    const settings = { env: [...r.env, ...sm.env], network: r.network, binds: sm.binds, tmpfs: sm.tmpfs };
+    const settings = { env: [...r.env, ...sm.env], network: r.network, binds: sm.binds, tmpfs: sm.tmpfs, output: r.output, flags: r.flags };
     return await runStep(ctx, r.store, r.parent, r.command, settings, r.stepText, r.write, async (id) => {
       const targets = [...sm.binds.map((b) => b.destination), ...sm.tmpfs.map((t) => t.destination)];
       const created = createdMountPoints(targets, (p) => {

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import type { Context } from '../engine/context.js';
 import type { ImageAccess } from '../engine/create.js';
 import type { ImageWrite } from '../engine/commit.js';
-import { TpodError } from '../errors.js';
+import { EXIT_CANNOT_INVOKE, TpodError } from '../errors.js';
 
 export interface ContainerSettings {
   env: Array<[string, string]>;
@@ -21,11 +21,18 @@ export interface ContainerSettings {
   tmpfs?: import('../runtime/mounts.js').TmpfsMount[] | undefined;
   /** Instead of the image's WorkingDir (which a WORKDIR step names but need not have made). */
   workdir?: string | undefined;
+  /** --logfile: the command's stdout and stderr go here instead of the build's own. */
+  output?: import('../engine/run-output.js').OutputSink | undefined;
+  /** The build's flags for its RUN containers (--ulimit, --security-opt, --dns*, --add-host). */
+  flags?: BuildRunFlags | undefined;
 }
+
+export type BuildRunFlags = Pick<import('../runtime/options.js').RawRunFlags, 'ulimit' | 'securityOpt' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost'>;
 
 async function runOptions(parent: string, command: string[], s: ContainerSettings): Promise<import('../runtime/options.js').RunOptions> {
   const { parseRunOptions } = await import('../runtime/options.js');
   const opts = parseRunOptions({
+    ...(s.flags ?? {}),
     image: parent,
     command,
     entrypoint: '',
@@ -81,9 +88,10 @@ export async function runStep(ctx: Context, images: ImageAccess, parent: string,
   try {
     let code: number;
     try {
-      code = await runContainer(ctx, opts, images, false);
+      code = await runContainer(ctx, opts, images, false, s.output);
     } catch (err) {
-      if (err instanceof TpodError && err.exitCode !== 125) throw new StepFailedError(stepText, err.exitCode);
+      // buildah runs the runtime from a child that exits 1 when the runtime fails (bad --runtime-flag, say).
+      if (err instanceof TpodError && err.exitCode !== 125) throw new StepFailedError(stepText, err.code === 'ERUNTIME' && err.exitCode === EXIT_CANNOT_INVOKE ? 1 : err.exitCode);
       throw err;
     } finally {
       id = listContainers(ctx).find((r) => r.name === name)?.id;

@@ -46,6 +46,7 @@ export const GLOBAL_FLAGS: GlobalSpec[] = [
   { name: '--storage-driver', key: 'storageDriver', kind: 'string', description: 'Storage driver (overlay, fuse-overlayfs, vfs)' },
   { name: '--events-backend', key: 'eventsBackend', kind: 'string', description: 'Events backend: file (the default) or none' },
   { name: '--volumepath', key: 'volumePath', kind: 'string', description: 'Path to the volume directory in which volume data is stored' },
+  { name: '--default-mounts-file', key: 'defaultMountsFile', kind: 'string', description: 'Path to default mounts file (HOST:CONTAINER lines every container gets read-only)' },
   { name: '--cgroup-manager', key: 'cgroupManager', kind: 'string', description: 'Cgroup manager (cgroupfs; systemd accepted, rootless tpod manages no cgroups)' },
   { name: '--noout', key: 'noout', kind: 'boolean', description: 'Do not print to stdout (results), only messages' },
   { name: '--config', key: 'config', kind: 'string', description: 'Ignored, as by Podman: exists for Docker compatibility' },

@@ -12,6 +12,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   detach = Option.Boolean('-d,--detach', false, { description: 'Run the container in the background and print its ID' });
   env = Option.Array('-e,--env', { description: 'Set environment variables (NAME=VALUE, NAME, NAME*)' });
   envFile = Option.Array('--env-file', { description: 'Read environment variables from a file' });
+  envHost = Option.Boolean('--env-host', false, { description: 'Use all current host environment variables in container' });
   workdir = Option.String('-w,--workdir', { description: 'Working directory inside the container' });
   user = Option.String('-u,--user', { description: 'Username or UID, with an optional group (user[:group])' });
   entrypoint = Option.String('--entrypoint', { description: 'Override the image ENTRYPOINT (a command or a JSON array)' });
@@ -75,6 +76,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
   attach = Option.Array('-a,--attach', { description: 'Attach to STDIN, STDOUT and/or STDERR (run in the foreground)' });
   preserveFds = Option.String('--preserve-fds', { description: 'Pass N additional file descriptors (3 .. 3+N-1) to the container' });
   timeout = Option.String('--timeout', { description: 'Maximum time the container may run, in seconds (then it is killed)' });
+  ulimit = Option.Array('--ulimit', { description: 'Ulimit options: NAME=SOFT[:HARD] (nofile, nproc, core, ...; -1 for unlimited)' });
   kernelMemory = Option.String('--kernel-memory', { hidden: true, description: 'No longer supported (a no-op, as in Podman)' });
 
   image = Option.String({ name: 'IMAGE' });
@@ -91,6 +93,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       detach: this.detach,
       env: this.env,
       envFile: this.envFile,
+      envHost: this.envHost,
       workdir: this.workdir,
       user: this.user,
       entrypoint: this.entrypoint,
@@ -141,6 +144,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
       attach: this.attach,
       preserveFds: this.preserveFds,
       timeout: this.timeout,
+      ulimit: this.ulimit,
     };
   }
 

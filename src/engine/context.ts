@@ -22,6 +22,8 @@ export interface GlobalOptions {
   eventsBackend?: string | undefined;
   /** --volumepath */
   volumePath?: string | undefined;
+  /** --default-mounts-file: a containers-mounts.conf whose directories every container gets. */
+  defaultMountsFile?: string | undefined;
 }
 
 /** logrus quotes a value unless it is made only of these characters. */

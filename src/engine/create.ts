@@ -3,11 +3,13 @@
 // its empty upper/work/merged dirs. Nothing here spawns a process; the rootfs is mounted
 // by `run` / `start` inside the user namespace.
 import { readOr } from '../util/read-or.js';
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
+import { parseMountsConf } from '../runtime/default-mounts.js';
+import type { BindMount } from '../runtime/mounts.js';
 import type { RunOptions } from '../runtime/options.js';
 import { buildSpec, hasResources, processArgs, type KeepIdMapping, type SpecInput } from '../runtime/spec.js';
 import { configuredProfilePath, loadProfile, realHostFacts } from '../runtime/seccomp.js';
@@ -174,6 +176,7 @@ async function prepareOwn(ctx: Context, given: RunOptions, images: ImageAccess, 
   // containers.conf's [containers] userns applies when --userns was not given.
   if (opts.userns === 'default' && conf.userns) opts.userns = parseUserns(conf.userns);
   if (opts.imageVolumeMode === undefined && conf.imageVolumeMode) opts.imageVolumeMode = conf.imageVolumeMode;
+  if (ctx.globals.defaultMountsFile !== undefined) opts = { ...opts, volumes: [...opts.volumes, ...defaultMounts(ctx.globals.defaultMountsFile, opts.volumes)] };
   // What killed commands left is cleaned first (when the store is not busy: then later).
   await (await import('./orphans.js')).repairOrphans(ctx, { wait: false });
   const image = await images.findImage(ctx, opts.image);
@@ -420,4 +423,17 @@ async function namespaceIdCounts(ctx: Context): Promise<{ uid: number; gid: numb
   const m = currentMappings(ctx);
   const total = (map: Array<{ size: number }>): number => map.reduce((n, e) => n + e.size, 0);
   return { uid: total(m.uidMap), gid: total(m.gidMap) };
+}
+
+/** --default-mounts-file's directories, where no mount of the container's own has that destination. */
+function defaultMounts(file: string, own: BindMount[]): BindMount[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    // As Podman: a mounts file that is not there adds nothing.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new TpodError('ECONFIG', `reading ${file}: ${(err as Error).message}`);
+  }
+  return parseMountsConf(text, existsSync).filter((m) => !own.some((o) => o.destination === m.destination));
 }

@@ -136,6 +136,8 @@ export async function collectInfo(ctx: Context, runtime: RuntimeReport | undefin
   return {
     host: {
       arch: version.OsArch.split('/')[1] ?? process.arch,
+      // Podman names the buildah library it builds with; tpod builds with its own code.
+      buildahVersion: VERSION,
       cgroupControllers: [] as string[],
       cgroupManager: 'cgroupfs',
       cgroupVersion: cgroupVersion(),

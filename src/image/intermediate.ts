@@ -51,3 +51,30 @@ export function intermediateImages(images: readonly ImageShape[]): Set<string> {
   }
   return out;
 }
+
+/** The image `child` was made from among `images` (a build step's parent), if there. */
+export function parentOf(child: ImageShape, images: readonly ImageShape[]): ImageShape | undefined {
+  const history = child.config?.history ?? [];
+  if (history.length === 0) return undefined;
+  const ids = child.config!.rootfs.diff_ids;
+  const wanted = new Set((ids.length > 0 ? [ids, ids.slice(0, -1)] : [ids]).map((l) => shapeKey(l, history.slice(0, -1))));
+  return images.find((i) => i.id !== child.id && i.config !== undefined && wanted.has(shapeKey(i.config.rootfs.diff_ids, i.config.history ?? [])));
+}
+
+/**
+ * The parents `rmi` removes with an image, as libimage does: the parent when it is
+ * untagged and has no other child (nor a container, `inUse`), then its parent so.
+ */
+export function danglingParents(removed: ImageShape, remaining: readonly ImageShape[], inUse: (id: string) => boolean): string[] {
+  const out: string[] = [];
+  let left = [...remaining];
+  let child = removed;
+  for (;;) {
+    const p = parentOf(child, left);
+    if (!p || p.names.length > 0 || inUse(p.id)) return out;
+    left = left.filter((i) => i.id !== p.id);
+    if (intermediateImages(left.concat([p])).has(p.id)) return out;
+    out.push(p.id);
+    child = p;
+  }
+}

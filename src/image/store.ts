@@ -489,6 +489,8 @@ export interface RemoveReport {
   untagged: string[];
   /** The full ID when the image itself was deleted. */
   deleted?: string;
+  /** With `parents`: the untagged parents deleted with it (rmi's libimage rule). */
+  parents?: string[];
 }
 
 /** Exit codes `podman rmi` uses. */
@@ -499,15 +501,16 @@ export const RMI_EXIT = { notFound: 1, inUse: 2 } as const;
  * names only untags; removing by ID an image with several names needs `force`.
  * Deleted layer directories are moved into `trash` (deleted by the caller later).
  */
-export async function removeImage(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir }): Promise<RemoveReport> {
+export async function removeImage(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir; parents?: boolean }): Promise<RemoveReport> {
   const report = await removeImageLocked(ctx, nameOrId, opts);
   // As Podman: an untag event per name, then the removal (named as the user named it).
   for (const n of report.untagged) await imageEvent(ctx, report.id, n, 'untag');
   if (report.deleted) await imageEvent(ctx, report.id, nameOrId, 'remove');
+  for (const p of report.parents ?? []) await imageEvent(ctx, p, p, 'remove');
   return report;
 }
 
-async function removeImageLocked(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir }): Promise<RemoveReport> {
+async function removeImageLocked(ctx: Context, nameOrId: string, opts: { force: boolean; trash: WorkDir; parents?: boolean }): Promise<RemoveReport> {
   return withStoreLock(ctx, async () => {
     const images = await listImages(ctx);
     const r = resolveImage(images, nameOrId);
@@ -525,10 +528,17 @@ async function removeImageLocked(ctx: Context, nameOrId: string, opts: { force: 
       // Removing the containers with --force belongs to the container commands.
       throw new TpodError('EIMAGEINUSE', `image used by ${users[0]}: image is in use by a container: consider listing external containers and force-removing image`, { exitCode: RMI_EXIT.inUse });
     }
-    const dir = imageDir(ctx, img.id);
-    renameSync(dir, join(opts.trash.path, `image-${img.id}`));
-    collectLayers(ctx, images.filter((i) => i.id !== img.id), opts.trash.path);
-    return { id: img.id, untagged: [...img.names], deleted: img.id };
+    let parents: string[] = [];
+    if (opts.parents) {
+      const { danglingParents } = await import('./intermediate.js');
+      const shape = async (i: StoredImage): Promise<import('./intermediate.js').ImageShape> => ({ id: i.id, names: i.names, config: await readImageConfig(ctx, i.id).catch(() => undefined) });
+      const others = await Promise.all(images.filter((i) => i.id !== img.id).map(shape));
+      parents = danglingParents(await shape(img), others, (id) => imageInUse(ctx, id).length > 0);
+    }
+    for (const id of [img.id, ...parents]) renameSync(imageDir(ctx, id), join(opts.trash.path, `image-${id}`));
+    const gone = new Set([img.id, ...parents]);
+    collectLayers(ctx, images.filter((i) => !gone.has(i.id)), opts.trash.path);
+    return { id: img.id, untagged: [...img.names], deleted: img.id, ...(parents.length > 0 ? { parents } : {}) };
   });
 }
 

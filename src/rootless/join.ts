@@ -135,6 +135,7 @@ export async function reexecInNamespace(ctx: Context, argv: string[]): Promise<n
   for (const f of g.runtimeFlags ?? []) globals.push(`--runtime-flag=${f}`);
   if (g.eventsBackend) globals.push('--events-backend', g.eventsBackend);
   if (g.volumePath) globals.push('--volumepath', g.volumePath);
+  if (g.defaultMountsFile) globals.push('--default-mounts-file', g.defaultMountsFile);
   const env = { ...process.env, [IN_USERNS_ENV]: '1' };
   // Joining the mount namespace moves to "/": go back, so relative paths (-o x.tar) work.
   // A working directory the user cannot enter (runuser from /root) is skipped, not fatal.

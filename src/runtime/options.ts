@@ -27,6 +27,8 @@ export interface RawRunFlags extends RawRunExtras {
   detach?: boolean | undefined;
   env?: string[] | undefined;
   envFile?: string[] | undefined;
+  /** --env-host: every variable of tpod's environment, under --env-file and -e. */
+  envHost?: boolean | undefined;
   workdir?: string | undefined;
   user?: string | undefined;
   entrypoint?: string | undefined;
@@ -409,6 +411,7 @@ export function parseRunOptions(raw: RawRunFlags, host: HostAccess = realHost())
   }
 
   const env: Array<[string, string]> = [];
+  if (raw.envHost) for (const [k, v] of Object.entries(host.env)) if (v !== undefined) env.push([k, v]);
   for (const file of raw.envFile ?? []) {
     let text: string;
     try {

@@ -5,6 +5,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { fromHumanSize } from '../util/units.js';
+import { parseUlimit, type Ulimit } from './ulimit.js';
 
 export const LOG_DRIVER_NAMES = ['k8s-file', 'json-file', 'none', 'passthrough'] as const;
 export type LogDriver = (typeof LOG_DRIVER_NAMES)[number];
@@ -41,6 +42,8 @@ export interface RunExtras {
   preserveFds?: number;
   /** --timeout: seconds the container may run before it is killed. */
   timeout?: number;
+  /** --ulimit: rlimits over the default RLIMIT_NOFILE. */
+  ulimits?: Ulimit[];
 }
 
 export interface RawRunExtras {
@@ -56,6 +59,7 @@ export interface RawRunExtras {
   attach?: string[] | undefined;
   preserveFds?: string | undefined;
   timeout?: string | undefined;
+  ulimit?: string[] | undefined;
 }
 
 /** --log-driver and --log-opt, with Podman's errors. */
@@ -135,6 +139,7 @@ export function parseRunExtras(raw: RawRunExtras, defaultLogDriver: LogDriver = 
     const n = nonNegativeInt(raw.timeout, '--timeout');
     if (n > 0) out.timeout = n;
   }
+  if ((raw.ulimit?.length ?? 0) > 0) out.ulimits = raw.ulimit!.map(parseUlimit);
   return out;
 }
 

@@ -13,6 +13,7 @@ import type { ResolvedUser } from './user.js';
 import { convertProfile, type HostFacts, type OciSeccomp, type SeccompProfile } from './seccomp.js';
 import { protectedPaths } from './security.js';
 import { PROXY_VARS } from './run-extras.js';
+import { mergeUlimits } from './ulimit.js';
 
 export interface OciMount {
   destination: string;
@@ -135,16 +136,17 @@ export function processEnv(image: ImageConfigBody | undefined, opts: RunOptions,
     // Podman's value, so software that recognises Podman containers recognises ours.
     ['container', 'podman'],
   ]);
-  // --http-proxy (on by default): the host's proxy settings, under the image's.
+  for (const e of image?.Env ?? []) {
+    const eq = e.indexOf('=');
+    if (eq > 0) env.set(e.slice(0, eq), e.slice(eq + 1));
+  }
+  // --http-proxy (on by default): the host's proxy settings over the image's, under
+  // --env-file and -e (Podman's specgen order).
   if (opts.httpProxy !== false) {
     for (const k of PROXY_VARS) {
       const v = more.hostEnv?.[k];
       if (v !== undefined) env.set(k, v);
     }
-  }
-  for (const e of image?.Env ?? []) {
-    const eq = e.indexOf('=');
-    if (eq > 0) env.set(e.slice(0, eq), e.slice(eq + 1));
   }
   if (opts.unsetEnvAll) env.clear();
   for (const k of opts.unsetEnv ?? []) env.delete(k);
@@ -302,7 +304,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     env: processEnv(image, opts, input.hostname, user.home, { id: input.id, ...(input.hostEnv ? { hostEnv: input.hostEnv } : {}) }),
     cwd: opts.workdir ?? (image?.WorkingDir || '/'),
     capabilities: capabilities(opts, user.uid, input.capLastCap),
-    rlimits: [{ type: 'RLIMIT_NOFILE', hard: input.nofile.hard, soft: input.nofile.soft }],
+    rlimits: mergeUlimits([{ type: 'RLIMIT_NOFILE', hard: input.nofile.hard, soft: input.nofile.soft }], opts.ulimits),
   };
   if (user.additionalGids.length > 0) process.user.additionalGids = user.additionalGids;
   if (opts.tty) process.terminal = true;

@@ -8,12 +8,18 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { filterStream } from './filter-program.js';
 
-export type Compression = 'gzip' | 'zstd' | 'none';
+export type Compression = 'gzip' | 'zstd' | 'xz' | 'bzip2' | 'none';
 
 /** Turns a compressed stream into a plain tar stream. */
 export type Decompressor = () => NodeJS.ReadWriteStream;
 
-const decompressors = new Map<Compression, Decompressor>([['gzip', gunzipStream]]);
+// xz and bzip2 (ADD of a .tar.xz, an archive from a file) through the system's programs.
+const programDecompressor = (program: string, kind: string): Decompressor => () => filterStream({ program, args: ['-dc'], failure: `the data is not valid ${kind} data`, missing: `${kind}-compressed data needs ${program}, which is not installed` });
+const decompressors = new Map<Compression, Decompressor>([
+  ['gzip', gunzipStream],
+  ['xz', programDecompressor('xz', 'xz')],
+  ['bzip2', programDecompressor('bzip2', 'bzip2')],
+]);
 {
   // Node >= 22.15 has zstd in zlib; elsewhere a registered decompressor is needed.
   const z = zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream };
@@ -60,6 +66,8 @@ export function decompressorFor(kind: Compression): Decompressor | undefined {
 export function detectCompression(head: Uint8Array): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (head.length >= 6 && Buffer.from(head.subarray(0, 6)).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.length >= 4 && head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68 && head[3]! >= 0x31 && head[3]! <= 0x39) return 'bzip2';
   return 'none';
 }
 

@@ -50,7 +50,7 @@ describeE2E('build', () => {
     expect(r.stdout).toMatch(/^STEP 1\/14: FROM localhost\/busybox:latest$/m);
     expect(r.stdout).toMatch(/^STEP 4\/14: RUN echo "\$GREETING \$WHO" > \/greeting && echo built-step-output$/m);
     expect(r.stdout).toMatch(/^built-step-output$/m);
-    expect(r.stdout).toMatch(/^COMMIT localhost\/built:1$/m);
+    expect(r.stdout).toMatch(/^built-step-output\n(.*\n)*COMMIT localhost\/built:1\n--> [0-9a-f]{11}$/m);
     expect(r.stdout).toMatch(/^Successfully tagged localhost\/built:1$/m);
     expect(r.stdout).toMatch(/^Successfully tagged localhost\/built:2$/m);
     const id = r.stdout.trim().split('\n').pop()!;
@@ -187,7 +187,7 @@ describeE2E('build', () => {
     const before = (await ok(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
     const sq = await ok(['build', '--squash', '-t', 'localhost/squashed', dir]);
     expect(sq.stdout).not.toMatch(/Using cache/);
-    expect(sq.stdout).toMatch(/STEP 5\/5: ENV X=1\nCOMMIT localhost\/squashed:latest\n--> [0-9a-f]{11}\nSuccessfully tagged localhost\/squashed:latest\n/);
+    expect(sq.stdout).toMatch(/STEP 5\/5: ENV X=1\nCOMMIT localhost\/squashed\n--> [0-9a-f]{11}\nSuccessfully tagged localhost\/squashed:latest\n/);
     const layers = await layersOf('localhost/squashed');
     expect(layers.length).toBe(baseLayers.length + 1);
     expect(layers.slice(0, -1)).toEqual(baseLayers);
@@ -521,5 +521,129 @@ describeE2E('build', () => {
     writeFileSync(join(dir, 'Containerfile'), readFileSync(join(dir, 'Containerfile'), 'utf8').replace('hello $WHO', 'bye $WHO'));
     await ok(['build', '-t', 'localhost/heredocs', dir]);
     expect((await ok(['run', '--rm', 'localhost/heredocs', 'cat', '/greeting'])).stdout).toBe('bye world\n');
+  });
+
+  it('says COMMIT with the name as -t gave it, after the last step\'s output and after a cache hit; --layers=0 and BUILDAH_LAYERS=false do not use the cache', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN echo last-step-output\n` });
+    const first = await ok(['build', '-t', 'commit_name', dir]);
+    expect(first.stdout).toMatch(/\nSTEP 2\/2: RUN echo last-step-output\nlast-step-output\nCOMMIT commit_name\n--> [0-9a-f]{11}\nSuccessfully tagged localhost\/commit_name:latest\n[0-9a-f]{64}\n$/);
+    const cached = await ok(['build', '-t', 'commit_name', dir]);
+    expect(cached.stdout).toMatch(/\n--> Using cache [0-9a-f]{64}\nCOMMIT commit_name\n--> [0-9a-f]{11}\n/);
+    expect((await ok(['build', '-t', 'commit_name', '--layers=0', dir])).stdout).not.toMatch(/Using cache/);
+    expect((await ok(['build', '-t', 'commit_name', dir], { extraEnv: { BUILDAH_LAYERS: 'false' } })).stdout).not.toMatch(/Using cache/);
+    expect((await ok(['build', '-t', 'commit_name', '--layers=1', dir], { extraEnv: { BUILDAH_LAYERS: 'false' } })).stdout).toMatch(/Using cache/);
+    expect((await ok(['build', dir])).stdout).toMatch(/\n--> Using cache [0-9a-f]{64}\n--> [0-9a-f]{11}\n/);
+  });
+
+  it('--logfile takes the build\'s output and the steps\' output; buildx build --load builds as build does', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN echo to-the-log; echo err-to-the-log >&2\n` });
+    const log = join(t.env.base, 'build.log');
+    const r = await ok(['build', '--no-cache', '-t', 'localhost/logged', '--logfile', log, dir]);
+    expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    const text = readFileSync(log, 'utf8');
+    expect(text).toMatch(/^STEP 1\/2: FROM /);
+    expect(text).toMatch(/^to-the-log$/m);
+    expect(text).toMatch(/^err-to-the-log$/m);
+    expect(text).toMatch(/^COMMIT localhost\/logged$/m);
+    expect((await ok(['buildx', 'build', '--load', '-t', 'localhost/loaded', dir])).stdout).toMatch(/^COMMIT localhost\/loaded$/m);
+  });
+
+  it('finds -f in the working directory, else in the context; joins several -f; without a context uses the Containerfile\'s directory', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile1': 'FROM scratch\ncopy . /tmp\n', 'data.txt': 'x\n' });
+    const other = context({ 'Containerfile2': `FROM ${img}\n` });
+    await ok(['build', '-t', 'localhost/ff', '-f', 'Containerfile1', dir]);
+    const missing = await tpod(['build', '-t', 'localhost/ff', '-f', 'Containerfile2', dir], { env: t.env });
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toMatch(/Containerfile2: no such file or directory/);
+    await ok(['build', '-t', 'localhost/ff', '-f', join(dir, 'Containerfile1')]);
+    const both = await ok(['build', '-t', 'localhost/ff', '-f', join(dir, 'Containerfile1'), '-f', join(other, 'Containerfile2'), dir]);
+    expect(both.stdout).toContain(`FROM ${img}`);
+    const bogus = await tpod(['build', '--authfile', join(t.env.base, 'no-such-auth.json'), '-'], { env: t.env, input: 'FROM scratch\n' });
+    expect(bogus.code).toBe(125);
+    expect(bogus.stderr).toMatch(/no-such-auth\.json: no such file or directory/);
+  });
+
+  it('ADD unpacks .tar.xz and .tar.bz2 tarballs, and a changed tarball is not taken from the cache', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nADD one.tar.xz /\nADD two.tar.bz2 /\n`, 'sub/a': 'original\n' });
+    const pack = (flag: string, out: string): void => {
+      const r = spawnSync('tar', ['-C', dir, flag, '-cf', join(dir, out), 'sub'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    };
+    pack('-J', 'one.tar.xz');
+    pack('-j', 'two.tar.bz2');
+    await ok(['build', '-t', 'localhost/xz', dir]);
+    expect((await ok(['run', '--rm', 'localhost/xz', 'cat', '/sub/a'])).stdout).toBe('original\n');
+    writeFileSync(join(dir, 'sub', 'b'), 'new\n');
+    pack('-J', 'one.tar.xz');
+    const again = await ok(['build', '-t', 'localhost/xz', dir]);
+    expect(again.stdout).not.toMatch(/STEP 2\/3: ADD one.tar.xz \/\n--> Using cache/);
+    expect((await ok(['run', '--rm', 'localhost/xz', 'cat', '/sub/b'])).stdout).toBe('new\n');
+  });
+
+  it('--ignorefile: an ignored directory is looked into only for a ! pattern under it (buildah\'s rule); a bad --runtime-flag fails the step with 1', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nCOPY ./ /n/\n`, 'subdir1/sub1': '', 'subdir1/sub2': '', 'subdir1/sub3': '', 'subdir2/sub1': '', 'test1': '', 'test2': '' });
+    const ign = join(t.env.base, 'ignore-rules');
+    writeFileSync(ign, '# comment\ntest*\n!test2*\nsubdir1\nsubdir2\n!*/sub1*\n!subdir1/sub3*\n');
+    await ok(['build', '-t', 'localhost/ign', '--ignorefile', ign, dir]);
+    expect((await ok(['run', '--rm', 'localhost/ign', 'sh', '-c', 'cd /n && find . -type f | sort'])).stdout).toBe('./Containerfile\n./subdir1/sub1\n./subdir1/sub3\n./test2\n');
+    const bad = await tpod(['--runtime-flag', 'invalidflag', 'build', '-'], { env: t.env, input: `FROM ${img}\nRUN true\n`, timeout: 120_000 });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/invalidflag/);
+  });
+
+  it('COPY keeps hardlinked context files one file; --ulimit and --security-opt apply to RUN; rmi takes the untagged step images along', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nCOPY . /test\nRUN grep Seccomp: /proc/self/status | tr -d ' \\t'; grep 'Max open files' /proc/self/limits | awk '{ print $4":"$5 }'\n` });
+    mkdirSync(join(dir, 'sub'));
+    spawnSync('ln', [join(dir, 'Containerfile'), join(dir, 'hardlink1')]);
+    spawnSync('ln', [join(dir, 'Containerfile'), join(dir, 'sub', 'hardlink2')]);
+    const r = await ok(['build', '-t', 'localhost/linked', '--ulimit', 'nofile=101:102', dir]);
+    expect(r.stdout).toMatch(/^Seccomp:2\n101:102$/m);
+    const inodes = (await ok(['run', '--rm', 'localhost/linked', 'stat', '-c', '%i', '/test/Containerfile', '/test/hardlink1', '/test/sub/hardlink2'])).stdout.trim().split('\n');
+    expect(new Set(inodes).size).toBe(1);
+    const unconfined = await ok(['build', '--no-cache', '-t', 'localhost/linked2', '--security-opt', 'seccomp=unconfined', dir]);
+    expect(unconfined.stdout).toMatch(/^Seccomp:0$/m);
+    const bad = await tpod(['build', '--ulimit', 'nofile=abc', dir], { env: t.env });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/invalid ulimit argument: nofile=abc/);
+    const before = (await ok(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n');
+    const rm = await ok(['rmi', '-f', 'localhost/linked']);
+    expect(rm.stdout).toMatch(/^Untagged: localhost\/linked:latest\nDeleted: [0-9a-f]{64}\nDeleted: [0-9a-f]{64}\n$/);
+    const after = (await ok(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n');
+    expect(before.length - after.length).toBe(2);
+    await ok(['image', 'exists', img]);
+  });
+
+  it('--default-mounts-file gives RUN and run the directories it names, and the build leaves their files out of the image', async () => {
+    const img = await busyboxImage(t.env);
+    const secrets = mkdtempSync(join(t.env.base, 'secrets-'));
+    writeFileSync(join(secrets, 'token'), 'shhh\n');
+    const conf = join(t.env.base, 'mounts.conf');
+    writeFileSync(conf, `# test\n${secrets}:/run/secrets\n/nonexistent-dir:/run/nothing\n`);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN cat /run/secrets/token\n` });
+    const r = await ok([`--default-mounts-file=${conf}`, 'build', '-t', 'localhost/mounted', dir]);
+    expect(r.stdout).toMatch(/^shhh$/m);
+    expect((await ok(['run', '--rm', 'localhost/mounted', 'sh', '-c', 'test -e /run/secrets/token && echo has || echo none'])).stdout).toBe('none\n');
+    expect((await ok(['--default-mounts-file', conf, 'run', '--rm', 'localhost/mounted', 'cat', '/run/secrets/token'])).stdout).toBe('shhh\n');
+  });
+
+  it('image tree lists a built image\'s layers bottom first with the images they top; --whatrequires the layers built on an image', async () => {
+    const img = await busyboxImage(t.env);
+    const dir = context({ 'Containerfile': `FROM ${img}\nRUN echo tree-a > /a\nRUN echo tree-b > /b\n` });
+    const id = (await ok(['build', '-q', '-t', 'localhost/treed', dir])).stdout.trim().split('\n').pop()!;
+    const lines = (await ok(['image', 'tree', 'localhost/treed'])).stdout.split('\n');
+    expect(lines[0]).toBe(`Image ID: ${id.slice(0, 12)}`);
+    expect(lines[1]).toBe('Tags:     [localhost/treed:latest]');
+    expect(lines[2]).toMatch(/^Size: {5}[0-9.]+[kM]?B$/);
+    expect(lines[3]).toBe('Image Layers');
+    expect(lines.filter((l) => /Top Layer of: \[/.test(l) && l.includes(img)).length, lines.join('\n')).toBe(1);
+    expect(lines[lines.length - 2]).toMatch(/^└── ID: [0-9a-f]{12} Size: +[0-9.]+[kM]?B Top Layer of: \[localhost\/treed:latest\]$/);
+    const req = (await ok(['image', 'tree', '--whatrequires', img])).stdout.trim().split('\n');
+    expect(req.some((l) => /ID: .* Top Layer of: \[localhost\/treed:latest\]$/.test(l))).toBe(true);
   });
 });

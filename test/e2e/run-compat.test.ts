@@ -184,4 +184,28 @@ describeE2E('run compatibility', () => {
     expect((await ok(['start', '--attach', cid])).stdout).not.toMatch(/^LISTEN_/m);
     await ok(['rm', cid]);
   });
+
+  it('--ulimit sets the container\'s rlimits and shows in inspect; a bad one is refused with 125', async () => {
+    const img = await busyboxImage(t.env);
+    const r = await ok(['run', '--name', 'ulim', '--ulimit', 'nofile=101:102', '--ulimit', 'nproc=300:400', img, 'sh', '-c', 'ulimit -n; ulimit -Hn; ulimit -u']);
+    expect(r.stdout).toBe('101\n102\n300\n');
+    expect(await inspect('ulim', '{{range .HostConfig.Ulimits}}{{.Name}}={{.Soft}}:{{.Hard}} {{end}}')).toBe('RLIMIT_NOFILE=101:102 RLIMIT_NPROC=300:400');
+    const bad = await tpod(['run', '--rm', '--ulimit', 'nofile=x', img, 'true'], { env: t.env });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/invalid ulimit argument: nofile=x/);
+  });
+
+  it('--env-host brings tpod\'s environment under --env-file and -e; host proxies go over the image\'s', async () => {
+    const img = await busyboxImage(t.env);
+    const envFile = join(t.env.base, 'proxy.env');
+    writeFileSync(envFile, 'http_proxy=in-env-file\nMYENV3=in-env-file\n');
+    const r = await ok(['run', '--rm', '--env-host', '--env-file', envFile, '-e', 'MYENV4=cli', '-e', 'ftp_proxy=in-image', img, 'sh', '-c', 'echo $MYENV2 $MYENV3 $MYENV4'], { MYENV2: 'from-host', MYENV3: 'from-host', MYENV4: 'from-host' });
+    expect(r.stdout).toBe('from-host in-env-file cli\n');
+    const committed = await ok(['run', '--name', 'proxyimg', '-e', 'ftp_proxy=in-image', img, 'true']);
+    expect(committed.code).toBe(0);
+    await ok(['commit', '-q', '--change', 'ENV ftp_proxy=in-image', 'proxyimg', 'localhost/proxyimg']);
+    const p = await ok(['run', '--rm', '--env-file', envFile, 'localhost/proxyimg', 'sh', '-c', 'echo $http_proxy; echo $ftp_proxy'], { http_proxy: 'from-env', ftp_proxy: 'from-env' });
+    expect(p.stdout).toBe('in-env-file\nfrom-env\n');
+    expect((await ok(['run', '--rm', 'localhost/proxyimg', 'sh', '-c', 'echo $ftp_proxy'])).stdout).toBe('in-image\n');
+  });
 });

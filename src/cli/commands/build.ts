@@ -56,41 +56,44 @@ export class BuildCommand extends TpodCommand {
   squashAll = Option.Boolean('--squash-all', false, { description: 'Squash all of the new image\'s layers (including those inherited from a base image) into a single new layer' });
   timestamp = Option.String('--timestamp', { description: 'Set created timestamp to the specified epoch seconds to allow for deterministic builds, defaults to current time' });
   jobs = Option.String('--jobs', { description: 'How many stages to run in parallel (stages run one at a time)' });
+  ulimit = Option.Array('--ulimit', { description: 'Ulimit options for RUN: NAME=SOFT[:HARD]' });
+  securityOpt = Option.Array('--security-opt', { description: 'Security options for RUN (seccomp=unconfined|PROFILE.json, no-new-privileges, ...)' });
+  dns = Option.Array('--dns', { description: 'Set custom DNS servers for RUN' });
+  dnsSearch = Option.Array('--dns-search', { description: 'Set custom DNS search domains for RUN' });
+  dnsOption = Option.Array('--dns-option', { description: 'Set custom DNS options for RUN' });
+  addHost = Option.Array('--add-host', { description: 'Add a custom host-to-IP mapping (host:ip) for RUN' });
+  logfile = Option.String('--logfile', { description: 'Log to file instead of stdout/stderr' });
+  // buildx build --load: the image goes to the local store, where tpod always puts it.
+  load = Option.Boolean('--load', false, { hidden: true });
   contextArg = Option.String({ name: 'CONTEXT', required: false });
 
   async execute(): Promise<number> {
     const { UsageError, TpodError } = await import('../../errors.js');
-    const { existsSync, readFileSync, statSync, writeFileSync } = await import('node:fs');
-    const { resolve, join, basename } = await import('node:path');
+    const { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } = await import('node:fs');
+    const { resolve, dirname } = await import('node:path');
     if (this.format !== undefined && this.format !== 'oci' && this.format !== 'docker') throw new UsageError(`unrecognized image type "${this.format}"`);
     if (this.squash && this.squashAll) throw new UsageError('cannot specify --squash-all with --squash');
     if (this.timestamp !== undefined && !/^\d+$/.test(this.timestamp)) throw new UsageError(`invalid argument "${this.timestamp}" for "--timestamp" flag: strconv.ParseInt: parsing "${this.timestamp}": invalid syntax`);
 
-    const files = this.file ?? [];
-    if (files.length > 1) throw new UsageError('tpod builds from one Containerfile (-f given more than once)');
+    const { parseUlimit } = await import('../../runtime/ulimit.js');
+    for (const u of this.ulimit ?? []) parseUlimit(u);
+    if (this.authfile !== undefined && !existsSync(this.authfile)) throw new TpodError('EUSAGE', `checking authfile: stat ${this.authfile}: no such file or directory`);
+    const { containerfileSources, readContainerfiles } = await import('../../build/containerfiles.js');
+    const readStdin = (): string => readFileSync(0, 'utf8');
     let contextDir: string | undefined;
     let text: string;
     let name: string;
-    const readStdin = (): string => readFileSync(0, 'utf8');
     if (this.contextArg === '-') {
       text = readStdin();
       name = 'Containerfile';
     } else {
-      contextDir = resolve(this.contextArg ?? '.');
+      const files = this.file ?? [];
+      // No context given: the first Containerfile's directory is the context (Podman's rule).
+      const firstLocal = files.find((f) => f !== '-');
+      contextDir = resolve(this.contextArg ?? (firstLocal !== undefined && files.length > 0 ? dirname(resolve(firstLocal)) : '.'));
       if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) throw new TpodError('EUSAGE', `stat ${contextDir}: no such file or directory`);
-      const given = files[0];
-      if (given === '-') {
-        text = readStdin();
-        name = 'Containerfile';
-      } else {
-        const path = given !== undefined ? resolve(given) : ['Containerfile', 'Dockerfile'].map((f) => join(contextDir!, f)).find((p) => existsSync(p)) ?? join(contextDir, 'Dockerfile');
-        try {
-          text = readFileSync(path, 'utf8');
-        } catch {
-          throw new TpodError('EUSAGE', `no Containerfile or Dockerfile specified or found in context directory, ${path}: no such file or directory`);
-        }
-        name = basename(path);
-      }
+      const sources = containerfileSources(files, contextDir, process.cwd(), existsSync);
+      ({ text, name } = readContainerfiles(sources, readStdin, (p) => readFileSync(p, 'utf8')));
     }
 
     const buildArgs = new Map<string, string>();
@@ -129,7 +132,18 @@ export class BuildCommand extends TpodCommand {
     if (this.pullAlways) pull = 'always';
     const pulling = withPullPolicy(store, { policy: parsePullPolicy(pull), tlsVerify: parseTlsVerify(this.tlsVerify), authfile: this.authfile, quiet: this.quiet, reporter: await pullReporter(this.quiet) });
     // As Podman: --squash is buildah's --layers=false; --squash-all too unless --layers is given.
-    const layers = !this.squash && ((this.layers === undefined && !this.squashAll) || this.layers === true || this.layers === 'true');
+    const { parseGoBool } = await import('../../build/containerfiles.js');
+    const layersEnv = process.env.BUILDAH_LAYERS;
+    const layersFlag = this.layers === undefined ? undefined : this.layers === true ? true : parseGoBool(String(this.layers), '--layers');
+    const layersGiven = layersFlag ?? (layersEnv !== undefined && layersEnv !== '' ? parseGoBool(layersEnv, 'BUILDAH_LAYERS') : undefined);
+    const layers = !this.squash && (layersGiven ?? !this.squashAll);
+    const log = this.logfile !== undefined ? openSync(this.logfile, 'w', 0o600) : undefined;
+    const logSink = log !== undefined ? { stdout: (b: Buffer) => writeSync(log, b), stderr: (b: Buffer) => writeSync(log, b) } : undefined;
+    const line = (l: string): void => {
+      if (this.quiet) return;
+      if (log !== undefined) writeSync(log, `${l}\n`);
+      else process.stdout.write(`${l}\n`);
+    };
     const { buildImage } = await import('../../build/build.js');
     const id = await buildImage(this.ctx, {
       containerfile: { text, name },
@@ -145,7 +159,12 @@ export class BuildCommand extends TpodCommand {
       secrets,
       squash: this.squashAll ? 'all' : this.squash ? 'new' : undefined,
       timestamp: this.timestamp !== undefined ? Number(this.timestamp) : undefined,
-    }, { store, pulling }, { line: (l) => { if (!this.quiet) process.stdout.write(`${l}\n`); } });
+      commitName: this.tag?.[0],
+      output: logSink,
+      runFlags: { ulimit: this.ulimit, securityOpt: this.securityOpt, dns: this.dns, dnsSearch: this.dnsSearch, dnsOption: this.dnsOption, addHost: this.addHost },
+    }, { store, pulling }, { line }).finally(() => {
+      if (log !== undefined) closeSync(log);
+    });
     if (this.iidfile !== undefined) writeFileSync(this.iidfile, `sha256:${id}`);
     this.print(id);
     return 0;

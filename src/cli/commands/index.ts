@@ -26,6 +26,7 @@ import { ImportCommand } from './import.js';
 import { SaveCommand } from './save.js';
 import { ExportCommand } from './export.js';
 import { ImageHistoryCommand } from './image-history.js';
+import { ImageTreeCommand } from './image-tree.js';
 import { ImagePruneCommand } from './image-prune.js';
 import { SystemDfCommand } from './system-df.js';
 import { SystemPruneCommand } from './system-prune.js';
@@ -120,6 +121,7 @@ export const commands: CommandClass[] = [
   SaveCommand,
   ExportCommand,
   ImageHistoryCommand,
+  ImageTreeCommand,
   ImagePruneCommand,
   SystemDfCommand,
   SystemPruneCommand,

@@ -6,8 +6,9 @@ export class RmiCommand extends TpodCommand {
   static override usage = Command.Usage({
     description: 'Remove one or more images from local storage',
     details: `
-      Removing an image by one of several names only removes that name. Layers no other
-      image uses are deleted. Each image is handled on its own: the command removes what
+      Removing an image by one of several names only removes that name. Its untagged parent
+      (a build step's image) goes with it when nothing else uses it, and that one's parent
+      so on, as in Podman. Layers no other image uses are deleted. Each image is handled on its own: the command removes what
       it can and fails for the rest (exit 1 when an image is not known, unless --force or --ignore is given, 2 when a
       container uses it, 125 otherwise). With --force, the containers using an image are
       removed first (running ones are stopped).
@@ -40,19 +41,21 @@ export class RmiCommand extends TpodCommand {
     try {
       for (const t of targets) {
         try {
-          const r = await store.removeImage(ctx, t, { force: this.force || this.all, trash }).catch(async (err: unknown) => {
+          const r = await store.removeImage(ctx, t, { force: this.force || this.all, trash, parents: true }).catch(async (err: unknown) => {
             // -f: the containers using the image go first (stopped if running), as in Podman.
             if (!this.force || !(err instanceof TpodError) || err.exitCode !== store.RMI_EXIT.inUse) throw err;
             const { removeImageUsers } = await import('../../engine/remove.js');
             await removeImageUsers(ctx, store.resolveImage(await store.listImages(ctx), t)?.image.id ?? t);
-            return store.removeImage(ctx, t, { force: true, trash });
+            return store.removeImage(ctx, t, { force: true, trash, parents: true });
           });
           for (const n of r.untagged) untagged.push(`Untagged: ${n}`);
           if (r.deleted) deleted.push(`Deleted: ${r.deleted}`);
+          for (const p of r.parents ?? []) deleted.push(`Deleted: ${p}`);
         } catch (err) {
           if (!(err instanceof TpodError)) throw err;
           // As Podman: --force also ignores images that do not exist.
-          if ((this.ignore || this.force) && err.code === 'ENOIMAGE') continue;
+          // -a: an image may have gone already as the untagged parent of another.
+          if ((this.ignore || this.force || this.all) && err.code === 'ENOIMAGE') continue;
           errors.push(err);
         }
       }

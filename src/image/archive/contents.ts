@@ -11,7 +11,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { TpodError } from '../../errors.js';
-import { peekStream, detectCompression } from '../../storage/compression.js';
+import { peekStream, detectCompression, decompressorFor } from '../../storage/compression.js';
 import * as zlib from 'node:zlib';
 
 export interface ArchiveMember {
@@ -134,6 +134,7 @@ export async function readArchive(source: Readable, workDir: string, label: stri
     const stages: NodeJS.ReadWriteStream[] = [];
     if (kind === 'gzip') stages.push(zlib.createGunzip());
     else if (kind === 'zstd') throw new TpodError('EARCHIVE', `${label}: zstd-compressed archives are not supported; decompress it first`);
+    else if (kind !== 'none') stages.push(decompressorFor(kind)!());
     await pipeline([stream, ...stages, parser] as unknown as ReadonlyArray<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream>);
     await Promise.all(writes);
   } catch (err) {

@@ -36,4 +36,12 @@ describe('context copies', () => {
     writeFileSync(join(dir, 'f.txt'), 'two');
     expect(plan()).not.toBe(d1);
   });
+  it('looks inside an ignored directory only for a ! pattern written under it (buildah)', () => {
+    const dir = ctx({ 'subdir1/sub1': '', 'subdir1/sub2': '', 'subdir1/sub3': '', 'subdir2/sub1': '', 'subdir2/sub3': '', test2: '', test1: '' });
+    const ig = ignoreMatcher('# comment\ntest*\n!test2*\nsubdir1\nsubdir2\n!*/sub1*\n!subdir1/sub3*\n');
+    const c = planContextCopy(dir, ig, { sources: ['.'], dest: '/n/', isDirInImage: () => false });
+    expect(c.entries.filter((e) => e.type === 'file').map((e) => e.path)).toEqual(['n/subdir1/sub1', 'n/subdir1/sub3', 'n/test2']);
+    expect(ig.descendInto?.('subdir1')).toBe(true);
+    expect(ig.descendInto?.('subdir2')).toBe(false);
+  });
 });

@@ -39,6 +39,17 @@ describe('run extras', () => {
     expect(env({ httpProxy: false }, { http_proxy: 'http://p:3128' })).not.toContain('http_proxy=http://p:3128');
     expect(env({ systemdMode: 'always' })).toContain(`container_uuid=${'a'.repeat(32)}`);
   });
+  it('host proxies go over the image\'s, under --env-file and -e; --env-host brings the whole environment, under -e (Podman\'s order)', () => {
+    const base = parseRunOptions({ image: 'i', command: [] }, host);
+    const image = { Env: ['ftp_proxy=in-image', 'http_proxy=in-image', 'MYENV2=in-image'] };
+    const hostEnv = { ftp_proxy: 'from-env', http_proxy: 'from-env', MYENV2: 'from-host' };
+    const withFile = parseRunOptions({ image: 'i', command: [], envFile: ['/f'] }, { ...host, readFile: () => 'http_proxy=in-env-file\n' });
+    const env = processEnv(image, withFile, 'h', '/', { hostEnv });
+    expect(env).toEqual(expect.arrayContaining(['ftp_proxy=from-env', 'http_proxy=in-env-file', 'MYENV2=in-image']));
+    expect(processEnv(image, base, 'h', '/', { hostEnv: { http_proxy: 'from-env' } })).toContain('http_proxy=from-env');
+    const envHost = parseRunOptions({ image: 'i', command: [], envHost: true, env: ['MYENV4=cli'] }, { ...host, env: { MYENV2: 'from-host', MYENV4: 'from-host' } });
+    expect(processEnv(image, envHost, 'h', '/', {})).toEqual(expect.arrayContaining(['MYENV2=from-host', 'MYENV4=cli']));
+  });
   it('passes systemd socket activation (LISTEN_PID as 1, LISTEN_FDS, LISTEN_FDNAMES) from tpod to the container', () => {
     const base = parseRunOptions({ image: 'i', command: [] }, host);
     const env = processEnv(undefined, base, 'h', '/', { hostEnv: { LISTEN_PID: '100', LISTEN_FDS: '1', LISTEN_FDNAMES: 'x' } });

@@ -285,4 +285,9 @@ describe('detectCompression', () => {
     expect(detectCompression(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))).toBe('zstd');
     expect(detectCompression(Buffer.from('bin/'))).toBe('none');
   });
+  it('knows xz and bzip2 (ADD of such a tarball)', () => {
+    expect(detectCompression(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0]))).toBe('xz');
+    expect(detectCompression(Buffer.from('BZh91AY&SY'))).toBe('bzip2');
+    expect(detectCompression(Buffer.from('BZhx'))).toBe('none');
+  });
 });
