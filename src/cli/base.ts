@@ -1,6 +1,6 @@
 // The base of every tpod command: global options (also accepted after the command
 // path, as Podman does), a lazily built context, and one error convention.
-import { Command } from 'clipanion';
+import { Command, type CommandClass } from 'clipanion';
 import { createContext, type Context, type GlobalOptions } from '../engine/context.js';
 
 /** Global options given before the command path; filled in by main. */
@@ -8,6 +8,12 @@ export const leadingGlobals: GlobalOptions = {};
 
 /** The arguments tpod was started with, as given (Podman's CreateCommand records them). */
 export const commandLine: string[] = [];
+
+/**
+ * Every registered command; filled in by main. The quadlet commands read tpod's flags
+ * from it, and cannot import the list themselves: it holds them.
+ */
+export const registeredCommands: CommandClass[] = [];
 
 export abstract class TpodCommand extends Command {
   private ctxCache: Context | undefined;
