@@ -3,7 +3,7 @@
 // the container, removes it for --rm, and applies the restart policy (tpod has no
 // daemon: a restart is this command starting a new monitor). stop, rm, start and wait
 // record an end themselves when they get there first (finishRun); whoever comes second
-// finds it done. reconcile() in state.ts does the same for a monitor that died.
+// finds it done. reconcile() (reconcile.ts) does the same for a monitor that died.
 import { readdirSync, statSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';

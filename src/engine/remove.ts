@@ -241,6 +241,13 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
   return reports;
 }
 
+/** --replace: the container holding NAME goes first (stopped if it runs), as `rm -f` would. */
+export async function replaceContainer(ctx: Context, name: string): Promise<void> {
+  const reports = await removeContainers(ctx, [name], { force: true, depend: false, ignore: true });
+  const failed = reports.find((r) => r.error);
+  if (failed?.error) throw new TpodError(failed.error.code, `replacing container "${name}": ${failed.error.message}`, { cause: failed.error });
+}
+
 /**
  * A container whose record is corrupt: its state cannot be known, so only rm -f removes
  * it, after its processes, mount and network are cleaned up as orphans.
