@@ -2,6 +2,7 @@
 // path, as Podman does), a lazily built context, and one error convention.
 import { Command, type CommandClass } from 'clipanion';
 import { createContext, type Context, type GlobalOptions } from '../engine/context.js';
+import { podOps } from '../pod/ops.js';
 
 /** Global options given before the command path; filled in by main. */
 export const leadingGlobals: GlobalOptions = {};
@@ -20,7 +21,7 @@ export abstract class TpodCommand extends Command {
 
   get ctx(): Context {
     // Global options (before or after the command path) are gathered by main (cli/argv.ts).
-    if (!this.ctxCache) this.ctxCache = createContext({ ...leadingGlobals });
+    if (!this.ctxCache) this.ctxCache = { ...createContext({ ...leadingGlobals }), pods: podOps };
     return this.ctxCache;
   }
 

@@ -10,6 +10,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
+import { podOps } from './context.js';
 import { TpodError } from '../errors.js';
 import { BrokenContainerError, findContainer, listContainers, listBrokenContainers, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
 import { hasMonitor, isUp, pidAlive, runtimeStateExists } from './state.js';
@@ -212,7 +213,7 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
       const pod = readPod(ctx, rec.pod);
       const members = all.filter((c) => c.pod === rec.pod);
       try {
-        if (pod) await (await import('../pod/remove.js')).removePod(ctx, pod, { force: o.force, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) });
+        if (pod) await podOps(ctx).removePod(ctx, pod, { force: o.force, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) });
         for (const m of [...members.filter((m) => !m.isInfra), rec]) reports.push({ input: m.id === rec.id ? r.input : m.id, id: m.id });
       } catch (err) {
         if (!(err instanceof TpodError)) throw err;
@@ -274,7 +275,7 @@ export async function removeAll(ctx: Context, o: RemoveOptions): Promise<RemoveR
   const infras = all.filter((r) => r.isInfra && r.pod);
   if (infras.length === 0) return reports;
   const { readPod } = await import('../storage/pods.js');
-  const { removePod } = await import('../pod/remove.js');
+  const { removePod } = podOps(ctx);
   for (const infra of infras) {
     const pod = readPod(ctx, infra.pod!);
     try {

@@ -28,7 +28,7 @@ export async function startPod(ctx: Context, pod: PodRecord): Promise<void> {
     throw new TpodError('ENOCONTAINER', `no containers in pod ${pod.id} have no dependencies, cannot start pod: no such container`);
   }
   if (pod.infraId !== undefined) {
-    const { ensureInfraRunning } = await import('./join.js');
+    const { ensureInfraRunning } = await import('../engine/start.js');
     await ensureInfraRunning(ctx, pod);
   }
   const { startContainer } = await import('../engine/start.js');
