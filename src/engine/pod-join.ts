@@ -1,8 +1,7 @@
 // `run`/`create --pod NAME|ID|new:NAME`: the member's options inside the pod, and for a
 // run its infra started meanwhile. `--pod new:` makes the pod through the context's pod
 // operations (src/pod/ sits above the engine and fills them in: context.ts PodOps).
-import type { Context } from './context.js';
-import { podOps } from './context.js';
+import { podOps, type Context } from './context.js';
 import type { RunOptions } from '../runtime/options.js';
 import { readContainer, type ContainerRecord } from '../storage/containers.js';
 import { findPod, type PodRecord } from '../storage/pods.js';

@@ -9,8 +9,7 @@
 // removal happen under the container's lock, so a start cannot slip in between.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Context } from './context.js';
-import { podOps } from './context.js';
+import { podOps, type Context } from './context.js';
 import { TpodError } from '../errors.js';
 import { BrokenContainerError, findContainer, listContainers, listBrokenContainers, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
 import { hasMonitor, isUp, pidAlive, runtimeStateExists } from './state.js';

@@ -23,7 +23,7 @@ interface Imports {
 }
 
 /** The value imports of one TypeScript source. */
-export function importsOf(fileName: string, text: string): Imports {
+function importsOf(fileName: string, text: string): Imports {
   const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const out: Imports = { specifiers: [], computed: [] };
   const literal = (n: ts.Node | undefined): string | undefined => (n && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) ? n.text : undefined);
@@ -59,7 +59,7 @@ function resolveSpecifier(from: string, spec: string, files: Set<string>): strin
 }
 
 /** Strongly connected components with more than one file, or a file importing itself. */
-export function cycles(graph: Map<string, string[]>): string[][] {
+function cycles(graph: Map<string, string[]>): string[][] {
   let next = 0;
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -109,7 +109,7 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 /** One concrete loop inside a component, for the message: a -> b -> ... -> a. */
-export function loopIn(graph: Map<string, string[]>, comp: string[]): string[] {
+function loopIn(graph: Map<string, string[]>, comp: string[]): string[] {
   const inside = new Set(comp);
   const start = comp[0]!;
   const prev = new Map<string, string>();
