@@ -15,7 +15,8 @@ export async function forEachContainer(
 
 /** Ids of the containers running now (for -a). */
 export async function runningTargets(ctx: Context): Promise<string[]> {
-  const { liveState, reconcileAll } = await import('../engine/state.js');
+  const { liveState } = await import('../engine/state.js');
+  const { reconcileAll } = await import('../engine/reconcile.js');
   const recs = await reconcileAll(ctx, listContainers(ctx));
   return recs.filter((r) => ['running', 'stopping', 'paused'].includes(liveState(ctx, r).status)).map((r) => r.id);
 }

@@ -4,7 +4,7 @@
 // file is the one place where errors become exit codes.
 import { Cli, UsageError as ClipanionUsageError, type CommandClass } from 'clipanion';
 import { commands } from './commands/index.js';
-import { commandLine, leadingGlobals, TpodCommand } from './base.js';
+import { commandLine, leadingGlobals, registeredCommands, TpodCommand } from './base.js';
 import { TpodError, UsageError, EXIT_ENGINE } from '../errors.js';
 import { isLogLevel, LOG_LEVELS } from '../engine/context.js';
 import { VERSION } from '../version.js';
@@ -268,6 +268,7 @@ async function dispatch(argv: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   commandLine.splice(0, commandLine.length, ...argv);
+  registeredCommands.splice(0, registeredCommands.length, ...commands);
   try {
     return await dispatch(argv);
   } catch (err) {

@@ -165,7 +165,7 @@ export abstract class ContainerFlagsCommand extends TpodCommand {
     if (unit) opts.labels = { ...opts.labels, [sd.SYSTEMD_UNIT_ENV]: unit };
     (await import('../autoupdate/policy.js')).checkAutoUpdateCreate(opts.labels, opts.image);
     if (systemd.cidFile !== undefined) sd.checkCidFile(systemd.cidFile);
-    if (systemd.replace && opts.name !== undefined) await sd.replaceContainer(this.ctx, opts.name);
+    if (systemd.replace && opts.name !== undefined) await (await import('../engine/remove.js')).replaceContainer(this.ctx, opts.name);
     return opts;
   }
 

@@ -1,16 +1,15 @@
 // What happens after a container's process ended. `tpod container cleanup ID`, the
-// monitor's exit command, records the end, unmounts the rootfs, has the runtime forget
-// the container, removes it for --rm, and applies the restart policy (tpod has no
-// daemon: a restart is this command starting a new monitor). stop, rm, start and wait
-// record an end themselves when they get there first (finishRun); whoever comes second
-// finds it done. reconcile() in state.ts does the same for a monitor that died.
+// monitor's exit command (exit-command.ts), records the end, unmounts the rootfs, has
+// the runtime forget the container, removes it for --rm, and applies the restart policy
+// (tpod has no daemon: a restart is this command starting a new monitor). stop, rm,
+// start and wait record an end themselves when they get there first (finishRun);
+// whoever comes second finds it done. reconcile() (reconcile.ts) does the same for a monitor that died.
 import { readdirSync, statSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
-import { containerDirs, forgetContainer, readContainer, writeContainer, type ContainerRecord } from '../storage/containers.js';
-import { endedRecord, hasMonitor, liveState, UNKNOWN_EXIT_CODE, withRunExit, type LiveState } from './state.js';
+import { containerDirs, forgetContainer, writeContainer, type ContainerRecord } from '../storage/containers.js';
+import { endedRecord, UNKNOWN_EXIT_CODE, withRunExit, type LiveState } from './state.js';
 import { releaseContainerResources, removeRunFiles } from './release.js';
-import { withContainerIfAny } from './transition.js';
 import { unshareHostsName } from '../network/plan.js';
 import { anonymousVolumes, removeVolumes } from './container-volumes.js';
 
@@ -102,33 +101,3 @@ export function pruneExitFiles(ctx: Context, now = Date.now()): void {
     }
   }
 }
-
-// ---- container cleanup -----------------------------------------------------------------
-
-export interface CleanupResult {
-  restarted: boolean;
-  removed: boolean;
-}
-
-/**
- * `tpod container cleanup ID`. Safe to run more than once and by anyone: a container
- * that still runs, or whose end is recorded already, is left alone.
- */
-export async function cleanupContainer(ctx: Context, id: string): Promise<CleanupResult> {
-  const first = readContainer(ctx, id);
-  if (!first) return { restarted: false, removed: false };
-  const ls0 = liveState(ctx, first);
-  // Restart: the delay is waited outside the lock, and a stop during it wins.
-  if (ls0.status === 'exited' && hasMonitor(first.state) && shouldRestart(first, ls0.exitCode ?? UNKNOWN_EXIT_CODE)) {
-    const delay = restartDelayMs(first.restartCount ?? 0);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-  }
-  const end = await withContainerIfAny(ctx, id, async (rec, ls) => {
-    if (!hasMonitor(rec.state) || ls.status !== 'exited') return undefined; // still running, or recorded
-    return (await finishRun(ctx, rec, ls, true)).end;
-  });
-  // A pod with --exit-policy stop stops once its last member has exited.
-  if (first.pod && !first.isInfra && end !== 'restarted') await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, first);
-  return { restarted: end === 'restarted', removed: end === 'removed' };
-}
-

@@ -3,6 +3,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolvePaths, hostEnv, ensurePrivateDir, type Paths, type HostEnv } from '../storage/paths.js';
+import { TpodError } from '../errors.js';
+import type { RunOptions } from '../runtime/options.js';
+import type { PodRecord } from '../storage/pods.js';
 
 /** Podman's --log-level names (logrus'); warning = warn, fatal and panic log as error. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'] as const;
@@ -80,6 +83,18 @@ export class Logger {
   }
 }
 
+/**
+ * What the engine's container lifecycle asks of src/pod/, which sits above it (pod/
+ * uses the engine, never the reverse): filled in where the CLI and the Engine make
+ * their context (src/pod/ops.ts).
+ */
+export interface PodOps {
+  /** `--pod new:NAME`: makes the pod, with the container's network flags; returns it and the member's own options. */
+  createPodFor(ctx: Context, name: string, opts: RunOptions): Promise<{ pod: PodRecord; opts: RunOptions }>;
+  /** Removes POD with its containers (rm --depend of an infra, rm -a, undoing --pod new:). */
+  removePod(ctx: Context, pod: PodRecord, o: { force: boolean; timeout?: number }): Promise<void>;
+}
+
 export interface Context {
   globals: GlobalOptions;
   paths: Paths;
@@ -87,6 +102,14 @@ export interface Context {
   uid: number;
   gid: number;
   log: Logger;
+  /** Absent in contexts made without src/pod/ (unit tests, doctor): pod operations then fail. */
+  pods?: PodOps;
+}
+
+/** The context's pod operations; a bug when the context was made without them. */
+export function podOps(ctx: Context): PodOps {
+  if (!ctx.pods) throw new TpodError('EINTERNAL', 'pod operations are not available in this context');
+  return ctx.pods;
 }
 
 export function isLogLevel(s: string): s is LogLevel {

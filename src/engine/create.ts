@@ -144,27 +144,28 @@ function resourcesWarning(layout: CgroupLayout): string {
 }
 
 /**
- * Creates the container. With --pod it joins the pod (src/pod/join.ts): the infra's
+ * Creates the container. With --pod it joins the pod (pod-join.ts): the infra's
  * network and namespaces, the infra started first for a run; a pod made by --pod new:
  * goes again when the container cannot be created.
  */
 export async function prepareContainer(ctx: Context, opts: RunOptions, images: ImageAccess, co: CreateOptions): Promise<PreparedContainer> {
   if (opts.pod === undefined || co.pod) return prepareOwn(ctx, opts, images, co);
-  const pods = await import('../pod/join.js');
-  const joined = await pods.joinPod(ctx, opts, { start: co.forRun || co.startNetwork === true });
+  const { joinPod } = await import('./pod-join.js');
+  const { forgetMember, refreshMemberNamespaces } = await import('./pod-member.js');
+  const joined = await joinPod(ctx, opts, { start: co.forRun || co.startNetwork === true });
   let p: PreparedContainer | undefined;
   try {
     // A run writes the member while the infra starts, then points it at the infra's namespaces.
     p = await prepareOwn(ctx, joined.opts, images, { ...co, pod: { id: joined.pod.id, namespaces: joined.namespaces } });
     if (joined.ready) {
       await joined.ready;
-      pods.refreshMemberNamespaces(ctx, p.record);
+      refreshMemberNamespaces(ctx, p.record);
     }
     return p;
   } catch (err) {
     await joined.ready?.catch(() => undefined);
     // The member never ran: it goes with the failure (and a pod made for it with --pod new:).
-    if (p) await pods.forgetMember(ctx, p.record);
+    if (p) await forgetMember(ctx, p.record);
     await joined.undo?.();
     throw err;
   }

@@ -8,6 +8,7 @@ import { createContext, isLogLevel, Logger, type Context, type GlobalOptions } f
 import { hostEnv } from '../storage/paths.js';
 import { TpodError, UsageError } from '../errors.js';
 import { runFlags } from './run-request.js';
+import { podOps } from '../pod/ops.js';
 import type {
   AttachedRunResult,
   ContainerSummary,
@@ -62,7 +63,8 @@ export class Engine {
       if (options.env) host.env = { ...options.env };
       else host.env = { ...host.env };
       const onLog = options.onLog ?? (() => undefined);
-      const ctx = createContext(globals, host, new Logger(options.logLevel ?? 'warn', onLog, false));
+      // The front door sits above src/pod/: it gives the engine its pod operations.
+      const ctx: Context = { ...createContext(globals, host, new Logger(options.logLevel ?? 'warn', onLog, false)), pods: podOps };
       const { helperDir } = await import('../util/helpers.js');
       helperDir();
       return new Engine(ctx);

@@ -117,7 +117,7 @@ export async function launchContainer(ctx: Context, rec: ContainerRecord, lo: La
   const dirs = containerDirs(ctx, rec.id);
   refreshListenEnv(join(dirs.userdata, 'config.json'));
   // A pod member joins its infra's namespaces, whose /proc paths change with each infra start.
-  if (rec.pod && !rec.isInfra) (await import('../pod/join.js')).refreshMemberNamespaces(ctx, rec);
+  if (rec.pod && !rec.isInfra) (await import('./pod-member.js')).refreshMemberNamespaces(ctx, rec);
   const inside = insideNamespace();
   let pausePid: number | undefined;
   if (!inside) {

@@ -308,7 +308,7 @@ export async function repairOrphans(ctx: Context, o: RepairOptions): Promise<Orp
     lock.release();
   }
   if (ended.length > 0) {
-    const { reconcile } = await import('./state.js');
+    const { reconcile } = await import('./reconcile.js');
     for (const rec of ended) await reconcile(ctx, rec).catch((err: unknown) => ctx.log.warn(`reconciling ${rec.id.slice(0, 12)}: ${(err as Error).message}`));
   }
   // A container dir with no record (a killed create) goes too.

@@ -9,7 +9,7 @@
 // removal happen under the container's lock, so a start cannot slip in between.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Context } from './context.js';
+import { podOps, type Context } from './context.js';
 import { TpodError } from '../errors.js';
 import { BrokenContainerError, findContainer, listContainers, listBrokenContainers, removeContainer, type ContainerDirs, type ContainerRecord, type TreeRemover } from '../storage/containers.js';
 import { hasMonitor, isUp, pidAlive, runtimeStateExists } from './state.js';
@@ -212,7 +212,7 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
       const pod = readPod(ctx, rec.pod);
       const members = all.filter((c) => c.pod === rec.pod);
       try {
-        if (pod) await (await import('../pod/remove.js')).removePod(ctx, pod, { force: o.force, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) });
+        if (pod) await podOps(ctx).removePod(ctx, pod, { force: o.force, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) });
         for (const m of [...members.filter((m) => !m.isInfra), rec]) reports.push({ input: m.id === rec.id ? r.input : m.id, id: m.id });
       } catch (err) {
         if (!(err instanceof TpodError)) throw err;
@@ -241,6 +241,13 @@ export async function removeContainers(ctx: Context, names: string[], o: RemoveO
   return reports;
 }
 
+/** --replace: the container holding NAME goes first (stopped if it runs), as `rm -f` would. */
+export async function replaceContainer(ctx: Context, name: string): Promise<void> {
+  const reports = await removeContainers(ctx, [name], { force: true, depend: false, ignore: true });
+  const failed = reports.find((r) => r.error);
+  if (failed?.error) throw new TpodError(failed.error.code, `replacing container "${name}": ${failed.error.message}`, { cause: failed.error });
+}
+
 /**
  * A container whose record is corrupt: its state cannot be known, so only rm -f removes
  * it, after its processes, mount and network are cleaned up as orphans.
@@ -267,7 +274,7 @@ export async function removeAll(ctx: Context, o: RemoveOptions): Promise<RemoveR
   const infras = all.filter((r) => r.isInfra && r.pod);
   if (infras.length === 0) return reports;
   const { readPod } = await import('../storage/pods.js');
-  const { removePod } = await import('../pod/remove.js');
+  const { removePod } = podOps(ctx);
   for (const infra of infras) {
     const pod = readPod(ctx, infra.pod!);
     try {

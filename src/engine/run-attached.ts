@@ -12,7 +12,7 @@ import { readContainer, removeContainer } from '../storage/containers.js';
 import { runStartFailure } from '../errors.js';
 import { connectAttach, relayAttach } from './attach.js';
 import { attachSocketPath } from './state.js';
-import { cleanupContainer } from './cleanup.js';
+import { cleanupContainer } from './exit-command.js';
 import { outcomeCode, signalProxy } from './start-attached.js';
 
 export async function runAttachedViaMonitor(ctx: Context, opts: RunOptions, images: ImageAccess): Promise<number> {

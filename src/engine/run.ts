@@ -181,7 +181,7 @@ export async function runContainer(ctx: Context, given: RunOptions, images: Imag
     await containerEvent(ctx, p.record, 'remove');
   } else await updateContainer(ctx, id, { state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });
   // No monitor ran the clean-up here: a pod with --exit-policy stop is this run's to stop.
-  if (p.record.pod) await (await import('../pod/exit-policy.js')).applyExitPolicy(ctx, p.record);
+  if (p.record.pod) await (await import('./exit-command.js')).applyExitPolicy(ctx, p.record);
   if (failure) throw failure;
   // A container killed by --timeout: -1 recorded, 255 for the shell (as Podman).
   return code < 0 ? 255 : code;

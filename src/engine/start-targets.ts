@@ -6,7 +6,8 @@ import { findPod } from '../storage/pods.js';
 import { NoSuchPodError } from '../errors.js';
 import { buildContainerFilter } from './container-filters.js';
 import { viewOf } from './ps.js';
-import { isUp, reconcileAll } from './state.js';
+import { isUp } from './state.js';
+import { reconcileAll } from './reconcile.js';
 
 export interface StartTarget {
   id: string;

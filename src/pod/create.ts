@@ -257,3 +257,40 @@ export async function createPodFromOptions(ctx: Context, o: PodCreateOptions): P
   await (await import('../engine/events.js')).podEvent(ctx, pod, 'create');
   return pod;
 }
+
+/** `--pod new:NAME`: a pod with the container's network flags, as Podman moves them to the pod. */
+export async function createPodFor(ctx: Context, name: string, opts: RunOptions): Promise<{ pod: PodRecord; opts: RunOptions }> {
+  const infra: RunOptions = {
+    image: infraImageName(),
+    command: [],
+    rm: false,
+    interactive: false,
+    tty: false,
+    env: [],
+    capAdd: [],
+    capDrop: [],
+    readOnly: false,
+    noNewPrivileges: false,
+    tmpfs: [],
+    volumes: [],
+    network: opts.network,
+    userns: 'default',
+    init: false,
+    resources: {},
+  };
+  const rest: RunOptions = { ...opts, network: 'default' };
+  for (const k of ['networkOptions', 'networkTarget', 'publish', 'publishAll', 'dns', 'dnsSearch', 'dnsOption', 'addHosts', 'noHosts'] as const) {
+    if (opts[k] !== undefined) Object.assign(infra, { [k]: opts[k] });
+    delete rest[k];
+  }
+  if (infra.network === 'container' || infra.network === 'ns') {
+    throw new UsageError(`--pod new: with --network ${infra.network}: the new pod's network must be its own`);
+  }
+  const createOpts: PodCreateOptions = { name, labels: {}, share: [...DEFAULT_SHARE], infra, exitPolicy: 'continue', replace: false };
+  if (opts.hostname !== undefined) {
+    createOpts.hostname = opts.hostname;
+    delete rest.hostname;
+  }
+  const pod = await createPodFromOptions(ctx, createOpts);
+  return { pod, opts: rest };
+}

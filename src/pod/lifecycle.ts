@@ -21,13 +21,14 @@ function combined(pod: PodRecord, what: string, errors: Array<{ rec: ContainerRe
 
 /** `pod start`: the infra, then every member that is not running. */
 export async function startPod(ctx: Context, pod: PodRecord): Promise<void> {
-  const { liveState, reconcileAll } = await import('../engine/state.js');
+  const { liveState } = await import('../engine/state.js');
+  const { reconcileAll } = await import('../engine/reconcile.js');
   const members = await reconcileAll(ctx, podMembers(ctx, pod));
   if (members.length === 0) {
     throw new TpodError('ENOCONTAINER', `no containers in pod ${pod.id} have no dependencies, cannot start pod: no such container`);
   }
   if (pod.infraId !== undefined) {
-    const { ensureInfraRunning } = await import('./join.js');
+    const { ensureInfraRunning } = await import('../engine/start.js');
     await ensureInfraRunning(ctx, pod);
   }
   const { startContainer } = await import('../engine/start.js');

@@ -31,7 +31,8 @@ function joinErrors(errors: string[]): string {
 
 /** Removes POD and its containers. Throws (having removed nothing) when a container runs and force is off. */
 export async function removePod(ctx: Context, pod: PodRecord, o: PodRemoveOptions): Promise<void> {
-  const { isUp, liveState, reconcileAll } = await import('../engine/state.js');
+  const { isUp, liveState } = await import('../engine/state.js');
+  const { reconcileAll } = await import('../engine/reconcile.js');
   const members = await reconcileAll(ctx, podMembers(ctx, pod));
   // Members first, the infra last: it holds the namespaces they joined (and errors list them so).
   const ordered = [...members.filter((m) => !m.isInfra), ...members.filter((m) => m.isInfra)];

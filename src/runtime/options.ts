@@ -150,7 +150,7 @@ export interface RunOptions extends RunExtras {
   dns?: string[];
   dnsSearch?: string[];
   dnsOption?: string[];
-  /** --pod NAME|ID or new:NAME (or the id read from --pod-id-file); see src/pod/join.ts. */
+  /** --pod NAME|ID or new:NAME (or the id read from --pod-id-file); see src/engine/pod-join.ts. */
   pod?: string;
   /** --add-host NAME:IP, in order. */
   addHosts?: Array<[string, string]>;

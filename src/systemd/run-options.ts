@@ -140,14 +140,6 @@ export function ensureNotifyDir(ctx: Context, id: string): string {
   return dir;
 }
 
-/** --replace: the container holding NAME goes first (stopped if it runs), as `rm -f` would. */
-export async function replaceContainer(ctx: Context, name: string): Promise<void> {
-  const { removeContainers } = await import('../engine/remove.js');
-  const reports = await removeContainers(ctx, [name], { force: true, depend: false, ignore: true });
-  const failed = reports.find((r) => r.error);
-  if (failed?.error) throw new TpodError(failed.error.code, `replacing container "${name}": ${failed.error.message}`, { cause: failed.error });
-}
-
 /** Records the monitor's pid; a failure is worth a warning, not a failed start. */
 export function recordMonitorPid(ctx: Context, id: string, o: SystemdRunOptions | undefined, pid: number): void {
   try {

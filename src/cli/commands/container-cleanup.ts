@@ -21,7 +21,7 @@ export class ContainerCleanupCommand extends TpodCommand {
     const { UsageError } = await import('../../errors.js');
     if (this.all === (this.containers.length > 0)) throw new UsageError(this.all ? '--all and container names cannot be used together' : 'specify one or more containers to clean up, or --all');
     const { listContainers } = await import('../../storage/containers.js');
-    const { cleanupContainer } = await import('../../engine/cleanup.js');
+    const { cleanupContainer } = await import('../../engine/exit-command.js');
     const { forEachContainer } = await import('../each.js');
     const ids = this.all ? listContainers(this.ctx).map((r) => r.id) : this.containers;
     return forEachContainer(this.ctx, ids, {}, async (rec) => {

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { TpodCommand } from '../base.js';
+import { TpodCommand, registeredCommands } from '../base.js';
 
 /**
  * The systemd user generator's work (hidden: systemd runs it through
@@ -20,10 +20,9 @@ export class QuadletGenerateCommand extends TpodCommand {
     const { quadletEnv } = await import('../../quadlet/env.js');
     const { generateAll } = await import('../../quadlet/manage.js');
     const { writeGenerated } = await import('../../quadlet/output.js');
-    const { commands } = await import('./index.js');
     // Generators log to the manager's stderr (the journal); no "WARN[0000]" decoration.
     const log = (msg: string): void => void process.stderr.write(`tpod-quadlet-generator[${process.pid}]: ${msg}\n`);
-    const env = { ...quadletEnv(this.ctx, commands, this.tpod), warn: log };
+    const env = { ...quadletEnv(this.ctx, registeredCommands, this.tpod), warn: log };
     const out = this.dirs[0];
     if (!this.dryRun && out === undefined) throw new UsageError('missing output directory argument');
     const result = generateAll(env);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { TpodCommand } from '../base.js';
+import { TpodCommand, registeredCommands } from '../base.js';
 
 export class QuadletInstallCommand extends TpodCommand {
   static override paths = [['quadlet', 'install']];
@@ -48,9 +48,8 @@ export class QuadletInstallCommand extends TpodCommand {
   async execute(): Promise<number> {
     const { quadletEnv, parseBoolFlag } = await import('../../quadlet/env.js');
     const { installQuadlets } = await import('../../quadlet/manage.js');
-    const { commands } = await import('./index.js');
     const reload = parseBoolFlag(this.reloadSystemd, '--reload-systemd', true);
-    const installed = installQuadlets(quadletEnv(this.ctx, commands), this.files, { replace: this.replace, reload });
+    const installed = installQuadlets(quadletEnv(this.ctx, registeredCommands), this.files, { replace: this.replace, reload });
     this.print(installed.join('\n'));
     return 0;
   }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { TpodCommand } from '../base.js';
+import { TpodCommand, registeredCommands } from '../base.js';
 
 const DEFAULT = '{{.Name}}\t{{.UnitName}}\t{{.Path}}\t{{.Status}}\t{{.App}}';
 
@@ -30,7 +30,6 @@ export class QuadletListCommand extends TpodCommand {
     const { UsageError } = await import('../../errors.js');
     const { quadletEnv } = await import('../../quadlet/env.js');
     const { listQuadlets } = await import('../../quadlet/manage.js');
-    const { commands } = await import('./index.js');
     const filters: Array<(r: { Name: string; Status: string }) => boolean> = [];
     for (const f of this.filter) {
       const eq = f.indexOf('=');
@@ -45,7 +44,7 @@ export class QuadletListCommand extends TpodCommand {
         throw new UsageError(`invalid filter "${f}": supported filters are name=PATTERN and status=STATUS`);
       }
     }
-    const rows = listQuadlets(quadletEnv(this.ctx, commands)).filter((r) => filters.every((fn) => fn(r)));
+    const rows = listQuadlets(quadletEnv(this.ctx, registeredCommands)).filter((r) => filters.every((fn) => fn(r)));
     const { printList } = await import('../table.js');
     printList(rows, {
       format: this.format,

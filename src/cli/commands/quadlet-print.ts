@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { TpodCommand } from '../base.js';
+import { TpodCommand, registeredCommands } from '../base.js';
 
 export class QuadletPrintCommand extends TpodCommand {
   static override paths = [['quadlet', 'print']];
@@ -22,8 +22,7 @@ export class QuadletPrintCommand extends TpodCommand {
   async execute(): Promise<number> {
     const { quadletEnv } = await import('../../quadlet/env.js');
     const { readQuadletText, unitFor } = await import('../../quadlet/manage.js');
-    const { commands } = await import('./index.js');
-    const env = quadletEnv(this.ctx, commands);
+    const env = quadletEnv(this.ctx, registeredCommands);
     if (!this.unit) {
       process.stdout.write(readQuadletText(env, this.name));
       return 0;

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { TpodCommand } from '../base.js';
+import { TpodCommand, registeredCommands } from '../base.js';
 
 export class QuadletRmCommand extends TpodCommand {
   static override paths = [['quadlet', 'rm'], ['quadlet', 'remove']];
@@ -30,11 +30,10 @@ export class QuadletRmCommand extends TpodCommand {
     const { UsageError } = await import('../../errors.js');
     const { quadletEnv, parseBoolFlag } = await import('../../quadlet/env.js');
     const { removeQuadlets } = await import('../../quadlet/manage.js');
-    const { commands } = await import('./index.js');
     if (this.all && this.names.length > 0) throw new UsageError('--all and Quadlet names cannot be used together');
     if (!this.all && this.names.length === 0) throw new UsageError('give the Quadlets to remove, or --all');
     const reload = parseBoolFlag(this.reloadSystemd, '--reload-systemd', true);
-    const report = removeQuadlets(quadletEnv(this.ctx, commands), this.names, { all: this.all, force: this.force, ignore: this.ignore, reload });
+    const report = removeQuadlets(quadletEnv(this.ctx, registeredCommands), this.names, { all: this.all, force: this.force, ignore: this.ignore, reload });
     if (report.removed.length > 0) this.print(report.removed.join('\n'));
     const last = report.errors.pop();
     for (const e of report.errors) process.stderr.write(`Error: ${e.message}\n`);

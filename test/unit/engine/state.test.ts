@@ -8,11 +8,11 @@ import {
   parseProcStat,
   processAlive,
   identify,
-  reconcile,
   exitFilePath,
   UNKNOWN_EXIT_CODE,
   type HostProc,
 } from '../../../src/engine/state.js';
+import { reconcile } from '../../../src/engine/reconcile.js';
 import { createContainer, readContainer, updateContainer, type ContainerRecord } from '../../../src/storage/containers.js';
 
 // /proc/<pid>/stat as the kernel writes it: comm in parentheses (may hold spaces and ')'),

@@ -1,5 +1,5 @@
 // The OCI spec of a pod member (src/runtime/spec.ts joinNamespaces) and the refresh of
-// its namespace paths at each start (src/pod/join.ts).
+// its namespace paths at each start (src/engine/pod-member.ts).
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { parseRunOptions, type HostAccess } from '../../../src/runtime/options.j
 import { createContext, type Context } from '../../../src/engine/context.js';
 import { createPod } from '../../../src/storage/pods.js';
 import { createContainer, type ContainerRecord, type TreeRemover } from '../../../src/storage/containers.js';
-import { refreshMemberNamespaces } from '../../../src/pod/join.js';
+import { refreshMemberNamespaces } from '../../../src/engine/pod-member.js';
 
 const host: HostAccess = { env: {}, cwd: '/', readFile: () => '', stat: () => undefined };
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { memberOptions, namespacePaths } from '../../../src/pod/join.js';
+import { memberOptions, namespacePaths } from '../../../src/engine/pod-member.js';
 import { parseRunOptions, type HostAccess, type RawRunFlags } from '../../../src/runtime/options.js';
 import type { PodRecord } from '../../../src/storage/pods.js';
 import type { ContainerRecord } from '../../../src/storage/containers.js';
