@@ -65,6 +65,10 @@ await build({
   define: { ...defines, 'import.meta.url': 'undefined' },
   // A snapshot has no module loader: `import('node:fs')` must become require().
   supported: { 'dynamic-import': false },
+  // Smaller source in the heap every command deserialises (1.9 -> 1.1 MB of script, ~1 ms
+  // less CPU per command here); names are kept for constructor.name and error names.
+  minify: true,
+  keepNames: true,
   legalComments: 'none',
   logLevel: 'error',
 });
