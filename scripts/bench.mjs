@@ -219,6 +219,28 @@ const ROWS = [
       return procs.reduce((sum, p) => sum + p.rssKiB, 0) / n;
     },
   },
+  {
+    // The same on a user network (issue 17's target): ten containers on one network share
+    // its namespace, one user-mode helper and one DNS server (tpod-dns; Podman: aardvark-dns).
+    name: 'memory per running container, 10 on one network (monitor + network helpers)',
+    target: 0.5,
+    unit: 'KiB',
+    needs: [['network', 'create'], ['run'], ['rm']],
+    measure: async (engine) => {
+      const n = 10;
+      await exec(engine, ['network', 'rm', '-f', 'benchnet']);
+      await execOk(engine, ['network', 'create', 'benchnet'], 'network create');
+      const before = new Set(keeperProcesses(engine).map((p) => p.pid));
+      const ids = [];
+      for (let i = 0; i < n; i++) ids.push((await execOk(engine, ['run', '-d', '--network', 'benchnet', IMAGE, 'sleep', '1000'], 'run -d --network')).stdout.trim());
+      await new Promise((r) => setTimeout(r, 500)); // let double forks and helpers settle
+      const procs = keeperProcesses(engine).filter((p) => !before.has(p.pid));
+      log(`${engine.name}: ${procs.map((p) => `${p.comm} ${p.rssKiB} KiB`).join(', ')}`);
+      await execOk(engine, ['rm', '-f', '-t', '0', ...ids], 'rm -f');
+      await exec(engine, ['network', 'rm', '-f', 'benchnet']);
+      return procs.reduce((sum, p) => sum + p.rssKiB, 0) / n;
+    },
+  },
   // Networking (src/network/): each engine's default network (tpod: pasta where
   // installed; Podman 4.3: slirp4netns, Podman 5: pasta), then slirp4netns on both.
   {
@@ -536,7 +558,7 @@ function median(xs) {
 }
 
 /** Container-keeping processes (monitors, network helpers) of one engine: ours, started with its runtime dir. */
-const KEEPERS = new Set(['tpod-monitor', 'conmon', 'slirp4netns', 'pasta', 'pasta.avx2', 'passt', 'passt.avx2', 'rootlessport', 'rootlessport-ch']);
+const KEEPERS = new Set(['tpod-monitor', 'conmon', 'slirp4netns', 'pasta', 'pasta.avx2', 'passt', 'passt.avx2', 'rootlessport', 'rootlessport-ch', 'tpod-dns', 'aardvark-dns']);
 function keeperProcesses(engine) {
   const uid = process.getuid();
   const marker = Buffer.from(`\0XDG_RUNTIME_DIR=${engine.dirs.run}\0`);
