@@ -7,7 +7,7 @@
 // up on it before the container's process exists, `container:` joins it by path, and
 // removing the file is what stops pasta. The pods issue adds the pod's namespace here.
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Context } from '../engine/context.js';
 import { TpodError, UsageError } from '../errors.js';
 import type { RunOptions } from '../runtime/options.js';
@@ -144,7 +144,17 @@ export async function resolveNetwork(
     const peer = findContainer(ctx, opts.networkTarget ?? '');
     out.peer = peer;
   }
-  if (mode === 'ns') out.nsPath = opts.networkTarget!;
+  if (mode === 'ns') {
+    out.nsPath = opts.networkTarget!;
+    // Podman checks the path when the container is made (125), not when it starts.
+    try {
+      statSync(out.nsPath);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
+      throw new TpodError('ENETWORK', `cannot find specified network namespace path: stat ${out.nsPath}: ${why}`);
+    }
+  }
   if (mode === 'bridge') {
     out.bridges = (opts.networkTarget ?? 'podman').split(',').map((n) => {
       try {
