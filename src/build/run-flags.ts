@@ -130,32 +130,43 @@ function arg(t: Token): string {
   return t.value;
 }
 
+/** The flags bind and cache mounts share: rw/ro, nosuid/nodev/noexec, and SELinux or owner relabels that do not apply here. */
+function commonFlag(t: ReturnType<typeof split>, m: { readWrite: boolean; options: string[] }): boolean {
+  switch (t.name) {
+    case 'rw':
+    case 'readwrite':
+      flagOnly(t);
+      m.readWrite = true;
+      return true;
+    case 'ro':
+    case 'readonly':
+      flagOnly(t);
+      m.readWrite = false;
+      return true;
+    case 'nosuid':
+    case 'nodev':
+    case 'noexec':
+      m.options.push(flagOnly(t));
+      return true;
+    case 'z':
+    case 'Z':
+    case 'U':
+      flagOnly(t);
+      return true;
+    default:
+      return false;
+  }
+}
+
 function parseBind(tokens: string[], workdir: string): BindRunMount {
   const m: BindRunMount = { type: 'bind', target: '', source: '', readWrite: false, options: [] };
   for (const t of tokens.map(split)) {
+    if (commonFlag(t, m)) continue;
     switch (t.name) {
       case 'type':
       case 'consistency':
         break;
-      case 'rw':
-      case 'readwrite':
-        flagOnly(t);
-        m.readWrite = true;
-        break;
-      case 'ro':
-      case 'readonly':
-        flagOnly(t);
-        m.readWrite = false;
-        break;
-      case 'nosuid':
-      case 'nodev':
-      case 'noexec':
-        m.options.push(flagOnly(t));
-        break;
       case 'bind-nonrecursive':
-      case 'z':
-      case 'Z':
-      case 'U':
       case 'no-dereference':
         // SELinux labels do not apply here; a context bind has no mounts below it.
         flagOnly(t);
@@ -191,28 +202,9 @@ function parseBind(tokens: string[], workdir: string): BindRunMount {
 function parseCache(tokens: string[], workdir: string): CacheRunMount {
   const m: CacheRunMount = { type: 'cache', target: '', source: '', sharing: 'shared', mode: 0o755, uid: 0, gid: 0, readWrite: true, options: [] };
   for (const t of tokens.map(split)) {
+    if (commonFlag(t, m)) continue;
     switch (t.name) {
       case 'type':
-        break;
-      case 'rw':
-      case 'readwrite':
-        flagOnly(t);
-        m.readWrite = true;
-        break;
-      case 'ro':
-      case 'readonly':
-        flagOnly(t);
-        m.readWrite = false;
-        break;
-      case 'nosuid':
-      case 'nodev':
-      case 'noexec':
-        m.options.push(flagOnly(t));
-        break;
-      case 'U':
-      case 'z':
-      case 'Z':
-        flagOnly(t);
         break;
       case 'sharing': {
         const v = arg(t);
