@@ -300,9 +300,21 @@ export async function repairOrphans(ctx: Context, o: RepairOptions): Promise<Orp
         own?.release();
       }
     }
+    const owners = plan.netns.length > 0 ? scanContainers(ctx).records : [];
     for (const n of plan.netns) {
-      await releaseNetns(ctx, n).catch((err: unknown) => ctx.log.warn(`releasing network namespace ${n}: ${(err as Error).message}`));
-      report.netns.push(n);
+      // A namespace named at create belongs to its container: while a start holds that
+      // container's lock, its pasta may still be setting up there (the creator of the name,
+      // `create`, is long gone). After the lock, look again: a finished start left a monitor.
+      const owner = owners.find((r) => r.netns === n);
+      const own = owner ? await tryContainerLock(ctx, owner.id) : undefined;
+      if (own === 'busy') continue;
+      try {
+        if (own && !planNow(ctx, proc).netns.includes(n)) continue;
+        await releaseNetns(ctx, n).catch((err: unknown) => ctx.log.warn(`releasing network namespace ${n}: ${(err as Error).message}`));
+        report.netns.push(n);
+      } finally {
+        own?.release();
+      }
     }
   } finally {
     lock.release();
