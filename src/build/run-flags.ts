@@ -130,9 +130,32 @@ function arg(t: Token): string {
   return t.value;
 }
 
-/** The flags bind and cache mounts share: rw/ro, nosuid/nodev/noexec, and SELinux or owner relabels that do not apply here. */
-function commonFlag(t: ReturnType<typeof split>, m: { readWrite: boolean; options: string[] }): boolean {
+/**
+ * The options bind and cache mounts share: source, target and from, rw/ro, propagation,
+ * nosuid/nodev/noexec, and SELinux or owner relabels that do not apply here.
+ */
+function commonOption(t: ReturnType<typeof split>, m: BindRunMount | CacheRunMount, workdir: string): boolean {
+  if (PROPAGATION.includes(t.name)) {
+    m.options.push(flagOnly(t));
+    return true;
+  }
   switch (t.name) {
+    case 'from':
+      m.from = arg(t);
+      return true;
+    case 'src':
+    case 'source':
+      m.source = arg(t);
+      return true;
+    case 'target':
+    case 'dst':
+    case 'destination':
+      m.target = targetPath(arg(t), workdir);
+      return true;
+    case 'bind-propagation':
+      if (!PROPAGATION.includes(arg(t))) throw fail(`bind-propagation: "${t.value}": invalid mount option`);
+      m.options.push(t.value!);
+      return true;
     case 'rw':
     case 'readwrite':
       flagOnly(t);
@@ -161,38 +184,21 @@ function commonFlag(t: ReturnType<typeof split>, m: { readWrite: boolean; option
 function parseBind(tokens: string[], workdir: string): BindRunMount {
   const m: BindRunMount = { type: 'bind', target: '', source: '', readWrite: false, options: [] };
   for (const t of tokens.map(split)) {
-    if (commonFlag(t, m)) continue;
+    if (commonOption(t, m, workdir)) continue;
     switch (t.name) {
       case 'type':
       case 'consistency':
         break;
       case 'bind-nonrecursive':
       case 'no-dereference':
-        // SELinux labels do not apply here; a context bind has no mounts below it.
+        // Accepted and without effect here, as the SELinux relabels are.
         flagOnly(t);
         break;
       case 'relabel':
         if (!['private', 'shared'].includes(arg(t))) throw fail("relabel mount option must be 'private' or 'shared': invalid mount option");
         break;
-      case 'bind-propagation':
-        if (!PROPAGATION.includes(arg(t))) throw fail(`bind-propagation: "${t.value}": invalid mount option`);
-        m.options.push(t.value!);
-        break;
-      case 'from':
-        m.from = arg(t);
-        break;
-      case 'src':
-      case 'source':
-        m.source = arg(t);
-        break;
-      case 'target':
-      case 'dst':
-      case 'destination':
-        m.target = targetPath(arg(t), workdir);
-        break;
       default:
-        if (PROPAGATION.includes(t.name)) m.options.push(flagOnly(t));
-        else throw badOption(t.name);
+        throw badOption(t.name);
     }
   }
   if (m.target === '') throw fail('must set volume destination');
@@ -202,7 +208,7 @@ function parseBind(tokens: string[], workdir: string): BindRunMount {
 function parseCache(tokens: string[], workdir: string): CacheRunMount {
   const m: CacheRunMount = { type: 'cache', target: '', source: '', sharing: 'shared', mode: 0o755, uid: 0, gid: 0, readWrite: true, options: [] };
   for (const t of tokens.map(split)) {
-    if (commonFlag(t, m)) continue;
+    if (commonOption(t, m, workdir)) continue;
     switch (t.name) {
       case 'type':
         break;
@@ -212,24 +218,8 @@ function parseCache(tokens: string[], workdir: string): CacheRunMount {
         m.sharing = v;
         break;
       }
-      case 'bind-propagation':
-        if (!PROPAGATION.includes(arg(t))) throw fail(`bind-propagation: "${t.value}": invalid mount option`);
-        m.options.push(t.value!);
-        break;
       case 'id':
         m.id = arg(t);
-        break;
-      case 'from':
-        m.from = arg(t);
-        break;
-      case 'src':
-      case 'source':
-        m.source = arg(t);
-        break;
-      case 'target':
-      case 'dst':
-      case 'destination':
-        m.target = targetPath(arg(t), workdir);
         break;
       case 'mode':
         m.mode = octal(arg(t), 'cache mode');
@@ -241,8 +231,7 @@ function parseCache(tokens: string[], workdir: string): CacheRunMount {
         m.gid = decimal(arg(t), 'cache gid');
         break;
       default:
-        if (PROPAGATION.includes(t.name)) m.options.push(flagOnly(t));
-        else throw badOption(t.name);
+        throw badOption(t.name);
     }
   }
   if (m.target === '') throw fail('must set volume destination');
