@@ -3,7 +3,7 @@
 // Where Podman names one of its parts, tpod names its counterpart: `conmon` is
 // tpod-monitor. tpod's own extras (pasta, pauseProcess, graphDriverReason) sit beside.
 import { readOr } from '../util/read-or.js';
-import { existsSync, readdirSync, statfsSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statfsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { release, hostname, cpus, totalmem, freemem, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { engineConfig } from '../util/containers-conf.js';
 import { helperPath } from '../util/helpers.js';
 import { VERSION } from '../version.js';
 import { versionReport } from './version.js';
+import { serviceSocketPath } from '../storage/paths.js';
 
 function firstLine(path: string | undefined, args = ['--version']): string {
   if (!path) return '';
@@ -156,6 +157,8 @@ export async function collectInfo(ctx: Context, runtime: RuntimeReport | undefin
         ? { name: runtime.name, package: packageOf(runtime.path), path: runtime.path, version: runtime.version }
         : { name: '', package: '', path: '', version: 'no OCI runtime found: install crun or runc' },
       os: 'linux',
+      // Where `tpod system service` listens by default (Podman's host.remoteSocket).
+      remoteSocket: remoteSocket(ctx),
       pasta: { executable: pasta ?? '', package: packageOf(pasta), version: firstLine(pasta).split('\n')[0] ?? '' },
       pauseProcess: readPausePid(ctx) ?? null,
       security: {
@@ -255,6 +258,17 @@ export function toYaml(value: unknown, indent = ''): string {
     return value === '' || /[:#'"]/.test(value) || /^\d+(\.\d+)?$/.test(value) ? ` ${JSON.stringify(value)}\n` : ` ${value}\n`;
   }
   return ` ${String(value)}\n`;
+}
+
+function remoteSocket(ctx: Context): { exists: boolean; path: string } {
+  const path = serviceSocketPath(ctx.host);
+  let exists = false;
+  try {
+    exists = lstatSync(path).isSocket();
+  } catch {
+    /* not serving */
+  }
+  return { exists, path: `unix://${path}` };
 }
 
 /** Podman's security.seccompEnabled/seccompProfilePath: the default profile, when there is one. */

@@ -131,6 +131,11 @@ export function runtimeDirError(choice: RuntimeDirChoice, h: HostEnv): TpodError
   );
 }
 
+/** The API service's default socket ($XDG_RUNTIME_DIR/tpod/tpod.sock; Podman's: .../podman/podman.sock). */
+export function serviceSocketPath(h: HostEnv): string {
+  return join(runtimeDir(h).dir, 'tpod', 'tpod.sock');
+}
+
 export function resolvePaths(opts: PathOptions = {}, h: HostEnv = hostEnv()): Paths {
   const root = opts.root ?? join(dataHome(h), 'tpod');
   let runroot = opts.runroot;

@@ -29,6 +29,7 @@ import { ImageHistoryCommand } from './image-history.js';
 import { ImageTreeCommand } from './image-tree.js';
 import { ImagePruneCommand } from './image-prune.js';
 import { SystemDfCommand } from './system-df.js';
+import { SystemServiceCommand } from './system-service.js';
 import { SystemPruneCommand } from './system-prune.js';
 import { ImagesCommand } from './images.js';
 import { RmiCommand } from './rmi.js';
@@ -124,6 +125,7 @@ export const commands: CommandClass[] = [
   ImageTreeCommand,
   ImagePruneCommand,
   SystemDfCommand,
+  SystemServiceCommand,
   SystemPruneCommand,
   ImagesCommand,
   RmiCommand,
