@@ -1,0 +1,78 @@
+// The API service's front door, through the real docker CLI and plain HTTP: the docker
+// CLI negotiates from _ping, version and info answer in Docker's shape, errors come as
+// Docker's JSON, and the service keeps its socket private and exits when idle.
+import { describe, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { describeE2E, tpod, useEnv, until } from './harness.js';
+import { apiRequest, docker, socketOf, startService, useService } from './api-harness.js';
+
+describeE2E('api: system service', () => {
+  const t = useEnv('api-system');
+  const s = useService(() => t.env);
+
+  it('answers _ping with the headers the docker CLI negotiates from', async () => {
+    const get = await apiRequest(s.service.socket, 'GET', '/_ping');
+    expect(get.status).toBe(200);
+    expect(get.body).toBe('OK');
+    expect(get.headers['api-version']).toBe('1.41');
+    const head = await apiRequest(s.service.socket, 'HEAD', '/v1.41/_ping');
+    expect(head.status).toBe(200);
+    expect(head.headers['api-version']).toBe('1.41');
+  });
+
+  it('docker version reports the API versions, under any /v1.NN prefix', async () => {
+    const r = await docker(s.service, ['version', '--format', '{{.Server.APIVersion}} {{.Server.MinAPIVersion}}'], { env: t.env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('1.41 1.24');
+    const v = await apiRequest(s.service.socket, 'GET', '/v1.24/version');
+    expect((v.json() as { ApiVersion: string }).ApiVersion).toBe('1.41');
+  });
+
+  it('docker info counts what the CLI made in the same store', async () => {
+    const before = await docker(s.service, ['info', '--format', '{{.Images}} {{.OSType}} {{.ServerVersion}}'], { env: t.env });
+    expect(before.code).toBe(0);
+    expect(before.stdout.trim()).toMatch(/^\d+ linux \d+\.\d+\.\d+/);
+  });
+
+  it('an unknown path is a 404 with a JSON message', async () => {
+    const r = await apiRequest(s.service.socket, 'GET', '/v1.41/no/such/thing');
+    expect(r.status).toBe(404);
+    expect(r.json()).toHaveProperty('message');
+  });
+
+  it('keeps its socket 0600 in a 0700 directory', () => {
+    const sock = socketOf(t.env);
+    expect(statSync(sock).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(sock)).mode & 0o777).toBe(0o700);
+  });
+
+  it('tpod info shows the socket as host.remoteSocket', async () => {
+    const r = await tpod(['info', '--format', '{{.Host.RemoteSocket.Path}} {{.Host.RemoteSocket.Exists}}'], { env: t.env });
+    expect(r.stdout.trim()).toBe(`unix://${socketOf(t.env)} true`);
+  });
+});
+
+describe.sequential('api: idle time', () => {
+  const t = useEnv('api-idle');
+
+  describeE2E('--time', () => {
+    it('exits once nothing was in flight for --time seconds, and not while a stream is open', async () => {
+      const svc = await startService(t.env, ['--time', '1']);
+      // An events stream keeps it alive past its idle time.
+      const events = apiRequest(svc.socket, 'GET', '/events?until=' + String(Math.floor(Date.now() / 1000) + 4));
+      const t0 = Date.now();
+      await events;
+      // The stream ended by its own `until`, after the idle time had long passed.
+      expect(Date.now() - t0).toBeGreaterThan(2500);
+      await until('the service exits after its idle time', () => svc.child.exitCode !== null, 30_000);
+      expect(svc.child.exitCode).toBe(0);
+    });
+
+    it('refuses a bad --time with 125', async () => {
+      const r = await tpod(['system', 'service', '--time', 'soon'], { env: t.env });
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(/--time/);
+    });
+  });
+});
