@@ -17,7 +17,7 @@ export function activationFd(env: NodeJS.ProcessEnv, pid = process.pid): number 
 
 /** unix:///path, unix:path, tcp://host:port or tcp:host:port. */
 export function parseListenUri(uri: string): Listen {
-  const unix = /^unix:(?:\/\/)?(\/.*)$/.exec(uri);
+  const unix = /^unix:(?:\/\/)?(\/[^/].*)$/.exec(uri);
   if (unix) return { kind: 'unix', path: unix[1]! };
   const tcp = /^tcp:(?:\/\/)?(\[[^\]]+\]|[^:/]*):(\d+)\/?$/.exec(uri);
   if (tcp) {
