@@ -92,12 +92,12 @@ fi
 if [ "$pkg_tool" = apt ]; then
   pkgs_build=(gcc make libc6-dev)
   pkgs_runtime=(uidmap fuse-overlayfs slirp4netns passt iproute2 iptables crun runc busybox-static catatonit zstd xz-utils bzip2 isal golang-github-containers-common)
-  pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap libcap2-bin python3 stress-ng time)
+  pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap libcap2-bin python3 stress-ng time docker-compose)
   pkgs_optional=(podman)
 else
   pkgs_build=(gcc make glibc-devel)
   pkgs_runtime=(shadow-utils fuse-overlayfs slirp4netns passt iproute iptables crun runc busybox catatonit zstd xz bzip2 containers-common)
-  pkgs_test=(docker-distribution skopeo umoci hyperfine httpd-tools debootstrap libcap python3 stress-ng time)
+  pkgs_test=(docker-distribution skopeo umoci hyperfine httpd-tools debootstrap libcap python3 stress-ng time docker-compose)
   pkgs_optional=(podman)
 fi
 
