@@ -1,9 +1,10 @@
-/* tpod-native.node: the two system calls Node lacks.
+/* tpod-native.node: the system calls Node lacks.
  *  - flock(2): locks held through an fd are released by the kernel when the process
  *    dies, so a `kill -9` never leaves a stale lock behind.
  *  - openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS: opens a file of an image
  *    layer (e.g. /etc/passwd for -u NAME) so that the kernel refuses any path that
  *    would leave the layer directory, whatever the layer's symlinks say.
+ *  - execve(2) keeping one descriptor: the idle API service becomes tpod-apid.
  * Written against the stable Node-API C ABI; the few declarations it needs are spelled
  * out here so building it needs no Node headers. */
 #define _GNU_SOURCE
@@ -29,6 +30,8 @@ extern napi_status napi_create_int32 (napi_env, int, napi_value *);
 extern napi_status napi_create_function (napi_env, const char *, size_t, napi_callback, void *, napi_value *);
 extern napi_status napi_set_named_property (napi_env, napi_value, const char *, napi_value);
 extern napi_status napi_get_value_string_utf8 (napi_env, napi_value, char *, size_t, size_t *);
+extern napi_status napi_get_array_length (napi_env, napi_value, unsigned int *);
+extern napi_status napi_get_element (napi_env, napi_value, unsigned int, napi_value *);
 
 /* flock(fd, op) -> 0, or the errno (EWOULDBLOCK when LOCK_NB and held elsewhere). */
 static napi_value
@@ -117,6 +120,62 @@ js_open_beneath (napi_env env, napi_callback_info info)
   return result;
 }
 
+/* A JS array of strings as a NULL-terminated vector (malloc'd; NULL on a bad element). */
+static char **
+string_vector (napi_env env, napi_value arr)
+{
+  unsigned int n = 0, i;
+  if (napi_get_array_length (env, arr, &n) != 0 || n > 65536)
+    return NULL;
+  char **v = calloc (n + 1, sizeof *v);
+  for (i = 0; v && i < n; i++)
+    {
+      napi_value e;
+      size_t len = 0;
+      if (napi_get_element (env, arr, i, &e) != 0 || napi_get_value_string_utf8 (env, e, NULL, 0, &len) != 0)
+        return NULL;
+      v[i] = malloc (len + 1);
+      if (!v[i] || napi_get_value_string_utf8 (env, e, v[i], len + 1, &len) != 0)
+        return NULL;
+    }
+  return v;
+}
+
+/* execve(path, argv, env, keepFd): replaces this process (same pid) with PATH, keeping
+ * descriptor KEEPFD open across the exec (Node opens every descriptor close-on-exec).
+ * Returns only on failure, with the errno. `system service --time 0` uses it to turn
+ * into tpod-apid while idle. */
+static napi_value
+js_execve (napi_env env, napi_callback_info info)
+{
+  size_t argc = 4, len;
+  napi_value argv[4], result;
+  char path[4096];
+  int keep = -1, err = EINVAL;
+
+  napi_get_cb_info (env, info, &argc, argv, NULL, NULL);
+  if (argc == 4 && napi_get_value_string_utf8 (env, argv[0], path, sizeof path, &len) == 0 && len < sizeof path - 1
+      && napi_get_value_int32 (env, argv[3], &keep) == 0)
+    {
+      char **av = string_vector (env, argv[1]);
+      char **ev = string_vector (env, argv[2]);
+      if (av && ev && av[0])
+        {
+          int flags = fcntl (keep, F_GETFD);
+          if (flags < 0 || fcntl (keep, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+            err = errno;
+          else
+            {
+              execve (path, av, ev);
+              err = errno;
+              fcntl (keep, F_SETFD, flags);
+            }
+        }
+    }
+  napi_create_int32 (env, err, &result);
+  return result;
+}
+
 napi_value
 napi_register_module_v1 (napi_env env, napi_value exports)
 {
@@ -125,6 +184,8 @@ napi_register_module_v1 (napi_env env, napi_value exports)
   napi_set_named_property (env, exports, "flock", fn);
   napi_create_function (env, "openBeneath", (size_t) -1, js_open_beneath, NULL, &fn);
   napi_set_named_property (env, exports, "openBeneath", fn);
+  napi_create_function (env, "execve", (size_t) -1, js_execve, NULL, &fn);
+  napi_set_named_property (env, exports, "execve", fn);
   napi_create_int32 (env, LOCK_SH, &v);
   napi_set_named_property (env, exports, "LOCK_SH", v);
   napi_create_int32 (env, LOCK_EX, &v);

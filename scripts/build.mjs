@@ -83,7 +83,7 @@ try {
 }
 rmSync(join(dist, 'tpod-snapshot.js'), { force: true });
 
-for (const f of ['tpod-helper', 'tpod-monitor', 'tpod-native.node', 'tpod-infra', 'tpod-dns']) {
+for (const f of ['tpod-helper', 'tpod-monitor', 'tpod-native.node', 'tpod-infra', 'tpod-dns', 'tpod-apid']) {
   copyFileSync(join(root, 'helpers', 'build', f), join(dist, f));
   chmodSync(join(dist, f), 0o755);
 }

@@ -20,7 +20,10 @@ export function splitVersion(url: string): { version: string | undefined; path: 
 export interface ServiceOptions {
   /** Seconds without a request or stream before the server closes; 0: never. */
   idleSeconds: number;
-  /** Told when the idle time ran out, after the server stopped listening. */
+  /**
+   * What to do when the idle time ran out; by default the server closes. A handler takes
+   * its place (the service hands its socket to tpod-apid instead).
+   */
   onIdle?: () => void;
   /** Told of a request that failed on the server's side (500), for the service's log. */
   onError?: (err: unknown, where: string) => void;
@@ -117,9 +120,8 @@ export class ApiServer {
     if (this.options.idleSeconds <= 0) return;
     this.#idleTimer = setTimeout(() => {
       if (this.#active > 0) return;
-      this.server.close();
-      this.server.closeAllConnections();
-      this.options.onIdle?.();
+      if (this.options.onIdle) this.options.onIdle();
+      else this.close();
     }, this.options.idleSeconds * 1000);
   }
 

@@ -121,12 +121,8 @@ export async function runInNamespaceChecked(ctx: Context, steps: NsStep[], comma
   return r.stdout;
 }
 
-/**
- * Runs this same tpod command again inside the namespace, as namespace root, and returns
- * its exit code. Paths are passed explicitly: inside, the uid reads 0, which would
- * otherwise change where the runtime directory falls back to.
- */
-export async function reexecInNamespace(ctx: Context, argv: string[]): Promise<number> {
+/** The global options that make another tpod process use this one's store and settings. */
+export function globalFlags(ctx: Context): string[] {
   const g = ctx.globals;
   const globals = ['--root', ctx.paths.root, '--runroot', ctx.paths.runroot];
   if (g.logLevel) globals.push('--log-level', g.logLevel);
@@ -136,6 +132,16 @@ export async function reexecInNamespace(ctx: Context, argv: string[]): Promise<n
   if (g.eventsBackend) globals.push('--events-backend', g.eventsBackend);
   if (g.volumePath) globals.push('--volumepath', g.volumePath);
   if (g.defaultMountsFile) globals.push('--default-mounts-file', g.defaultMountsFile);
+  return globals;
+}
+
+/**
+ * Runs this same tpod command again inside the namespace, as namespace root, and returns
+ * its exit code. Paths are passed explicitly: inside, the uid reads 0, which would
+ * otherwise change where the runtime directory falls back to.
+ */
+export async function reexecInNamespace(ctx: Context, argv: string[]): Promise<number> {
+  const globals = globalFlags(ctx);
   const env = { ...process.env, [IN_USERNS_ENV]: '1' };
   // Joining the mount namespace moves to "/": go back, so relative paths (-o x.tar) work.
   // A working directory the user cannot enter (runuser from /root) is skipped, not fatal.

@@ -27,6 +27,6 @@ export function helperDir(): string {
   throw new TpodError('EHELPER', `tpod-helper not found (looked in ${candidates.join(', ')}); run ./install.sh or npm run build`);
 }
 
-export function helperPath(name: 'tpod-helper' | 'tpod-native.node' | 'tpod-monitor' | 'tpod-dns'): string {
+export function helperPath(name: 'tpod-helper' | 'tpod-native.node' | 'tpod-monitor' | 'tpod-dns' | 'tpod-apid'): string {
   return join(helperDir(), name);
 }

@@ -1,4 +1,4 @@
-// tpod-native.node (helpers/native-addon.c): flock(2) and openat2(2), which Node lacks.
+// tpod-native.node (helpers/native-addon.c): flock(2), openat2(2) and execve(2), which Node lacks.
 // Loaded once, on first use.
 import { helperPath } from './helpers.js';
 import { TpodError } from '../errors.js';
@@ -7,6 +7,8 @@ export interface NativeModule {
   flock(fd: number, op: number): number;
   /** An fd open for reading `rel` below `root`, or -errno: no symlink, no "..", no way out. */
   openBeneath(root: string, rel: string): number;
+  /** Replaces this process with PATH, keeping descriptor KEEPFD; returns only on failure (the errno). */
+  execve(path: string, argv: string[], env: string[], keepFd: number): number;
   LOCK_SH: number;
   LOCK_EX: number;
   LOCK_NB: number;

@@ -2,10 +2,10 @@
 // CLI negotiates from _ping, version and info answer in Docker's shape, errors come as
 // Docker's JSON, and the service keeps its socket private and exits when idle.
 import { describe, expect, it } from 'vitest';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeE2E, tpod, useEnv, until } from './harness.js';
-import { apiRequest, docker, socketOf, startService, useService } from './api-harness.js';
+import { apiRequest, docker, socketOf, startService, stopService, useService } from './api-harness.js';
 
 describeE2E('api: system service', () => {
   const t = useEnv('api-system');
@@ -67,6 +67,26 @@ describe.sequential('api: idle time', () => {
       expect(Date.now() - t0).toBeGreaterThan(2500);
       await until('the service exits after its idle time', () => svc.child.exitCode !== null, 30_000);
       expect(svc.child.exitCode).toBe(0);
+    });
+
+    it('--time 0: idle, it becomes tpod-apid (same pid, under 4 MiB), which starts a server again for the next client', async () => {
+      const svc = await startService(t.env, ['--time', '0']);
+      try {
+        const pid = svc.child.pid!;
+        await until('the idle service hands over to tpod-apid', () => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tpod-apid', 60_000);
+        const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+        expect(rssKiB).toBeLessThan(4096);
+        // The next client is served by a server it starts, on the same socket.
+        const r = await docker(svc, ['version', '--format', '{{.Server.APIVersion}}'], { env: t.env });
+        expect(r.stdout.trim(), r.stderr).toBe('1.41');
+        // That server goes idle too, and the waiter is still there for the one after.
+        await until('the started server ends when idle', () => !readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim(), 60_000);
+        const again = await apiRequest(svc.socket, 'GET', '/_ping');
+        expect(again.status).toBe(200);
+      } finally {
+        await stopService(svc);
+      }
+      expect(svc.child.exitCode ?? svc.child.signalCode).not.toBeNull();
     });
 
     it('refuses a bad --time with 125', async () => {
