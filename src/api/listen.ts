@@ -25,7 +25,9 @@ export function parseListenUri(uri: string): Listen {
     if (port < 1 || port > 65535) throw new UsageError(`${uri}: port out of range`);
     return { kind: 'tcp', host: (tcp[1] || '127.0.0.1').replace(/^\[|\]$/g, ''), port };
   }
-  throw new UsageError(`${uri}: want unix:///PATH or tcp://HOST:PORT`);
+  // Podman's words: the scheme is what comes before the first colon, if anything does.
+  const scheme = /^([A-Za-z][\w+.-]*):/.exec(uri)?.[1] ?? '';
+  throw new UsageError(`API Service endpoint scheme "${scheme}" is not supported. Try tcp://${uri} or unix:/${uri}`);
 }
 
 /**

@@ -25,6 +25,8 @@ export interface ServiceOptions {
    * its place (the service hands its socket to tpod-apid instead).
    */
   onIdle?: () => void;
+  /** --cors: the Access-Control-Allow-Origin every answer carries. */
+  cors?: string;
   /** Told of a request that failed on the server's side (500), for the service's log. */
   onError?: (err: unknown, where: string) => void;
 }
@@ -66,6 +68,10 @@ export class ApiServer {
 
   #dispatch(req: IncomingMessage, res: ServerResponse | undefined, upgraded: Upgraded | undefined): void {
     this.#begin();
+    if (this.options.cors !== undefined && res) {
+      res.setHeader('Access-Control-Allow-Origin', this.options.cors);
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Accept, Content-Type, X-Registry-Auth, X-Registry-Config');
+    }
     let finished = false;
     const done = (): void => {
       if (finished) return;

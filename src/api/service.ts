@@ -21,6 +21,8 @@ export interface ServiceRequest {
   /** unix:///path or tcp://host:port; default: the socket systemd passed, else the default socket. */
   uri?: string;
   idleSeconds: number;
+  /** --cors: Access-Control-Allow-Origin for every answer. */
+  cors?: string;
 }
 
 export interface RunningService {
@@ -65,12 +67,14 @@ async function handOver(ctx: Context, server: ApiServer): Promise<void> {
 
 export async function startService(ctx: Context, r: ServiceRequest): Promise<RunningService> {
   const where = serviceAddress(ctx, r.uri);
+  if (r.cors !== undefined) ctx.log.debug(`CORS Headers were set to ${JSON.stringify(r.cors)}`);
   const worker = ctx.host.env[WAITER_ENV] === '1';
   const forever = r.idleSeconds === 0 && !worker;
   let server: ApiServer;
   server = new ApiServer(ctx, routes, {
     idleSeconds: r.idleSeconds === 0 ? WORKER_IDLE_S : r.idleSeconds,
     ...(forever ? { onIdle: () => void handOver(ctx, server) } : {}),
+    ...(r.cors !== undefined ? { cors: r.cors } : {}),
     onError: (err, what) => ctx.log.error(`${what}: ${(err as Error)?.stack ?? String(err)}`),
   });
   const closed = new Promise<void>((resolve) => server.server.once('close', () => resolve()));

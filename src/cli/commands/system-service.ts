@@ -21,13 +21,19 @@ export class SystemServiceCommand extends TpodCommand {
   });
 
   time = Option.String('-t,--time', '5', { description: 'Time until the service session expires in seconds. Use 0 to disable the timeout' });
+  cors = Option.String('--cors', { description: 'Set CORS Headers' });
   uri = Option.String({ required: false, name: 'URI' });
 
   async execute(): Promise<number> {
     if (!/^\d+$/.test(this.time)) throw new UsageError(`invalid argument "${this.time}" for "-t, --time" flag: want a whole number of seconds`);
     const { startService } = await import('../../api/service.js');
+    if (this.uri !== undefined) (await import('../../api/listen.js')).parseListenUri(this.uri);
     if (this.uri?.startsWith('tcp:')) this.ctx.log.warn('Using the Docker API over TCP: it has no authentication, so anyone who can reach the port controls your containers');
-    const running = await startService(this.ctx, { ...(this.uri !== undefined ? { uri: this.uri } : {}), idleSeconds: Number(this.time) });
+    const running = await startService(this.ctx, {
+      ...(this.uri !== undefined ? { uri: this.uri } : {}),
+      ...(this.cors !== undefined ? { cors: this.cors } : {}),
+      idleSeconds: Number(this.time),
+    });
     const stop = (): void => running.server.close();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

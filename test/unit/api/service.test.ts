@@ -24,6 +24,11 @@ describe('parseListenUri', () => {
     expect(parseListenUri('tcp://[::1]:2375')).toEqual({ kind: 'tcp', host: '::1', port: 2375 });
   });
 
+  it("names the scheme it cannot serve, in Podman's words", () => {
+    expect(() => parseListenUri('localhost:9292')).toThrow('API Service endpoint scheme "localhost" is not supported. Try tcp://localhost:9292 or unix:/localhost:9292');
+    expect(() => parseListenUri('myunix.sock')).toThrow('API Service endpoint scheme "" is not supported. Try tcp://myunix.sock or unix:/myunix.sock');
+  });
+
   it('refuses anything else with a usage error', () => {
     for (const bad of ['unix://relative', 'http://x:1', 'tcp://host', 'tcp://h:0', 'tcp://h:70000', '/run/x.sock']) expect(() => parseListenUri(bad)).toThrow(UsageError);
   });
