@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Context } from './context.js';
 import { TpodError, UsageError } from '../errors.js';
 import { containerDirs, type ContainerRecord } from '../storage/containers.js';
@@ -75,14 +76,30 @@ function ended(ctx: Context, rec: ContainerRecord): boolean {
 }
 
 export async function execInContainer(ctx: Context, rec: ContainerRecord, o: ExecOptions, stdinIsTTY: boolean): Promise<{ code: number; sessionId?: string }> {
-  if (o.command.length === 0) throw new UsageError('must provide a non-empty command to start an exec session');
-  const ls = liveState(ctx, rec);
-  if (ls.status !== 'running') throw notRunning();
   let tty = o.tty;
-  if (tty && !o.detach && !stdinIsTTY) {
+  if (tty && !o.detach && !stdinIsTTY && liveState(ctx, rec).status === 'running' && o.command.length > 0) {
     ctx.log.warn('the input device is not a TTY: running the process without a pseudo-TTY (-t ignored)');
     tty = false;
   }
+  const stdin = o.detach ? 'ignore' : o.interactive || tty ? 'inherit' : 'ignore';
+  return runExec(ctx, rec, { ...o, tty }, o.detach ? ['ignore', 'ignore', 'pipe'] : [stdin, 'inherit', 'inherit']);
+}
+
+/**
+ * For a caller with streams of its own (the API service): the process's stdin (with
+ * INTERACTIVE), stdout and stderr are pipes, handed over in ONSPAWN; resolves with its
+ * exit code. A terminal (TTY) needs the caller's own pty: this runs without one.
+ */
+export async function execWithPipes(ctx: Context, rec: ContainerRecord, o: Omit<ExecOptions, 'detach'>, onSpawn: (child: ChildProcess) => void): Promise<number> {
+  const r = await runExec(ctx, rec, { ...o, detach: false }, [o.interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'], onSpawn);
+  return r.code;
+}
+
+async function runExec(ctx: Context, rec: ContainerRecord, o: ExecOptions, stdio: StdioOptions, onSpawn?: (child: ChildProcess) => void): Promise<{ code: number; sessionId?: string }> {
+  if (o.command.length === 0) throw new UsageError('must provide a non-empty command to start an exec session');
+  const ls = liveState(ctx, rec);
+  if (ls.status !== 'running') throw notRunning();
+  const tty = o.tty;
   const dirs = containerDirs(ctx, rec.id);
   const spec = JSON.parse(readFileSync(join(dirs.userdata, 'config.json'), 'utf8')) as { process: OciProcess; mounts?: Array<{ destination: string; source?: string }> };
   spec.mounts ??= [];
@@ -110,8 +127,7 @@ export async function execInContainer(ctx: Context, rec: ContainerRecord, o: Exe
   cmd.push(rec.id);
   const { runInNamespace } = await import('../rootless/join.js');
   try {
-    const stdin = o.detach ? 'ignore' : o.interactive || tty ? 'inherit' : 'ignore';
-    const r = await runInNamespace(ctx, [], cmd, { stdio: o.detach ? ['ignore', 'ignore', 'pipe'] : [stdin, 'inherit', 'inherit'] });
+    const r = await runInNamespace(ctx, [], cmd, { stdio, ...(onSpawn ? { onSpawn } : {}) });
     let logged: string | undefined;
     try {
       logged = runtimeErrorFromLog(readFileSync(logFile, 'utf8'));
