@@ -2,7 +2,7 @@
 // connection (frames without a terminal, raw with one) and the client's stdin to the
 // process, inspect it for its exit code (the docker CLI asks right after the stream
 // ends), resize its terminal. The process runs through the engine's exec, with pipes.
-import type { ChildProcess } from 'node:child_process';
+import type { PipedExec } from '../../engine/exec.js';
 import type { Duplex, Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ApiCall, Route } from '../http.js';
@@ -86,11 +86,11 @@ async function runSession(call: ApiCall, s: ExecSession, client: { out: StreamOu
   const { execWithPipes } = await import('../../engine/exec.js');
   const rec = await runningContainer(call.ctx, s.containerId);
   const c = s.config;
-  let child: ChildProcess | undefined;
+  let run: PipedExec | undefined;
   let wroteErr = false;
   const stop = (): void => {
-    // Gone client: the process sees EOF on stdin, and its output is read and dropped.
-    child?.stdin?.end();
+    // Gone client: EOF on a pipe, SIGHUP through a terminal; output is read and dropped.
+    run?.hangup();
   };
   call.signal.addEventListener('abort', stop, { once: true });
   try {
@@ -98,15 +98,17 @@ async function runSession(call: ApiCall, s: ExecSession, client: { out: StreamOu
       call.ctx,
       rec,
       { command: c.cmd, interactive: c.attachStdin && out !== undefined, tty: c.tty, env: c.env, ...(c.user ? { user: c.user } : {}), ...(c.workdir ? { workdir: c.workdir } : {}), privileged: c.privileged },
-      (p) => {
-        child = p;
+      (r) => {
+        run = r;
+        const p = r.child;
+        s.resize = r.resize;
         s.child = p;
         if (p.pid !== undefined) s.pid = p.pid;
         relay(p.stdout, STDOUT, c.attachStdout ? out : undefined);
         relay(p.stderr, STDERR, c.attachStderr ? out : undefined);
         p.stderr?.once('data', () => (wroteErr = true));
         p.stdin?.on('error', () => {});
-        if (p.stdin && client) stdinRelay(client.io, c.detachKeys, (d) => p.stdin!.write(d), () => p.stdin!.end(), () => client.out.end());
+        if (p.stdin && client && c.attachStdin) stdinRelay(client.io, c.detachKeys, (d) => p.stdin!.write(d), () => p.stdin!.end(), () => client.out.end());
         if (call.signal.aborted) stop();
       },
     );

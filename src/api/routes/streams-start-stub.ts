@@ -27,6 +27,7 @@ async function inspect(call: ApiCall): Promise<void> {
     Image: rec.imageId,
     State: { Status: ls.status, Running: ls.status === 'running', Paused: ls.status === 'paused', Restarting: false, Pid: ls.pid ?? 0, ExitCode: ls.exitCode ?? 0 },
     Config: { Tty: rec.tty, OpenStdin: rec.interactive, Image: rec.image, Cmd: rec.command },
+    HostConfig: { AutoRemove: rec.rm },
   });
 }
 
