@@ -108,6 +108,10 @@ async function attach(call: ApiCall): Promise<void> {
     };
     const conn = await connectWhenRunning(call.ctx, rec, handlers, call.signal);
     if (!conn) return;
+    // Docker closes the container's stdin when the client's ends only for StdinOnce
+    // containers, which is what `docker run -i` (attached) creates: the attach that came
+    // before the start. An attach to a running container leaves stdin open for the next.
+    const stdinOnce = !rec.tty && status === 'created';
     // The client leaving detaches; the container keeps running.
     const leave = (): void => conn.detach();
     call.signal.addEventListener('abort', leave, { once: true });
@@ -118,8 +122,7 @@ async function attach(call: ApiCall): Promise<void> {
         detachKeys,
         (d) => conn.writeStdin(d),
         () => {
-          // A terminal has no separate EOF; a pipe's ends with the client's stdin.
-          if (!rec.tty) conn.closeStdin();
+          if (stdinOnce) conn.closeStdin();
         },
         leave,
       );
