@@ -9,6 +9,7 @@
  *   tpod-helper retar     rebuild a layer's exact tar from its tar-split records
  *   tpod-helper mktar     write a tar of a tree (export), chrooted into it
  *   tpod-helper cpstat    what a path of a container is (for cp)
+ *   tpod-helper ptyexec   an exec with a terminal for a caller with pipes (the API)
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,5 +38,7 @@ main (int argc, char **argv)
     return cmd_mktar (argc - 1, argv + 1);
   if (strcmp (argv[1], "cpstat") == 0)
     return cmd_cpstat (argc - 1, argv + 1);
+  if (strcmp (argv[1], "ptyexec") == 0)
+    return cmd_ptyexec (argc - 1, argv + 1);
   die ("unknown subcommand %s", argv[1]);
 }

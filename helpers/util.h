@@ -45,5 +45,6 @@ int cmd_untar (int argc, char **argv);
 int cmd_retar (int argc, char **argv);
 int cmd_mktar (int argc, char **argv);
 int cmd_cpstat (int argc, char **argv);
+int cmd_ptyexec (int argc, char **argv);
 
 #endif

@@ -4,21 +4,24 @@
 // the container is created and before its process runs (the CLI's `start -a` does the
 // same through launch's beforeStart).
 import type { Context } from '../engine/context.js';
-import type { AttachConnection } from '../monitor/attach-client.js';
+import type { AttachConnection, AttachHandlers } from '../monitor/attach-client.js';
 
 interface Waiter {
   resolve: (conn: AttachConnection) => void;
   reject: (err: unknown) => void;
+  /** Where the container's output goes (the waiting client's stream). */
+  handlers: AttachHandlers;
 }
 
 const waiting = new Map<string, Set<Waiter>>();
 
 /** Resolves with a connection once container ID is started by this service; rejects when SIGNAL aborts. */
-export function awaitStart(id: string, signal: AbortSignal): Promise<AttachConnection> {
+export function awaitStart(id: string, signal: AbortSignal, handlers: AttachHandlers = {}): Promise<AttachConnection> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('client went away'));
     const set = waiting.get(id) ?? new Set<Waiter>();
     waiting.set(id, set);
-    const w: Waiter = { resolve, reject };
+    const w: Waiter = { resolve, reject, handlers };
     set.add(w);
     signal.addEventListener(
       'abort',
@@ -42,11 +45,11 @@ export async function connectWaiting(ctx: Context, id: string): Promise<void> {
   const set = waiting.get(id);
   if (!set || set.size === 0) return;
   waiting.delete(id);
-  const { connectAttach } = await import('../engine/attach.js');
+  const { AttachConnection } = await import('../monitor/attach-client.js');
   const { attachSocketPath } = await import('../engine/state.js');
   for (const w of set) {
     try {
-      w.resolve(await connectAttach(attachSocketPath(ctx, id)));
+      w.resolve(await AttachConnection.connect(attachSocketPath(ctx, id), w.handlers));
     } catch (err) {
       w.reject(err);
     }

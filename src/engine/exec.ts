@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Context } from './context.js';
 import { TpodError, UsageError } from '../errors.js';
 import { containerDirs, type ContainerRecord } from '../storage/containers.js';
@@ -75,14 +76,53 @@ function ended(ctx: Context, rec: ContainerRecord): boolean {
 }
 
 export async function execInContainer(ctx: Context, rec: ContainerRecord, o: ExecOptions, stdinIsTTY: boolean): Promise<{ code: number; sessionId?: string }> {
-  if (o.command.length === 0) throw new UsageError('must provide a non-empty command to start an exec session');
-  const ls = liveState(ctx, rec);
-  if (ls.status !== 'running') throw notRunning();
   let tty = o.tty;
-  if (tty && !o.detach && !stdinIsTTY) {
+  if (tty && !o.detach && !stdinIsTTY && liveState(ctx, rec).status === 'running' && o.command.length > 0) {
     ctx.log.warn('the input device is not a TTY: running the process without a pseudo-TTY (-t ignored)');
     tty = false;
   }
+  const stdin = o.detach ? 'ignore' : o.interactive || tty ? 'inherit' : 'ignore';
+  return runExec(ctx, rec, { ...o, tty }, o.detach ? ['ignore', 'ignore', 'pipe'] : [stdin, 'inherit', 'inherit']);
+}
+
+/** An exec run by execWithPipes, as its caller sees it once it started. */
+export interface PipedExec {
+  child: ChildProcess;
+  /** Sets the terminal's size (TTY only; a no-op otherwise). */
+  resize(rows: number, cols: number): void;
+  /** The caller's client left: a terminal is hung up (SIGHUP), a pipe's stdin ends. */
+  hangup(): void;
+}
+
+/**
+ * For a caller with streams of its own (the API service): the process's stdin (with
+ * INTERACTIVE), stdout and stderr are pipes, handed over in ONSPAWN; resolves with its
+ * exit code. With TTY the process gets a terminal that tpod-helper ptyexec holds and
+ * relays to the pipes (stderr is then only the runtime's).
+ */
+export async function execWithPipes(ctx: Context, rec: ContainerRecord, o: Omit<ExecOptions, 'detach'>, onSpawn: (run: PipedExec) => void): Promise<number> {
+  const stdio: StdioOptions = [o.interactive || o.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+  if (o.tty) stdio.push('pipe');
+  const r = await runExec(ctx, rec, { ...o, detach: false }, stdio, (child) => {
+    const control = o.tty ? (child.stdio[3] as import('node:stream').Writable | null) : null;
+    control?.on('error', () => {});
+    onSpawn({
+      child,
+      resize: (rows, cols) => void control?.write(`${rows} ${cols}\n`),
+      hangup: () => {
+        child.stdin?.end();
+        control?.end();
+      },
+    });
+  }, o.tty);
+  return r.code;
+}
+
+async function runExec(ctx: Context, rec: ContainerRecord, o: ExecOptions, stdio: StdioOptions, onSpawn?: (child: ChildProcess) => void, pty = false): Promise<{ code: number; sessionId?: string }> {
+  if (o.command.length === 0) throw new UsageError('must provide a non-empty command to start an exec session');
+  const ls = liveState(ctx, rec);
+  if (ls.status !== 'running') throw notRunning();
+  const tty = o.tty;
   const dirs = containerDirs(ctx, rec.id);
   const spec = JSON.parse(readFileSync(join(dirs.userdata, 'config.json'), 'utf8')) as { process: OciProcess; mounts?: Array<{ destination: string; source?: string }> };
   spec.mounts ??= [];
@@ -106,12 +146,17 @@ export async function execInContainer(ctx: Context, rec: ContainerRecord, o: Exe
   const logFile = join(ctx.paths.runroot, 'runtime-logs', `exec-${sessionId}.json`);
   writeFileSync(processFile, JSON.stringify(proc), { mode: 0o600 });
   const cmd = [rt.path, ...runtimeGlobalArgs(rt, { stateRoot: join(ctx.paths.runroot, 'runtime'), logFile }), 'exec', '--process', processFile];
-  if (o.detach) cmd.push('--detach');
+  // A terminal for a caller without one: the runtime sends the pty to ptyexec, which
+  // waits for the process as its subreaper (conmon's way, which crun and runc both take).
+  const sock = join(execDir, `${sessionId.slice(0, 16)}.sock`);
+  const pidFile = join(execDir, `${sessionId}.pid`);
+  if (pty) cmd.push('--detach', '--console-socket', sock, '--pid-file', pidFile);
+  else if (o.detach) cmd.push('--detach');
   cmd.push(rec.id);
+  const wrap = pty ? ['ptyexec', '--socket', sock, '--pid-file', pidFile, '--control-fd', '3'] : undefined;
   const { runInNamespace } = await import('../rootless/join.js');
   try {
-    const stdin = o.detach ? 'ignore' : o.interactive || tty ? 'inherit' : 'ignore';
-    const r = await runInNamespace(ctx, [], cmd, { stdio: o.detach ? ['ignore', 'ignore', 'pipe'] : [stdin, 'inherit', 'inherit'] });
+    const r = await runInNamespace(ctx, [], cmd, { stdio, ...(onSpawn ? { onSpawn } : {}), ...(wrap ? { wrap } : {}) });
     let logged: string | undefined;
     try {
       logged = runtimeErrorFromLog(readFileSync(logFile, 'utf8'));
@@ -123,5 +168,6 @@ export async function execInContainer(ctx: Context, rec: ContainerRecord, o: Exe
   } finally {
     rmSync(processFile, { force: true });
     rmSync(logFile, { force: true });
+    if (pty) rmSync(pidFile, { force: true });
   }
 }

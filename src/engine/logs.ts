@@ -18,6 +18,8 @@ export interface LogsOptions {
   timestamps: boolean;
   /** Prefix each line with the container's short id (several containers) or name (--names). */
   prefix?: 'id' | 'name';
+  /** Stops a follow early (the API's client went away). */
+  signal?: AbortSignal;
 }
 
 const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -242,6 +244,7 @@ export async function containerLogs(ctx: Context, rec: ContainerRecord, o: LogsO
       return;
     }
     await batch.settle();
+    if (o.signal?.aborted) return;
     if (o.until !== undefined && BigInt(Date.now()) * 1_000_000n > o.until) return;
     await sleep(ended ? 0 : 100);
   }

@@ -41,6 +41,8 @@ export interface NsRunOptions {
   input?: string | Buffer;
   /** Called with the helper process once spawned (to read its piped output). */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  /** tpod-helper arguments that run the nsexec command line under them (ptyexec ... --). */
+  wrap?: string[];
 }
 
 export interface NsRunResult {
@@ -68,7 +70,8 @@ export async function runInNamespace(ctx: Context, steps: NsStep[], command: str
   const ignore = (): void => {};
   const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
   return new Promise((resolve, reject) => {
-    const child = spawn(helperPath('tpod-helper'), args, { stdio, env: opts.env ?? process.env });
+    const helper = helperPath('tpod-helper');
+    const child = spawn(helper, opts.wrap ? [...opts.wrap, '--', helper, ...args] : args, { stdio, env: opts.env ?? process.env });
     opts.onSpawn?.(child);
     const forward = (sig: NodeJS.Signals): void => {
       child.kill(sig);
