@@ -1,5 +1,7 @@
 // Every endpoint the service serves, by domain; one module per domain adds its routes.
 import type { Route } from '../http.js';
 import { systemRoutes } from './system.js';
+import { containerRoutes } from './containers.js';
+import { containerStatsRoutes } from './containers-stats.js';
 
-export const routes: Route[] = [...systemRoutes];
+export const routes: Route[] = [...systemRoutes, ...containerRoutes, ...containerStatsRoutes];
