@@ -117,6 +117,9 @@ export function signalName(n: number): string {
 
 type Obj = Record<string, unknown>;
 
+/** Mounts tpod adds to every container: not the user's. */
+const GENERATED = new Set(['/run/.containerenv']);
+
 /** NetworkSettings.Ports: Docker shows an unset host IP as 0.0.0.0. */
 function runningPorts(ports: Record<string, InspectPortBinding[] | null>): Record<string, InspectPortBinding[] | null> {
   const out: Record<string, InspectPortBinding[] | null> = {};
@@ -170,7 +173,7 @@ export function dockerInspect(p: Obj, rec: ContainerRecord, entrypoint: string[]
     AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: {
-      Binds: host.Binds,
+      Binds: nullIfEmpty(((host.Binds ?? []) as string[]).filter((b) => !GENERATED.has(b.split(':')[1] ?? ''))),
       ContainerIDFile: host.ContainerIDFile,
       LogConfig: { Type: log?.Type ?? 'k8s-file', Config: log?.Config ?? {} },
       NetworkMode: dockerNetworkMode(rec),
@@ -218,7 +221,7 @@ export function dockerInspect(p: Obj, rec: ContainerRecord, entrypoint: string[]
     },
     GraphDriver: p.GraphDriver,
     ...(p.SizeRw !== undefined ? { SizeRw: p.SizeRw, SizeRootFs: p.SizeRootFs } : {}),
-    Mounts: ((p.Mounts ?? []) as Obj[]).map((m) => ({
+    Mounts: ((p.Mounts ?? []) as Obj[]).filter((m) => !GENERATED.has(m.Destination as string)).map((m) => ({
       Type: m.Type,
       ...(m.Name !== undefined ? { Name: m.Name } : {}),
       Source: m.Source,
@@ -271,4 +274,8 @@ export function dockerInspect(p: Obj, rec: ContainerRecord, entrypoint: string[]
       Networks: dockerNetworks(rec),
     },
   };
+}
+
+function nullIfEmpty<T>(l: T[]): T[] | null {
+  return l.length > 0 ? l : null;
 }

@@ -115,7 +115,27 @@ async function restart(call: ApiCall): Promise<void> {
   const rec = await containerOf(call);
   const { stopContainer } = await import('../../engine/stop.js');
   await stopContainer(call.ctx, rec.id, stopTimeout(call));
+  await portsReleased(rec);
   await startRec(call.ctx, rec);
+}
+
+/**
+ * The stopped run's network helper may hold the published ports a moment after the
+ * container ended: the start's own check would say "address already in use".
+ */
+async function portsReleased(rec: ContainerRecord, timeoutMs = 10_000): Promise<void> {
+  if (!rec.ports || rec.ports.length === 0) return;
+  const { checkPortsFree } = await import('../../network/ports.js');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await checkPortsFree(rec.ports);
+      return;
+    } catch (err) {
+      if (!(err instanceof TpodError) || Date.now() > deadline) return; // the start says why
+      await sleep(20);
+    }
+  }
 }
 
 async function kill(call: ApiCall): Promise<void> {
