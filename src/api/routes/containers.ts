@@ -84,6 +84,7 @@ async function inspect(call: ApiCall): Promise<void> {
 async function startRec(ctx: Context, rec: ContainerRecord): Promise<boolean> {
   const { startContainer } = await import('../../engine/start.js');
   const { connectWaiting } = await import('../attach-hub.js');
+  if (!isUp((await statusOf(ctx, rec)).status)) await portsReleased(rec);
   const r = await startContainer(ctx, rec.id, { beforeStart: () => connectWaiting(ctx, rec.id) });
   if ('handle' in r) r.handle.release();
   return !r.alreadyRunning;
@@ -115,7 +116,6 @@ async function restart(call: ApiCall): Promise<void> {
   const rec = await containerOf(call);
   const { stopContainer } = await import('../../engine/stop.js');
   await stopContainer(call.ctx, rec.id, stopTimeout(call));
-  await portsReleased(rec);
   await startRec(call.ctx, rec);
 }
 
@@ -219,7 +219,8 @@ async function remove(call: ApiCall): Promise<void> {
     throw new ApiError(409, `You cannot remove a running container ${rec.id}. Stop the container before attempting removal or force remove`);
   }
   const { removeContainers } = await import('../../engine/remove.js');
-  const [r] = await removeContainers(call.ctx, [rec.id], { force, depend: false, volumes: call.flag('v') });
+  // Docker's force kills at once (SIGKILL), where `tpod rm -f` stops with the timeout.
+  const [r] = await removeContainers(call.ctx, [rec.id], { force, depend: false, volumes: call.flag('v'), ...(force ? { timeout: 0 } : {}) });
   if (r?.error) {
     if (r.error.code === 'ENOCONTAINER') return; // removed meanwhile (--rm)
     throw r.error;
