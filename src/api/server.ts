@@ -82,6 +82,9 @@ export class ApiServer {
     const { version, path } = splitVersion(url.pathname);
     const abort = new AbortController();
     const sock = res ? res.socket : upgraded!.socket;
+    // A client that hangs up mid-answer makes writes fail with EPIPE: that ends this
+    // call (through 'close'), never the service.
+    if (upgraded) upgraded.socket.on('error', (err) => this.ctx.log.debug(`client connection: ${err.message}`));
     sock?.once('close', () => {
       abort.abort();
       done();

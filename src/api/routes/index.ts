@@ -2,8 +2,7 @@
 import type { Route } from '../http.js';
 import { systemRoutes } from './system.js';
 import { streamRoutes } from './streams.js';
-import { stubRoutesBeside } from './streams-start-stub.js';
+import { containerRoutes } from './containers.js';
+import { containerStatsRoutes } from './containers-stats.js';
 
-const served: Route[] = [...systemRoutes, ...streamRoutes];
-// TEMPORARY: start/inspect/wait for the stream tests until api-containers merges (then drop this line).
-export const routes: Route[] = [...served, ...stubRoutesBeside(served)];
+export const routes: Route[] = [...systemRoutes, ...containerRoutes, ...containerStatsRoutes, ...streamRoutes];
