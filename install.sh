@@ -16,7 +16,7 @@ usage: ./install.sh [options]
   --prefix DIR            install under DIR (default: /usr/local as root, ~/.local otherwise;
                           the PREFIX environment variable works too)
   --with-test-deps        also install what the test suite and the benchmark use:
-                          docker-registry, skopeo, umoci, hyperfine, htpasswd, debootstrap, stress-ng, podman (same as
+                          docker-registry, skopeo, umoci, hyperfine, htpasswd, debootstrap, stress-ng, docker-compose, podman (same as
                           TPOD_TEST_DEPS=1)
   --no-system-packages    do not install system packages, only report what is missing
   --no-demo               do not run the first container at the end
@@ -92,12 +92,12 @@ fi
 if [ "$pkg_tool" = apt ]; then
   pkgs_build=(gcc make libc6-dev)
   pkgs_runtime=(uidmap fuse-overlayfs slirp4netns passt iproute2 iptables crun runc busybox-static catatonit zstd xz-utils bzip2 isal golang-github-containers-common)
-  pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap libcap2-bin python3 stress-ng time)
+  pkgs_test=(docker-registry skopeo umoci hyperfine apache2-utils debootstrap libcap2-bin python3 stress-ng time docker-compose)
   pkgs_optional=(podman)
 else
   pkgs_build=(gcc make glibc-devel)
   pkgs_runtime=(shadow-utils fuse-overlayfs slirp4netns passt iproute iptables crun runc busybox catatonit zstd xz bzip2 containers-common)
-  pkgs_test=(docker-distribution skopeo umoci hyperfine httpd-tools debootstrap libcap python3 stress-ng time)
+  pkgs_test=(docker-distribution skopeo umoci hyperfine httpd-tools debootstrap libcap python3 stress-ng time docker-compose)
   pkgs_optional=(podman)
 fi
 
