@@ -88,32 +88,32 @@ export function dockerNetwork(rec: NetworkRecord, members: Record<string, Networ
 }
 
 const ipamConfig = z.object({
-  Subnet: z.string().optional(),
-  IPRange: z.string().optional(),
-  Gateway: z.string().optional(),
-  AuxiliaryAddresses: z.record(z.string()).nullable().optional(),
+  Subnet: z.string().nullish(),
+  IPRange: z.string().nullish(),
+  Gateway: z.string().nullish(),
+  AuxiliaryAddresses: z.record(z.string()).nullish(),
 });
 
 /** POST /networks/create (Docker's NetworkCreateRequest). */
 export const networkCreateBody = z.object({
   Name: z.string(),
-  CheckDuplicate: z.boolean().optional(),
-  Driver: z.string().optional(),
-  Scope: z.string().optional(),
-  Internal: z.boolean().optional(),
-  Attachable: z.boolean().optional(),
-  Ingress: z.boolean().optional(),
-  EnableIPv6: z.boolean().nullable().optional(),
+  CheckDuplicate: z.boolean().nullish(),
+  Driver: z.string().nullish(),
+  Scope: z.string().nullish(),
+  Internal: z.boolean().nullish(),
+  Attachable: z.boolean().nullish(),
+  Ingress: z.boolean().nullish(),
+  EnableIPv6: z.boolean().nullish(),
   IPAM: z
     .object({
-      Driver: z.string().optional(),
-      Config: z.array(ipamConfig).nullable().optional(),
-      Options: z.record(z.string()).nullable().optional(),
+      Driver: z.string().nullish(),
+      Config: z.array(ipamConfig).nullish(),
+      Options: z.record(z.string()).nullish(),
     })
     .nullable()
     .optional(),
-  Options: z.record(z.string()).nullable().optional(),
-  Labels: z.record(z.string()).nullable().optional(),
+  Options: z.record(z.string()).nullish(),
+  Labels: z.record(z.string()).nullish(),
 });
 export type NetworkCreateBody = z.infer<typeof networkCreateBody>;
 
@@ -150,7 +150,7 @@ export function networkCreateOptions(b: NetworkCreateBody): { options: NetworkCr
   const ipam = b.IPAM?.Driver;
   const o: NetworkCreateOptions = {
     name: b.Name,
-    driver: b.Driver === undefined || b.Driver === '' ? 'bridge' : b.Driver,
+    driver: b.Driver || 'bridge',
     subnets,
     gateways,
     ipRanges: ranges,
@@ -158,7 +158,7 @@ export function networkCreateOptions(b: NetworkCreateBody): { options: NetworkCr
     ipv6: b.EnableIPv6 ?? false,
     labels: { ...(b.Labels ?? {}) },
     options,
-    ipamDriver: ipam === undefined || ipam === '' || ipam === 'default' ? 'host-local' : ipam,
+    ipamDriver: !ipam || ipam === 'default' ? 'host-local' : ipam,
   };
   return { options: o, warning: warnings.join('; ') };
 }
@@ -168,11 +168,11 @@ export const networkConnectBody = z.object({
   Container: z.string().min(1),
   EndpointConfig: z
     .object({
-      Aliases: z.array(z.string()).nullable().optional(),
-      IPAddress: z.string().optional(),
-      MacAddress: z.string().optional(),
+      Aliases: z.array(z.string()).nullish(),
+      IPAddress: z.string().nullish(),
+      MacAddress: z.string().nullish(),
       IPAMConfig: z
-        .object({ IPv4Address: z.string().optional(), IPv6Address: z.string().optional(), LinkLocalIPs: z.array(z.string()).nullable().optional() })
+        .object({ IPv4Address: z.string().nullish(), IPv6Address: z.string().nullish(), LinkLocalIPs: z.array(z.string()).nullish() })
         .nullable()
         .optional(),
     })
@@ -200,7 +200,7 @@ export function connectOptions(b: NetworkConnectBody): ConnectOptions {
 }
 
 /** POST /networks/{id}/disconnect. */
-export const networkDisconnectBody = z.object({ Container: z.string().min(1), Force: z.boolean().optional() });
+export const networkDisconnectBody = z.object({ Container: z.string().min(1), Force: z.boolean().nullish() });
 
 /**
  * Docker's filters to `network ls --filter` strings, plus what tpod's filter does not

@@ -6,17 +6,17 @@ import { ApiError } from '../errors.js';
 
 /** POST /volumes/create (Docker's VolumeCreateBody). */
 export const volumeCreateBody = z.object({
-  Name: z.string().optional(),
-  Driver: z.string().optional(),
-  DriverOpts: z.record(z.string()).nullable().optional(),
-  Labels: z.record(z.string()).nullable().optional(),
+  Name: z.string().nullish(),
+  Driver: z.string().nullish(),
+  DriverOpts: z.record(z.string()).nullish(),
+  Labels: z.record(z.string()).nullish(),
 });
 export type VolumeCreateBody = z.infer<typeof volumeCreateBody>;
 
 export function volumeCreateOptions(b: VolumeCreateBody): VolumeCreateOptions {
   return {
-    name: b.Name === undefined || b.Name === '' ? undefined : b.Name,
-    driver: b.Driver === undefined || b.Driver === '' ? undefined : b.Driver,
+    name: b.Name || undefined,
+    driver: b.Driver || undefined,
     labels: { ...(b.Labels ?? {}) },
     opts: Object.entries(b.DriverOpts ?? {}).map(([k, v]) => `${k}=${v}`),
     // Docker answers a create of an existing name with that volume (compose relies on it).

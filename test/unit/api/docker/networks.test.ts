@@ -66,6 +66,12 @@ describe('networks in Docker shape', () => {
       options: { name: 'n', driver: 'bridge', subnets: ['10.5.0.0/24'], gateways: ['10.5.0.1'], ipRanges: ['10.5.0.128/25'], internal: true, ipv6: false, labels: { a: 'b' }, options: { mtu: '1400' }, ipamDriver: 'host-local' },
       warning: '"com.docker.network.bridge.name: br0" is not a recognized option',
     });
+    // docker-compose 1.29 sends what it leaves unset as null.
+    const compose = networkCreateBody.parse({
+      Name: 'proj_back', Driver: null, Options: null, IPAM: { Driver: null, Config: [{ Subnet: '10.77.0.0/24', IPRange: null, Gateway: null, AuxiliaryAddresses: null }], Options: null },
+      CheckDuplicate: true, Internal: false, Labels: { 'com.docker.compose.network': 'back' }, EnableIPv6: false, Attachable: null, Scope: null, Ingress: null,
+    });
+    expect(networkCreateOptions(compose).options).toMatchObject({ driver: 'bridge', subnets: ['10.77.0.0/24'], gateways: [], ipRanges: [], ipamDriver: 'host-local' });
     expect(networkCreateOptions(networkCreateBody.parse({ Name: 'm', IPAM: null, Labels: null })).options).toMatchObject({ driver: 'bridge', subnets: [], labels: {}, ipamDriver: 'host-local' });
   });
   it('refuses what Docker refuses: no name, a pre-defined name, a gateway without its subnet', () => {

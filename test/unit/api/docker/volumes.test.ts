@@ -6,6 +6,7 @@ describe('volumes in Docker shape', () => {
   it('maps a create body to tpod options (DriverOpts as --opt, an existing name answered with itself)', () => {
     const b = volumeCreateBody.parse({ Name: 'v', Driver: 'local', DriverOpts: { type: 'tmpfs', o: 'size=1m' }, Labels: { a: 'b' } });
     expect(volumeCreateOptions(b)).toEqual({ name: 'v', driver: 'local', labels: { a: 'b' }, opts: ['type=tmpfs', 'o=size=1m'], ignore: true });
+    expect(volumeCreateOptions(volumeCreateBody.parse({ Name: 'p_data', Driver: null, DriverOpts: null, Labels: { 'com.docker.compose.volume': 'data' } })).driver).toBeUndefined();
     expect(volumeCreateOptions(volumeCreateBody.parse({ Name: '', DriverOpts: null, Labels: null }))).toEqual({ name: undefined, driver: undefined, labels: {}, opts: [], ignore: true });
   });
   it("gives Docker's types.Volume, CreatedAt to the second", () => {
