@@ -221,6 +221,14 @@ describeE2E('api: volumes, networks and archive', () => {
     await ok(['cp', 'cps:/tmp/dir/sub/b', join(out, 'from-stopped')]);
     expect(readFileSync(join(out, 'from-stopped'), 'utf8')).toBe('b\n');
 
+    // Tar streams both ways: `docker cp - CTR:DIR` and `docker cp CTR:PATH -`.
+    const streamed = await docker(s.service, ['cp', '-', 'cpr:/tmp'], { env: t.env, input: makeTar([{ name: 'from-stdin', body: 'streamed\n' }]) });
+    expect([streamed.code, streamed.stderr]).toEqual([0, '']);
+    expect(await exec('cat', '/tmp/from-stdin')).toBe('streamed\n');
+    const tarOut = await ok(['cp', 'cpr:/tmp/from-stdin', '-']);
+    expect(tarOut.slice(0, 10)).toBe('from-stdin');
+    expect(tarOut).toContain('streamed\n');
+
     const missing = await dk(['cp', 'cpr:/no/such/path', out]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/no such|could not find/i);

@@ -67,6 +67,8 @@ async function prune(call: ApiCall): Promise<void> {
   const { prunableVolumes } = await import('../../engine/volumes.js');
   const { deleteVolumes, volumeDataPath } = await import('../../storage/volumes.js');
   const filters = call.filters();
+  // API 1.42's "all" (named volumes too) is what 1.41 always did: every unused volume goes.
+  delete filters.all;
   for (const k of Object.keys(filters)) if (k !== 'label' && k !== 'label!' && k !== 'until') throw new ApiError(400, `invalid filter '${k}'`);
   const names = prunableVolumes(call.ctx, volumeFilters(filters));
   const sizes = new Map(names.map((n) => [n, sizeOf(volumeDataPath(call.ctx, n))]));
