@@ -16,7 +16,7 @@ usage: ./install.sh [options]
   --prefix DIR            install under DIR (default: /usr/local as root, ~/.local otherwise;
                           the PREFIX environment variable works too)
   --with-test-deps        also install what the test suite and the benchmark use:
-                          docker-registry, skopeo, umoci, hyperfine, htpasswd, debootstrap, stress-ng, podman (same as
+                          docker-registry, skopeo, umoci, hyperfine, htpasswd, debootstrap, stress-ng, docker-compose, podman (same as
                           TPOD_TEST_DEPS=1)
   --no-system-packages    do not install system packages, only report what is missing
   --no-demo               do not run the first container at the end

@@ -1,11 +1,13 @@
 /* What cp needs to know about a path of a container before it copies:
  *
- *   tpod-helper cpstat [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at WORKDIR] DIR PATH
+ *   tpod-helper cpstat [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at WORKDIR] [--long] DIR PATH
  *
  * prints "TYPE PARENT RESOLVED": TYPE (dir, file, other, missing) of PATH, the same of
  * the directory that holds it, and PATH with its symlinks resolved, a dangling last one
  * included (a copy to a link to a missing file makes that file, as Podman's does); all
- * looked up inside the container's root (view.c), where absolute links stay. */
+ * looked up inside the container's root (view.c), where absolute links stay.
+ * --long adds a second line "MODE SIZE MTIME NSEC" (octal st_mode, from lstat: the path
+ * itself, a link not followed), or "-" when it is missing: the API's archive stat. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <libgen.h>
@@ -83,20 +85,25 @@ cmd_cpstat (int argc, char **argv)
   struct view v = { 0 };
   const char *dir = NULL, *path = NULL;
   char *copy;
-  int i;
+  int i, lng = 0;
   for (i = 1; i < argc; i++)
     {
       if (view_option (&v, argc, argv, &i))
         continue;
+      if (strcmp (argv[i], "--long") == 0)
+        {
+          lng = 1;
+          continue;
+        }
       if (argv[i][0] != '-' && dir == NULL && v.ctr_pid <= 0)
         dir = argv[i];
       else if (path == NULL)
         path = argv[i];
       else
-        die ("usage: tpod-helper cpstat [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at WORKDIR] DIR PATH");
+        die ("usage: tpod-helper cpstat [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at WORKDIR] [--long] DIR PATH");
     }
   if (path == NULL || (dir == NULL && v.ctr_pid <= 0))
-    die ("usage: tpod-helper cpstat [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at WORKDIR] DIR PATH");
+    die ("usage: tpod-helper cpstat [--pid PID] [--ctr-pid PID] [--bind SRC@DST] [--at WORKDIR] [--long] DIR PATH");
   view_enter (&v, dir);
   {
     char resolved[PATH_MAX];
@@ -104,6 +111,14 @@ cmd_cpstat (int argc, char **argv)
     copy = strdup (resolved);
     printf ("%s %s %s\n", kind (path), kind (dirname (copy)), resolved);
     free (copy);
+    if (lng)
+      {
+        struct stat st;
+        if (lstat (path, &st) < 0)
+          printf ("-\n");
+        else
+          printf ("%o %lld %lld %ld\n", (unsigned) st.st_mode, (long long) st.st_size, (long long) st.st_mtim.tv_sec, (long) st.st_mtim.tv_nsec);
+      }
   }
   return 0;
 }

@@ -44,7 +44,7 @@ export interface CpOptions {
 }
 
 /** Where a copy reads or writes: the helper's arguments and what to undo afterwards. */
-interface Side {
+export interface Side {
   place: HelperPlace;
   /** --ctr-pid/--bind/--at arguments and the root (for a container), or the host dir. */
   args: string[];
@@ -54,6 +54,8 @@ interface Side {
   base: string;
   /** The container's user, for -a (as the namespace the helper runs in sees it). */
   owner: { uid: number; gid: number };
+  /** The container's root user, as the same namespace sees it (the API's default owner). */
+  rootOwner: { uid: number; gid: number };
   name: string;
   release(): Promise<void>;
 }
@@ -139,7 +141,7 @@ export function mountFor<M extends { destination: string }>(mounts: M[], abs: st
  * that holds PATH (a volume's or bind's host directory, chrooted into), else through
  * its mounted rootfs with its mounts bound in place.
  */
-async function containerSide(ctx: Context, rec: ContainerRecord, path: string): Promise<{ side: Side; path: string }> {
+export async function containerSide(ctx: Context, rec: ContainerRecord, path: string): Promise<{ side: Side; path: string }> {
   const { namespacePlace, runInNamespaceChecked } = await import('../rootless/join.js');
   const place = await namespacePlace(ctx);
   const bits = specBits(ctx, rec);
@@ -147,9 +149,10 @@ async function containerSide(ctx: Context, rec: ContainerRecord, path: string): 
   const none = async (): Promise<void> => undefined;
   if ((live.status === 'running' || live.status === 'paused') && rec.pid !== undefined) {
     // Its own view: a keep-id container's user namespace is joined too, so ids are its own.
-    return { side: { place, args: ['--ctr-pid', String(rec.pid)], root: undefined, workdir: bits.cwd, base: '', owner: { uid: bits.uid, gid: bits.gid }, name: rec.name, release: none }, path };
+    return { side: { place, args: ['--ctr-pid', String(rec.pid)], root: undefined, workdir: bits.cwd, base: '', owner: { uid: bits.uid, gid: bits.gid }, rootOwner: { uid: 0, gid: 0 }, name: rec.name, release: none }, path };
   }
   const owner = { uid: mapId(bits.uid, bits.uidMap), gid: mapId(bits.gid, bits.gidMap) };
+  const rootOwner = { uid: mapId(0, bits.uidMap), gid: mapId(0, bits.gidMap) };
   const mounts = mountsOf(ctx, rec);
   const abs = posix.resolve(bits.cwd, path === '' ? '.' : path);
   // A file bound over a file is no root to chroot into: the rootfs view has it in place.
@@ -158,7 +161,7 @@ async function containerSide(ctx: Context, rec: ContainerRecord, path: string): 
     const rest = abs.slice(posix.resolve('/', holder.destination).length);
     const trailer = trailerOf(path);
     const inMount = rest === '' ? (trailer === '/.' ? '/.' : '/') : rest + trailer;
-    return { side: { place, args: [], root: holder.source, workdir: '/', base: posix.resolve('/', holder.destination), owner, name: rec.name, release: none }, path: inMount };
+    return { side: { place, args: [], root: holder.source, workdir: '/', base: posix.resolve('/', holder.destination), owner, rootOwner, name: rec.name, release: none }, path: inMount };
   }
   const dirs = containerDirs(ctx, rec.id);
   const driver = rec.driver as DriverName;
@@ -176,6 +179,7 @@ async function containerSide(ctx: Context, rec: ContainerRecord, path: string): 
       workdir: bits.cwd,
       base: '',
       owner,
+      rootOwner,
       name: rec.name,
       release: async () => {
         await runInNamespaceChecked(ctx, [unmountStep(dirs.merged)], [], 'unmounting the container filesystem').catch((e: Error) => ctx.log.warn(e.message));
@@ -185,17 +189,33 @@ async function containerSide(ctx: Context, rec: ContainerRecord, path: string): 
   };
 }
 
-type Kind = 'dir' | 'file' | 'other' | 'missing';
+export type Kind = 'dir' | 'file' | 'other' | 'missing';
 
-async function statIn(side: Side, path: string): Promise<{ type: Kind; parent: Kind; resolved: string }> {
-  const child = spawnTarHelper('cpstat', [...side.args, '--at', side.workdir, ...(side.root !== undefined ? [side.root] : []), path], side.place, ['ignore', 'pipe', 'pipe']);
+export async function statIn(side: Side, path: string): Promise<{ type: Kind; parent: Kind; resolved: string }> {
+  return parseCpStat(await runCpStat(side, path, false));
+}
+
+/** The path itself as lstat sees it (a link not followed), as the API's archive stat reports it. */
+export interface LongStat {
+  mode: number;
+  size: number;
+  mtimeSec: number;
+  mtimeNsec: number;
+}
+
+export async function statInLong(side: Side, path: string): Promise<{ type: Kind; parent: Kind; resolved: string; lstat: LongStat | undefined }> {
+  return parseCpStatLong(await runCpStat(side, path, true));
+}
+
+async function runCpStat(side: Side, path: string, long: boolean): Promise<string> {
+  const child = spawnTarHelper('cpstat', [...side.args, '--at', side.workdir, ...(long ? ['--long'] : []), ...(side.root !== undefined ? [side.root] : []), path], side.place, ['ignore', 'pipe', 'pipe']);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const report = new HelperReport();
   child.stderr!.on('data', (d: Buffer) => report.take(d));
   const code = await exitOf(child);
   if (code !== 0) throw report.error(code, undefined, 'looking into the container');
-  return parseCpStat(out);
+  return out;
 }
 
 /** cpstat's "TYPE PARENT RESOLVED" line (the resolved path may hold spaces). */
@@ -205,8 +225,17 @@ export function parseCpStat(out: string): { type: Kind; parent: Kind; resolved: 
   return { type, parent, resolved: line.slice(type.length + parent.length + 2) };
 }
 
+/** cpstat --long: the first line, then "MODE SIZE MTIME NSEC" (or "-": missing) last. */
+export function parseCpStatLong(out: string): { type: Kind; parent: Kind; resolved: string; lstat: LongStat | undefined } {
+  const text = out.replace(/\n$/, '');
+  const nl = text.lastIndexOf('\n');
+  const first = parseCpStat(text.slice(0, nl));
+  const m = /^([0-7]+) (\d+) (-?\d+) (\d+)$/.exec(text.slice(nl + 1));
+  return { ...first, lstat: m ? { mode: parseInt(m[1]!, 8), size: Number(m[2]), mtimeSec: Number(m[3]), mtimeNsec: Number(m[4]) } : undefined };
+}
+
 /** A container path made absolute against the container's working directory. */
-function inContainer(side: Side, path: string): string {
+export function inContainer(side: Side, path: string): string {
   return posix.resolve(side.workdir, path === '' ? '.' : path);
 }
 
@@ -215,7 +244,7 @@ function notFound(path: string, where: string): TpodError {
 }
 
 /** The tar of PATH on SIDE, named NAME (its contents when NAME is undefined). */
-function packer(side: Side, path: string, type: Kind, name: string | undefined): { child: ReturnType<typeof spawnTarHelper>; report: HelperReport; exited: Promise<number> } {
+export function packer(side: Side, path: string, type: Kind, name: string | undefined): { child: ReturnType<typeof spawnTarHelper>; report: HelperReport; exited: Promise<number> } {
   const abs = inContainer(side, path);
   const what = type === 'file'
     ? ['--at', posix.dirname(abs), '--file', posix.basename(abs), '--name', name ?? posix.basename(abs)]
@@ -226,7 +255,7 @@ function packer(side: Side, path: string, type: Kind, name: string | undefined):
   return { child, report, exited: exitOf(child) };
 }
 
-function unpacker(side: Side, dir: string, o: { chown?: { uid: number; gid: number }; overwrite: boolean }): { child: ReturnType<typeof spawnTarHelper>; report: HelperReport; exited: Promise<number> } {
+export function unpacker(side: Side, dir: string, o: { chown?: { uid: number; gid: number }; overwrite: boolean }): { child: ReturnType<typeof spawnTarHelper>; report: HelperReport; exited: Promise<number> } {
   const args = [
     ...side.args,
     '--at', dir,
@@ -260,7 +289,7 @@ async function destination(side: Side, dest: string, shown: string, srcName: str
 async function hostSide(ctx: Context, dir: string): Promise<Side> {
   const { namespacePlace } = await import('../rootless/join.js');
   // Host files are the user's own: namespace root is the user, so owners come out as 0.
-  return { place: await namespacePlace(ctx), args: [], root: dir, workdir: '/', base: '', owner: { uid: 0, gid: 0 }, name: 'the host', release: async () => undefined };
+  return { place: await namespacePlace(ctx), args: [], root: dir, workdir: '/', base: '', owner: { uid: 0, gid: 0 }, rootOwner: { uid: 0, gid: 0 }, name: 'the host', release: async () => undefined };
 }
 
 /** Runs a packer into an unpacker, reporting the side that failed. */
@@ -275,7 +304,7 @@ async function transfer(
   if (fromCode !== 0) throw cpError(from.report, fromCode, wording.source);
 }
 
-function cpError(report: HelperReport, code: number, targetDir: string): TpodError {
+export function cpError(report: HelperReport, code: number, targetDir: string): TpodError {
   const f = report.failureOf();
   if (f?.kind === 'exists') {
     // A directory entry is named "foo/" in the archive; Podman names the path without it.
