@@ -124,14 +124,15 @@ async function build(call: ApiCall): Promise<void> {
     if (q.quiet) stream.write({ stream: `sha256:${id}\n` });
     say(`Successfully built ${id.slice(0, 12)}\n`);
     for (const t of q.tags) say(`Successfully tagged ${familiarName(t)}\n`);
-    stream.end();
   } catch (err) {
+    // The legacy docker CLI exits with errorDetail.code: a RUN's own exit code, as Docker.
     const code = err instanceof TpodError && err.code === 'ERUNTIME' ? err.exitCode : undefined;
     const message = err instanceof Error ? err.message : String(err);
     stream.write({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
-    stream.end();
   } finally {
+    // Gone before the answer ends: a client that saw the end sees no leftover.
     await work.dispose(ctx).catch((e: Error) => ctx.log.warn(`build context will be deleted later: ${e.message}`));
+    stream.end();
   }
 }
 

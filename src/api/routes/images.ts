@@ -94,6 +94,7 @@ async function remove(call: ApiCall, name: string): Promise<void> {
   const parents = !call.flag('noprune');
   await store.repairStore(ctx);
   const trash = await WorkDir.create(ctx, 'trash');
+  const disposeTrash = (): Promise<void> => trash.dispose(ctx).catch((e: Error) => ctx.log.warn(`removed layers will be deleted later: ${e.message}`));
   try {
     const r = await store.removeImage(ctx, name, { force, trash, parents }).catch(async (err: unknown) => {
       // force: the containers using the image go first, as Podman's compat API does.
@@ -105,10 +106,12 @@ async function remove(call: ApiCall, name: string): Promise<void> {
     const out: Array<Record<string, string>> = r.untagged.map((n) => ({ Untagged: n }));
     if (r.deleted) out.push({ Deleted: `sha256:${r.deleted}` });
     for (const p of r.parents ?? []) out.push({ Deleted: `sha256:${p}` });
+    // Removed layers hold files of the namespace's ids: dispose deletes them as its root,
+    // before the answer, so a client that saw it sees the space freed.
+    await disposeTrash();
     call.send(200, out);
   } finally {
-    // Removed layers hold files of the namespace's ids: dispose deletes them as its root.
-    await trash.dispose(ctx).catch((e: Error) => ctx.log.warn(`removed layers will be deleted later: ${e.message}`));
+    await disposeTrash();
   }
 }
 
