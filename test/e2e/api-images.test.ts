@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { describeE2E, run, tpod, tpodOk, until, useEnv, type TpodEnv } from './harness.js';
@@ -17,6 +18,8 @@ import { skopeoCopy, startRegistry, type RealRegistry } from './registry.js';
 
 let fx: ImageFixtures;
 let reg: RealRegistry;
+let authed: RealRegistry;
+const ALICE = { username: 'alice', password: 'pa55:word!' };
 
 function storeDir(env: TpodEnv): string {
   return join(env.dataHome, 'tpod');
@@ -74,16 +77,17 @@ describeE2E('api: images', () => {
 
   beforeAll(async () => {
     fx = imageFixtures();
-    reg = await startRegistry();
+    [reg, authed] = await Promise.all([startRegistry(), startRegistry({ auth: ALICE })]);
     skopeoCopy(`oci-archive:${fx.busyboxOci}`, `${reg.host}/library/busybox:latest`);
+    skopeoCopy(`oci-archive:${fx.busyboxOci}`, `${authed.host}/private/busybox:latest`, { creds: ALICE });
     mkdirSync(join(t.env.configHome, 'containers'), { recursive: true, mode: 0o700 });
-    writeFileSync(join(t.env.configHome, 'containers', 'registries.conf'), `[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n`);
+    writeFileSync(join(t.env.configHome, 'containers', 'registries.conf'), [reg.host, authed.host].map((h) => `[[registry]]\nlocation = "${h}"\ninsecure = true\n`).join(''));
     // docker.io/library/busybox:latest, for FROM busybox.
     await tpodOk(['load', '-i', fx.busyboxDocker], { env: t.env });
   }, 120_000);
 
   afterAll(async () => {
-    await reg?.stop();
+    await Promise.all([reg?.stop(), authed?.stop()]);
   });
 
   it('docker pull streams Docker progress and ends with the digest and status', async () => {
@@ -277,6 +281,41 @@ describeE2E('api: images', () => {
     expect(statuses[statuses.length - 1]).toContain(`for ${name}`);
     const img = await dk.getImage(name).inspect();
     expect(img.RepoTags).toContain(name);
+  });
+
+  it('dockerode passes X-Registry-Auth credentials to the registry', async () => {
+    const name = `${authed.host}/private/busybox:latest`;
+    const dk = new Docker({ socketPath: s.service.socket });
+    const denied = await apiRequest(s.service.socket, 'POST', `/v1.41/images/create?fromImage=${encodeURIComponent(name)}`);
+    expect(denied.status).not.toBe(200);
+    const stream = await dk.pull(name, { authconfig: { ...ALICE, serveraddress: authed.host } });
+    const events: Array<{ status?: string; error?: string }> = [];
+    await new Promise<void>((resolve, reject) => dk.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (e: { status?: string }) => events.push(e)));
+    expect(events.filter((e) => e.error)).toEqual([]);
+    expect(events[events.length - 1]?.status).toContain(`for ${name}`);
+  });
+
+  it('dockerode buildImage builds a tar context as testcontainers sends it', async () => {
+    const dk = new Docker({ socketPath: s.service.socket });
+    const body = tarOf([['Dockerfile', 'FROM busybox\nARG WHO=nobody\nRUN echo $WHO > /who\n']]);
+    const stream = await dk.buildImage(Readable.from([body]), { t: 'dk-built:1', buildargs: { WHO: 'dockerode' } });
+    const events: Array<{ stream?: string; aux?: { ID: string }; error?: string }> = [];
+    await new Promise<void>((resolve, reject) => dk.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (e: { stream?: string }) => events.push(e)));
+    expect(events.filter((e) => e.error)).toEqual([]);
+    const id = events.find((e) => e.aux)?.aux?.ID;
+    expect(id).toMatch(/^sha256:[a-f0-9]{64}$/);
+    const img = await dk.getImage('dk-built:1').inspect();
+    expect(img.Id).toBe(id);
+    const out = await tpodOk(['run', '--rm', 'docker.io/library/dk-built:1', 'cat', '/who'], { env: t.env });
+    expect(out.stdout).toBe('dockerode\n');
+  });
+
+  it('docker import makes an image from a rootfs tarball (fromSrc)', async () => {
+    const r = await d(['import', '--change', 'CMD ["sh"]', fx.rootfs, 'imported:1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^sha256:[a-f0-9]{64}$/);
+    const cmd = await d(['image', 'inspect', '--format', '{{json .Config.Cmd}}', 'imported:1']);
+    expect(cmd.stdout.trim()).toBe('["sh"]');
   });
 
   it('a client that goes away mid-pull leaves no half-written image', async () => {
