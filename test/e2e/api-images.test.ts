@@ -80,6 +80,7 @@ describeE2E('api: images', () => {
     [reg, authed] = await Promise.all([startRegistry(), startRegistry({ auth: ALICE })]);
     skopeoCopy(`oci-archive:${fx.busyboxOci}`, `${reg.host}/library/busybox:latest`);
     skopeoCopy(`oci-archive:${fx.busyboxOci}`, `${authed.host}/private/busybox:latest`, { creds: ALICE });
+    skopeoCopy(`oci-archive:${fx.busyboxOci}`, `${authed.host}/private/base:1`, { creds: ALICE });
     mkdirSync(join(t.env.configHome, 'containers'), { recursive: true, mode: 0o700 });
     writeFileSync(join(t.env.configHome, 'containers', 'registries.conf'), [reg.host, authed.host].map((h) => `[[registry]]\nlocation = "${h}"\ninsecure = true\n`).join(''));
     // docker.io/library/busybox:latest, for FROM busybox.
@@ -308,6 +309,16 @@ describeE2E('api: images', () => {
     expect(img.Id).toBe(id);
     const out = await tpodOk(['run', '--rm', 'docker.io/library/dk-built:1', 'cat', '/who'], { env: t.env });
     expect(out.stdout).toBe('dockerode\n');
+  });
+
+  it('a build pulls its FROM image with X-Registry-Config credentials', async () => {
+    const dk = new Docker({ socketPath: s.service.socket });
+    const body = tarOf([['Dockerfile', `FROM ${authed.host}/private/base:1\nRUN echo from-private > /p\n`]]);
+    const stream = await dk.buildImage(Readable.from([body]), { t: 'from-private:1', registryconfig: { [authed.host]: { ...ALICE } } });
+    const events: Array<{ stream?: string; error?: string }> = [];
+    await new Promise<void>((resolve, reject) => dk.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (e: { stream?: string }) => events.push(e)));
+    expect(events.filter((e) => e.error)).toEqual([]);
+    expect(events.map((e) => e.stream ?? '').join('')).toContain('Successfully tagged from-private:1');
   });
 
   it('docker import makes an image from a rootfs tarball (fromSrc)', async () => {

@@ -9,7 +9,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import type { ApiCall, Route } from '../http.js';
 import { ApiError } from '../errors.js';
 import { JsonStream } from '../json-stream.js';
-import { dockerName, familiarName } from '../image-json.js';
+import { dockerName, familiarName, registryConfig } from '../image-json.js';
 import { TpodError } from '../../errors.js';
 
 export interface BuildQuery {
@@ -100,7 +100,18 @@ async function build(call: ApiCall): Promise<void> {
     const { withPullPolicy } = await import('../../image/pull-policy.js');
     const { LineReporter } = await import('../../image/pull-progress.js');
     const { buildImage } = await import('../../build/build.js');
-    const pulling = withPullPolicy(store, { policy: q.pull ? 'always' : 'missing', quiet: q.quiet, reporter: new LineReporter((s) => say(s)) });
+    const flags = { policy: q.pull ? ('always' as const) : ('missing' as const), quiet: q.quiet, reporter: new LineReporter((s) => say(s)) };
+    // FROM images pull with X-Registry-Config's credentials for their registry, else the auth files'.
+    const auths = registryConfig(call.req.headers['x-registry-config']);
+    const pulling = withPullPolicy(store, flags, async (c, reference, f) => {
+      const { pullImage } = await import('../../image/pull.js');
+      const { hostPlatform } = await import('../../image/registry/manifest.js');
+      const name = dockerName(reference);
+      const host = name.slice(0, name.indexOf('/'));
+      const credentials = auths.get(host) ?? (host === 'docker.io' ? auths.get('index.docker.io') : undefined);
+      const r = await pullImage(c, { reference: name, platform: hostPlatform(), ...(f.reporter && !f.quiet ? { reporter: f.reporter } : {}), ...(credentials ? { credentials } : {}) });
+      return r.image.id;
+    });
     const text = (b: Buffer): void => say(b.toString('utf8'));
     const id = await buildImage(ctx, {
       containerfile: { text: readFileSync(file, 'utf8'), name: q.dockerfile },
