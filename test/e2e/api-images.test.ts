@@ -357,9 +357,12 @@ describeE2E('api: images', () => {
     expect((await d(['pull', name])).code).toBe(0);
   });
 
-  it('answers a search with a clear error, not an empty list', async () => {
-    const r = await apiRequest(s.service.socket, 'GET', '/v1.41/images/search?term=busybox');
-    expect(r.status).toBe(501);
-    expect((r.json() as { message: string }).message).toMatch(/search/);
+  it('docker search looks through a named registry\'s catalog, and says Docker Hub is not searched', async () => {
+    const r = await d(['search', '--format', '{{.Name}}', `${reg.host}/busy`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toContain(`${reg.host}/library/busybox`);
+    const hub = await apiRequest(s.service.socket, 'GET', '/v1.41/images/search?term=busybox');
+    expect(hub.status).toBe(501);
+    expect((hub.json() as { message: string }).message).toMatch(/Docker Hub/);
   });
 });

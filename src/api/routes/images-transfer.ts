@@ -137,11 +137,48 @@ async function load(call: ApiCall): Promise<void> {
   stream.end();
 }
 
+/**
+ * GET /images/search: a registry named in the term (`127.0.0.1:5000/busy`) is searched
+ * through its catalog, as Podman does for registries other than Docker Hub; Docker
+ * Hub's own search service is not spoken (501, said plainly).
+ */
 async function search(call: ApiCall): Promise<void> {
   const term = call.query.get('term');
   if (!term) throw new ApiError(400, 'term is required');
-  // tpod has no registry search client yet; say so instead of answering an empty list.
-  throw new ApiError(501, `searching registries is not supported by tpod's API (term "${term}")`);
+  const slash = term.indexOf('/');
+  const first = slash > 0 ? term.slice(0, slash) : '';
+  if (!/[.:]/.test(first) && first !== 'localhost') {
+    throw new ApiError(501, `searching Docker Hub is not supported by tpod; name a registry in the term (REGISTRY/NAME) to search its catalog`);
+  }
+  const host = first;
+  const want = term.slice(slash + 1);
+  const limit = call.int('limit') ?? 25;
+  const { RegistryClient, defaultTimeoutMs } = await import('../../image/registry/client.js');
+  const { readBody, closeAgents } = await import('../../image/registry/http.js');
+  const { configLocations, findRegistry, loadRegistriesConfig } = await import('../../image/registries.js');
+  const { authFileLocations, findCredentials } = await import('../../image/auth-file.js');
+  const ctx = call.ctx;
+  const cfg = loadRegistriesConfig(configLocations(ctx.host.env, ctx.paths.configHome));
+  const credentials = registryAuth(call.req.headers['x-registry-auth']);
+  const auth = authFileLocations({ env: ctx.host.env, home: ctx.host.home, uid: ctx.uid });
+  const client = new RegistryClient({
+    host,
+    insecure: findRegistry(cfg, { domain: host, path: 'x' })?.insecure ?? false,
+    credentials: () => credentials ?? findCredentials(auth, host)?.credentials,
+    tlsEnv: { env: ctx.host.env, configHome: ctx.paths.configHome },
+    timeoutMs: defaultTimeoutMs(ctx.host.env),
+  });
+  try {
+    const what = `searching the catalog of ${host}`;
+    const res = await client.request('GET', `_catalog?n=1000`, { what });
+    if (res.status !== 200) throw await client.failure(res, what);
+    const body = JSON.parse((await readBody(res, 8 << 20, what)).toString('utf8')) as { repositories?: unknown };
+    const repos = Array.isArray(body.repositories) ? body.repositories.filter((r): r is string => typeof r === 'string') : [];
+    const hits = repos.filter((r) => r.includes(want)).slice(0, limit);
+    call.send(200, hits.map((r) => ({ name: `${host}/${r}`, description: '', star_count: 0, is_official: false, is_automated: false })));
+  } finally {
+    closeAgents();
+  }
 }
 
 export const imageTransferRoutes: Route[] = [
