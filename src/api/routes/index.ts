@@ -7,5 +7,22 @@ import { containerStatsRoutes } from './containers-stats.js';
 import { volumeRoutes } from './volumes.js';
 import { networkRoutes } from './networks.js';
 import { archiveRoutes } from './archive.js';
+import { imageRoutes } from './images.js';
+import { imageTransferRoutes } from './images-transfer.js';
+import { buildRoutes } from './build.js';
+import { dfRoutes } from './df.js';
 
-export const routes: Route[] = [...systemRoutes, ...containerRoutes, ...containerStatsRoutes, ...streamRoutes, ...volumeRoutes, ...networkRoutes, ...archiveRoutes];
+export const routes: Route[] = [
+  ...systemRoutes,
+  ...containerRoutes,
+  ...containerStatsRoutes,
+  ...streamRoutes,
+  ...volumeRoutes,
+  ...networkRoutes,
+  ...archiveRoutes,
+  // Transfers first: /images/get and /images/load are not image names.
+  ...imageTransferRoutes,
+  ...imageRoutes,
+  ...buildRoutes,
+  ...dfRoutes,
+];
