@@ -5,11 +5,22 @@ import { expect, it } from 'vitest';
 import { existsSync, realpathSync } from 'node:fs';
 import Docker from 'dockerode';
 import { busyboxImage, describeE2E, tpod, tpodOk, useEnv } from './harness.js';
-import { useService } from './api-harness.js';
+import { docker, useService } from './api-harness.js';
 
 describeE2E('api: one engine, shared state', () => {
   const t = useEnv('api-shared');
   const s = useService(() => t.env);
+
+  it('docker run --rm: output on the right streams, the exit code back (Podman 4.3.1 gives 0 here), nothing left', async () => {
+    const image = await busyboxImage(t.env);
+    const r = await docker(s.service, ['run', '--rm', '--name', 'rm-three', image, 'sh', '-c', 'echo out; echo err >&2; exit 3'], { env: t.env });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('out\n');
+    expect(r.stderr).toBe('err\n');
+    const piped = await docker(s.service, ['run', '--rm', '-i', image, 'tr', 'a-z', 'A-Z'], { env: t.env, input: 'piped in\n' });
+    expect(piped.stdout).toBe('PIPED IN\n');
+    expect((await tpodOk(['ps', '-a', '--format', '{{.Names}}'], { env: t.env })).stdout).not.toContain('rm-three');
+  }, 120_000);
 
   it('twenty clients at once: each gets its own exit code, and the store ends empty', async () => {
     const image = await busyboxImage(t.env);
