@@ -8,6 +8,8 @@
 // An init that is alive and not exiting means something else failed: a container's end
 // begins with its init exiting (its namespaces and other processes go after that), so it
 // cannot have caused a failure the runtime already reported.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from './context.js';
 import { TpodError } from '../errors.js';
 import { readContainer, type ContainerRecord } from '../storage/containers.js';
@@ -85,15 +87,56 @@ export async function endedUnderExec(facts: RunFacts, o: EndWait = {}): Promise<
 }
 
 /**
+ * Until no process of the failed runtime command is left, up to TIMEOUT_MS. A child of
+ * crun that fails after crun gave up on it writes its own error to the exec's stderr
+ * (crun's log is only the parent's), which must come before tpod's line. They are told by
+ * MARKER, the exec's own process file, in their command line: forks of crun keep its argv.
+ */
+export async function runtimeStraysGone(marker: string, o: { procRoot?: string; timeoutMs?: number } = {}): Promise<void> {
+  const root = o.procRoot ?? '/proc';
+  const left = (): boolean => {
+    let names: string[];
+    try {
+      names = readdirSync(root);
+    } catch {
+      return false;
+    }
+    for (const name of names) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        if (readFileSync(join(root, name, 'cmdline'), 'utf8').includes(marker)) return true;
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    return false;
+  };
+  const deadline = Date.now() + (o.timeoutMs ?? 2000);
+  let delay = 5;
+  while (left() && Date.now() < deadline) {
+    await sleepFor(delay);
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+/** The container, once the runtime failed: did it end under the exec, and are the runtime's processes gone. */
+export interface AfterFailure {
+  ended(): Promise<boolean>;
+  /** Resolves once nothing of the runtime command may still write to the exec's stderr. */
+  settled(): Promise<void>;
+}
+
+/**
  * The exec's exit code from the runtime's (CODE) and the error it logged, if any; throws
  * when the exec failed. A process the container's end killed reports 128+9 = 137, as
- * Podman's exec does. ENDED is asked only when the runtime failed.
+ * Podman's exec does. AFTER is asked only when the runtime failed.
  */
-export async function execOutcome(rt: RuntimeInfo, code: number, logged: string | undefined, ended: () => Promise<boolean>): Promise<number> {
+export async function execOutcome(rt: RuntimeInfo, code: number, logged: string | undefined, after: AfterFailure): Promise<number> {
   if (code === 0) return 0;
   // Without a logged error, any code but 255 is the process's own.
   if (logged === undefined && code !== SILENT_FAILURE) return code;
-  if ((logged !== undefined && RUNTIME_NOT_RUNNING.test(logged)) || (await ended())) throw notRunning();
+  const [notRunningNow] = await Promise.all([logged !== undefined && RUNTIME_NOT_RUNNING.test(logged) ? true : after.ended(), after.settled()]);
+  if (notRunningNow) throw notRunning();
   if (logged === undefined) return code; // the process's own 255, in a container that runs on
   throw mapRuntimeError(rt, logged);
 }

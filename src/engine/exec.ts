@@ -16,7 +16,7 @@ import { resolveUserInLayers } from '../runtime/user.js';
 import { commandNotFoundText, mapRuntimeError, runtimeErrorFromLog, runtimeGlobalArgs } from '../runtime/runtime.js';
 import { commandCertainlyMissing } from '../runtime/command.js';
 import { liveState } from './state.js';
-import { endedUnderExec, execOutcome, notRunning, runFacts } from './exec-outcome.js';
+import { endedUnderExec, execOutcome, notRunning, runFacts, runtimeStraysGone } from './exec-outcome.js';
 import { runtimeFor } from './runtime-of.js';
 
 export interface ExecOptions {
@@ -152,7 +152,10 @@ async function runExec(ctx: Context, rec: ContainerRecord, o: ExecOptions, stdio
     } catch {
       /* nothing logged */
     }
-    const code = await execOutcome(rt, r.code, logged, () => endedUnderExec(runFacts(ctx, rec)));
+    const code = await execOutcome(rt, r.code, logged, {
+      ended: () => endedUnderExec(runFacts(ctx, rec)),
+      settled: () => runtimeStraysGone(processFile),
+    });
     return o.detach ? { code, sessionId } : { code };
   } finally {
     rmSync(processFile, { force: true });

@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createContext, type Context } from '../../../src/engine/context.js';
 import { exitFilePath, type HostProc } from '../../../src/engine/state.js';
-import { endedUnderExec, execOutcome, runFacts, type InitState, type RunFacts } from '../../../src/engine/exec-outcome.js';
+import { endedUnderExec, execOutcome, runFacts, runtimeStraysGone, type AfterFailure, type InitState, type RunFacts } from '../../../src/engine/exec-outcome.js';
 import { TpodError } from '../../../src/errors.js';
 import { createContainer, removeContainer, updateContainer, type ContainerRecord } from '../../../src/storage/containers.js';
 
@@ -21,11 +21,16 @@ async function thrown(p: Promise<unknown>): Promise<TpodError> {
 }
 
 describe('execOutcome', () => {
-  const never = async (): Promise<boolean> => {
-    throw new Error('the container was looked at although the runtime did not fail');
+  const never: AfterFailure = {
+    ended: async () => {
+      throw new Error('the container was looked at although the runtime did not fail');
+    },
+    settled: async () => {
+      throw new Error('the runtime\'s processes were waited for although it did not fail');
+    },
   };
-  const ended = async () => true;
-  const running = async () => false;
+  const ended: AfterFailure = { ended: async () => true, settled: async () => {} };
+  const running: AfterFailure = { ended: async () => false, settled: async () => {} };
 
   it('returns the process\'s own code when the runtime logged nothing, 137 for a process the end killed', async () => {
     expect(await execOutcome(crun, 0, undefined, never)).toBe(0);
@@ -47,8 +52,18 @@ describe('execOutcome', () => {
   });
 
   it('the runtime saying the container is not running needs no look at the container', async () => {
-    const e = await thrown(execOutcome(crun, 1, 'the container `abc` is not running', never));
+    const e = await thrown(execOutcome(crun, 1, 'the container `abc` is not running', { ...ended, ended: never.ended }));
     expect(e).toMatchObject({ code: 'ECTRSTATE', exitCode: 125 });
+  });
+
+  it('fails only once the runtime\'s processes are gone (their errors come before tpod\'s)', async () => {
+    const order: string[] = [];
+    const after: AfterFailure = {
+      ended: async () => (order.push('looked'), true),
+      settled: () => new Promise((r) => setTimeout(() => (order.push('settled'), r()), 20)),
+    };
+    await thrown(execOutcome(crun, 255, undefined, after).finally(() => order.push('failed')));
+    expect(order).toEqual(['looked', 'settled', 'failed']);
   });
 
   it('reports the runtime\'s own error while the container runs on', async () => {
@@ -181,5 +196,37 @@ describe('runFacts', () => {
     expect(f.endKnown()).toBe(false);
     await removeContainer(ctx, rec.id, async (d) => rmSync(d.dir, { recursive: true, force: true }));
     expect(f.endKnown()).toBe(true);
+  });
+});
+
+describe('runtimeStraysGone', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'tpod-proc-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  const fakeProcess = (pid: number, argv: string[]) => {
+    mkdirSync(join(root, String(pid)));
+    writeFileSync(join(root, String(pid), 'cmdline'), argv.join('\0') + '\0');
+  };
+  const MARK = '/run/user/1000/tpod/exec/abc.json';
+
+  it('returns at once when no process names the exec\'s process file', async () => {
+    fakeProcess(10, ['crun', 'exec', '--process', '/run/user/1000/tpod/exec/other.json', 'id']);
+    mkdirSync(join(root, 'self'));
+    const t0 = Date.now();
+    await runtimeStraysGone(MARK, { procRoot: root, timeoutMs: 5000 });
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('waits for a fork of the runtime that still runs, and gives up after the bound', async () => {
+    fakeProcess(11, ['crun', '--root', '/r', 'exec', '--process', MARK, 'id']);
+    setTimeout(() => rmSync(join(root, '11'), { recursive: true }), 50);
+    await runtimeStraysGone(MARK, { procRoot: root, timeoutMs: 5000 });
+    expect(existsSync(join(root, '11'))).toBe(false); // it returned only once the fork was gone
+    fakeProcess(12, ['crun', 'exec', '--process', MARK, 'id']);
+    const t0 = Date.now();
+    await runtimeStraysGone(MARK, { procRoot: root, timeoutMs: 100 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(100);
   });
 });
