@@ -2,7 +2,8 @@
 // the user namespace with tpod's stdio (one spawn). The process starts from the
 // container's own OCI process (capabilities, rlimits, no-new-privileges), with the
 // command, environment, user and working directory of the exec. Exit codes: the
-// process's own, 126/127 when it cannot be run or found, 125 for engine errors.
+// process's own, 126/127 when it cannot be run or found, 125 for engine errors and for a
+// container that ended under the exec (exec-outcome.ts says which a failure was).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
