@@ -2,20 +2,22 @@
 // the user namespace with tpod's stdio (one spawn). The process starts from the
 // container's own OCI process (capabilities, rlimits, no-new-privileges), with the
 // command, environment, user and working directory of the exec. Exit codes: the
-// process's own, 126/127 when it cannot be run or found, 125 for engine errors.
+// process's own, 126/127 when it cannot be run or found, 125 for engine errors and for a
+// container that ended under the exec (exec-outcome.ts says which a failure was).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Context } from './context.js';
-import { TpodError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { containerDirs, type ContainerRecord } from '../storage/containers.js';
 import { ensurePrivateDir } from '../storage/paths.js';
 import { layerDiffPath } from '../storage/layers.js';
 import { resolveUserInLayers } from '../runtime/user.js';
 import { commandNotFoundText, mapRuntimeError, runtimeErrorFromLog, runtimeGlobalArgs } from '../runtime/runtime.js';
 import { commandCertainlyMissing } from '../runtime/command.js';
-import { liveState, pidAlive } from './state.js';
+import { liveState } from './state.js';
+import { endedUnderExec, execOutcome, notRunning, runFacts, runtimeStraysGone } from './exec-outcome.js';
 import { runtimeFor } from './runtime-of.js';
 
 export interface ExecOptions {
@@ -61,18 +63,6 @@ export function execProcess(base: OciProcess, o: ExecOptions, user?: { uid: numb
   // The console size is set by the runtime from the terminal it was given.
   delete p.consoleSize;
   return p;
-}
-
-function notRunning(): TpodError {
-  return new TpodError('ERUNTIME', 'can only create exec sessions on running containers: container state improper');
-}
-
-/** What crun and runc say when the container ended between our look and their exec. */
-const RUNTIME_NOT_RUNNING = /is not running|not running|stopped container/i;
-
-/** The container ended (its init is gone, or its end is known): an exec failing then failed for that. */
-function ended(ctx: Context, rec: ContainerRecord): boolean {
-  return liveState(ctx, rec).status !== 'running' || rec.pid === undefined || !pidAlive(rec.pid);
 }
 
 export async function execInContainer(ctx: Context, rec: ContainerRecord, o: ExecOptions, stdinIsTTY: boolean): Promise<{ code: number; sessionId?: string }> {
@@ -163,8 +153,11 @@ async function runExec(ctx: Context, rec: ContainerRecord, o: ExecOptions, stdio
     } catch {
       /* nothing logged */
     }
-    if (logged !== undefined && r.code !== 0) throw RUNTIME_NOT_RUNNING.test(logged) || ended(ctx, rec) ? notRunning() : mapRuntimeError(rt, logged);
-    return o.detach ? { code: r.code, sessionId } : { code: r.code };
+    const code = await execOutcome(rt, r.code, logged, {
+      ended: () => endedUnderExec(runFacts(ctx, rec)),
+      settled: () => runtimeStraysGone(processFile),
+    });
+    return o.detach ? { code, sessionId } : { code };
   } finally {
     rmSync(processFile, { force: true });
     rmSync(logFile, { force: true });

@@ -71,6 +71,8 @@ export const realProc = (procRoot = '/proc'): HostProc => ({
 
 export interface ProcStat {
   state: string;
+  /** Field 9: the kernel's PF_* flags (PF_EXITING once the process has begun to exit). */
+  flags: number;
   /** Field 22: start time in clock ticks since boot, kept as text (it can pass 2^53). */
   startTime: string;
   comm: string;
@@ -82,11 +84,12 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
   const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state); field 22 is rest[19].
+  // rest[0] is field 3 (state); field 9 is rest[6]; field 22 is rest[19].
   const state = rest[0];
+  const flags = rest[6];
   const startTime = rest[19];
-  if (state === undefined || startTime === undefined || !/^\d+$/.test(startTime)) return undefined;
-  return { state, startTime, comm: text.slice(open + 1, close) };
+  if (state === undefined || startTime === undefined || !/^\d+$/.test(startTime) || !/^\d+$/.test(flags ?? '')) return undefined;
+  return { state, flags: Number(flags), startTime, comm: text.slice(open + 1, close) };
 }
 
 /** Who the monitor was, to tell it apart from a later process with the same pid. */

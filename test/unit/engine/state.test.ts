@@ -65,7 +65,7 @@ const RUNNING = { state: 'running' as const, monitorPid: 4242, monitorStartTime:
 
 describe('parseProcStat', () => {
   it('reads state and start time past a comm holding spaces and parentheses', () => {
-    expect(parseProcStat(statLine(5, 'a) b (c', 'S', '123456'))).toEqual({ state: 'S', startTime: '123456', comm: 'a) b (c' });
+    expect(parseProcStat(statLine(5, 'a) b (c', 'S', '123456'))).toEqual({ state: 'S', flags: 4194560, startTime: '123456', comm: 'a) b (c' });
   });
   it('refuses truncated text', () => {
     expect(parseProcStat('5 (x) S 1 2')).toBeUndefined();
