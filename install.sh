@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs tpod from this checkout: system packages it needs, the bundled CLI and its
-# native helpers, man pages; then checks the rootless prerequisites and runs a first
-# container that needs no registry and no network.
+# native helpers, man pages, systemd user units for the Docker API; then checks the
+# rootless prerequisites and runs a first container that needs no registry and no network.
 #
 #   ./install.sh [--prefix DIR] [--with-test-deps] [--no-system-packages] [--no-demo]
 #
@@ -301,6 +301,27 @@ if [ "$euid" -eq 0 ] && [ -d /usr/lib/systemd ]; then
   done
 fi
 
+# The Docker API as systemd user units, as Podman's podman.socket and podman.service:
+# the socket listens on $XDG_RUNTIME_DIR/tpod/tpod.sock and starts the service on the first
+# connection; the service exits when idle. systemd --user reads PREFIX/lib/systemd/user for
+# /usr and /usr/local, and $XDG_DATA_HOME/systemd/user (~/.local/share) for a user's own.
+unit_searched=1
+case $prefix in
+  /usr|/usr/local) unitdir=$prefix/lib/systemd/user ;;
+  "$HOME/.local")
+    unitdir=$prefix/share/systemd/user
+    [ -z "${XDG_DATA_HOME:-}" ] || [ "$XDG_DATA_HOME" = "$prefix/share" ] || unit_searched=0 ;;
+  *) unitdir=$prefix/lib/systemd/user; unit_searched=0 ;;
+esac
+maybe_root "$(command -v node)" scripts/user-units.mjs "$tpod_bin" "$unitdir" >/dev/null
+ok "$unitdir/tpod.socket and tpod.service (the Docker API: systemctl --user enable --now tpod.socket)"
+if [ "$unit_searched" = 0 ]; then
+  warn "systemd --user does not look in $unitdir; to use the units, link them:"
+  advice "systemctl --user link $unitdir/tpod.socket $unitdir/tpod.service"
+elif [ "$euid" -ne 0 ] && systemctl --user daemon-reload >/dev/null 2>&1; then
+  ok "systemctl --user daemon-reload (your user manager sees the units now)"
+fi
+
 # ---------------------------------------------------------------- rootless checks
 # tpod runs as a normal user. Check that user: the caller, or the user behind sudo.
 target_user=
@@ -465,3 +486,4 @@ fi
 step "Done"
 echo "    tpod: $tpod_bin (runs $libdir/tpod.js)"
 echo "    try:  tpod run --rm -it localhost/busybox sh"
+echo "    Docker API: systemctl --user enable --now tpod.socket; export DOCKER_HOST=unix://\$XDG_RUNTIME_DIR/tpod/tpod.sock"

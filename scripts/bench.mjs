@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { apiRows } from './bench-api.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -178,6 +179,7 @@ async function hasCommand(engine, words) {
 // tpod needs (the row is skipped until they exist), optional setup per engine, and
 // argv per engine (defaults to the same argv for both).
 const IMAGE = 'localhost/busybox:latest';
+const api = apiRows({ exec, execOk, log, IMAGE, which });
 const ROWS = [
   {
     name: 'run --rm IMAGE true (network none)',
@@ -332,6 +334,8 @@ const ROWS = [
     },
     argv: (engine) => ['build', '--network', 'none', '-q', '-t', 'localhost/bench-build', buildContext(engine)],
   },
+  // The Docker API (scripts/bench-api.mjs): the docker CLI against each engine's service.
+  ...api.rows,
   {
     // A real distribution from a registry on loopback: pulled from scratch each run
     // (`rmi -a -f` in between, not timed), median of BENCH_PULL_RUNS (3) runs per engine.
@@ -589,6 +593,12 @@ async function measureRow(row, engines, opts) {
       }
     }
   }
+  // A row over the API service waits for the endpoints it needs.
+  const unserved = await row.unservedBy?.(engines);
+  if (unserved) {
+    result.skipped = unserved;
+    return result;
+  }
   for (const e of engines) await row.setup?.(e);
   if (row.measure) {
     for (const e of engines) {
@@ -739,6 +749,7 @@ async function main() {
     failed = true;
     log(err.message);
   } finally {
+    await api.stop();
     for (const e of engines) await cleanupEngine(e).catch(() => undefined);
     removeTree(base);
   }

@@ -15,6 +15,18 @@ export function activationFd(env: NodeJS.ProcessEnv, pid = process.pid): number 
   return Number.isInteger(n) && n >= 1 ? 3 : undefined;
 }
 
+/**
+ * Drops LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES once the service took its socket (as
+ * go-systemd's activation.Listeners does for Podman): the engine hands those on to the
+ * containers it starts, and a container the API starts must not get the API's socket.
+ */
+export function forgetActivation(env: NodeJS.ProcessEnv): void {
+  for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES']) {
+    delete env[k];
+    delete process.env[k];
+  }
+}
+
 /** unix:///path, unix:path, tcp://host:port or tcp:host:port. */
 export function parseListenUri(uri: string): Listen {
   const unix = /^unix:(?:\/\/)?(\/[^/].*)$/.exec(uri);

@@ -7,7 +7,7 @@
 // a megabyte and starts a server again, socket-activated, when a client connects.
 import type { Context } from '../engine/context.js';
 import { ApiServer } from './server.js';
-import { activationFd, listenOn, parseListenUri, type Listen } from './listen.js';
+import { activationFd, forgetActivation, listenOn, parseListenUri, type Listen } from './listen.js';
 import { routes } from './routes/index.js';
 import { serviceSocketPath } from '../storage/paths.js';
 
@@ -67,6 +67,7 @@ async function handOver(ctx: Context, server: ApiServer): Promise<void> {
 
 export async function startService(ctx: Context, r: ServiceRequest): Promise<RunningService> {
   const where = serviceAddress(ctx, r.uri);
+  forgetActivation(ctx.host.env);
   if (r.cors !== undefined) ctx.log.debug(`CORS Headers were set to ${JSON.stringify(r.cors)}`);
   const worker = ctx.host.env[WAITER_ENV] === '1';
   const forever = r.idleSeconds === 0 && !worker;
