@@ -6,6 +6,7 @@ import type { ContainerRecord } from '../storage/containers.js';
 import type { LiveStatus } from '../engine/state.js';
 import type { PsRow } from '../engine/ps.js';
 import type { InspectPortBinding, PortMapping } from '../network/port-format.js';
+import { inspectNetworks } from '../engine/container-inspect.js';
 
 /** Docker's State.Status for tpod's live status. */
 export function dockerStatus(s: LiveStatus | string): string {
@@ -32,27 +33,9 @@ export function dockerNetworkMode(rec: ContainerRecord): string {
   return n;
 }
 
-/** NetworkSettings.Networks: the user networks the container is on. */
+/** NetworkSettings.Networks: the user networks the container is on (the same entries as tpod's inspect). */
 export function dockerNetworks(rec: ContainerRecord): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const [name, a] of Object.entries(rec.networks ?? {})) {
-    out[name] = {
-      IPAMConfig: null,
-      Links: null,
-      Aliases: [...(a.aliases ?? []), rec.id.slice(0, 12)],
-      MacAddress: a.mac,
-      NetworkID: name,
-      EndpointID: '',
-      Gateway: a.gateway ?? '',
-      IPAddress: a.ip,
-      IPPrefixLen: a.prefixLen ?? 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      DriverOpts: null,
-    };
-  }
-  return out;
+  return inspectNetworks(rec.networks ?? {}, rec.id);
 }
 
 /** The list's Ports: one entry per published port (ranges spread out), IP 0.0.0.0 for all. */

@@ -355,8 +355,8 @@ export async function inspectContainer(ctx: Context, view: ContainerView, opts: 
 }
 
 /** NetworkSettings.Networks of a container on user networks, as Podman shows it. */
-function inspectNetworks(networks: NonNullable<ContainerRecord['networks']>, id: string): Record<string, object> {
-  const out: Record<string, object> = {};
+export function inspectNetworks(networks: NonNullable<ContainerRecord['networks']>, id: string): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
   for (const [name, a] of Object.entries(networks)) {
     out[name] = {
       EndpointID: '',
