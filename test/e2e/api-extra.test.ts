@@ -2,9 +2,10 @@
 // export, diff (changes), login (/auth against a real htpasswd registry on loopback),
 // distribution inspect and build cache prune.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
-import { busyboxImage, describeE2E, run, tpodOk, useEnv } from './harness.js';
+import { busyboxImage, describeE2E, run, tpodOk, until, useEnv } from './harness.js';
 import { apiRequest, docker, dockerCli, useService } from './api-harness.js';
 import { imageFixtures } from './fixtures.js';
 import { skopeoCopy, startRegistry, type RealRegistry } from './registry.js';
@@ -67,6 +68,44 @@ describeE2E('api: commit, export, diff, auth, distribution', () => {
     const missing = await dk(['export', '-o', join(t.env.home, 'none.tar'), 'no-such']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no such container/i);
+  });
+
+  it('a client that goes away mid-export leaves no mount or work dir behind', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: s.service.socket, method: 'GET', path: '/v1.41/containers/src/export' }, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+        res.once('end', resolve);
+      });
+      req.on('error', (e) => (req.destroyed ? resolve() : reject(e)));
+      req.end();
+    });
+    const tmp = join(t.env.dataHome, 'tpod', 'tmp');
+    await until('the export work dir to go', () => {
+      try {
+        return readdirSync(tmp).filter((n) => !n.endsWith('.lock')).length === 0;
+      } catch {
+        return true;
+      }
+    });
+    const again = await api('GET', '/v1.41/containers/src/export');
+    expect(again.status).toBe(200);
+    expect(again.headers['content-type']).toBe('application/x-tar');
+  });
+
+  it('docker commit without a name makes a dangling image; docker diff of an untouched container prints nothing', async () => {
+    const r = await dk(['commit', 'src']);
+    expect(r.code).toBe(0);
+    const id = r.stdout.trim().replace(/^sha256:/, '');
+    const dangling = await tpodOk(['images', '--filter', 'dangling=true', '--no-trunc', '--format', '{{.ID}}'], { env: t.env });
+    expect(dangling.stdout).toContain(id);
+    expect((await dk(['create', '--name', 'untouched', await busyboxImage(t.env), 'true'])).code).toBe(0);
+    const d = await dk(['diff', 'untouched']);
+    expect(d.code).toBe(0);
+    expect(d.stdout).toBe('');
   });
 
   it('docker commit makes an image of the changes, with -c, -m, -a; its run sees them', async () => {
