@@ -27,6 +27,8 @@ export interface CommitOptions {
   squash: boolean;
   /** 'docker' keeps what only Docker's format has (HEALTHCHECK, comments); tpod stores OCI either way. */
   format?: 'oci' | 'docker' | undefined;
+  /** Settings over the container's (the Docker API's commit body), before `changes`. */
+  config?: Partial<ImageConfigBody> | undefined;
 }
 
 function sha256(b: Buffer): string {
@@ -52,6 +54,34 @@ export function committedConfig(image: ImageConfigBody | undefined, rec: Contain
   return out;
 }
 
+/**
+ * Docker's commit merge: set scalars and lists replace the container's, environment,
+ * labels, ports and volumes are merged key by key (the given value wins).
+ */
+export function mergeCommitConfig(body: ImageConfigBody, user: Partial<ImageConfigBody> | undefined): ImageConfigBody {
+  if (!user) return body;
+  const out: ImageConfigBody = { ...body };
+  if (user.Cmd && user.Cmd.length > 0) out.Cmd = user.Cmd;
+  if (user.Entrypoint && user.Entrypoint.length > 0) out.Entrypoint = user.Entrypoint;
+  if (user.User) out.User = user.User;
+  if (user.WorkingDir) out.WorkingDir = user.WorkingDir;
+  if (user.StopSignal) out.StopSignal = user.StopSignal;
+  if (user.Env && user.Env.length > 0) {
+    const env = [...(out.Env ?? [])];
+    for (const e of user.Env) {
+      const k = e.split('=')[0];
+      const i = env.findIndex((x) => x.split('=')[0] === k);
+      if (i >= 0) env[i] = e;
+      else env.push(e);
+    }
+    out.Env = env;
+  }
+  if (user.Labels && Object.keys(user.Labels).length > 0) out.Labels = { ...(out.Labels ?? {}), ...user.Labels };
+  if (user.ExposedPorts && Object.keys(user.ExposedPorts).length > 0) out.ExposedPorts = { ...(out.ExposedPorts ?? {}), ...user.ExposedPorts };
+  if (user.Volumes && Object.keys(user.Volumes).length > 0) out.Volumes = { ...(out.Volumes ?? {}), ...user.Volumes };
+  return out;
+}
+
 export async function commitContainer(ctx: Context, nameOrId: string, o: CommitOptions): Promise<string> {
   const rec = findContainer(ctx, nameOrId);
   if (rec.driver === 'vfs' && !o.squash) throw new TpodError('EUSAGE', 'commit of a vfs container needs --squash: vfs keeps no layer of the container\'s changes');
@@ -67,7 +97,7 @@ export async function commitContainer(ctx: Context, nameOrId: string, o: CommitO
   } catch {
     spec = undefined;
   }
-  const body = applyChanges(committedConfig(base.config, rec, spec), o.changes);
+  const body = applyChanges(mergeCommitConfig(committedConfig(base.config, rec, spec), o.config), o.changes);
 
   const entry: HistoryEntry = { created_by: rec.command.join(' ') };
   if (o.message) entry.comment = o.message;

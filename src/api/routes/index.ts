@@ -11,6 +11,7 @@ import { imageRoutes } from './images.js';
 import { imageTransferRoutes } from './images-transfer.js';
 import { buildRoutes } from './build.js';
 import { dfRoutes } from './df.js';
+import { extraRoutes } from './extra.js';
 
 export const routes: Route[] = [
   ...systemRoutes,
@@ -25,4 +26,5 @@ export const routes: Route[] = [
   ...imageRoutes,
   ...buildRoutes,
   ...dfRoutes,
+  ...extraRoutes,
 ];
